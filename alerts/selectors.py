@@ -1,0 +1,21 @@
+"""Reads for alerts."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from keryu_site.roles import user_is_staff
+from registry.selectors import subjects_visible_to
+
+from .models import Alarm, NotificationAttempt
+
+
+def alarms_visible_to(user) -> QuerySet[Alarm]:
+    qs = Alarm.objects.select_related("subject", "qr_code")
+    if user_is_staff(user):
+        return qs
+    return qs.filter(subject__in=subjects_visible_to(user).values("pk"))
+
+
+def attempts_for_alarm(*, alarm: Alarm) -> QuerySet[NotificationAttempt]:
+    return alarm.attempts.select_related("message").order_by("created_at")

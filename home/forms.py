@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from alerts.models import SituationType
+
+PUBLIC_SITUATIONS = [(s.value, s.label) for s in SituationType if s != SituationType.TEST]
+
+
+class ScanForm(forms.Form):
+    """What a finder reports. TEST is not a choice here: it only comes from the custodian's test button."""
+
+    situation_type = forms.ChoiceField(
+        label=_("What is happening?"), choices=PUBLIC_SITUATIONS, widget=forms.RadioSelect
+    )
+    description = forms.CharField(
+        label=_("Details"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    location = forms.CharField(label=_("Where are you?"), max_length=255, required=False)
+    latitude = forms.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False, widget=forms.HiddenInput
+    )
+    longitude = forms.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False, widget=forms.HiddenInput
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            raise forms.ValidationError(_("Location coordinates must come as a latitude and longitude pair."))
+        return data

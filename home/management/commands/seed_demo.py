@@ -1,0 +1,70 @@
+"""Idempotent demo data: staff, an editor, two custodians each with a subject and an active code."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from home.setup import groups_ensure, pages_ensure
+from keryu_site.roles import CUSTODIANS, EDITORS, STAFF
+from registry.models import Custodian, QRCode, Subject
+from registry.services import qr_code_activate
+
+DEMO_PASSWORD = "keryu-demo-pass"  # noqa: S105  (demo data only; printed so a newcomer can sign in)
+
+PEOPLE = [
+    # username, first, last, email, phone, subject, dob, language
+    ("alice", "Alice", "Arroyo", "alice@example.com", "+525512345678", "Sofía Arroyo", "2017-04-02", "es"),
+    ("bob", "Bob", "Baker", "bob@example.com", "+525587654321", "Walter Baker", "1941-09-14", "en"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo users, subjects and codes (safe to run again)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--allow-production", action="store_true", help="Seed even with DEBUG off.")
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG and not options["allow_production"]:
+            raise CommandError("Refusing to create demo users with known passwords while DEBUG is off.")
+        groups_ensure()
+        pages_ensure()
+        with transaction.atomic():
+            self._user("staff", "Sam", "Staff", "staff@example.com", STAFF, is_staff=True, is_superuser=True)
+            self._user("editor", "Eve", "Editor", "editor@example.com", EDITORS)
+            scan_urls = []
+            for username, first, last, email, phone, subject_name, dob, language in PEOPLE:
+                user = self._user(username, first, last, email, CUSTODIANS)
+                custodian, _ = Custodian.objects.get_or_create(
+                    user=user, defaults={"phone_number": phone, "language": language}
+                )
+                subject, _ = Subject.objects.get_or_create(
+                    custodian=custodian, name=subject_name, defaults={"date_of_birth": dob}
+                )
+                code = subject.qr_codes.filter(is_active=True).first() or QRCode.objects.create(subject=subject)
+                code = qr_code_activate(qr_code=code)
+                scan_urls.append((subject.name, code.scan_url))
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(f"Logins (password for all: {DEMO_PASSWORD}): staff, editor, alice, bob")
+        for name, url in scan_urls:
+            self.stdout.write(f"Scan URL for {name}: {url}")
+
+    def _user(self, username, first, last, email, group, *, is_staff=False, is_superuser=False) -> User:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": email,
+                "is_staff": is_staff,
+                "is_superuser": is_superuser,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        user.groups.add(Group.objects.get(name=group))
+        return user

@@ -1,0 +1,13 @@
+"""The Celery application. Settings come from Django's settings under the CELERY_ prefix."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keryu_site.settings.base")
+
+app = Celery("keryu")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+from . import heartbeat  # noqa: E402,F401  (connects the worker_ready signal)

@@ -1,0 +1,108 @@
+"""Custodians, the subjects in their care, and the QR codes on the subjects' badges."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from phonenumber_field.modelfields import PhoneNumberField
+
+
+class Language(models.TextChoices):
+    SPANISH = "es", "Español"
+    ENGLISH = "en", "English"
+
+
+class Custodian(models.Model):
+    """A parent, guardian or caregiver: the person Keryu must reach."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="custodian")
+    phone_number = PhoneNumberField(region="MX", blank=True)
+    emergency_phone = PhoneNumberField(region="MX", blank=True)
+    address = models.TextField(blank=True)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.SPANISH)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+
+class Gender(models.TextChoices):
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+    OTHER = "O", "Other"
+
+
+class Subject(models.Model):
+    """A person in a custodian's care (a child, an elder, a person with a disability)."""
+
+    custodian = models.ForeignKey(Custodian, on_delete=models.CASCADE, related_name="subjects")
+    name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(null=True, blank=True)
+    gender = models.CharField(max_length=1, choices=Gender.choices, blank=True)
+    medical_conditions = models.TextField(blank=True)
+    allergies = models.TextField(blank=True)
+    medications = models.TextField(blank=True)
+    doctor_name = models.CharField(max_length=100, blank=True)
+    doctor_phone = PhoneNumberField(region="MX", blank=True)
+    doctor_address = models.TextField(blank=True)
+    doctor_speciality = models.CharField(max_length=100, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else ""
+
+
+class QRCode(models.Model):
+    """The code printed on a badge. Its UUID is a secret: knowing it is what lets a finder raise an alarm."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="qr_codes")
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "QR code"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject"], condition=Q(is_active=True), name="registry_one_active_qr_code_per_subject"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} · {self.short_code}"
+
+    @property
+    def short_code(self) -> str:
+        """The human-readable form printed beside the code."""
+        return self.uuid.hex[:8].upper()
+
+    @property
+    def scan_path(self) -> str:
+        return f"/scan/{self.uuid}/"
+
+    @property
+    def scan_url(self) -> str:
+        return settings.KERYU_PUBLIC_BASE_URL + self.scan_path

@@ -1,0 +1,75 @@
+"""The fixed cast: Alice with her subject and code, Bob who must never see Alice's data, staff, an editor."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+
+from keryu_site.roles import EDITORS, STAFF
+
+from .factories import CustodianFactory, QRCodeFactory, SubjectFactory, UserFactory
+
+
+@pytest.fixture
+def alice(db):
+    custodian = CustodianFactory(user__username="alice", user__first_name="Alice", language="es")
+    return custodian.user
+
+
+@pytest.fixture
+def alice_subject(alice):
+    return SubjectFactory(
+        custodian=alice.custodian, name="Sofía Arroyo", medical_conditions="Type 1 diabetes", allergies="Penicillin"
+    )
+
+
+@pytest.fixture
+def alice_code(alice_subject):
+    return QRCodeFactory(subject=alice_subject, is_active=True)
+
+
+@pytest.fixture
+def bob(db):
+    custodian = CustodianFactory(user__username="bob", user__first_name="Bob", language="en")
+    return custodian.user
+
+
+@pytest.fixture
+def bob_subject(bob):
+    return SubjectFactory(custodian=bob.custodian, name="Walter Baker")
+
+
+@pytest.fixture
+def staff(db) -> User:
+    return UserFactory(username="staff", is_staff=True, groups=[STAFF])
+
+
+@pytest.fixture
+def editor(db) -> User:
+    return UserFactory(username="editor", groups=[EDITORS])
+
+
+def _components() -> tuple[str, str]:
+    from django.conf import settings
+
+    from keryu_site.celery import app
+
+    vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return vendor, app.conf.broker_url.split("://", 1)[0]
+
+
+def pytest_report_header(config) -> str:
+    vendor, broker = _components()
+    return f"keryu: database={vendor} broker={broker}"
+
+
+def pytest_sessionstart(session) -> None:
+    """CI sets KERYU_EXPECT_DATABASE / KERYU_EXPECT_BROKER so a silent fallback to SQLite fails the run."""
+    import os
+
+    vendor, broker = _components()
+    expected = (os.environ.get("KERYU_EXPECT_DATABASE"), os.environ.get("KERYU_EXPECT_BROKER"))
+    if expected[0] and expected[0] != vendor:
+        raise pytest.UsageError(f"expected database {expected[0]}, got {vendor}")
+    if expected[1] and expected[1] != broker:
+        raise pytest.UsageError(f"expected broker {expected[1]}, got {broker}")

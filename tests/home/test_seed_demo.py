@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from registry.models import Custodian, QRCode, Subject
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_is_idempotent_and_prints_logins_and_a_scan_url(capsys, settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert Custodian.objects.count() == 2 and Subject.objects.count() == 2
+    assert QRCode.objects.filter(is_active=True).count() == 2
+    assert "Scan URL for" in out and "/scan/" in out and "alice" in out
+
+
+def test_seed_demo_refuses_to_run_in_production(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo")

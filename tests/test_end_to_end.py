@@ -1,0 +1,48 @@
+"""The main job, end to end: a finder scans, an alarm is stored, a real worker sends, the custodian sees it."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from alerts.models import Alarm, NotificationStatus
+from keryu_site.celery import app as celery_app
+from messaging.models import Message, MessageStatus
+
+from .celery_worker import running_worker, wait_for
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def test_header_reports_the_real_components():
+    print(f"database={connection.vendor} broker={celery_app.conf.broker_url.split('://')[0]}")
+
+
+def test_scan_stores_alarm_and_a_real_worker_sends_the_message_the_custodian_then_sees(client, alice, alice_code):
+    with running_worker() as worker:
+        response = client.post(
+            f"/scan/{alice_code.uuid}/",
+            {"situation_type": "LOST", "description": "Crying near the fountain", "location": "Parque México",
+             "latitude": "19.411800", "longitude": "-99.169700"},
+        )  # fmt: skip
+        assert response.status_code == 302
+        alarm = Alarm.objects.get()
+        assert (alarm.situation_type, alarm.location, str(alarm.latitude)) == ("LOST", "Parque México", "19.411800")
+
+        try:
+            message = wait_for(lambda: Message.objects.filter(status=MessageStatus.SENT).first(), timeout=10)
+        except AssertionError:
+            raise AssertionError("no SENT message; worker said:\n" + worker.output) from None
+        assert message.owner == alice
+        assert "Sofía" in message.content and "Crying near the fountain" in message.content
+        assert message.provider_message_id.startswith("dev-")
+        alarm.refresh_from_db()
+        assert alarm.notification_status == NotificationStatus.SENT
+        assert alarm.attempts.get().status == NotificationStatus.SENT
+        assert "alerts.deliver_attempt" in worker.output
+
+    client.force_login(alice)
+    page = client.get(f"/admin/snippets/alerts/alarm/inspect/{alarm.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Crying near the fountain" in html and "Sent" in html

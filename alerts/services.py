@@ -6,7 +6,6 @@ import logging
 from decimal import Decimal
 from functools import partial
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from messaging.channels import ChannelError
+from messaging.selectors import channel_order
 from messaging.services import message_create, message_send, template_render
 from registry.models import Custodian, QRCode
 from registry.services import qr_code_mark_used
@@ -23,10 +23,6 @@ from .models import Alarm, NotificationAttempt, NotificationStatus, SituationTyp
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 3
-
-
-def channel_order() -> list[str]:
-    return list(settings.KERYU_CHANNEL_ORDER) or ["development"]
 
 
 def alarm_create(

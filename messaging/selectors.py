@@ -16,3 +16,10 @@ def messages_visible_to(user) -> QuerySet[Message]:
     if not getattr(user, "is_authenticated", False):
         return qs.none()
     return qs.filter(owner=user)
+
+
+def channel_order() -> list[str]:
+    """Channel keys in the order delivery tries them. Staff set it in the admin (messaging issue)."""
+    from django.conf import settings
+
+    return list(settings.KERYU_CHANNEL_ORDER) or ["development"]

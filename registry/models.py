@@ -7,7 +7,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 from phonenumber_field.modelfields import PhoneNumberField
+from wagtail.models import Orderable
 
 
 class Language(models.TextChoices):
@@ -20,6 +23,8 @@ class Custodian(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="custodian")
     phone_number = PhoneNumberField(region="MX", blank=True)
+    # Keyed hash (HMAC, see registry.crypto) of the E.164 phone, for duplicate detection without decrypting.
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     emergency_phone = PhoneNumberField(region="MX", blank=True)
     address = models.TextField(blank=True)
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.SPANISH)
@@ -43,7 +48,7 @@ class Gender(models.TextChoices):
     OTHER = "O", "Other"
 
 
-class Subject(models.Model):
+class Subject(ClusterableModel):
     """A person in a custodian's care (a child, an elder, a person with a disability)."""
 
     custodian = models.ForeignKey(Custodian, on_delete=models.CASCADE, related_name="subjects")
@@ -106,3 +111,27 @@ class QRCode(models.Model):
     @property
     def scan_url(self) -> str:
         return settings.KERYU_PUBLIC_BASE_URL + self.scan_path
+
+
+class ContactChannel(models.TextChoices):
+    WHATSAPP = "whatsapp", "WhatsApp"
+    SMS = "sms", "SMS"
+    EMAIL = "email", "Email"
+
+
+class EmergencyContact(Orderable):
+    """Someone besides the custodian to reach about a subject, in the order the custodian set."""
+
+    subject = ParentalKey(Subject, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=100)
+    relation = models.CharField(max_length=50, blank=True)
+    phone_number = PhoneNumberField(region="MX", blank=True)
+    email = models.EmailField(blank=True)
+    preferred_channel = models.CharField(max_length=16, choices=ContactChannel.choices, default=ContactChannel.WHATSAPP)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.SPANISH)
+
+    class Meta(Orderable.Meta):
+        verbose_name = "emergency contact"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.relation})" if self.relation else self.name

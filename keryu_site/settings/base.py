@@ -33,6 +33,8 @@ def required(name: str, dev_default: str) -> str:
 
 
 SECRET_KEY = required("DJANGO_SECRET_KEY", "django-insecure-development-only-key-not-for-production-use")
+# Its own key, not SECRET_KEY: rotating the signing key must not orphan every stored phone hash.
+KERYU_PHONE_HASH_KEY = required("KERYU_PHONE_HASH_KEY", "development-only-phone-hash-key")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 
 from messaging.channels import ChannelError
 from messaging.selectors import channel_order
-from messaging.services import message_create, message_send, template_render
+from messaging.services import message_compose, message_send
 from registry.models import Custodian, QRCode
 from registry.services import qr_code_mark_used
 
@@ -131,20 +131,13 @@ def attempt_deliver(*, attempt_id: int) -> NotificationAttempt | None:
 def _attempt_message(attempt: NotificationAttempt):
     custodian: Custodian = attempt.custodian
     alarm = attempt.alarm
-    to = custodian.email if attempt.channel == "email" else str(custodian.phone_number or custodian.email)
-    rendered = template_render(
+    message = message_compose(
         kind=alarm.situation_type,
         language=custodian.language,
         channel=attempt.channel,
+        to=custodian.email if attempt.channel == "email" else str(custodian.phone_number or custodian.email),
         context=_message_context(alarm, custodian.language),
-    )
-    message = message_create(
-        to=to,
-        channel=attempt.channel,
-        content=rendered.body,
-        subject_line=rendered.subject,
         owner=custodian.user,
-        template=rendered.template,
         recipient_name=str(custodian),
     )
     NotificationAttempt.objects.filter(pk=attempt.pk).update(message=message)

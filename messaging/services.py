@@ -79,6 +79,33 @@ def message_create(
     )
 
 
+def message_compose(
+    *,
+    kind: str,
+    language: str,
+    channel: str,
+    to: str,
+    context: dict[str, object],
+    owner=None,
+    recipient_name: str = "",
+) -> Message:
+    """Render the right template for this kind, language and channel and record the message, pending.
+
+    The one entry point other apps use to prepare a message. Context keys for alarm kinds: subject_name,
+    situation, location, description, timestamp, maps_url, ack_url.
+    """
+    rendered = template_render(kind=kind, language=language, channel=channel, context=context)
+    return message_create(
+        to=to,
+        channel=channel,
+        content=rendered.body,
+        subject_line=rendered.subject,
+        owner=owner,
+        template=rendered.template,
+        recipient_name=recipient_name,
+    )
+
+
 def message_send(*, message: Message) -> Message:
     """Hand a pending message to its channel. Raises ChannelError when it did not go out.
 

@@ -19,3 +19,13 @@ def alarms_visible_to(user) -> QuerySet[Alarm]:
 
 def attempts_for_alarm(*, alarm: Alarm) -> QuerySet[NotificationAttempt]:
     return alarm.attempts.select_related("message").order_by("created_at")
+
+
+def alarm_recent_exists(*, qr_code_id: int, seconds: int) -> bool:
+    """Whether this code raised an alarm in the last `seconds` (so a new report is a repeat)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(seconds=seconds)
+    return Alarm.objects.filter(qr_code_id=qr_code_id, timestamp__gte=since).exists()

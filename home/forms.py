@@ -5,7 +5,12 @@ from django.utils.translation import gettext_lazy as _
 
 from alerts.models import SituationType
 
-PUBLIC_SITUATIONS = [(s.value, s.label) for s in SituationType if s != SituationType.TEST]
+# What a finder can report (never TEST), in words a stranger understands at a glance.
+PUBLIC_SITUATIONS = [
+    (SituationType.INJURED.value, _("Hurt or unwell: needs help now")),
+    (SituationType.LOST.value, _("Lost: cannot find their family")),
+    (SituationType.CONTACT.value, _("Fine, but the family should contact me")),
+]
 
 
 class ScanForm(forms.Form):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import translation
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
+
+from .security import harden_scan_response
 
 
 class HomePage(Page):
@@ -28,17 +32,44 @@ class ScanPage(RoutablePageMixin, Page):
     instructions = models.TextField(
         default="Choose what is happening, say where you are, and send. The family is notified at once.",
     )
+    intro_es = models.TextField(
+        "intro (Spanish)",
+        default="Encontraste a alguien que necesita ayuda para volver a casa. Cuéntale a su familia qué pasa.",
+    )
+    instructions_es = models.TextField(
+        "instructions (Spanish)",
+        default="Elige qué está pasando, di dónde estás y envía. La familia recibe el aviso de inmediato.",
+    )
     emergency_number = models.CharField(max_length=20, default="911")
 
     content_panels = [
         *Page.content_panels,
         FieldPanel("intro"),
         FieldPanel("instructions"),
+        FieldPanel("intro_es"),
+        FieldPanel("instructions_es"),
         FieldPanel("emergency_number"),
     ]
     max_count = 1
     parent_page_types = ["home.HomePage"]
     subpage_types: list[str] = []
+
+    def serve(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        """Every scan route: the finder's language (?lang= switch, else Accept-Language) and hardened headers."""
+        lang = request.GET.get("lang", "")
+        if lang in dict(settings.LANGUAGES):
+            translation.activate(lang)
+            request.LANGUAGE_CODE = lang
+        response = super().serve(request, *args, **kwargs)
+        if lang in dict(settings.LANGUAGES):
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, max_age=365 * 24 * 3600, samesite="Lax")
+        return harden_scan_response(response)
+
+    def texts(self) -> dict[str, str]:
+        """The editor-kept texts in the active language."""
+        if translation.get_language() == "es":
+            return {"intro": self.intro_es, "instructions": self.instructions_es}
+        return {"intro": self.intro, "instructions": self.instructions}
 
     @path("")
     def index(self, request: HttpRequest) -> HttpResponse:

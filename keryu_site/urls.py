@@ -1,9 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic.base import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.views import serve as wagtail_serve
 
 from . import ops_admin  # noqa: F401  (Unfold re-registrations of third-party admins)
 from .health import health
@@ -19,5 +21,10 @@ urlpatterns = [
         RedirectView.as_view(url="/scan/%(code)s/", permanent=True),
         name="legacy-scan",
     ),
+    # The scan form is anonymous (no session to ride) and its pages send no Referer (the code in the URL
+    # is a secret), so browsers post it with `Origin: null`, which Django's CSRF check cannot verify.
+    # The Wagtail page still serves it; only this route skips the CSRF middleware. Abuse is handled by
+    # rate limits and the cooldown instead.
+    re_path(r"^(scan/[0-9a-f-]{36}/)$", csrf_exempt(wagtail_serve), name="scan_serve"),
     path("", include(wagtail_urls)),
 ]

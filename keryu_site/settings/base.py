@@ -138,7 +138,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "keryu_site.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
@@ -294,3 +294,14 @@ KERYU_WORKER_HEARTBEAT_MAX_AGE = env.int("KERYU_WORKER_HEARTBEAT_MAX_AGE", defau
 
 # Base delay (seconds) of the exponential backoff between delivery retries: 1, 2, 4 s by default.
 KERYU_RETRY_BASE_DELAY = env.float("KERYU_RETRY_BASE_DELAY", default=1.0)
+
+# --- Public scan page ----------------------------------------------------------------------------
+# Rate limits as "count/seconds". POSTs per client IP and per code; GETs per IP (stops code probing).
+# The first report for a code (no alarm within the cooldown) is never rate limited.
+KERYU_SCAN_POST_RATE_PER_IP = env.str("KERYU_SCAN_POST_RATE_PER_IP", default="10/600")
+KERYU_SCAN_POST_RATE_PER_CODE = env.str("KERYU_SCAN_POST_RATE_PER_CODE", default="6/600")
+KERYU_SCAN_GET_RATE_PER_IP = env.str("KERYU_SCAN_GET_RATE_PER_IP", default="120/600")
+# Seconds during which further reports for the same code join the open alarm instead of raising a new one.
+KERYU_SCAN_COOLDOWN_SECONDS = env.int("KERYU_SCAN_COOLDOWN_SECONDS", default=30 * 60)
+# How many reverse proxies in front of the web process append to X-Forwarded-For (0: use REMOTE_ADDR).
+KERYU_TRUSTED_PROXY_COUNT = env.int("KERYU_TRUSTED_PROXY_COUNT", default=0)

@@ -15,7 +15,7 @@ def test_finder_reports_lost_person_with_typed_location(live_server, mobile, ali
     mobile.goto(f"{live_server.url}/scan/{alice_code.uuid}/")
     assert mobile.get_by_role("heading", name="You found Sofía").is_visible()
     screenshot(mobile, "scan-form-en")
-    mobile.get_by_label("Subject lost").check()
+    mobile.get_by_label("Lost: cannot find their family").check()
     mobile.get_by_label("Where are you?").fill("Parque México, near the fountain")
     mobile.get_by_role("button", name="Notify the family").click()
     mobile.wait_for_url(f"**/scan/{alice_code.uuid}/thanks/")

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from keryu_site.roles import user_is_staff
 from registry.selectors import subjects_visible_to
 
-from .models import Alarm, NotificationAttempt
+from .models import Alarm, NotificationAttempt, NotificationStatus
 
 
 def alarms_visible_to(user) -> QuerySet[Alarm]:
@@ -29,3 +29,13 @@ def alarm_recent_exists(*, qr_code_id: int, seconds: int) -> bool:
 
     since = timezone.now() - timedelta(seconds=seconds)
     return Alarm.objects.filter(qr_code_id=qr_code_id, timestamp__gte=since).exists()
+
+
+def alarm_public_progress(*, alarm: Alarm) -> dict:
+    """What the finder may see about their report: how far it got, never who was contacted or how."""
+    attempts = list(alarm.attempts.select_related("message"))
+    delivered = any(a.status in (NotificationStatus.DELIVERED, NotificationStatus.READ) for a in attempts) or any(
+        a.message and a.message.status in ("delivered", "read") for a in attempts
+    )
+    notified = delivered or any(a.status == NotificationStatus.SENT for a in attempts)
+    return {"notified": notified, "delivered": delivered, "acknowledged": False, "note": ""}

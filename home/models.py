@@ -81,9 +81,17 @@ class ScanPage(RoutablePageMixin, Page):
 
         return scan(request, page=self, code=code)
 
-    @path("<uuid:code>/thanks/")
-    def thanks(self, request: HttpRequest, code) -> HttpResponse:
-        return TemplateResponse(request, "home/scan_thanks.html", {"page": self})
+    @path("<uuid:code>/sent/<str:token>/")
+    def sent(self, request: HttpRequest, code, token: str) -> HttpResponse:
+        from .views import sent
+
+        return sent(request, page=self, code=code, token=token)
+
+    @path("<uuid:code>/sent/<str:token>/status/")
+    def sent_status(self, request: HttpRequest, code, token: str) -> HttpResponse:
+        from .views import sent_status
+
+        return sent_status(request, code=code, token=token)
 
     def serve_preview(self, request, mode_name):  # editors preview the form with a placeholder subject
         return TemplateResponse(request, "home/scan_unavailable.html", {"page": self})

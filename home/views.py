@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from alerts.selectors import alarm_recent_exists
+from alerts.models import Alarm
+from alerts.selectors import alarm_public_progress, alarm_recent_exists
 from alerts.services import alarm_create
 from registry.selectors import qr_code_get_for_scan
 
@@ -73,14 +77,15 @@ def scan(request: HttpRequest, *, page, code) -> HttpResponse:
         if not verdict.allowed:
             return _too_many(request, verdict, page)
         if form.is_valid():
-            alarm_create(
+            alarm = alarm_create(
                 qr_code=qr_code,
                 scanner_ip=client_ip(request),
                 scanner_user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 is_phototaker=phototaker,
                 **form.cleaned_data,
             )
-            return redirect(page.url + page.reverse_subpage("thanks", kwargs={"code": code}))
+            token = progress_token(alarm_id=alarm.pk, code=code)
+            return redirect(page.url + page.reverse_subpage("sent", kwargs={"code": code, "token": token}))
     context = {
         "page": page,
         "form": form,
@@ -88,3 +93,39 @@ def scan(request: HttpRequest, *, page, code) -> HttpResponse:
         "phototaker": phototaker,
     }
     return TemplateResponse(request, "home/scan_page.html", context, status=400 if form.errors else 200)
+
+
+PROGRESS_SALT = "keryu.scan-progress"
+PROGRESS_MAX_AGE = 48 * 3600
+
+
+def progress_token(*, alarm_id: int, code) -> str:
+    """A signed, code-bound reference to the finder's alarm: only the finder's browser holds it."""
+    signed = signing.dumps({"a": alarm_id, "c": str(code)}, salt=PROGRESS_SALT, compress=True)
+    # Wagtail serves path segments of [\w-] only: carry the signed value as unpadded base64url.
+    return base64.urlsafe_b64encode(signed.encode()).decode().rstrip("=")
+
+
+def _alarm_from_token(*, code, token: str) -> Alarm:
+    try:
+        signed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        data = signing.loads(signed, salt=PROGRESS_SALT, max_age=PROGRESS_MAX_AGE)
+    except (signing.BadSignature, ValueError):
+        raise Http404 from None
+    if data.get("c") != str(code):
+        raise Http404
+    alarm = Alarm.objects.filter(pk=data.get("a")).first()
+    if alarm is None:
+        raise Http404
+    return alarm
+
+
+def sent(request: HttpRequest, *, page, code, token: str) -> HttpResponse:
+    alarm = _alarm_from_token(code=code, token=token)
+    context = {"page": page, "progress": alarm_public_progress(alarm=alarm), "status_url": request.path + "status/"}
+    return TemplateResponse(request, "home/scan_sent.html", context)
+
+
+def sent_status(request: HttpRequest, *, code, token: str) -> JsonResponse:
+    alarm = _alarm_from_token(code=code, token=token)
+    return JsonResponse(alarm_public_progress(alarm=alarm))

@@ -18,7 +18,7 @@ def test_finder_reports_lost_person_with_typed_location(live_server, mobile, ali
     mobile.get_by_label("Lost: cannot find their family").check()
     mobile.get_by_label("Where are you?").fill("Parque México, near the fountain")
     mobile.get_by_role("button", name="Notify the family").click()
-    mobile.wait_for_url(f"**/scan/{alice_code.uuid}/thanks/")
+    mobile.wait_for_url(f"**/scan/{alice_code.uuid}/sent/**")
     assert mobile.get_by_text("The family is being notified now").is_visible()
     alarm = Alarm.objects.get()
     assert alarm.situation_type == "LOST" and alarm.location == "Parque México, near the fountain"

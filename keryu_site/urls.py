@@ -5,6 +5,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from registry import views as registry_views
+
 from . import ops_admin  # noqa: F401  (Unfold re-registrations of third-party admins)
 from .health import health
 
@@ -19,5 +21,7 @@ urlpatterns = [
         RedirectView.as_view(url="/scan/%(code)s/", permanent=True),
         name="legacy-scan",
     ),
+    # A subject's photo for the finder: only through an active code, only if the custodian shared it.
+    path("scan-photo/<uuid:code>/", registry_views.public_subject_photo, name="registry_public_photo"),
     path("", include(wagtail_urls)),
 ]

@@ -294,3 +294,15 @@ KERYU_WORKER_HEARTBEAT_MAX_AGE = env.int("KERYU_WORKER_HEARTBEAT_MAX_AGE", defau
 
 # Base delay (seconds) of the exponential backoff between delivery retries: 1, 2, 4 s by default.
 KERYU_RETRY_BASE_DELAY = env.float("KERYU_RETRY_BASE_DELAY", default=1.0)
+
+# --- Registry: field encryption at rest (issue 3) --------------------------------------------------
+# Fernet keys, comma-separated: the first encrypts, every one decrypts (rotation: prepend a new key, run
+# `manage.py rotate_field_encryption`, then drop the old one). Its own keys, never SECRET_KEY.
+KERYU_FIELD_ENCRYPTION_KEYS = [
+    k.strip()
+    for k in required("KERYU_FIELD_ENCRYPTION_KEYS", "a2VyeXUtZGV2LW9ubHktZmllbGQtZW5jLWtleS0zMmI=").split(",")
+    if k.strip()
+]
+# Subject photos: upload limits (bytes and pixels per side).
+KERYU_PHOTO_MAX_BYTES = env.int("KERYU_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+KERYU_PHOTO_MAX_SIDE = env.int("KERYU_PHOTO_MAX_SIDE", default=4096)

@@ -7,6 +7,7 @@ policy (registry.permissions) answers instance questions from the same selectors
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
@@ -17,6 +18,7 @@ from wagtail.snippets.views.chooser import (
     SnippetChooserViewSet,
     SnippetChosenMultipleView,
     SnippetChosenView,
+    SnippetCreateView,
 )
 from wagtail.snippets.views.snippets import InspectView, SnippetViewSetGroup
 
@@ -53,7 +55,15 @@ class ScopedChosenMultipleView(SnippetChosenMultipleView):
         return scope_for(self.model_class, self.request.user).filter(pk__in=pks)
 
 
+class NoChooserCreateView(SnippetCreateView):
+    """Creating records from inside a chooser modal would bypass the scoped forms: switched off."""
+
+    def dispatch(self, request, *args, **kwargs):
+        raise Http404
+
+
 class ScopedChooserViewSet(SnippetChooserViewSet):
+    create_view_class = NoChooserCreateView
     choose_view_class = ScopedChooseView
     choose_results_view_class = ScopedChooseResultsView
     chosen_view_class = ScopedChosenView

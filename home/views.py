@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from alerts.services import alarm_create
-from registry.selectors import qr_code_get_for_scan
+from registry.selectors import qr_code_get_for_scan, subject_public_profile
 
 from .forms import ScanForm
 
@@ -30,5 +30,12 @@ def scan(request: HttpRequest, *, page, code) -> HttpResponse:
             **form.cleaned_data,
         )
         return redirect(page.url + page.reverse_subpage("thanks", kwargs={"code": code}))
-    context = {"page": page, "form": form, "subject_first_name": qr_code.subject.first_name}
+    profile = subject_public_profile(qr_code.subject)
+    context = {
+        "page": page,
+        "form": form,
+        "subject_first_name": profile["first_name"],
+        "profile": profile,
+        "code": code,
+    }
     return TemplateResponse(request, "home/scan_page.html", context, status=400 if form.errors else 200)

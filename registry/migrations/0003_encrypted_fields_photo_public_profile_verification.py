@@ -27,11 +27,11 @@ def _convert(schema_editor, transform) -> None:
         for table, columns in ENCRYPTED.items():
             for column in columns:
                 qt, qc = connection.ops.quote_name(table), connection.ops.quote_name(column)
-                cursor.execute(f"SELECT id, {qc} FROM {qt} WHERE {qc} IS NOT NULL AND {qc} <> ''")
+                cursor.execute(f"SELECT id, {qc} FROM {qt} WHERE {qc} IS NOT NULL AND {qc} <> ''")  # noqa: S608 - fixed names
                 for pk, value in cursor.fetchall():
                     new = transform(value)
                     if new is not None:
-                        cursor.execute(f"UPDATE {qt} SET {qc} = %s WHERE id = %s", [new, pk])
+                        cursor.execute(f"UPDATE {qt} SET {qc} = %s WHERE id = %s", [new, pk])  # noqa: S608
 
 
 def encrypt_existing(apps, schema_editor) -> None:

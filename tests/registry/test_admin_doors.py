@@ -27,16 +27,19 @@ def _walk(patterns, prefix="", ns=""):
 
 
 def registry_url_names() -> set[str]:
+    """Names of registry URLs; an unnamed pattern is keyed by its route."""
     names = set()
     for route, name in _walk(get_resolver().url_patterns):
         if "registry" in route or "registry" in name or name in GENERIC:
-            names.add(name)
+            names.add(name if name and not name.endswith(":") else route)
     return names
 
 
 @dataclass(frozen=True)
 class Door:
-    kind: str  # "object": Bob 403/404 | "listing": Bob sees the page without Alice's data | "ops": staff console
+    # "object": Bob gets 403/404 | "listing": Bob sees the page without Alice's data |
+    # "ops": the staff console, which sends Bob to its login page
+    kind: str
     staff: int  # expected status for staff
     method: str = "GET"
     kwargs: tuple = ()  # (url kwarg, object key) pairs
@@ -67,6 +70,22 @@ def _snippet_doors(model: str, obj: str) -> dict[str, Door]:
     }
 
 
+def _ops_doors(model: str, obj: str) -> dict[str, Door]:
+    """The /ops/ console is staff-only as a whole: Bob is sent to its login page before any lookup."""
+    pk = (("object_id", obj),)
+    return {
+        f"admin:registry_{model}_changelist": Door("ops", 200),
+        f"admin:registry_{model}_add": Door("ops", 200),
+        f"admin:registry_{model}_change": Door("ops", 200, kwargs=pk),
+        f"admin:registry_{model}_delete": Door("ops", 200, kwargs=pk),
+        f"admin:registry_{model}_history": Door("ops", 200, kwargs=pk),
+        f"admin:registry_{model}_import": Door("ops", 200),
+        f"admin:registry_{model}_process_import": Door("ops", 405),  # POST-only, after an import preview
+        f"admin:registry_{model}_export": Door("ops", 200),
+        f"ops/registry/{model}/<path:object_id>/": Door("ops", 302, kwargs=pk),  # redirect to the change page
+    }
+
+
 DOORS: dict[str, Door] = {
     **_snippet_doors("subject", "subject"),
     **_snippet_doors("qrcode", "code"),
@@ -79,6 +98,9 @@ DOORS: dict[str, Door] = {
     "registry_qr_badges_pdf": Door("object", 200, query="id={code}"),
     "registry_qr_toggle": Door("object", 302, method="POST", kwargs=(("pk", "code"),)),
     "registry_subject_code_generate": Door("object", 302, method="POST", kwargs=(("pk", "subject"),)),
+    **_ops_doors("custodian", "custodian"),
+    **_ops_doors("subject", "subject"),
+    "admin:app_list": Door("ops", 200, kwargs=(("app_label", "registry_label"),)),
     # Expanded below, once per registry model and action.
     "wagtail_bulk_action": Door("object", 200),
     "wagtailadmin_editing_sessions:ping": Door("object", 200, method="POST"),
@@ -101,6 +123,7 @@ def _objects(code) -> dict:
         "custodian": subject.custodian.pk,
         "photo": subject.photo.name,
         "uuid": str(code.uuid),
+        "registry_label": "registry",
     }
 
 
@@ -115,6 +138,10 @@ def _requests(objs: dict):
         if name == "wagtailadmin_editing_sessions:ping":
             for model, key in MODELS:
                 yield name, "POST", reverse(name, args=["registry", model, str(objs[key]), 0]), door
+            continue
+        if name.startswith("ops/"):
+            url = "/" + name.replace("<path:object_id>", str(objs[door.kwargs[0][1]]))
+            yield name, door.method, url, door
             continue
         url = reverse(name, kwargs={k: objs[v] for k, v in door.kwargs})
         if door.query:
@@ -154,6 +181,8 @@ def test_bob_is_refused_alices_records_through_every_door(client, alice_full, bo
         body = b"".join(response.streaming_content) if response.streaming else response.content
         if door.kind == "object":
             assert response.status_code in (403, 404), (name, url, response.status_code)
+        elif door.kind == "ops":
+            assert response.status_code == 302 and response["Location"].startswith("/ops/login/"), (name, url)
         else:
             assert response.status_code in (200, 302, 400, 405), (name, url, response.status_code)
         for marker in markers:

@@ -19,6 +19,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     CUSTODIANS: [
         ("wagtailadmin", "access_admin"),
         *[("registry", f"{a}_{m}") for m in ("subject", "qrcode") for a in ("add", "change", "delete", "view")],
+        # Emergency contacts are edited inline on the subject; the permissions say so explicitly (issue 3).
+        *[("registry", f"{a}_emergencycontact") for a in ("add", "change", "delete", "view")],
         ("registry", "view_custodian"),
         ("registry", "change_custodian"),
         ("alerts", "view_alarm"),

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from alerts.models import Alarm
 from alerts.selectors import alarm_public_progress, alarm_recent_exists
 from alerts.services import alarm_create
-from registry.selectors import qr_code_get_for_scan
+from registry.selectors import qr_code_get_for_scan, subject_public_profile
 
 from .forms import ScanForm
 from .ratelimit import Verdict, rate_hit
@@ -86,10 +86,13 @@ def scan(request: HttpRequest, *, page, code) -> HttpResponse:
             )
             token = progress_token(alarm_id=alarm.pk, code=code)
             return redirect(page.url + page.reverse_subpage("sent", kwargs={"code": code, "token": token}))
+    profile = subject_public_profile(qr_code.subject)
     context = {
         "page": page,
         "form": form,
-        "subject_first_name": qr_code.subject.first_name,
+        "subject_first_name": profile["first_name"],
+        "profile": profile,
+        "code": code,
         "phototaker": phototaker,
     }
     return TemplateResponse(request, "home/scan_page.html", context, status=400 if form.errors else 200)

@@ -9,8 +9,10 @@ from django.db import models
 from django.db.models import Q
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
-from phonenumber_field.modelfields import PhoneNumberField
 from wagtail.models import Orderable
+
+from .fields import EncryptedCharField, EncryptedPhoneNumberField, EncryptedTextField
+from .storage import photo_storage, photo_upload_to
 
 
 class Language(models.TextChoices):
@@ -18,16 +20,28 @@ class Language(models.TextChoices):
     ENGLISH = "en", "English"
 
 
+class ContactChannel(models.TextChoices):
+    WHATSAPP = "whatsapp", "WhatsApp"
+    SMS = "sms", "SMS"
+    EMAIL = "email", "Email"
+
+
 class Custodian(models.Model):
     """A parent, guardian or caregiver: the person Keryu must reach."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="custodian")
-    phone_number = PhoneNumberField(region="MX", blank=True)
+    phone_number = EncryptedPhoneNumberField(region="MX", blank=True)
     # Keyed hash (HMAC, see registry.crypto) of the E.164 phone, for duplicate detection without decrypting.
+    # Kept by the services that write phones (registry.services.custodian_phone_set), not by save().
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    emergency_phone = PhoneNumberField(region="MX", blank=True)
-    address = models.TextField(blank=True)
+    emergency_phone = EncryptedPhoneNumberField(region="MX", blank=True)
+    address = EncryptedTextField(blank=True)
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.SPANISH)
+    preferred_channel = models.CharField(max_length=16, choices=ContactChannel.choices, default=ContactChannel.WHATSAPP)
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    phone_verified_at = models.DateTimeField(null=True, blank=True)
+    # Opted out of the monthly reachability drill (a TEST message that checks the channels still work).
+    drill_opt_out = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -40,6 +54,14 @@ class Custodian(models.Model):
     @property
     def email(self) -> str:
         return self.user.email
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def phone_verified(self) -> bool:
+        return self.phone_verified_at is not None
 
 
 class Gender(models.TextChoices):
@@ -55,14 +77,25 @@ class Subject(ClusterableModel):
     name = models.CharField(max_length=100)
     date_of_birth = models.DateField(null=True, blank=True)
     gender = models.CharField(max_length=1, choices=Gender.choices, blank=True)
-    medical_conditions = models.TextField(blank=True)
-    allergies = models.TextField(blank=True)
-    medications = models.TextField(blank=True)
-    doctor_name = models.CharField(max_length=100, blank=True)
-    doctor_phone = PhoneNumberField(region="MX", blank=True)
-    doctor_address = models.TextField(blank=True)
-    doctor_speciality = models.CharField(max_length=100, blank=True)
+    medical_conditions = EncryptedTextField(blank=True)
+    allergies = EncryptedTextField(blank=True)
+    medications = EncryptedTextField(blank=True)
+    doctor_name = EncryptedCharField(max_length=100, blank=True)
+    doctor_phone = EncryptedPhoneNumberField(region="MX", blank=True)
+    doctor_address = EncryptedTextField(blank=True)
+    doctor_speciality = EncryptedCharField(max_length=100, blank=True)
+    # Validated and re-encoded by registry.photos; random name, private storage, served by a scoped view.
+    photo = models.FileField(upload_to=photo_upload_to, storage=photo_storage, blank=True, editable=False)
     is_active = models.BooleanField(default=True)
+    # What a finder who scans the code may see. The first name is always shown; everything else is opt-in.
+    share_photo = models.BooleanField(default=False, help_text="Show the photo on the scan page.")
+    share_allergies = models.BooleanField(default=False, help_text="Show allergies on the scan page (first aid).")
+    share_conditions = models.BooleanField(
+        default=False, help_text="Show medical conditions on the scan page (first aid)."
+    )
+    public_message = models.CharField(
+        max_length=280, blank=True, help_text="A short message shown to whoever finds this person."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -113,19 +146,13 @@ class QRCode(models.Model):
         return settings.KERYU_PUBLIC_BASE_URL + self.scan_path
 
 
-class ContactChannel(models.TextChoices):
-    WHATSAPP = "whatsapp", "WhatsApp"
-    SMS = "sms", "SMS"
-    EMAIL = "email", "Email"
-
-
 class EmergencyContact(Orderable):
     """Someone besides the custodian to reach about a subject, in the order the custodian set."""
 
     subject = ParentalKey(Subject, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(max_length=100)
     relation = models.CharField(max_length=50, blank=True)
-    phone_number = PhoneNumberField(region="MX", blank=True)
+    phone_number = EncryptedPhoneNumberField(region="MX", blank=True)
     email = models.EmailField(blank=True)
     preferred_channel = models.CharField(max_length=16, choices=ContactChannel.choices, default=ContactChannel.WHATSAPP)
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.SPANISH)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import uuid as uuid_lib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from keryu_site.roles import user_is_staff
+from keryu_site.roles import STAFF, user_is_staff
 
-from .models import Custodian, QRCode, Subject
+from .models import Custodian, EmergencyContact, QRCode, Subject
 
 
 def custodians_visible_to(user) -> QuerySet[Custodian]:
@@ -45,3 +49,78 @@ def qr_code_get_for_scan(*, code: uuid_lib.UUID | str) -> QRCode | None:
         .filter(uuid=code, is_active=True, subject__is_active=True)
         .first()
     )
+
+
+def contacts_visible_to(user) -> QuerySet[EmergencyContact]:
+    return EmergencyContact.objects.filter(subject__in=subjects_visible_to(user))
+
+
+def subject_public_profile(subject: Subject) -> dict:
+    """What a finder may see: the first name always, everything else only if the custodian shared it."""
+    profile: dict = {"first_name": subject.first_name}
+    if subject.share_photo and subject.photo:
+        profile["has_photo"] = True
+    if subject.share_allergies and subject.allergies:
+        profile["allergies"] = subject.allergies
+    if subject.share_conditions and subject.medical_conditions:
+        profile["medical_conditions"] = subject.medical_conditions
+    if subject.public_message:
+        profile["public_message"] = subject.public_message
+    return profile
+
+
+def subject_photo_get_public(*, code: uuid_lib.UUID | str) -> Subject | None:
+    """The subject whose photo a finder may see through an active code: only if the custodian shared it."""
+    qr_code = qr_code_get_for_scan(code=code)
+    if qr_code is None or not qr_code.subject.share_photo or not qr_code.subject.photo:
+        return None
+    return qr_code.subject
+
+
+@dataclass(frozen=True)
+class CodeUsage:
+    scans: int
+    alarms: int
+    last_used: datetime | None
+    recent: list
+
+
+def qr_code_usage(qr_code: QRCode) -> CodeUsage:
+    """Scans that raised an alarm, alarms, last use. Read through the reverse relation: no alerts import."""
+    alarms = getattr(qr_code, "alarms", None)
+    if alarms is None:
+        return CodeUsage(scans=0, alarms=0, last_used=qr_code.last_used, recent=[])
+    total = alarms.count()
+    scans = alarms.exclude(situation_type="TEST").count()
+    return CodeUsage(scans=scans, alarms=total, last_used=qr_code.last_used, recent=list(alarms.order_by("-pk")[:10]))
+
+
+def dashboard_custodian(user) -> list[dict]:
+    """The custodian's subjects with their active code and most recent alarms."""
+    rows = []
+    for subject in subjects_visible_to(user).prefetch_related("qr_codes"):
+        active = next((c for c in subject.qr_codes.all() if c.is_active), None)
+        alarms = getattr(subject, "alarms", None)
+        recent = list(alarms.order_by("-pk")[:3]) if alarms is not None else []
+        rows.append({"subject": subject, "active_code": active, "codes": len(subject.qr_codes.all()), "alarms": recent})
+    return rows
+
+
+def dashboard_staff_totals(*, now: datetime | None = None) -> dict[str, int]:
+    """Totals for staff. Custodians exclude staff accounts; alarms are counted through the subject relation."""
+    now = now or timezone.now()
+    custodians = Custodian.objects.exclude(user__is_staff=True).exclude(user__is_superuser=True)
+    custodians = custodians.exclude(user__groups__name=STAFF)
+    totals = {
+        "custodians": custodians.count(),
+        "subjects": Subject.objects.count(),
+        "active_codes": QRCode.objects.filter(is_active=True).count(),
+    }
+    try:
+        alarm_model = Subject._meta.get_field("alarms").related_model
+    except FieldDoesNotExist:
+        alarm_model = None
+    if alarm_model is not None:
+        totals["alarms_24h"] = alarm_model.objects.filter(created_at__gte=now - timedelta(hours=24)).count()
+        totals["alarms_7d"] = alarm_model.objects.filter(created_at__gte=now - timedelta(days=7)).count()
+    return totals

@@ -1,14 +1,121 @@
-"""Wagtail admin screens for the registry (snippet viewsets, scoped to the user's own records)."""
+"""Wagtail admin screens for the registry (snippet viewsets, scoped to the user's own records).
+
+Scoping: every object view is guarded by keryu_site.scoping (404 outside the selector's scope); the
+chooser views below use the same scope; bulk actions are scoped in registry.bulk_actions; the permission
+policy (registry.permissions) answers instance questions from the same selectors.
+"""
 
 from __future__ import annotations
 
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.snippets.views.snippets import SnippetViewSetGroup
+from django.http import Http404
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column
+from wagtail.snippets.views.chooser import (
+    ChooseResultsView,
+    ChooseView,
+    SnippetChooserViewSet,
+    SnippetChosenMultipleView,
+    SnippetChosenView,
+    SnippetCreateView,
+)
+from wagtail.snippets.views.snippets import InspectView, SnippetViewSetGroup
 
 from keryu_site.scoping import ScopedSnippetViewSet
 
+from .forms import CustodianForm, QRCodeForm, SubjectForm
 from .models import Custodian, QRCode, Subject
-from .selectors import custodians_visible_to, qr_codes_visible_to, subjects_visible_to
+from .permissions import scope_for
+from .selectors import custodians_visible_to, qr_code_usage, qr_codes_visible_to, subjects_visible_to
+
+# --- Choosers: the same scope as the listings --------------------------------------------------
+
+
+class ScopedChooseMixin:
+    def get_object_list(self):
+        return scope_for(self.model_class, self.request.user)
+
+
+class ScopedChooseView(ScopedChooseMixin, ChooseView):
+    pass
+
+
+class ScopedChooseResultsView(ScopedChooseMixin, ChooseResultsView):
+    pass
+
+
+class ScopedChosenView(SnippetChosenView):
+    def get_object(self, pk):
+        return scope_for(self.model_class, self.request.user).get(pk=pk)
+
+
+class ScopedChosenMultipleView(SnippetChosenMultipleView):
+    def get_objects(self, pks):
+        return scope_for(self.model_class, self.request.user).filter(pk__in=pks)
+
+
+class NoChooserCreateView(SnippetCreateView):
+    """Creating records from inside a chooser modal would bypass the scoped forms: switched off."""
+
+    def dispatch(self, request, *args, **kwargs):
+        raise Http404
+
+
+class ScopedChooserViewSet(SnippetChooserViewSet):
+    create_view_class = NoChooserCreateView
+    choose_view_class = ScopedChooseView
+    choose_results_view_class = ScopedChooseResultsView
+    chosen_view_class = ScopedChosenView
+    chosen_multiple_view_class = ScopedChosenMultipleView
+
+
+# --- Listing columns -------------------------------------------------------------------------------
+
+
+def _status_badge(code: QRCode) -> str:
+    if code.is_active:
+        return format_html('<span class="w-status w-status--primary">Active</span>')
+    return format_html('<span class="w-status">Inactive</span>')
+
+
+class StatusColumn(Column):
+    def get_value(self, instance):
+        return _status_badge(instance)
+
+
+class ToggleColumn(Column):
+    cell_template_name = "registry/toggle_cell.html"
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context.update(
+            code=instance,
+            toggle_url=reverse("registry_qr_toggle", args=[instance.pk]),
+            request=parent_context.get("request"),
+        )
+        return context
+
+
+def test_alarm_url(code: QRCode) -> str | None:
+    """The alerts app's TEST-alarm view, if installed (registry must not import alerts)."""
+    try:
+        return reverse("alerts_test_alarm", args=[code.pk])
+    except NoReverseMatch:
+        return None
+
+
+# --- Subjects ---------------------------------------------------------------------------------------
+
+
+class SubjectInspectView(InspectView):
+    template_name = "registry/subject_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["codes"] = self.object.qr_codes.all()
+        context["contacts"] = self.object.contacts.all()
+        return context
 
 
 class SubjectViewSet(ScopedSnippetViewSet):
@@ -19,56 +126,144 @@ class SubjectViewSet(ScopedSnippetViewSet):
     list_filter = ["is_active", "gender"]
     search_fields = ["name"]
     inspect_view_enabled = True
-    panels = [
-        MultiFieldPanel(
-            [
-                FieldPanel("custodian"),
-                FieldPanel("name"),
-                FieldPanel("date_of_birth"),
-                FieldPanel("gender"),
-                FieldPanel("is_active"),
-            ],
-            heading="Person",
-        ),
-        MultiFieldPanel(
-            [FieldPanel("medical_conditions"), FieldPanel("allergies"), FieldPanel("medications")], heading="Medical"
-        ),
-        MultiFieldPanel(
-            [
-                FieldPanel("doctor_name"),
-                FieldPanel("doctor_phone"),
-                FieldPanel("doctor_address"),
-                FieldPanel("doctor_speciality"),
-            ],
-            heading="Doctor",
-        ),
+    inspect_view_class = SubjectInspectView
+    inspect_view_fields = [
+        "name",
+        "custodian",
+        "date_of_birth",
+        "gender",
+        "is_active",
+        "medical_conditions",
+        "allergies",
+        "medications",
+        "doctor_name",
+        "doctor_phone",
+        "doctor_address",
+        "doctor_speciality",
+        "share_photo",
+        "share_allergies",
+        "share_conditions",
+        "public_message",
     ]
+    chooser_viewset_class = ScopedChooserViewSet
+    edit_handler = ObjectList(
+        [
+            MultiFieldPanel(
+                [
+                    FieldPanel("custodian"),
+                    FieldPanel("name"),
+                    FieldPanel("date_of_birth"),
+                    FieldPanel("gender"),
+                    FieldPanel("is_active"),
+                    FieldPanel("photo_upload"),
+                    FieldPanel("photo_remove"),
+                ],
+                heading="Person",
+            ),
+            MultiFieldPanel(
+                [FieldPanel("medical_conditions"), FieldPanel("allergies"), FieldPanel("medications")],
+                heading="Medical (encrypted)",
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("doctor_name"),
+                    FieldPanel("doctor_phone"),
+                    FieldPanel("doctor_address"),
+                    FieldPanel("doctor_speciality"),
+                ],
+                heading="Doctor (encrypted)",
+            ),
+            InlinePanel("contacts", heading="Emergency contacts", label="Contact"),
+            MultiFieldPanel(
+                [
+                    FieldPanel("share_photo"),
+                    FieldPanel("share_allergies"),
+                    FieldPanel("share_conditions"),
+                    FieldPanel("public_message"),
+                ],
+                heading="What a finder sees (the first name is always shown)",
+            ),
+        ],
+        base_form_class=SubjectForm,
+    )
 
     def scope(self, request):
         return subjects_visible_to(request.user)
+
+
+# --- QR codes ---------------------------------------------------------------------------------------
+
+
+class QRCodeInspectView(InspectView):
+    template_name = "registry/qrcode_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["code"] = self.object
+        context["usage"] = qr_code_usage(self.object)
+        context["test_alarm_url"] = test_alarm_url(self.object)
+        return context
 
 
 class QRCodeViewSet(ScopedSnippetViewSet):
     model = QRCode
     icon = "crosshairs"
     menu_label = "QR codes"
-    list_display = ["short_code", "subject", "is_active", "activated_at", "last_used"]
+    list_display = [
+        "short_code",
+        "subject",
+        StatusColumn("status", label="Status"),
+        ToggleColumn("toggle", label="Switch"),
+        "activated_at",
+        "last_used",
+    ]
     list_filter = ["is_active"]
+    search_fields = ["subject__name"]
     inspect_view_enabled = True
-    inspect_view_fields = ["uuid", "subject", "is_active", "created_at", "activated_at", "last_used"]
-    panels = [FieldPanel("subject"), FieldPanel("is_active")]
+    inspect_view_class = QRCodeInspectView
+    inspect_view_fields = ["short_code", "uuid", "subject", "is_active", "created_at", "activated_at", "last_used"]
+    chooser_viewset_class = ScopedChooserViewSet
+    edit_handler = ObjectList([FieldPanel("subject")], base_form_class=QRCodeForm)
 
     def scope(self, request):
         return qr_codes_visible_to(request.user)
+
+
+# --- Custodians -------------------------------------------------------------------------------------
 
 
 class CustodianViewSet(ScopedSnippetViewSet):
     model = Custodian
     icon = "group"
     menu_label = "Custodians"
-    list_display = ["__str__", "language", "created_at"]
+    list_display = ["__str__", "language", "preferred_channel", "created_at"]
+    list_filter = ["language", "preferred_channel", "drill_opt_out"]
+    search_fields = ["user__first_name", "user__last_name", "user__email"]
     inspect_view_enabled = True
-    panels = [FieldPanel("phone_number"), FieldPanel("emergency_phone"), FieldPanel("address"), FieldPanel("language")]
+    inspect_view_fields = [
+        "user",
+        "phone_number",
+        "emergency_phone",
+        "address",
+        "language",
+        "preferred_channel",
+        "email_verified_at",
+        "phone_verified_at",
+        "drill_opt_out",
+        "created_at",
+    ]
+    chooser_viewset_class = ScopedChooserViewSet
+    edit_handler = ObjectList(
+        [
+            FieldPanel("phone_number"),
+            FieldPanel("emergency_phone"),
+            FieldPanel("address"),
+            FieldPanel("language"),
+            FieldPanel("preferred_channel"),
+            FieldPanel("drill_opt_out"),
+        ],
+        base_form_class=CustodianForm,
+    )
 
     def scope(self, request):
         return custodians_visible_to(request.user)

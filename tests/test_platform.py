@@ -68,7 +68,7 @@ def test_health_is_503_without_any_worker(client):
 # Variables a production process would not inherit from this test run.
 _SCRUBBED = {
     "DJANGO_SECRET_KEY", "KERYU_PHONE_HASH_KEY", "DEBUG", "DATABASE_URL", "ALLOWED_HOSTS", "REDIS_URL",
-    "CELERY_BROKER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "CELERY_BROKER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "KERYU_FIELD_ENCRYPTION_KEYS",
 }  # fmt: skip
 
 
@@ -85,13 +85,17 @@ PRODUCTION = {
     "DJANGO_SECRET_KEY": "x" * 30 + "-production-like-secret-for-tests-only-" + "y" * 20,
     "ALLOWED_HOSTS": "keryu.example",
     "KERYU_PHONE_HASH_KEY": "ci-phone-hash-key-" + "z" * 30,
+    "KERYU_FIELD_ENCRYPTION_KEYS": "Y2ktZmllbGQtZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM=",
     "DATABASE_URL": "sqlite:////tmp/keryu-deploy-check.sqlite3",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/15",
     "KERYU_PUBLIC_BASE_URL": "https://keryu.example",
 }
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "KERYU_PHONE_HASH_KEY", "DATABASE_URL", "CELERY_BROKER_URL"])
+@pytest.mark.parametrize(
+    "missing",
+    ["DJANGO_SECRET_KEY", "KERYU_PHONE_HASH_KEY", "KERYU_FIELD_ENCRYPTION_KEYS", "DATABASE_URL", "CELERY_BROKER_URL"],
+)
 def test_debug_off_refuses_to_start_without_a_secret_and_names_it(missing):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
     result = _django(env, "check")

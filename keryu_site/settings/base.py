@@ -305,3 +305,14 @@ KERYU_SCAN_GET_RATE_PER_IP = env.str("KERYU_SCAN_GET_RATE_PER_IP", default="120/
 KERYU_SCAN_COOLDOWN_SECONDS = env.int("KERYU_SCAN_COOLDOWN_SECONDS", default=30 * 60)
 # How many reverse proxies in front of the web process append to X-Forwarded-For (0: use REMOTE_ADDR).
 KERYU_TRUSTED_PROXY_COUNT = env.int("KERYU_TRUSTED_PROXY_COUNT", default=0)
+# --- Registry: field encryption at rest (issue 3) --------------------------------------------------
+# Fernet keys, comma-separated: the first encrypts, every one decrypts (rotation: prepend a new key, run
+# `manage.py rotate_field_encryption`, then drop the old one). Its own keys, never SECRET_KEY.
+KERYU_FIELD_ENCRYPTION_KEYS = [
+    k.strip()
+    for k in required("KERYU_FIELD_ENCRYPTION_KEYS", "a2VyeXUtZGV2LW9ubHktZmllbGQtZW5jLWtleS0zMmI=").split(",")
+    if k.strip()
+]
+# Subject photos: upload limits (bytes and pixels per side).
+KERYU_PHOTO_MAX_BYTES = env.int("KERYU_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+KERYU_PHOTO_MAX_SIDE = env.int("KERYU_PHOTO_MAX_SIDE", default=4096)

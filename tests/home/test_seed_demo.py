@@ -13,8 +13,10 @@ def test_seed_demo_is_idempotent_and_prints_logins_and_a_scan_url(capsys, settin
     call_command("seed_demo")
     call_command("seed_demo")
     out = capsys.readouterr().out
-    assert Custodian.objects.count() == 2 and Subject.objects.count() == 2
-    assert QRCode.objects.filter(is_active=True).count() == 2
+    assert Custodian.objects.count() == 2 and Subject.objects.count() == 3
+    assert QRCode.objects.filter(is_active=True).count() == 3
+    assert all(s.photo and s.contacts.exists() for s in Subject.objects.all())
+    assert all(c.phone_hash for c in Custodian.objects.all())
     assert "Scan URL for" in out and "/scan/" in out and "alice" in out
 
 

@@ -9,8 +9,8 @@ from django.db import transaction
 
 from home.setup import groups_ensure, pages_ensure
 from keryu_site.roles import CUSTODIANS, EDITORS, STAFF
-from registry.models import Custodian, QRCode, Subject
-from registry.services import qr_code_activate
+from registry.models import Custodian, EmergencyContact, QRCode, Subject
+from registry.services import custodian_phone_hash_sync, qr_code_activate, subject_photo_set
 
 DEMO_PASSWORD = "keryu-demo-pass"  # noqa: S105  (demo data only; printed so a newcomer can sign in)
 
@@ -47,6 +47,8 @@ class Command(BaseCommand):
                 code = subject.qr_codes.filter(is_active=True).first() or QRCode.objects.create(subject=subject)
                 code = qr_code_activate(qr_code=code)
                 scan_urls.append((subject.name, code.scan_url))
+                custodian_phone_hash_sync(custodian=custodian)
+                scan_urls.extend(registry_demo(custodian))
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Logins (password for all: {DEMO_PASSWORD}): staff, editor, alice, bob")
         for name, url in scan_urls:
@@ -68,3 +70,97 @@ class Command(BaseCommand):
             user.save()
         user.groups.add(Group.objects.get(name=group))
         return user
+
+
+# --- Registry demo records (issue 3): realistic details, contacts, locally drawn photos ------------------
+
+SUBJECT_DETAILS = {
+    "Sofía Arroyo": {
+        "gender": "F",
+        "medical_conditions": "Type 1 diabetes",
+        "allergies": "Penicillin",
+        "medications": "Insulin (pump)",
+        "doctor_name": "Dra. Imelda Quiroz",
+        "doctor_phone": "+525552001122",
+        "doctor_speciality": "Pediatric endocrinology",
+        "share_allergies": True,
+        "share_conditions": True,
+        "share_photo": True,
+        "public_message": "Sofía tiene diabetes: si está confundida, ofrézcale jugo. ¡Gracias!",
+    },
+    "Walter Baker": {
+        "gender": "M",
+        "medical_conditions": "Alzheimer's disease (moderate)",
+        "medications": "Donepezil 10 mg",
+        "doctor_name": "Dr. Ernesto Villa",
+        "doctor_phone": "+525553004455",
+        "doctor_speciality": "Geriatrics",
+        "share_conditions": True,
+        "public_message": "Walter may not remember his address. Please stay with him; his family is on the way.",
+    },
+}
+
+EXTRA_SUBJECTS = {
+    # custodian username -> subjects besides the first one
+    "alice": [("Mateo Arroyo", "2020-11-15", {"gender": "M", "allergies": "Peanuts", "share_allergies": True})],
+}
+
+CONTACTS = {
+    "Sofía Arroyo": [("Carmen Arroyo", "Grandmother", "+525511112222", "", "whatsapp")],
+    "Mateo Arroyo": [("Carmen Arroyo", "Grandmother", "+525511112222", "", "whatsapp")],
+    "Walter Baker": [
+        ("Linda Baker", "Daughter", "+525566667777", "linda@example.com", "sms"),
+        ("Casa Sol care home", "Care home", "", "front-desk@example.com", "email"),
+    ],
+}
+
+COLOURS = [(230, 126, 34), (52, 152, 219), (155, 89, 182), (26, 188, 156)]
+
+
+def demo_photo(name: str, index: int):
+    """A locally drawn avatar (no stock photos, no network): a coloured disc with the initials."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (320, 320), (245, 245, 245))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((20, 20, 300, 300), fill=COLOURS[index % len(COLOURS)])
+    initials = "".join(part[0] for part in name.split()[:2]).upper()
+    draw.text((160, 160), initials, fill="white", anchor="mm", font_size=110)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    return SimpleUploadedFile("demo.jpg", out.getvalue(), content_type="image/jpeg")
+
+
+def registry_demo(custodian: Custodian) -> list[tuple[str, str]]:
+    """Details, extra subjects, contacts, photos and codes for one demo custodian; idempotent."""
+    urls = []
+    for name, dob, extra in EXTRA_SUBJECTS.get(custodian.user.username, []):
+        subject, _ = Subject.objects.get_or_create(custodian=custodian, name=name, defaults={"date_of_birth": dob})
+        for key, value in extra.items():
+            setattr(subject, key, value)
+        subject.save()
+        if not subject.qr_codes.exists():
+            urls.append((subject.name, qr_code_activate(qr_code=QRCode.objects.create(subject=subject)).scan_url))
+    for index, subject in enumerate(custodian.subjects.order_by("pk")):
+        details = SUBJECT_DETAILS.get(subject.name)
+        if details and not subject.doctor_name:
+            for key, value in details.items():
+                setattr(subject, key, value)
+            subject.save()
+        if not subject.contacts.exists():
+            for order, (name, relation, phone, email, channel) in enumerate(CONTACTS.get(subject.name, [])):
+                EmergencyContact.objects.create(
+                    subject=subject,
+                    name=name,
+                    relation=relation,
+                    phone_number=phone,
+                    email=email,
+                    preferred_channel=channel,
+                    sort_order=order,
+                )
+        if not subject.photo:
+            subject_photo_set(subject=subject, upload=demo_photo(subject.name, index + custodian.pk))
+    return urls

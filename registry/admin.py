@@ -1,0 +1,56 @@
+"""The /ops/ console (Unfold, staff only): custodians and subjects with import and export."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from import_export.admin import ImportExportModelAdmin
+from unfold.admin import ModelAdmin
+from unfold.contrib.import_export.forms import ExportForm, ImportForm
+from unfold.widgets import UnfoldBooleanWidget
+
+from .models import Custodian, Subject
+from .resources import CustodianResource, SubjectResource
+
+
+class SensitiveExportForm(ExportForm):
+    include_sensitive = forms.BooleanField(
+        required=False,
+        label="Include sensitive columns (phones, address, medical and doctor details)",
+        help_text="Leave unticked unless this export is needed for care; the file holds decrypted data.",
+        widget=UnfoldBooleanWidget,
+    )
+
+
+class SensitiveExportMixin:
+    export_form_class = SensitiveExportForm
+    import_form_class = ImportForm
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("export_form")
+        include = bool(form is not None and getattr(form, "cleaned_data", {}).get("include_sensitive"))
+        return {**super().get_export_resource_kwargs(request, **kwargs), "include_sensitive": include}
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        # An import may carry any column; what it writes is validated row by row.
+        return {**super().get_import_resource_kwargs(request, **kwargs), "include_sensitive": True}
+
+
+@admin.register(Custodian)
+class CustodianAdmin(SensitiveExportMixin, ImportExportModelAdmin, ModelAdmin):
+    resource_classes = [CustodianResource]
+    list_display = ["__str__", "language", "preferred_channel", "drill_opt_out", "created_at"]
+    list_filter = ["language", "preferred_channel", "drill_opt_out"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
+    readonly_fields = ["phone_hash", "created_at", "updated_at"]
+    exclude = ["phone_number", "emergency_phone", "address"]  # edited in the Wagtail admin through the services
+
+
+@admin.register(Subject)
+class SubjectAdmin(SensitiveExportMixin, ImportExportModelAdmin, ModelAdmin):
+    resource_classes = [SubjectResource]
+    list_display = ["name", "custodian", "is_active", "created_at"]
+    list_filter = ["is_active", "gender"]
+    search_fields = ["name"]
+    fields = ["custodian", "name", "date_of_birth", "gender", "is_active"]
+    autocomplete_fields = ["custodian"]

@@ -1,0 +1,86 @@
+"""QR images and the printable badge sheet.
+
+Images are rendered on demand from the code's scan URL (about 7 ms each) rather than stored: they are a
+pure function of the UUID and KERYU_PUBLIC_BASE_URL, so a stored copy could only go stale. Error
+correction H (30 %) keeps a scratched or bent badge readable.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+import qrcode
+import qrcode.image.svg
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
+
+from .models import QRCode
+
+
+def _qr(data: str) -> qrcode.QRCode:
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_H, box_size=10, border=4)
+    qr.add_data(data)
+    qr.make(fit=True)
+    return qr
+
+
+def qr_png(qr_code: QRCode) -> bytes:
+    out = io.BytesIO()
+    _qr(qr_code.scan_url).make_image(fill_color="black", back_color="white").save(out, format="PNG")
+    return out.getvalue()
+
+
+def qr_svg(qr_code: QRCode) -> bytes:
+    out = io.BytesIO()
+    _qr(qr_code.scan_url).make_image(image_factory=qrcode.image.svg.SvgPathImage).save(out)
+    return out.getvalue()
+
+
+# Badge geometry: 2 columns x 4 rows of 90 x 65 mm cards on A4, cut lines drawn.
+COLS, ROWS = 2, 4
+CARD_W, CARD_H = 90 * mm, 65 * mm
+MARGIN_X = (A4[0] - COLS * CARD_W) / 2
+MARGIN_Y = (A4[1] - ROWS * CARD_H) / 2
+
+
+def badge_sheet_pdf(codes: Iterable[QRCode]) -> bytes:
+    """One card per code: QR, the subject's first name, the short code, "If found, scan me" (es/en)."""
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4, pageCompression=1)
+    pdf.setTitle("Keryu badges")
+    per_page = COLS * ROWS
+    for index, code in enumerate(codes):
+        slot = index % per_page
+        if index and slot == 0:
+            pdf.showPage()
+        col, row = slot % COLS, slot // COLS
+        x = MARGIN_X + col * CARD_W
+        y = A4[1] - MARGIN_Y - (row + 1) * CARD_H
+        _card(pdf, code, x, y)
+    pdf.save()  # closes the last page if it has content
+    return out.getvalue()
+
+
+def _card(pdf: canvas.Canvas, code: QRCode, x: float, y: float) -> None:
+    pdf.setDash(2, 2)
+    pdf.setStrokeGray(0.6)
+    pdf.rect(x, y, CARD_W, CARD_H)
+    pdf.setDash()
+    side = CARD_H - 10 * mm
+    pdf.drawImage(ImageReader(io.BytesIO(qr_png(code))), x + 5 * mm, y + 5 * mm, side, side)
+    tx = x + side + 8 * mm
+    pdf.setFillGray(0)
+    pdf.setFont("Helvetica-Bold", 15)
+    pdf.drawString(tx, y + CARD_H - 15 * mm, code.subject.first_name[:14])
+    pdf.setFont("Helvetica-Bold", 10)
+    pdf.drawString(tx, y + CARD_H - 25 * mm, "Si me encuentras,")
+    pdf.drawString(tx, y + CARD_H - 30 * mm, "escanéame")
+    pdf.setFont("Helvetica", 9)
+    pdf.drawString(tx, y + CARD_H - 37 * mm, "If found, scan me")
+    pdf.setFont("Courier-Bold", 12)
+    pdf.drawString(tx, y + 9 * mm, code.short_code)
+    pdf.setFont("Helvetica", 6)
+    pdf.drawString(tx, y + 5 * mm, "keryu")

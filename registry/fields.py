@@ -1,0 +1,96 @@
+"""Model fields encrypted at rest with Fernet (AES-128-CBC + HMAC), keys from KERYU_FIELD_ENCRYPTION_KEYS.
+
+Why our own small module: the values are read and written only through the ORM, the keys must rotate
+(MultiFernet: the first key encrypts, every key decrypts; `manage.py rotate_field_encryption` re-encrypts),
+and the phone field must keep django-phonenumber-field's validation and E.164 normalisation.
+Ciphertext is random per write, so these columns cannot be filtered on: phone lookups use the keyed hash
+beside them (registry.crypto.phone_hash). The empty string is stored as is, so "blank" stays queryable.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from phonenumber_field.modelfields import PhoneNumberField
+
+
+@lru_cache(maxsize=4)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    if not keys:
+        raise ImproperlyConfigured("KERYU_FIELD_ENCRYPTION_KEYS is empty.")
+    return MultiFernet([Fernet(k.encode()) for k in keys])
+
+
+def fernet() -> MultiFernet:
+    return _fernet(tuple(settings.KERYU_FIELD_ENCRYPTION_KEYS))
+
+
+def encrypt_str(value: str) -> str:
+    if value == "":
+        return ""
+    return fernet().encrypt(value.encode()).decode()
+
+
+def decrypt_str(token: str) -> str:
+    if token == "":
+        return ""
+    try:
+        return fernet().decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        # Never fall back to returning the stored text: a wrong key must be loud, not silently leak or corrupt.
+        raise ImproperlyConfigured("An encrypted field could not be decrypted with any configured key.") from exc
+
+
+def rotate_str(token: str) -> str:
+    """Re-encrypt a stored token with the first key (MultiFernet.rotate keeps the original timestamp)."""
+    if token == "":
+        return ""
+    return fernet().rotate(token.encode()).decode()
+
+
+class EncryptedMixin:
+    """Plain value in Python, Fernet token in the database column (always `text`)."""
+
+    encrypted = True
+
+    def get_internal_type(self) -> str:
+        return "TextField"
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return value
+        return self.to_python(decrypt_str(value))
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value is None:
+            return value
+        return encrypt_str(str(value))
+
+    def get_lookup(self, lookup_name):
+        # `isnull` and exact "" (blank) are the only lookups that mean something on random ciphertext.
+        if lookup_name not in {"isnull", "exact"}:
+            return None
+        return super().get_lookup(lookup_name)
+
+
+class EncryptedTextField(EncryptedMixin, models.TextField):
+    pass
+
+
+class EncryptedCharField(EncryptedMixin, models.CharField):
+    """max_length validates the plain text; the column is `text` because ciphertext is longer."""
+
+    def db_type(self, connection):
+        return models.TextField().db_type(connection)
+
+
+class EncryptedPhoneNumberField(EncryptedMixin, PhoneNumberField):
+    """A PhoneNumberField (validation, E.164) whose stored value is encrypted."""
+
+    def db_type(self, connection):
+        return models.TextField().db_type(connection)

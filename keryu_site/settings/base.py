@@ -294,3 +294,12 @@ KERYU_WORKER_HEARTBEAT_MAX_AGE = env.int("KERYU_WORKER_HEARTBEAT_MAX_AGE", defau
 
 # Base delay (seconds) of the exponential backoff between delivery retries: 1, 2, 4 s by default.
 KERYU_RETRY_BASE_DELAY = env.float("KERYU_RETRY_BASE_DELAY", default=1.0)
+
+# --- Messaging (issue 5) --------------------------------------------------------------------------
+# Every provider call has explicit (connect, read) timeouts, in seconds.
+MESSAGING_CONNECT_TIMEOUT = env.float("MESSAGING_CONNECT_TIMEOUT", default=3.05)
+MESSAGING_READ_TIMEOUT = env.float("MESSAGING_READ_TIMEOUT", default=10.0)
+# Public base URL Twilio posts delivery statuses to (…/webhooks/twilio/); empty: no per-message callback.
+TWILIO_STATUS_CALLBACK_BASE_URL = env.str("TWILIO_STATUS_CALLBACK_BASE_URL", default=KERYU_PUBLIC_BASE_URL)
+# Behind a trusted proxy only: rebuild the URL Twilio signed from X-Forwarded-Proto / X-Forwarded-Host.
+MESSAGING_WEBHOOK_TRUST_FORWARDED = env.bool("MESSAGING_WEBHOOK_TRUST_FORWARDED", default=False)

@@ -24,6 +24,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("alerts", "view_alarm"),
         ("alerts", "change_alarm"),
         ("messaging", "view_message"),
+        ("messaging", "view_inboundmessage"),
     ],
     EDITORS: [
         ("wagtailadmin", "access_admin"),

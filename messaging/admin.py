@@ -53,7 +53,8 @@ class ChannelSettingAdmin(ModelAdmin):
             )
             if outcome.ok:
                 messages.success(
-                    request, f"{setting}: accepted by the provider, id {outcome.provider_message_id} (message #{outcome.message_id})."
+                    request,
+                    f"{setting}: accepted by the provider, id {outcome.provider_message_id} (message #{outcome.message_id}).",
                 )
             else:
                 messages.error(

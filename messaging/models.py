@@ -163,16 +163,11 @@ class MessageTemplate(PreviewableMixin, DraftStateMixin, RevisionMixin, models.M
         unknown = used - allowed
         if unknown:
             raise ValidationError(
-                {
-                    "content": f"Unknown variables: {', '.join(sorted(unknown))}. "
-                    f"Allowed: {', '.join(sorted(allowed))}."
-                }
+                {"content": f"Unknown variables: {', '.join(sorted(unknown))}. Allowed: {', '.join(sorted(allowed))}."}
             )
         unknown_params = set(self.parameter_names) - allowed
         if unknown_params:
-            raise ValidationError(
-                {"whatsapp_parameters": f"Unknown variables: {', '.join(sorted(unknown_params))}."}
-            )
+            raise ValidationError({"whatsapp_parameters": f"Unknown variables: {', '.join(sorted(unknown_params))}."})
         if self.whatsapp_template_name and not self.whatsapp_language_code:
             raise ValidationError({"whatsapp_language_code": "A Meta template needs its language code."})
         self.variables = sorted(used)

@@ -70,7 +70,14 @@ class MessageTemplateViewSet(SnippetViewSet):
     model = MessageTemplate
     icon = "doc-full"
     menu_label = "Templates"
-    list_display = ["name", "kind", "language", "channel", "is_active", Column("meta", label="Meta approval", accessor=_approval)]
+    list_display = [
+        "name",
+        "kind",
+        "language",
+        "channel",
+        "is_active",
+        Column("meta", label="Meta approval", accessor=_approval),
+    ]
     list_filter = ["kind", "language", "channel", "is_active", "live"]
     search_fields = ["name", "content"]
     panels = [

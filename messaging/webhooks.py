@@ -120,7 +120,11 @@ def twilio_signed_urls(request: HttpRequest) -> list[str]:
     Forwarded headers are believed only when MESSAGING_WEBHOOK_TRUST_FORWARDED says a proxy we trust sets them.
     """
     path = request.get_full_path()
-    urls = [settings.TWILIO_STATUS_CALLBACK_BASE_URL.rstrip("/") + path] if settings.TWILIO_STATUS_CALLBACK_BASE_URL else []
+    urls = (
+        [settings.TWILIO_STATUS_CALLBACK_BASE_URL.rstrip("/") + path]
+        if settings.TWILIO_STATUS_CALLBACK_BASE_URL
+        else []
+    )
     if settings.MESSAGING_WEBHOOK_TRUST_FORWARDED and request.headers.get("X-Forwarded-Host"):
         proto = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
         host = request.headers["X-Forwarded-Host"].split(",")[0].strip()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -43,8 +42,10 @@ class EmailChannel(Channel):
         except smtplib.SMTPRecipientsRefused:
             raise ChannelError("recipient refused", permanent=True, code="recipient_refused") from None
         except smtplib.SMTPAuthenticationError:
-            raise ChannelError("SMTP authentication failed", permanent=True, action=ErrorAction.STOP, code="auth")
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+            raise ChannelError(
+                "SMTP authentication failed", permanent=True, action=ErrorAction.STOP, code="auth"
+            ) from None
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise ChannelError(f"SMTP unavailable: {type(exc).__name__}", permanent=False, code="smtp") from None
         log.info("email sent id=%s", message.message_id)
         return SendResult(provider_message_id=message_id.strip("<>"))

@@ -129,7 +129,9 @@ def _record_failure(*, message: Message, error: ChannelError) -> None:
         Message.objects.filter(pk=message.pk, status=MessageStatus.PENDING).update(status=MessageStatus.FAILED)
     if error.flag_address:
         FlaggedAddress.objects.update_or_create(
-            channel=message.channel, address_key=message.address_key, defaults={"code": error.code or "", "message": message}
+            channel=message.channel,
+            address_key=message.address_key,
+            defaults={"code": error.code or "", "message": message},
         )
     message.refresh_from_db()
     log.warning(

@@ -40,9 +40,7 @@ def template_find(*, kind: str, language: str, channel: str) -> MessageTemplate 
     Only published versions count: with Wagtail's draft state the row holds the live content, drafts live
     in revisions, and `live=False` means never published.
     """
-    candidates = list(
-        MessageTemplate.objects.filter(kind=kind, is_active=True, live=True, channel__in=[channel, ""])
-    )
+    candidates = list(MessageTemplate.objects.filter(kind=kind, is_active=True, live=True, channel__in=[channel, ""]))
 
     def rank(t: MessageTemplate) -> tuple[int, int]:
         return (0 if t.language == language else 1, 0 if t.channel == channel else 1)

@@ -84,7 +84,9 @@ class FakeMeta(FakeServer):
         message = {"id": wamid}
         if kind == "template":
             message["message_status"] = "accepted"
-        return Reply(200, {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}], "messages": [message]})
+        return Reply(
+            200, {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}], "messages": [message]}
+        )
 
     def _template_problem(self, template: dict) -> dict | None:
         name, language = template.get("name"), (template.get("language") or {}).get("code")
@@ -109,7 +111,9 @@ class FakeMeta(FakeServer):
         body = json.dumps(payload, ensure_ascii=False).encode()
         return body, {"Content-Type": "application/json", "X-Hub-Signature-256": meta_signature(body, self.app_secret)}
 
-    def status_payload(self, wamid: str, status: str, *, to: str = "5215512345678", biz_opaque=None, errors=None) -> dict:
+    def status_payload(
+        self, wamid: str, status: str, *, to: str = "5215512345678", biz_opaque=None, errors=None
+    ) -> dict:
         entry = {"id": wamid, "status": status, "timestamp": str(int(time.time())), "recipient_id": to}
         if biz_opaque is not None:
             entry["biz_opaque_callback_data"] = biz_opaque
@@ -118,20 +122,41 @@ class FakeMeta(FakeServer):
         return self._envelope("messages", {"messaging_product": "whatsapp", "statuses": [entry]})
 
     def inbound_payload(self, from_: str, text: str, *, wamid: str, context_id: str | None = None) -> dict:
-        message = {"from": from_, "id": wamid, "timestamp": str(int(time.time())), "type": "text", "text": {"body": text}}
+        message = {
+            "from": from_,
+            "id": wamid,
+            "timestamp": str(int(time.time())),
+            "type": "text",
+            "text": {"body": text},
+        }
         if context_id:
             message["context"] = {"from": self.phone_number_id, "id": context_id}
-        value = {"messaging_product": "whatsapp", "contacts": [{"profile": {"name": "C"}, "wa_id": from_}], "messages": [message]}
+        value = {
+            "messaging_product": "whatsapp",
+            "contacts": [{"profile": {"name": "C"}, "wa_id": from_}],
+            "messages": [message],
+        }
         return self._envelope("messages", value)
 
     def template_status_payload(self, name: str, language: str, event: str, reason: str = "NONE") -> dict:
-        value = {"event": event, "message_template_id": 12345, "message_template_name": name, "message_template_language": language, "reason": reason}
+        value = {
+            "event": event,
+            "message_template_id": 12345,
+            "message_template_name": name,
+            "message_template_language": language,
+            "reason": reason,
+        }
         return self._envelope("message_template_status_update", value)
 
     def _envelope(self, field_name: str, value: dict) -> dict:
         if field_name == "messages":
-            value.setdefault("metadata", {"display_phone_number": "15550001111", "phone_number_id": self.phone_number_id})
-        return {"object": "whatsapp_business_account", "entry": [{"id": "WABA_ID", "changes": [{"value": value, "field": field_name}]}]}
+            value.setdefault(
+                "metadata", {"display_phone_number": "15550001111", "phone_number_id": self.phone_number_id}
+            )
+        return {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "WABA_ID", "changes": [{"value": value, "field": field_name}]}],
+        }
 
     def send_status(self, url: str, wamid: str, status: str, **kwargs) -> int:
         return post(url, *self.signed(self.status_payload(wamid, status, **kwargs)))

@@ -19,7 +19,12 @@ E164 = re.compile(r"\+[1-9]\d{7,14}")
 
 
 def twilio_error(code: int, message: str, status: int = 400) -> dict:
-    return {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
 
 
 @dataclass
@@ -41,7 +46,9 @@ class FakeTwilio(FakeServer):
         to, sender = form.get("To", ""), form.get("From", "")
         whatsapp = to.startswith("whatsapp:")
         if whatsapp != sender.startswith("whatsapp:"):
-            return Reply(400, twilio_error(21910, "Invalid From and To pair. From and To should be of the same channel"))
+            return Reply(
+                400, twilio_error(21910, "Invalid From and To pair. From and To should be of the same channel")
+            )
         if not E164.fullmatch(to.removeprefix("whatsapp:")):
             return Reply(400, twilio_error(21211, f"Invalid 'To' Phone Number: {to}"))
         if not E164.fullmatch(sender.removeprefix("whatsapp:")):
@@ -103,7 +110,9 @@ class FakeTwilio(FakeServer):
             "X-Twilio-Signature": signature,
         }
 
-    def status_params(self, sid: str, status: str, *, error_code: int | None = None, to: str = "", from_: str = "") -> dict:
+    def status_params(
+        self, sid: str, status: str, *, error_code: int | None = None, to: str = "", from_: str = ""
+    ) -> dict:
         params = {
             "AccountSid": self.account_sid,
             "ApiVersion": "2010-04-01",

@@ -42,7 +42,9 @@ def test_model_clean_refuses_unknown_variables_and_bad_parameters():
     template = MessageTemplate(name="x", kind="VERIFICATION_CODE", language="en", content="{code} {subject_name}")
     with pytest.raises(ValidationError, match="subject_name"):
         template.full_clean()
-    template = MessageTemplate(name="x", kind="LOST", language="en", content="{subject_name}", whatsapp_parameters="nope")
+    template = MessageTemplate(
+        name="x", kind="LOST", language="en", content="{subject_name}", whatsapp_parameters="nope"
+    )
     with pytest.raises(ValidationError, match="nope"):
         template.full_clean()
 

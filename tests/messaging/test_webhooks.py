@@ -49,7 +49,9 @@ def _post_meta(client, fake_meta, payload: dict, signature: str | None = "good")
 
 
 def test_handshake_echoes_the_challenge_only_with_the_right_token(client, fake_meta):
-    ok = client.get(WHATSAPP, {"hub.mode": "subscribe", "hub.verify_token": "meta-verify-token", "hub.challenge": "1158201444"})
+    ok = client.get(
+        WHATSAPP, {"hub.mode": "subscribe", "hub.verify_token": "meta-verify-token", "hub.challenge": "1158201444"}
+    )
     assert ok.status_code == 200 and ok.content == b"1158201444"
     bad = client.get(WHATSAPP, {"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"})
     assert bad.status_code == 403
@@ -76,12 +78,25 @@ def test_the_signature_covers_the_raw_bytes_of_a_body_with_accents_and_emoji(cli
     assert "🙏".encode() in body
     from tests.fakes.meta import meta_signature
 
-    good = client.post(WHATSAPP, body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=meta_signature(body, fake_meta.app_secret))
+    good = client.post(
+        WHATSAPP,
+        body,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=meta_signature(body, fake_meta.app_secret),
+    )
     assert good.status_code == 200
     assert InboundMessage.objects.get().body == "Ya voy por Sofía 🙏 ¡gracias!"
     # The same JSON re-serialised with escapes is different bytes: the old signature no longer fits.
     escaped = json.dumps(payload).encode()
-    assert client.post(WHATSAPP, escaped, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=meta_signature(body, fake_meta.app_secret)).status_code == 403
+    assert (
+        client.post(
+            WHATSAPP,
+            escaped,
+            content_type="application/json",
+            HTTP_X_HUB_SIGNATURE_256=meta_signature(body, fake_meta.app_secret),
+        ).status_code
+        == 403
+    )
 
 
 def test_duplicates_and_out_of_order_statuses_never_move_backwards(client, fake_meta, sent, statuses):
@@ -135,7 +150,9 @@ def test_an_inbound_reply_is_recorded_once_and_announced_with_the_message_it_ans
 def test_template_status_update_changes_the_approval(client, fake_meta):
     _post_meta(client, fake_meta, fake_meta.template_status_payload("qr_template_on_m", "es_MX", "APPROVED"))
     assert MetaTemplateStatus.objects.get().status == "APPROVED"
-    _post_meta(client, fake_meta, fake_meta.template_status_payload("qr_template_on_m", "es_MX", "PAUSED", "LOW_QUALITY"))
+    _post_meta(
+        client, fake_meta, fake_meta.template_status_payload("qr_template_on_m", "es_MX", "PAUSED", "LOW_QUALITY")
+    )
     record = MetaTemplateStatus.objects.get()
     assert (record.status, record.reason) == ("PAUSED", "LOW_QUALITY")
 
@@ -151,7 +168,14 @@ def twilio_sent(alice):
     return message
 
 
-def _post_twilio(client, fake_twilio, params: dict, *, url: str = "http://testserver/webhooks/twilio/", signature: str | None = "good"):
+def _post_twilio(
+    client,
+    fake_twilio,
+    params: dict,
+    *,
+    url: str = "http://testserver/webhooks/twilio/",
+    signature: str | None = "good",
+):
     body, headers = fake_twilio.signed(url, params)
     extra = {}
     if signature == "good":
@@ -182,7 +206,12 @@ def test_twilio_bad_or_missing_signature_is_403(client, fake_twilio, twilio_sent
 def test_twilio_signature_for_another_url_is_refused(client, fake_twilio, twilio_sent):
     params = fake_twilio.status_params(twilio_sent.provider_message_id, "delivered")
     body, headers = fake_twilio.signed("https://evil.example/webhooks/twilio/", params)
-    response = client.post(TWILIO, body, content_type="application/x-www-form-urlencoded", HTTP_X_TWILIO_SIGNATURE=headers["X-Twilio-Signature"])
+    response = client.post(
+        TWILIO,
+        body,
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_TWILIO_SIGNATURE=headers["X-Twilio-Signature"],
+    )
     assert response.status_code == 403
 
 
@@ -209,10 +238,14 @@ def test_twilio_async_undelivered_with_30410_is_a_switch(client, fake_twilio, tw
 
 
 def test_twilio_async_30003_is_retried_once_then_switches(client, fake_twilio, twilio_sent, alice):
-    _post_twilio(client, fake_twilio, fake_twilio.status_params(twilio_sent.provider_message_id, "failed", error_code=30003))
+    _post_twilio(
+        client, fake_twilio, fake_twilio.status_params(twilio_sent.provider_message_id, "failed", error_code=30003)
+    )
     twilio_sent.refresh_from_db()
     assert twilio_sent.error_action == "retry"
-    second = message_compose(kind="LOST", language="es", channel="twilio_sms", to="+525512345678", context={}, owner=alice)
+    second = message_compose(
+        kind="LOST", language="es", channel="twilio_sms", to="+525512345678", context={}, owner=alice
+    )
     Message.objects.filter(pk=second.pk).update(status=MessageStatus.SENT, provider_message_id="SM" + "b" * 32)
     _post_twilio(client, fake_twilio, fake_twilio.status_params("SM" + "b" * 32, "failed", error_code=30003))
     second.refresh_from_db()
@@ -225,4 +258,3 @@ def test_twilio_inbound_sms_reply_is_recorded_once(client, fake_twilio, twilio_s
     assert _post_twilio(client, fake_twilio, params).status_code == 200
     inbound = InboundMessage.objects.get()
     assert inbound.channel == "twilio_sms" and inbound.in_reply_to == twilio_sent and inbound.body == "Voy en camino 🚗"
-

@@ -26,10 +26,12 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("alerts", "view_alarm"),
         ("alerts", "change_alarm"),
         ("messaging", "view_message"),
+        ("messaging", "view_inboundmessage"),
     ],
     EDITORS: [
         ("wagtailadmin", "access_admin"),
         *[("messaging", f"{a}_messagetemplate") for a in ("add", "change", "delete", "view")],
+        ("messaging", "publish_messagetemplate"),  # publishing is the approval step (draft state)
     ],
     STAFF: [("wagtailadmin", "access_admin")],
 }
@@ -44,6 +46,10 @@ def groups_ensure(using: str = "default") -> None:
         config = apps.get_app_config(label)
         create_contenttypes(config, verbosity=0, using=using)
         create_permissions(config, verbosity=0, using=using)
+    # Wagtail adds "publish" for draft-state snippets on its own post_migrate, which runs after ours.
+    from wagtail.snippets.models import create_extra_permissions
+
+    create_extra_permissions(apps.get_app_config("messaging"), using=using)
     for name, perms in ROLE_PERMISSIONS.items():
         group, created = Group.objects.using(using).get_or_create(name=name)
         if not created:

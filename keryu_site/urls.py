@@ -17,6 +17,7 @@ urlpatterns = [
     path("ops/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("health/", health, name="health"),
+    path("webhooks/", include("messaging.urls")),
     # The spec's scan URL, kept for codes printed with it.
     path(
         "subjects/qr/<uuid:code>/scan/",

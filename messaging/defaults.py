@@ -4,38 +4,75 @@ Editors override them with MessageTemplate snippets; these are used to seed thos
 when no active template exists, so a missing template never stops an alarm from going out.
 """
 
+# The variables each kind of template may use; anything else is refused when an editor saves.
+ALARM_VARIABLES = frozenset(
+    {"subject_name", "situation", "location", "description", "timestamp", "maps_url", "ack_url"}
+)
+VERIFICATION_VARIABLES = frozenset({"code", "minutes"})
+
+# Sample values for previews and the "send test message" action.
+SAMPLE_CONTEXT: dict[str, str] = {
+    "subject_name": "Sofía",
+    "situation": "Lost",
+    "location": "Parque México, Condesa",
+    "description": "Near the fountain, wearing a red jacket",
+    "timestamp": "2026-11-21 18:30",
+    "maps_url": "https://maps.google.com/?q=19.4122,-99.1690",
+    "ack_url": "https://keryu.example/ack/sample/",
+    "code": "482913",
+    "minutes": "10",
+}
+
+# The spec's WhatsApp template: `qr_template_on_m` with two body parameters, subject name and time.
+DEFAULT_WHATSAPP_TEMPLATE = "qr_template_on_m"
+DEFAULT_WHATSAPP_PARAMETERS = ["subject_name", "timestamp"]
+WHATSAPP_LANGUAGE_CODES = {"es": "es_MX", "en": "en_US"}
+
+
+def allowed_variables(kind: str) -> frozenset[str]:
+    return VERIFICATION_VARIABLES if kind == "VERIFICATION_CODE" else ALARM_VARIABLES
+
+
 DEFAULTS = {
     ("TEST", "en"): (
         "Keryu test alarm",
-        "🔔 TEST ALARM (no action needed)\nYu: {subject_name}\nLocation: {location}\nTime: {timestamp}",
+        "🔔 TEST ALARM (no action needed)\nYu: {subject_name}\nLocation: {location}\nTime: {timestamp}\nAcknowledge: {ack_url}",
     ),
     ("TEST", "es"): (
         "Alarma de prueba Keryu",
-        "🔔 ALARMA DE PRUEBA (no requiere acción)\nYu: {subject_name}\nUbicación: {location}\nHora: {timestamp}",
+        "🔔 ALARMA DE PRUEBA (no requiere acción)\nYu: {subject_name}\nUbicación: {location}\nHora: {timestamp}\nConfirmar: {ack_url}",
     ),
     ("INJURED", "en"): (
         "Keryu: {subject_name} is injured",
-        "⚠️ INJURY REPORTED\nYu: {subject_name}\nLocation: {location}\nDetails: {description}\nTime: {timestamp}",
+        "⚠️ INJURY REPORTED\nYu: {subject_name}\nLocation: {location}\nDetails: {description}\nTime: {timestamp}\nAcknowledge: {ack_url}",
     ),
     ("INJURED", "es"): (
         "Keryu: {subject_name} está herido",
-        "⚠️ LESIÓN REPORTADA\nYu: {subject_name}\nUbicación: {location}\nDetalles: {description}\nHora: {timestamp}",
+        "⚠️ LESIÓN REPORTADA\nYu: {subject_name}\nUbicación: {location}\nDetalles: {description}\nHora: {timestamp}\nConfirmar: {ack_url}",
     ),
     ("LOST", "en"): (
         "Keryu: {subject_name} was found lost",
-        "🚨 YU MISSING\nYu: {subject_name}\nLast Seen: {location}\nDetails: {description}\nTime: {timestamp}",
+        "🚨 YU MISSING\nYu: {subject_name}\nLast Seen: {location}\nDetails: {description}\nTime: {timestamp}\nAcknowledge: {ack_url}",
     ),
     ("LOST", "es"): (
         "Keryu: {subject_name} fue encontrado extraviado",
-        "🚨 YU EXTRAVIADO\nYu: {subject_name}\nVisto por última vez: {location}\nDetalles: {description}\nHora: {timestamp}",
+        "🚨 YU EXTRAVIADO\nYu: {subject_name}\nVisto por última vez: {location}\nDetalles: {description}\nHora: {timestamp}\nConfirmar: {ack_url}",
     ),
     ("CONTACT", "en"): (
         "Keryu: contact needed for {subject_name}",
-        "📞 CONTACT NEEDED\nYu: {subject_name}\nLocation: {location}\nMessage: {description}\nTime: {timestamp}",
+        "📞 CONTACT NEEDED\nYu: {subject_name}\nLocation: {location}\nMessage: {description}\nTime: {timestamp}\nAcknowledge: {ack_url}",
     ),
     ("CONTACT", "es"): (
         "Keryu: se necesita contacto para {subject_name}",
-        "📞 SE NECESITA CONTACTO\nYu: {subject_name}\nUbicación: {location}\nMensaje: {description}\nHora: {timestamp}",
+        "📞 SE NECESITA CONTACTO\nYu: {subject_name}\nUbicación: {location}\nMensaje: {description}\nHora: {timestamp}\nConfirmar: {ack_url}",
+    ),
+    ("ACKNOWLEDGED", "en"): (
+        "Keryu: the alarm for {subject_name} was acknowledged",
+        "✅ ACKNOWLEDGED\nYu: {subject_name}\nAlarm: {situation} at {timestamp}\nA custodian has answered; no action needed.",
+    ),
+    ("ACKNOWLEDGED", "es"): (
+        "Keryu: la alarma de {subject_name} fue atendida",
+        "✅ ATENDIDA\nYu: {subject_name}\nAlarma: {situation} a las {timestamp}\nUn custodio ya respondió; no se requiere acción.",
     ),
     ("VERIFICATION_CODE", "en"): (
         "Your Keryu code",

@@ -1,4 +1,4 @@
-"""The message log and the editor-kept message templates.
+"""The message log, the editor-kept message templates, the channel order and what providers tell us.
 
 `messaging` knows nothing of alarms or custodians: a message has an address, a channel and an owner (the
 user whose data it concerns, for scoping), and announces status changes with `signals.message_status_changed`.
@@ -6,8 +6,15 @@ user whose data it concerns, for scoping), and announces status changes with `si
 
 from __future__ import annotations
 
+import string
+
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
 from django.db import models
+from wagtail.models import DraftStateMixin, PreviewableMixin, RevisionMixin
+
+from .defaults import SAMPLE_CONTEXT, allowed_variables
 
 
 class Channel(models.TextChoices):
@@ -16,6 +23,15 @@ class Channel(models.TextChoices):
     TWILIO_WHATSAPP = "twilio_whatsapp", "WhatsApp (Twilio)"
     TWILIO_SMS = "twilio_sms", "SMS (Twilio)"
     EMAIL = "email", "Email"
+
+
+# A recipient's preference names a family; each family groups the channels that reach it.
+CHANNEL_FAMILIES: dict[str, tuple[str, ...]] = {
+    "whatsapp": (Channel.META_WHATSAPP, Channel.TWILIO_WHATSAPP),
+    "sms": (Channel.TWILIO_SMS,),
+    "email": (Channel.EMAIL,),
+}
+WHATSAPP_CHANNELS = CHANNEL_FAMILIES["whatsapp"]
 
 
 class MessageStatus(models.TextChoices):
@@ -27,16 +43,75 @@ class MessageStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+# How far along a message is: a status update is applied only when it moves up this ladder, so a late
+# "delivered" after "read", or a replayed webhook, changes nothing.
+STATUS_RANK = {
+    MessageStatus.PENDING: 0,
+    MessageStatus.SENT: 1,
+    MessageStatus.UNDELIVERED: 2,
+    MessageStatus.FAILED: 2,
+    MessageStatus.DELIVERED: 3,
+    MessageStatus.READ: 4,
+}
+
+
 class TemplateKind(models.TextChoices):
     TEST = "TEST", "Test alarm"
     INJURED = "INJURED", "Subject injured"
     LOST = "LOST", "Subject lost"
     CONTACT = "CONTACT", "Subject needs contact"
+    ACKNOWLEDGED = "ACKNOWLEDGED", "Alarm acknowledged"
     VERIFICATION_CODE = "VERIFICATION_CODE", "Verification code"
 
 
-class MessageTemplate(models.Model):
-    """A text an editor keeps, with `{variables}` filled in at send time."""
+def template_variables(content: str) -> set[str]:
+    """The `{names}` a template's content uses. Raises ValueError on unbalanced braces."""
+    return {name for _, name, _, _ in string.Formatter().parse(content) if name is not None}
+
+
+class MetaApproval(models.TextChoices):
+    APPROVED = "APPROVED", "Approved"
+    PENDING = "PENDING", "Pending review"
+    REJECTED = "REJECTED", "Rejected"
+    PAUSED = "PAUSED", "Paused"
+    DISABLED = "DISABLED", "Disabled"
+    FLAGGED = "FLAGGED", "Flagged"
+    IN_APPEAL = "IN_APPEAL", "In appeal"
+    PENDING_DELETION = "PENDING_DELETION", "Pending deletion"
+    DELETED = "DELETED", "Deleted"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED", "Limit exceeded"
+    UNKNOWN = "UNKNOWN", "Unknown (no word from Meta yet)"
+
+
+class MetaTemplateStatus(models.Model):
+    """Meta's verdict on one WhatsApp template, from its `message_template_status_update` webhook.
+
+    Kept apart from MessageTemplate on purpose: the template is revisioned, and publishing an old revision
+    must not roll back what Meta said.
+    """
+
+    name = models.CharField(max_length=512)
+    language_code = models.CharField(max_length=16)
+    status = models.CharField(max_length=32, choices=MetaApproval.choices, default=MetaApproval.UNKNOWN)
+    reason = models.CharField(max_length=255, blank=True)
+    meta_template_id = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "language_code"], name="meta_template_unique")]
+        verbose_name = "Meta template status"
+        verbose_name_plural = "Meta template statuses"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language_code}): {self.status}"
+
+
+class MessageTemplate(PreviewableMixin, DraftStateMixin, RevisionMixin, models.Model):
+    """A text an editor keeps, with `{variables}` filled in at send time.
+
+    Drafts and revisions come from Wagtail: the row's fields are always the live (published) version, so
+    senders read the row and never a draft.
+    """
 
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=32, choices=TemplateKind.choices)
@@ -45,17 +120,93 @@ class MessageTemplate(models.Model):
         max_length=32, choices=Channel.choices, blank=True, help_text="Leave blank to use for every channel."
     )
     subject_line = models.CharField(max_length=200, blank=True, help_text="Email subject.")
-    content = models.TextField()
-    variables = models.JSONField(default=list, blank=True)
+    content = models.TextField(help_text="Use {variables} from the list below; anything else is refused.")
+    variables = models.JSONField(default=list, blank=True, help_text="The variables the content uses.")
     is_active = models.BooleanField(default=True)
+    whatsapp_template_name = models.CharField(
+        max_length=512, blank=True, help_text="Meta template name, e.g. qr_template_on_m. Blank: send as text."
+    )
+    whatsapp_language_code = models.CharField(max_length=16, blank=True, help_text="Meta language code, e.g. es_MX.")
+    whatsapp_parameters = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Variables filling the WhatsApp template's {{1}}, {{2}}, ... in order, comma separated.",
+    )
+    twilio_content_sid = models.CharField(
+        max_length=64, blank=True, help_text="Twilio Content SID (HX...) of the same template for Twilio WhatsApp."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="messagetemplate")
 
     class Meta:
         ordering = ["kind", "language", "channel"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.language})"
+
+    @property
+    def revisions(self):
+        return self._revisions
+
+    @property
+    def parameter_names(self) -> list[str]:
+        return [p.strip() for p in self.whatsapp_parameters.split(",") if p.strip()]
+
+    def clean(self) -> None:
+        super().clean()
+        allowed = allowed_variables(self.kind)
+        try:
+            used = template_variables(self.subject_line + self.content)
+        except ValueError as exc:
+            raise ValidationError({"content": f"Unbalanced braces: {exc}."}) from None
+        unknown = used - allowed
+        if unknown:
+            raise ValidationError(
+                {"content": f"Unknown variables: {', '.join(sorted(unknown))}. Allowed: {', '.join(sorted(allowed))}."}
+            )
+        unknown_params = set(self.parameter_names) - allowed
+        if unknown_params:
+            raise ValidationError({"whatsapp_parameters": f"Unknown variables: {', '.join(sorted(unknown_params))}."})
+        if self.whatsapp_template_name and not self.whatsapp_language_code:
+            raise ValidationError({"whatsapp_language_code": "A Meta template needs its language code."})
+        self.variables = sorted(used)
+
+    # --- preview with sample data -----------------------------------------------------------------
+    def get_preview_template(self, request, mode_name):
+        return "messaging/template_preview.html"
+
+    def get_preview_context(self, request, mode_name):
+        context = super().get_preview_context(request, mode_name)
+        values = {k: SAMPLE_CONTEXT.get(k, "-") for k in allowed_variables(self.kind)}
+        try:
+            context["subject_preview"] = self.subject_line.format_map(values)
+            context["body_preview"] = self.content.format_map(values)
+        except (KeyError, ValueError, IndexError) as exc:
+            context["preview_error"] = f"This text cannot be filled in yet: {exc}"
+        context["parameters_preview"] = [(name, values.get(name, "-")) for name in self.parameter_names]
+        return context
+
+
+class ChannelSetting(models.Model):
+    """One delivery channel and its place in the order staff choose (1 = primary; blank = not used).
+
+    While no channel has a position, the order comes from the KERYU_CHANNEL_ORDER environment variable.
+    Credentials never live here: they stay in the environment.
+    """
+
+    key = models.CharField(max_length=32, choices=Channel.choices, unique=True)
+    position = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="1 is the primary channel, 2 the first fallback... Blank: not used."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = [models.F("position").asc(nulls_last=True), "key"]
+        verbose_name = "delivery channel"
+
+    def __str__(self) -> str:
+        return self.get_key_display()
 
 
 class Message(models.Model):
@@ -66,16 +217,28 @@ class Message(models.Model):
     )
     recipient_name = models.CharField(max_length=150, blank=True)
     to = models.CharField(max_length=254, help_text="Phone number (E.164) or email address.")
+    address_key = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
     channel = models.CharField(max_length=32, choices=Channel.choices)
+    kind = models.CharField(max_length=32, choices=TemplateKind.choices, blank=True)
     subject_line = models.CharField(max_length=200, blank=True)
     content = models.TextField()
     template = models.ForeignKey(MessageTemplate, on_delete=models.SET_NULL, null=True, blank=True)
+    template_revision = models.ForeignKey(
+        "wagtailcore.Revision", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    provider_template = models.JSONField(
+        default=dict, blank=True, help_text="WhatsApp template name, language and parameters sent, if any."
+    )
     status = models.CharField(max_length=16, choices=MessageStatus.choices, default=MessageStatus.PENDING)
     provider_message_id = models.CharField(max_length=128, null=True, blank=True, unique=True)
     error_message = models.TextField(blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    error_action = models.CharField(max_length=16, blank=True, help_text="retry, switch or stop")
     retry_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -84,3 +247,41 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"Message #{self.pk} · {self.get_channel_display()} · {self.status}"
+
+
+class InboundMessage(models.Model):
+    """A reply a recipient sent us (WhatsApp or SMS); `signals.inbound_message_received` announces it."""
+
+    channel = models.CharField(max_length=32, choices=Channel.choices)
+    from_address = models.CharField(max_length=254)
+    address_key = models.CharField(max_length=254, db_index=True, editable=False)
+    body = models.TextField(blank=True)
+    provider_message_id = models.CharField(max_length=128, unique=True)
+    in_reply_to = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="replies")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"Reply #{self.pk} · {self.get_channel_display()}"
+
+
+class FlaggedAddress(models.Model):
+    """An address a provider keeps failing to reach (Twilio 30003 twice): shown to staff to check."""
+
+    channel = models.CharField(max_length=32, choices=Channel.choices)
+    address_key = models.CharField(max_length=254)
+    code = models.CharField(max_length=32)
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    flagged_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "address_key"], name="flagged_address_unique")]
+        verbose_name_plural = "flagged addresses"
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} · code {self.code}"

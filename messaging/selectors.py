@@ -1,12 +1,24 @@
-"""Reads for messaging."""
+"""Reads for messaging, including the one place that defines which messages a user may see."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db.models import QuerySet
 
 from keryu_site.roles import user_is_staff
 
-from .models import Message
+from .channels import REGISTRY
+from .models import (
+    CHANNEL_FAMILIES,
+    ChannelSetting,
+    InboundMessage,
+    Message,
+    MessageTemplate,
+    MetaApproval,
+    MetaTemplateStatus,
+)
 
 
 def messages_visible_to(user) -> QuerySet[Message]:
@@ -18,8 +30,93 @@ def messages_visible_to(user) -> QuerySet[Message]:
     return qs.filter(owner=user)
 
 
-def channel_order() -> list[str]:
-    """Channel keys in the order delivery tries them. Staff set it in the admin (messaging issue)."""
-    from django.conf import settings
+def inbound_visible_to(user) -> QuerySet[InboundMessage]:
+    qs = InboundMessage.objects.select_related("in_reply_to")
+    if user_is_staff(user):
+        return qs
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    return qs.filter(owner=user)
 
-    return list(settings.KERYU_CHANNEL_ORDER) or ["development"]
+
+def channel_is_configured(key: str) -> bool:
+    cls = REGISTRY.get(key)
+    return bool(cls and cls().is_configured())
+
+
+def channel_order_configured() -> list[str]:
+    """The order staff chose (or KERYU_CHANNEL_ORDER while they chose none), configured or not."""
+    chosen = list(ChannelSetting.objects.filter(position__isnull=False).order_by("position", "key"))
+    keys = [c.key for c in chosen] if chosen else list(settings.KERYU_CHANNEL_ORDER)
+    return list(dict.fromkeys(k for k in keys if k))
+
+
+def channel_order(preferred: str | None = None) -> list[str]:
+    """Channel keys in the order delivery tries them: staff's order, configured channels only.
+
+    `preferred` is a recipient's family ("whatsapp", "sms" or "email"): that family's channels move to the
+    front, keeping staff's order within each part. "development" when nothing else is configured.
+    """
+    keys = [k for k in channel_order_configured() if channel_is_configured(k)]
+    family = CHANNEL_FAMILIES.get(preferred or "", ())
+    if family:
+        keys = [k for k in keys if k in family] + [k for k in keys if k not in family]
+    return keys or ["development"]
+
+
+@dataclass(frozen=True)
+class ChannelState:
+    key: str
+    label: str
+    configured: bool
+    position: int | None
+
+
+def channel_states() -> list[ChannelState]:
+    """Every known channel, whether its credentials are set and where it sits in the order (for staff)."""
+    order = channel_order_configured()
+    return [
+        ChannelState(
+            key=key,
+            label=cls.label or key,
+            configured=cls().is_configured(),
+            position=order.index(key) + 1 if key in order else None,
+        )
+        for key, cls in REGISTRY.items()
+    ]
+
+
+def meta_template_approval(template: MessageTemplate) -> str:
+    """Meta's word on this template's WhatsApp counterpart; UNKNOWN until a webhook (or staff) says."""
+    if not template.whatsapp_template_name:
+        return ""
+    status = (
+        MetaTemplateStatus.objects.filter(
+            name=template.whatsapp_template_name, language_code=template.whatsapp_language_code
+        )
+        .values_list("status", flat=True)
+        .first()
+    )
+    return status or MetaApproval.UNKNOWN
+
+
+def message_for_reply(*, channel_family: tuple[str, ...], address_key: str) -> Message | None:
+    """The latest message we sent this address on these channels: what a reply without context answers."""
+    return (
+        Message.objects.filter(channel__in=channel_family, address_key=address_key)
+        .exclude(provider_message_id=None)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def unreachable_before(*, sid: str, message_id: int | None) -> bool:
+    """Did Twilio already report this message's address unreachable (30003) on an earlier message?"""
+    message = Message.objects.filter(provider_message_id=sid).first() or Message.objects.filter(pk=message_id).first()
+    if message is None:
+        return False
+    return (
+        Message.objects.filter(channel=message.channel, address_key=message.address_key, error_code="30003")
+        .exclude(pk=message.pk)
+        .exists()
+    )

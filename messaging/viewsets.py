@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from keryu_site.scoping import ScopedSnippetViewSet
 
-from .models import Message, MessageTemplate
-from .selectors import messages_visible_to
+from .models import InboundMessage, Message, MessageTemplate, MetaApproval
+from .selectors import inbound_visible_to, messages_visible_to, meta_template_approval
 
 
 class MessageViewSet(ScopedSnippetViewSet):
@@ -16,32 +17,68 @@ class MessageViewSet(ScopedSnippetViewSet):
     icon = "mail"
     menu_label = "Message log"
     list_display = ["__str__", "recipient_name", "channel", "status", "created_at", "sent_at"]
-    list_filter = ["channel", "status"]
+    list_filter = ["channel", "status", "kind"]
     inspect_view_enabled = True
     inspect_view_fields = [
         "recipient_name",
         "channel",
+        "kind",
         "status",
         "subject_line",
         "content",
         "template",
+        "template_revision",
+        "provider_template",
         "provider_message_id",
+        "error_code",
+        "error_action",
         "error_message",
         "retry_count",
         "created_at",
         "sent_at",
+        "delivered_at",
+        "read_at",
     ]
 
     def scope(self, request):
         return messages_visible_to(request.user)
 
 
+class InboundMessageViewSet(ScopedSnippetViewSet):
+    model = InboundMessage
+    icon = "comment"
+    menu_label = "Replies"
+    list_display = ["__str__", "channel", "in_reply_to", "received_at"]
+    list_filter = ["channel"]
+    inspect_view_enabled = True
+    inspect_view_fields = ["channel", "body", "in_reply_to", "received_at"]
+
+    def scope(self, request):
+        return inbound_visible_to(request.user)
+
+
+def _approval(template: MessageTemplate) -> str:
+    status = meta_template_approval(template)
+    if not status:
+        return "—"
+    return status if status == MetaApproval.APPROVED else f"⚠ {status}: not used on WhatsApp"
+
+
 class MessageTemplateViewSet(SnippetViewSet):
+    """Editors keep these; drafts and revisions from Wagtail, only the live version is sent."""
+
     model = MessageTemplate
     icon = "doc-full"
     menu_label = "Templates"
-    list_display = ["name", "kind", "language", "channel", "is_active"]
-    list_filter = ["kind", "language", "channel", "is_active"]
+    list_display = [
+        "name",
+        "kind",
+        "language",
+        "channel",
+        "is_active",
+        Column("meta", label="Meta approval", accessor=_approval),
+    ]
+    list_filter = ["kind", "language", "channel", "is_active", "live"]
     search_fields = ["name", "content"]
     panels = [
         FieldPanel("name"),
@@ -50,7 +87,17 @@ class MessageTemplateViewSet(SnippetViewSet):
         FieldPanel("channel"),
         FieldPanel("subject_line"),
         FieldPanel("content"),
+        FieldPanel("variables", read_only=True),
         FieldPanel("is_active"),
+        MultiFieldPanel(
+            [
+                FieldPanel("whatsapp_template_name"),
+                FieldPanel("whatsapp_language_code"),
+                FieldPanel("whatsapp_parameters"),
+                FieldPanel("twilio_content_sid"),
+            ],
+            heading="WhatsApp template (outside the 24-hour window only approved templates are delivered)",
+        ),
     ]
 
 
@@ -58,4 +105,4 @@ class MessagingViewSetGroup(SnippetViewSetGroup):
     menu_label = "Messaging"
     menu_icon = "mail"
     menu_order = 110
-    items = (MessageViewSet, MessageTemplateViewSet)
+    items = (MessageViewSet, InboundMessageViewSet, MessageTemplateViewSet)

@@ -73,3 +73,7 @@ def pytest_sessionstart(session) -> None:
         raise pytest.UsageError(f"expected database {expected[0]}, got {vendor}")
     if expected[1] and expected[1] != broker:
         raise pytest.UsageError(f"expected broker {expected[1]}, got {broker}")
+
+
+# Local fake providers (Meta Graph API, Twilio) for the messaging tests; see tests/fakes/.
+from .fakes.fixtures import fake_meta, fake_twilio  # noqa: E402, F401

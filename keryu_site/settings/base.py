@@ -316,3 +316,11 @@ KERYU_FIELD_ENCRYPTION_KEYS = [
 # Subject photos: upload limits (bytes and pixels per side).
 KERYU_PHOTO_MAX_BYTES = env.int("KERYU_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 KERYU_PHOTO_MAX_SIDE = env.int("KERYU_PHOTO_MAX_SIDE", default=4096)
+# --- Messaging (issue 5) --------------------------------------------------------------------------
+# Every provider call has explicit (connect, read) timeouts, in seconds.
+MESSAGING_CONNECT_TIMEOUT = env.float("MESSAGING_CONNECT_TIMEOUT", default=3.05)
+MESSAGING_READ_TIMEOUT = env.float("MESSAGING_READ_TIMEOUT", default=10.0)
+# Public base URL Twilio posts delivery statuses to (…/webhooks/twilio/); empty: no per-message callback.
+TWILIO_STATUS_CALLBACK_BASE_URL = env.str("TWILIO_STATUS_CALLBACK_BASE_URL", default=KERYU_PUBLIC_BASE_URL)
+# Behind a trusted proxy only: rebuild the URL Twilio signed from X-Forwarded-Proto / X-Forwarded-Host.
+MESSAGING_WEBHOOK_TRUST_FORWARDED = env.bool("MESSAGING_WEBHOOK_TRUST_FORWARDED", default=False)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from .base import Channel, ChannelError, OutboundMessage, SendResult
+from .base import Channel, ChannelError, ErrorAction, OutboundMessage, SendResult
 from .development import DevelopmentChannel
+from .email import EmailChannel
+from .meta_whatsapp import MetaWhatsAppChannel
+from .twilio import TwilioSMSChannel, TwilioWhatsAppChannel
 
 REGISTRY: dict[str, type[Channel]] = {
     DevelopmentChannel.key: DevelopmentChannel,
+    MetaWhatsAppChannel.key: MetaWhatsAppChannel,
+    TwilioWhatsAppChannel.key: TwilioWhatsAppChannel,
+    TwilioSMSChannel.key: TwilioSMSChannel,
+    EmailChannel.key: EmailChannel,
 }
 
 
@@ -17,4 +24,4 @@ def get_channel(key: str) -> Channel:
         raise ChannelError(f"unknown channel {key!r}", permanent=True) from None
 
 
-__all__ = ["REGISTRY", "Channel", "ChannelError", "OutboundMessage", "SendResult", "get_channel"]
+__all__ = ["REGISTRY", "Channel", "ChannelError", "ErrorAction", "OutboundMessage", "SendResult", "get_channel"]

@@ -13,6 +13,14 @@ class OutboundMessage:
     subject: str = ""
     html: str = ""
     template_params: dict[str, str] = field(default_factory=dict)
+    # WhatsApp template to send instead of text (Meta: name, language code, ordered body parameters;
+    # Twilio: content_sid and the same parameters as ContentVariables "1", "2", ...). Empty name: text.
+    whatsapp_template: str = ""
+    whatsapp_language: str = ""
+    whatsapp_parameters: tuple[str, ...] = ()
+    twilio_content_sid: str = ""
+    # How many times this message already failed transiently (Twilio 30003 is retried only once).
+    retry_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -31,19 +39,41 @@ class ErrorAction:
 class ChannelError(Exception):
     """A send that did not go out. `permanent` means retrying the same channel cannot help."""
 
-    def __init__(self, message: str, *, permanent: bool, code: str | None = None, action: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        code: str | None = None,
+        action: str | None = None,
+        flag_address: bool = False,
+    ) -> None:
         super().__init__(message)
         self.action = action or (ErrorAction.SWITCH if permanent else ErrorAction.RETRY)
         self.permanent = self.action != ErrorAction.RETRY
         self.code = code
+        # The provider keeps failing to reach this address: record it for staff (Twilio 30003 twice).
+        self.flag_address = flag_address
 
     @property
     def alert_staff(self) -> bool:
         return self.action == ErrorAction.STOP
 
 
+def error_for(action: str, message: str, *, code: object = None, flag_address: bool = False) -> ChannelError:
+    """A ChannelError from a mapped action; `permanent` follows from it."""
+    return ChannelError(
+        message,
+        permanent=action != ErrorAction.RETRY,
+        code=None if code is None else str(code),
+        action=action,
+        flag_address=flag_address,
+    )
+
+
 class Channel:
     key: str = ""
+    label: str = ""
 
     def is_configured(self) -> bool:
         raise NotImplementedError

@@ -12,6 +12,7 @@ log = logging.getLogger(__name__)
 
 class DevelopmentChannel(Channel):
     key = "development"
+    label = "Development (recorded, not sent)"
 
     def is_configured(self) -> bool:
         return True

@@ -1,0 +1,86 @@
+"""The /ops/ console for messaging: channel order, which channels are configured, test sends, provider state."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from unfold.admin import ModelAdmin
+from unfold.decorators import action, display
+
+from .forms import TestMessageForm
+from .models import ChannelSetting, FlaggedAddress, MetaTemplateStatus
+from .selectors import channel_is_configured, channel_order
+from .services import channel_test_send
+
+
+@admin.register(ChannelSetting)
+class ChannelSettingAdmin(ModelAdmin):
+    list_display = ["key", "position", "configured", "in_effect"]
+    list_editable = ["position"]
+    ordering = ["position", "key"]
+    actions_row = ["send_test"]
+    fields = ["key", "position"]
+    readonly_fields = ["key"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # one row per channel, created by the app
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @display(description="Credentials set", boolean=True)
+    def configured(self, obj: ChannelSetting) -> bool:
+        return channel_is_configured(obj.key)
+
+    @display(description="Used now (order)")
+    def in_effect(self, obj: ChannelSetting) -> str:
+        order = channel_order()
+        return str(order.index(obj.key) + 1) if obj.key in order else "—"
+
+    @action(description="Send test message", url_path="send-test", permissions=["change"])
+    def send_test(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        setting = get_object_or_404(ChannelSetting, pk=object_id)
+        form = TestMessageForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            outcome = channel_test_send(
+                channel=setting.key,
+                to=form.cleaned_data["to"],
+                language=form.cleaned_data["language"],
+                user=request.user,
+            )
+            if outcome.ok:
+                messages.success(
+                    request,
+                    f"{setting}: accepted by the provider, id {outcome.provider_message_id} (message #{outcome.message_id}).",
+                )
+            else:
+                messages.error(
+                    request,
+                    f"{setting}: not sent (code {outcome.error_code or '-'}, action {outcome.action}): {outcome.detail}",
+                )
+            return redirect(reverse("admin:messaging_channelsetting_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Send a test message through {setting}",
+            "form": form,
+            "setting": setting,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "messaging/admin/test_message.html", context)
+
+
+@admin.register(MetaTemplateStatus)
+class MetaTemplateStatusAdmin(ModelAdmin):
+    list_display = ["name", "language_code", "status", "reason", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["name"]
+
+
+@admin.register(FlaggedAddress)
+class FlaggedAddressAdmin(ModelAdmin):
+    list_display = ["channel", "code", "message", "flagged_at"]
+    list_filter = ["channel", "code"]
+    readonly_fields = ["channel", "address_key", "code", "message", "flagged_at"]

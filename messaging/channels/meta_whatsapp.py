@@ -1,0 +1,113 @@
+"""Meta WhatsApp Cloud API: POST {base}/{version}/{phone_number_id}/messages with a bearer token.
+
+Template messages (approved UTILITY templates, the only kind delivered outside the 24-hour window) and
+plain text where the window is open. An accepted send is not a delivery: only the status webhook says so,
+and `biz_opaque_callback_data` carries our message id back in it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from django.conf import settings
+
+from ..formatting import phone_for_meta_whatsapp, template_parameter
+from .base import Channel, ChannelError, ErrorAction, OutboundMessage, SendResult, error_for
+
+log = logging.getLogger(__name__)
+
+RETRY_CODES = {2, 130429, 131000, 131056}
+# 131047 outside the 24-hour window, 131026 undeliverable, 132xxx template missing/paused/param mismatch.
+SWITCH_CODES = {131047, 131026, 132000, 132001, 132005, 132007, 132012, 132015, 132016}
+# Our configuration is wrong: credentials, parameters, spam limit. Another channel, and tell staff.
+STOP_CODES = {190, 100, 131008, 131048}
+
+
+def meta_error_action(code: int | None, http_status: int | None = None) -> str:
+    if code in RETRY_CODES:
+        return ErrorAction.RETRY
+    if code in SWITCH_CODES:
+        return ErrorAction.SWITCH
+    if code in STOP_CODES:
+        return ErrorAction.STOP
+    if http_status is not None and (http_status >= 500 or http_status == 429):
+        return ErrorAction.RETRY
+    return ErrorAction.SWITCH  # unknown: never hold an alarm on a channel we do not understand
+
+
+def timeouts() -> tuple[float, float]:
+    return (settings.MESSAGING_CONNECT_TIMEOUT, settings.MESSAGING_READ_TIMEOUT)
+
+
+class MetaWhatsAppChannel(Channel):
+    key = "meta_whatsapp"
+    label = "WhatsApp (Meta Cloud API)"
+
+    def is_configured(self) -> bool:
+        return bool(settings.WHATSAPP_PHONE_NUMBER_ID and settings.WHATSAPP_ACCESS_TOKEN)
+
+    def url(self) -> str:
+        base = settings.WHATSAPP_API_BASE_URL.rstrip("/")
+        return f"{base}/{settings.WHATSAPP_API_VERSION}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages"
+
+    def payload(self, message: OutboundMessage) -> dict:
+        payload: dict = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": phone_for_meta_whatsapp(message.to),
+            "biz_opaque_callback_data": str(message.message_id),
+        }
+        if message.whatsapp_template:
+            template: dict = {"name": message.whatsapp_template, "language": {"code": message.whatsapp_language}}
+            if message.whatsapp_parameters:
+                template["components"] = [
+                    {
+                        "type": "body",
+                        "parameters": [
+                            {"type": "text", "text": template_parameter(p)} for p in message.whatsapp_parameters
+                        ],
+                    }
+                ]
+            payload.update(type="template", template=template)
+        else:
+            payload.update(type="text", text={"preview_url": False, "body": message.body})
+        return payload
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        if not self.is_configured():
+            raise ChannelError("Meta WhatsApp is not configured", permanent=True, action=ErrorAction.STOP)
+        try:
+            response = requests.post(
+                self.url(),
+                json=self.payload(message),
+                headers={"Authorization": f"Bearer {settings.WHATSAPP_ACCESS_TOKEN}"},
+                timeout=timeouts(),
+            )
+        except requests.Timeout:
+            raise ChannelError("Meta timed out", permanent=False, code="timeout") from None
+        except requests.RequestException as exc:
+            raise ChannelError(f"Meta unreachable: {type(exc).__name__}", permanent=False, code="network") from None
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if response.status_code >= 400 or "error" in body:
+            error = body.get("error") or {}
+            code = error.get("code")
+            action = meta_error_action(code, response.status_code)
+            log.warning(
+                "meta send failed id=%s http=%s code=%s subcode=%s action=%s",
+                message.message_id,
+                response.status_code,
+                code,
+                error.get("error_subcode"),
+                action,
+            )
+            text = f"Meta error {code or response.status_code}: {error.get('message', '')}".strip()
+            raise error_for(action, text[:500], code=code or response.status_code)
+        try:
+            provider_id = body["messages"][0]["id"]
+        except (KeyError, IndexError, TypeError):
+            raise ChannelError("Meta answered without a message id", permanent=False, code="bad_response") from None
+        return SendResult(provider_message_id=provider_id)

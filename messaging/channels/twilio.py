@@ -1,0 +1,138 @@
+"""Twilio WhatsApp and Twilio SMS through the `twilio` SDK's Messages resource.
+
+The client is re-pointed at settings.TWILIO_API_BASE_URL when set (tests use a local fake) and always gets
+an HTTP client with (connect, read) timeouts. TWILIO_EDGE / TWILIO_REGION must stay unset: the SDK would
+rewrite the host.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import requests
+from django.conf import settings
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from ..formatting import phone_for_twilio_sms, phone_for_twilio_whatsapp, template_parameter
+from .base import Channel, ChannelError, ErrorAction, OutboundMessage, SendResult, error_for
+
+log = logging.getLogger(__name__)
+
+RETRY_CODES = {30001, 60005, 20429}
+# 30410 (provider timeout) is never retried: the first message may still arrive, a retry would duplicate it.
+SWITCH_CODES = {21610, 21211, 21614, 30004, 30005, 30006, 30007, 63016, 30410}
+# Our side is wrong: credentials, sender number, WhatsApp sender.
+STOP_CODES = {20003, 20404, 21212, 21606, 21659, 63007}
+UNREACHABLE = 30003
+
+
+def twilio_error_action(code: int | None, *, retry_count: int = 0, http_status: int | None = None) -> str:
+    """Provider code -> what to do. 30003 (handset unreachable) gets one retry, then we move on."""
+    if code == UNREACHABLE:
+        return ErrorAction.RETRY if retry_count == 0 else ErrorAction.SWITCH
+    if code in RETRY_CODES:
+        return ErrorAction.RETRY
+    if code in SWITCH_CODES:
+        return ErrorAction.SWITCH
+    if code in STOP_CODES:
+        return ErrorAction.STOP
+    if http_status is not None and (http_status >= 500 or http_status == 429):
+        return ErrorAction.RETRY
+    return ErrorAction.SWITCH
+
+
+def twilio_client() -> Client:
+    http_client = TwilioHttpClient()
+    # The SDK's constructor only accepts a number; requests takes the (connect, read) pair we want.
+    http_client.timeout = (settings.MESSAGING_CONNECT_TIMEOUT, settings.MESSAGING_READ_TIMEOUT)
+    client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client)
+    if settings.TWILIO_API_BASE_URL:
+        client.api.base_url = settings.TWILIO_API_BASE_URL.rstrip("/")
+    return client
+
+
+def status_callback_url(message_id: int) -> str | None:
+    """Where Twilio posts delivery statuses; our id rides in the (signed) query string."""
+    base = settings.TWILIO_STATUS_CALLBACK_BASE_URL.rstrip("/")
+    return f"{base}/webhooks/twilio/?message={message_id}" if base else None
+
+
+class _TwilioChannel(Channel):
+    sender_setting = ""
+
+    def is_configured(self) -> bool:
+        return bool(
+            settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and getattr(settings, self.sender_setting)
+        )
+
+    def address(self, number: str) -> str:
+        raise NotImplementedError
+
+    def params(self, message: OutboundMessage) -> dict:
+        params: dict = {"to": self.address(message.to), "from_": self.address(getattr(settings, self.sender_setting))}
+        callback = status_callback_url(message.message_id)
+        if callback:
+            params["status_callback"] = callback
+        return params
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        if not self.is_configured():
+            raise ChannelError(f"{self.label} is not configured", permanent=True, action=ErrorAction.STOP)
+        try:
+            created = twilio_client().messages.create(**self.params(message))
+        except TwilioRestException as exc:
+            action = twilio_error_action(exc.code, retry_count=message.retry_count, http_status=exc.status)
+            log.warning(
+                "twilio send failed id=%s channel=%s http=%s code=%s action=%s",
+                message.message_id,
+                self.key,
+                exc.status,
+                exc.code,
+                action,
+            )
+            flag = exc.code == UNREACHABLE and action == ErrorAction.SWITCH
+            raise error_for(
+                action, f"Twilio error {exc.code}: {exc.msg}"[:500], code=exc.code, flag_address=flag
+            ) from None
+        except requests.Timeout:
+            raise ChannelError("Twilio timed out", permanent=False, code="timeout") from None
+        except (requests.RequestException, TwilioException) as exc:
+            raise ChannelError(f"Twilio unreachable: {type(exc).__name__}", permanent=False, code="network") from None
+        if created.error_code:
+            action = twilio_error_action(int(created.error_code), retry_count=message.retry_count)
+            raise error_for(action, f"Twilio error {created.error_code}", code=created.error_code)
+        return SendResult(provider_message_id=created.sid)
+
+
+class TwilioSMSChannel(_TwilioChannel):
+    key = "twilio_sms"
+    label = "SMS (Twilio)"
+    sender_setting = "TWILIO_PHONE_NUMBER"
+
+    def address(self, number: str) -> str:
+        return phone_for_twilio_sms(number)
+
+    def params(self, message: OutboundMessage) -> dict:
+        return {**super().params(message), "body": message.body}
+
+
+class TwilioWhatsAppChannel(_TwilioChannel):
+    key = "twilio_whatsapp"
+    label = "WhatsApp (Twilio)"
+    sender_setting = "TWILIO_WHATSAPP_NUMBER"
+
+    def address(self, number: str) -> str:
+        return phone_for_twilio_whatsapp(number)
+
+    def params(self, message: OutboundMessage) -> dict:
+        params = super().params(message)
+        if message.twilio_content_sid:
+            params["content_sid"] = message.twilio_content_sid
+            variables = {str(i): template_parameter(v) for i, v in enumerate(message.whatsapp_parameters, start=1)}
+            params["content_variables"] = json.dumps(variables, ensure_ascii=False)
+        else:
+            params["body"] = message.body
+        return params

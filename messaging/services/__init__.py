@@ -1,0 +1,35 @@
+"""Writes for messaging. Other apps use: template_render, message_compose, message_send (and the signals).
+
+Split by concern: templates (render, defaults, Meta approval), messages (compose, send, record failures),
+provider_events (webhook statuses and inbound replies), channels (order, test sends).
+"""
+
+from .channels import TestSendOutcome, channel_order_set, channel_settings_ensure, channel_test_send
+from .messages import message_compose, message_create, message_send
+from .provider_events import inbound_record, message_status_apply
+from .templates import (
+    RenderedText,
+    meta_template_status_update,
+    template_defaults_ensure,
+    template_find,
+    template_render,
+    template_variables,
+)
+
+__all__ = [
+    "RenderedText",
+    "TestSendOutcome",
+    "channel_order_set",
+    "channel_settings_ensure",
+    "channel_test_send",
+    "inbound_record",
+    "message_compose",
+    "message_create",
+    "message_send",
+    "message_status_apply",
+    "meta_template_status_update",
+    "template_defaults_ensure",
+    "template_find",
+    "template_render",
+    "template_variables",
+]

@@ -19,5 +19,6 @@ urlpatterns = [
         RedirectView.as_view(url="/scan/%(code)s/", permanent=True),
         name="legacy-scan",
     ),
+    path("alerts/", include("alerts.urls")),
     path("", include(wagtail_urls)),
 ]

@@ -8,7 +8,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 def bar_chart(rows: list[tuple[str, int]], *, width: int = 640, bar_height: int = 18) -> SafeString:
     if not rows:
-        return mark_safe('<p class="help">No data yet.</p>')  # noqa: S308
+        return mark_safe('<p class="help">No data yet.</p>')
     top = max(value for _, value in rows) or 1
     label_w, gap = 110, 4
     height = len(rows) * (bar_height + gap)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -22,6 +23,14 @@ class NotificationStatus(models.TextChoices):
     UNDELIVERED = "UNDELIVERED", "Undelivered"
     FAILED = "FAILED", "Failed"
     ERROR = "ERROR", "Error"
+    CANCELLED = "CANCELLED", "Cancelled (acknowledged before it was due)"
+
+
+class RecipientKind(models.TextChoices):
+    CUSTODIAN = "custodian", "Custodian"
+    CONTACT = "contact", "Emergency contact"
+    DOCTOR = "doctor", "Doctor"
+    TRIGGER = "trigger", "Whoever triggered the test"
 
 
 class Alarm(models.Model):
@@ -48,6 +57,17 @@ class Alarm(models.Model):
     notification_attempts = models.PositiveIntegerField(default=0)
     last_attempt = models.DateTimeField(null=True, blank=True)
     notification_error = models.TextField(blank=True)
+    # Who pressed the test button (TEST alarms go to them only).
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Acknowledgement: the first recipient who says "I have seen it" stops the escalation.
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.CharField(max_length=150, blank=True, help_text="Name snapshot of who acknowledged.")
+    acknowledged_via = models.CharField(max_length=16, blank=True)
+    acknowledgement_note = models.TextField(blank=True, help_text="Shown to the finder.")
+    escalation_level = models.PositiveIntegerField(default=0)
+    auto_retries = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -58,6 +78,8 @@ class Alarm(models.Model):
             models.Index(fields=["notification_status"]),
             models.Index(fields=["situation_type", "-timestamp"]),
             models.Index(fields=["-timestamp"]),
+            models.Index(fields=["resolved_at"]),
+            models.Index(fields=["is_phototaker"]),
         ]
 
     def __str__(self) -> str:
@@ -72,6 +94,16 @@ class NotificationAttempt(models.Model):
         "registry.Custodian", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     recipient_key = models.CharField(max_length=64, help_text="Who this is for, e.g. custodian:12.")
+    recipient_kind = models.CharField(max_length=16, choices=RecipientKind.choices, default=RecipientKind.CUSTODIAN)
+    contact = models.ForeignKey(
+        "registry.EmergencyContact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Snapshots (never the address: that is read from the registry at send time and kept by messaging).
+    recipient_name = models.CharField(max_length=150, blank=True)
+    language = models.CharField(max_length=2, default="es")
+    wave = models.PositiveIntegerField(default=0, help_text="0: at once; higher: escalation rounds.")
+    not_before = models.DateTimeField(null=True, blank=True, help_text="Not sent before this time.")
+    delivered_at = models.DateTimeField(null=True, blank=True)
     channel = models.CharField(max_length=32)
     status = models.CharField(max_length=20, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
     message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -89,7 +121,55 @@ class NotificationAttempt(models.Model):
                 fields=["alarm", "recipient_key", "channel"], name="alerts_one_attempt_per_recipient_channel"
             )
         ]
-        indexes = [models.Index(fields=["status", "updated_at"])]
+        indexes = [models.Index(fields=["status", "updated_at"]), models.Index(fields=["status", "not_before"])]
 
     def __str__(self) -> str:
         return f"Attempt #{self.pk} · {self.recipient_key} · {self.channel} · {self.status}"
+
+
+class EscalationPolicy(models.Model):
+    """Who is told at once and who later, per situation. Staff edit it; code defaults apply when a row is missing."""
+
+    situation_type = models.CharField(max_length=20, choices=SituationType.choices, unique=True)
+    contacts_at_once = models.BooleanField(default=False, help_text="Notify every emergency contact immediately.")
+    notify_contacts = models.BooleanField(default=True, help_text="Escalate to emergency contacts at all.")
+    notify_doctor = models.BooleanField(default=False, help_text="Notify the subject's doctor immediately.")
+    contact_delay_seconds = models.PositiveIntegerField(
+        default=300, help_text="Unacknowledged: the next contact is notified this many seconds after the previous."
+    )
+    ack_timeout_seconds = models.PositiveIntegerField(
+        default=600, help_text="Unacknowledged this long: re-notify everyone told so far on their next channel."
+    )
+    max_depth = models.PositiveIntegerField(default=2, help_text="How many re-notification rounds at most.")
+    whatsapp_delivery_timeout_seconds = models.PositiveIntegerField(
+        default=120, help_text="A WhatsApp message not delivered in this time is followed by the next channel (SMS)."
+    )
+
+    class Meta:
+        verbose_name = "escalation policy"
+        verbose_name_plural = "escalation policies"
+        ordering = ["situation_type"]
+
+    def __str__(self) -> str:
+        return f"Escalation policy · {self.get_situation_type_display()}"
+
+
+class ReachabilityCheck(models.Model):
+    """One drill message to one emergency contact; flagged when it fails or is never delivered."""
+
+    contact = models.ForeignKey("registry.EmergencyContact", on_delete=models.CASCADE, related_name="+")
+    custodian = models.ForeignKey("registry.Custodian", on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    channel = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=16, default="pending")
+    flagged = models.BooleanField(default=False)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Reachability · {self.contact} · {self.status}"

@@ -1,13 +1,23 @@
-"""Reads for alerts."""
+"""Reads for alerts, including the one place that says which alarms a user may see."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.dateparse import parse_date
 
 from keryu_site.roles import user_is_staff
 from registry.selectors import subjects_visible_to
 
-from .models import Alarm, NotificationAttempt, NotificationStatus
+from .models import Alarm, NotificationAttempt, NotificationStatus, SituationType
+
+DELIVERED = (NotificationStatus.DELIVERED, NotificationStatus.READ)
+SUCCESS = (NotificationStatus.SENT, *DELIVERED)
 
 
 def alarms_visible_to(user) -> QuerySet[Alarm]:
@@ -17,8 +27,141 @@ def alarms_visible_to(user) -> QuerySet[Alarm]:
     return qs.filter(subject__in=subjects_visible_to(user).values("pk"))
 
 
+def alarms_filtered(user, params) -> QuerySet[Alarm]:
+    """The scoped list narrowed by the admin list's filters (status, situation, subject, date, resolved)."""
+    qs = alarms_visible_to(user)
+    if value := params.get("notification_status"):
+        qs = qs.filter(notification_status=value)
+    if value := params.get("situation_type"):
+        qs = qs.filter(situation_type=value)
+    if (value := params.get("subject")) and str(value).isdigit():
+        qs = qs.filter(subject_id=int(value))
+    if value := parse_date(params.get("date_from") or ""):
+        qs = qs.filter(timestamp__date__gte=value)
+    if value := parse_date(params.get("date_to") or ""):
+        qs = qs.filter(timestamp__date__lte=value)
+    resolved = params.get("resolved")
+    if resolved in ("true", "1", "yes"):
+        qs = qs.filter(resolved_at__isnull=False)
+    elif resolved in ("false", "0", "no"):
+        qs = qs.filter(resolved_at__isnull=True)
+    return qs.order_by("-timestamp")
+
+
 def attempts_for_alarm(*, alarm: Alarm) -> QuerySet[NotificationAttempt]:
     return alarm.attempts.select_related("message").order_by("created_at")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    text: str
+
+
+def alarm_timeline(*, alarm: Alarm) -> list[TimelineEntry]:
+    """Scans of the same code around this alarm, attempts and their message statuses, ack and resolution."""
+    entries = [TimelineEntry(alarm.timestamp, "scan", f"Scan: {alarm.get_situation_type_display()}")]
+    if alarm.qr_code_id:
+        window = (alarm.timestamp - timedelta(hours=6), alarm.timestamp + timedelta(hours=6))
+        for other in Alarm.objects.filter(qr_code_id=alarm.qr_code_id, timestamp__range=window).exclude(pk=alarm.pk):
+            entries.append(TimelineEntry(other.timestamp, "scan", f"Other scan: {other.get_situation_type_display()}"))
+    for attempt in attempts_for_alarm(alarm=alarm):
+        who = attempt.recipient_name or attempt.get_recipient_kind_display()
+        entries.append(TimelineEntry(attempt.created_at, "attempt", f"{who} via {attempt.channel}: queued"))
+        if attempt.not_before and attempt.status in (NotificationStatus.PENDING, NotificationStatus.CANCELLED):
+            entries.append(
+                TimelineEntry(
+                    attempt.not_before, "attempt", f"{who} via {attempt.channel}: {attempt.get_status_display()}"
+                )
+            )
+        if attempt.sent_at:
+            entries.append(TimelineEntry(attempt.sent_at, "attempt", f"{who} via {attempt.channel}: sent"))
+        if attempt.delivered_at:
+            entries.append(
+                TimelineEntry(attempt.delivered_at, "attempt", f"{who} via {attempt.channel}: {attempt.status.lower()}")
+            )
+        if attempt.status in (NotificationStatus.FAILED, NotificationStatus.UNDELIVERED, NotificationStatus.ERROR):
+            entries.append(
+                TimelineEntry(attempt.updated_at, "failure", f"{who} via {attempt.channel}: {attempt.status.lower()}")
+            )
+    if alarm.acknowledged_at:
+        by = alarm.acknowledged_by or "a recipient"
+        entries.append(TimelineEntry(alarm.acknowledged_at, "ack", f"Acknowledged by {by} ({alarm.acknowledged_via})"))
+    if alarm.resolved_at:
+        entries.append(TimelineEntry(alarm.resolved_at, "resolved", "Resolved"))
+    return sorted(entries, key=lambda e: e.at)
+
+
+def alarm_public_progress(*, alarm: Alarm) -> dict[str, object]:
+    """What the finder may see: counts and the acknowledgement note, never names, numbers or addresses."""
+    attempts = alarm.attempts.exclude(status=NotificationStatus.CANCELLED)
+    recipients = attempts.values("recipient_key").distinct()
+    return {
+        "notified": recipients.filter(status__in=SUCCESS).count(),
+        "delivered": recipients.filter(status__in=DELIVERED).count(),
+        "acknowledged": alarm.acknowledged_at is not None,
+        "acknowledged_at": alarm.acknowledged_at,
+        "note": alarm.acknowledgement_note,
+    }
+
+
+@dataclass
+class Statistics:
+    per_day: list[tuple[date, int]]
+    per_situation: list[tuple[str, int]]
+    per_channel: list[tuple[str, int, int]]  # channel, attempts, succeeded
+    median_to_delivered: float | None
+    median_to_acknowledged: float | None
+    total: int
+
+
+def alarm_statistics(*, alarms: QuerySet[Alarm], days: int = 30) -> Statistics:
+    since = timezone.now() - timedelta(days=days)
+    recent = alarms.filter(timestamp__gte=since).order_by()
+    per_day = [
+        (row["day"], row["n"])
+        for row in recent.annotate(day=TruncDate("timestamp")).values("day").annotate(n=Count("pk")).order_by("day")
+    ]
+    labels = dict(SituationType.choices)
+    per_situation = [
+        (labels.get(row["situation_type"], row["situation_type"]), row["n"])
+        for row in recent.values("situation_type").annotate(n=Count("pk")).order_by("situation_type")
+    ]
+    attempts = NotificationAttempt.objects.filter(alarm__in=recent.values("pk")).order_by()
+    per_channel = [
+        (row["channel"], row["n"], row["ok"])
+        for row in attempts.values("channel")
+        .annotate(n=Count("pk"), ok=Count("pk", filter=Q(status__in=SUCCESS)))
+        .order_by("channel")
+    ]
+    delivered = [
+        (d - t).total_seconds()
+        for t, d in attempts.filter(delivered_at__isnull=False).values_list("alarm__timestamp", "delivered_at")[:10000]
+    ]
+    acked = [
+        (a - t).total_seconds()
+        for t, a in recent.filter(acknowledged_at__isnull=False).values_list("timestamp", "acknowledged_at")[:10000]
+    ]
+    return Statistics(
+        per_day=per_day,
+        per_situation=per_situation,
+        per_channel=per_channel,
+        median_to_delivered=statistics.median(delivered) if delivered else None,
+        median_to_acknowledged=statistics.median(acked) if acked else None,
+        total=recent.count(),
+    )
+
+
+def reachability_checks_visible_to(user):
+    from .models import ReachabilityCheck
+
+    qs = ReachabilityCheck.objects.select_related("contact", "custodian__user")
+    if user_is_staff(user):
+        return qs
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    return qs.filter(custodian__user=user)
 
 
 def alarm_recent_exists(*, qr_code_id: int, seconds: int) -> bool:
@@ -29,13 +172,3 @@ def alarm_recent_exists(*, qr_code_id: int, seconds: int) -> bool:
 
     since = timezone.now() - timedelta(seconds=seconds)
     return Alarm.objects.filter(qr_code_id=qr_code_id, timestamp__gte=since).exists()
-
-
-def alarm_public_progress(*, alarm: Alarm) -> dict:
-    """What the finder may see about their report: how far it got, never who was contacted or how."""
-    attempts = list(alarm.attempts.select_related("message"))
-    delivered = any(a.status in (NotificationStatus.DELIVERED, NotificationStatus.READ) for a in attempts) or any(
-        a.message and a.message.status in ("delivered", "read") for a in attempts
-    )
-    notified = delivered or any(a.status == NotificationStatus.SENT for a in attempts)
-    return {"notified": notified, "delivered": delivered, "acknowledged": False, "note": ""}

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 
 from messaging.channels import ChannelError
 
 from . import services
+from .services import maintenance
 
 
 @shared_task(name="alerts.deliver_attempt", bind=True, acks_late=True, max_retries=services.MAX_RETRIES)
@@ -15,6 +15,47 @@ def deliver_attempt(self, attempt_id: int) -> None:
     try:
         services.attempt_deliver(attempt_id=attempt_id)
     except ChannelError as exc:
-        # Transient: the attempt is back at PENDING; back off exponentially from the base delay.
-        countdown = settings.KERYU_RETRY_BASE_DELAY * 2**self.request.retries
-        raise self.retry(exc=exc, countdown=countdown) from None
+        # Transient: the row is back at PENDING with not_before set; back off exponentially from the base delay.
+        raise self.retry(exc=exc, countdown=services.retry_delay(self.request.retries + 1)) from None
+
+
+@shared_task(name="alerts.sweep", acks_late=True, ignore_result=True)
+def sweep() -> None:
+    services.attempts_sweep()
+
+
+@shared_task(name="alerts.escalate", acks_late=True, ignore_result=True)
+def escalate() -> None:
+    services.attempts_release_due()
+    services.whatsapp_follow_up()
+    services.alarms_escalate()
+
+
+@shared_task(name="alerts.retry_failed", acks_late=True, ignore_result=True)
+def retry_failed() -> None:
+    maintenance.alarms_retry_failed()
+
+
+@shared_task(name="alerts.cleanup", acks_late=True, ignore_result=True)
+def cleanup() -> None:
+    maintenance.records_cleanup()
+
+
+@shared_task(name="alerts.purge_scanner_data", acks_late=True, ignore_result=True)
+def purge_scanner_data() -> None:
+    maintenance.scanner_data_purge()
+
+
+@shared_task(name="alerts.remove_abandoned_registrations", acks_late=True, ignore_result=True)
+def remove_abandoned_registrations() -> None:
+    maintenance.abandoned_registrations_remove()
+
+
+@shared_task(name="alerts.reachability_drill", acks_late=True, ignore_result=True)
+def reachability_drill() -> None:
+    maintenance.reachability_drill()
+
+
+@shared_task(name="alerts.reachability_flag", acks_late=True, ignore_result=True)
+def reachability_flag() -> None:
+    maintenance.reachability_flag_silent()

@@ -1,14 +1,54 @@
-"""Wagtail admin screens for alarms, scoped to the custodian's own subjects."""
+"""Wagtail admin screens for alarms (scoped to the custodian's own subjects) and the escalation policy."""
 
 from __future__ import annotations
 
+import django_filters
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views import View
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.tables import Column
-from wagtail.snippets.views.snippets import InspectView
+from wagtail.admin.widgets.button import Button
+from wagtail.snippets.views.snippets import IndexView, InspectView, SnippetViewSet
 
 from keryu_site.scoping import ScopedSnippetViewSet
+from registry.selectors import subjects_visible_to
 
-from .models import Alarm
-from .selectors import alarms_visible_to, attempts_for_alarm
+from .models import Alarm, EscalationPolicy, NotificationStatus, ReachabilityCheck, SituationType
+from .selectors import alarm_timeline, alarms_visible_to, attempts_for_alarm, reachability_checks_visible_to
+
+
+def _subjects(request):
+    return subjects_visible_to(request.user) if request else subjects_visible_to(None)
+
+
+class AlarmFilterSet(WagtailFilterSet):
+    notification_status = django_filters.ChoiceFilter(choices=NotificationStatus.choices, label="Status")
+    situation_type = django_filters.ChoiceFilter(choices=SituationType.choices, label="Situation")
+    subject = django_filters.ModelChoiceFilter(queryset=_subjects, label="Subject")
+    date_from = django_filters.DateFilter(field_name="timestamp", lookup_expr="date__gte", label="From")
+    date_to = django_filters.DateFilter(field_name="timestamp", lookup_expr="date__lte", label="To")
+    resolved = django_filters.BooleanFilter(
+        field_name="resolved_at", lookup_expr="isnull", exclude=True, label="Resolved"
+    )
+
+    class Meta:
+        model = Alarm
+        fields: list[str] = []
+
+
+class AlarmIndexView(IndexView):
+    @property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        query = self.request.GET.urlencode()
+        for fmt, label in (("csv", "Export CSV"), ("xlsx", "Export Excel"), ("pdf", "Export PDF")):
+            url = reverse("alerts_export", kwargs={"fmt": fmt}) + (f"?{query}" if query else "")
+            buttons.append(Button(label, url=url, icon_name="download"))
+        stats = reverse("alerts_statistics") + (f"?{query}" if query else "")
+        buttons.append(Button("Statistics", url=stats, icon_name="table"))
+        return buttons
 
 
 class AlarmInspectView(InspectView):
@@ -17,7 +57,18 @@ class AlarmInspectView(InspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["attempts"] = attempts_for_alarm(alarm=self.object)
+        context["timeline"] = alarm_timeline(alarm=self.object)
+        context["has_failed"] = self.object.attempts.filter(
+            status__in=[NotificationStatus.FAILED, NotificationStatus.ERROR, NotificationStatus.UNDELIVERED]
+        ).exists()
         return context
+
+
+class AlarmEditRedirect(View):
+    """Alarms record what happened: no generic edit form. Resolution goes through the resolve action."""
+
+    def dispatch(self, request, *args, **kwargs):
+        return redirect("wagtailsnippets_alerts_alarm:inspect", pk=kwargs["pk"])
 
 
 class AlarmViewSet(ScopedSnippetViewSet):
@@ -32,10 +83,14 @@ class AlarmViewSet(ScopedSnippetViewSet):
         "subject",
         Column("timestamp", sort_key="timestamp"),
         "notification_status",
+        "acknowledged_at",
+        "resolved_at",
     ]
-    list_filter = ["situation_type", "notification_status", "is_test"]
+    filterset_class = AlarmFilterSet
+    index_view_class = AlarmIndexView
     inspect_view_enabled = True
     inspect_view_class = AlarmInspectView
+    edit_view_class = AlarmEditRedirect
     inspect_view_fields = [
         "subject",
         "situation_type",
@@ -47,9 +102,53 @@ class AlarmViewSet(ScopedSnippetViewSet):
         "notification_status",
         "notification_attempts",
         "last_attempt",
+        "acknowledged_at",
+        "acknowledged_by",
+        "acknowledgement_note",
         "resolved_at",
         "resolution_notes",
     ]
 
     def scope(self, request):
         return alarms_visible_to(request.user)
+
+
+class EscalationPolicyViewSet(SnippetViewSet):
+    """Staff only (model permissions): custodians hold no permission on it."""
+
+    model = EscalationPolicy
+    icon = "cog"
+    menu_label = "Escalation policy"
+    menu_order = 91
+    add_to_admin_menu = True
+    list_display = [
+        "situation_type",
+        "contacts_at_once",
+        "notify_doctor",
+        "contact_delay_seconds",
+        "ack_timeout_seconds",
+    ]
+    panels = [
+        FieldPanel("situation_type"),
+        FieldPanel("notify_contacts"),
+        FieldPanel("contacts_at_once"),
+        FieldPanel("notify_doctor"),
+        FieldPanel("contact_delay_seconds"),
+        FieldPanel("ack_timeout_seconds"),
+        FieldPanel("max_depth"),
+        FieldPanel("whatsapp_delivery_timeout_seconds"),
+    ]
+
+
+class ReachabilityCheckViewSet(ScopedSnippetViewSet):
+    model = ReachabilityCheck
+    icon = "warning"
+    menu_label = "Contact checks"
+    menu_order = 92
+    add_to_admin_menu = True
+    list_display = ["contact", "channel", "status", "flagged", "reason", "created_at"]
+    list_filter = ["flagged", "status"]
+    inspect_view_enabled = True
+
+    def scope(self, request):
+        return reachability_checks_visible_to(request.user)

@@ -25,6 +25,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("registry", "change_custodian"),
         ("alerts", "view_alarm"),
         ("alerts", "change_alarm"),
+        ("alerts", "view_reachabilitycheck"),
         ("messaging", "view_message"),
         ("messaging", "view_inboundmessage"),
     ],
@@ -99,3 +100,13 @@ def on_post_migrate(sender, using: str = "default", **kwargs) -> None:
     groups_ensure(using=using)
     pages_ensure()
     template_defaults_ensure()
+    alerts_defaults_ensure()
+
+
+def alerts_defaults_ensure() -> None:
+    """alerts' periodic tasks and escalation policies (created once, never overwriting staff edits)."""
+    from alerts.periodic import periodic_tasks_ensure
+    from alerts.services import policies_ensure
+
+    periodic_tasks_ensure()
+    policies_ensure()

@@ -31,5 +31,6 @@ urlpatterns = [
     re_path(r"^(scan/[0-9a-f-]{36}/)$", csrf_exempt(wagtail_serve), name="scan_serve"),
     # A subject's photo for the finder: only through an active code, only if the custodian shared it.
     path("scan-photo/<uuid:code>/", registry_views.public_subject_photo, name="registry_public_photo"),
+    path("alerts/", include("alerts.urls")),
     path("", include(wagtail_urls)),
 ]

@@ -108,3 +108,55 @@ def test_an_unknown_situation_is_refused(alice_code):
 
     with pytest.raises(ValidationError):
         alarm_create(qr_code=alice_code, situation_type="PANIC")
+
+
+@pytest.fixture
+def two_channels(settings, scripted):
+    """Scripted first, the development channel as the fallback."""
+    settings.KERYU_CHANNEL_ORDER = ["scripted", "development"]
+    return scripted
+
+
+def test_a_permanent_error_moves_straight_to_the_next_channel(alice_code, two_channels):
+    two_channels.script = [ChannelError("invalid number", permanent=True, code="21211")]
+    attempt = _attempt_first(alice_code)
+    attempt_deliver(attempt_id=attempt.pk)
+    fallback = NotificationAttempt.objects.get(channel="development")
+    assert attempt_deliver(attempt_id=fallback.pk).status == NotificationStatus.SENT
+    assert len(two_channels.calls) == 1
+    assert Alarm.objects.get().notification_status == NotificationStatus.SENT
+
+
+def test_a_stop_error_alerts_staff_and_moves_on(alice_code, two_channels, staff, mailoutbox):
+    two_channels.script = [ChannelError("bad credentials", permanent=True, code="401", action="stop")]
+    attempt_deliver(attempt_id=_attempt_first(alice_code).pk)
+    assert NotificationAttempt.objects.filter(channel="development", status=NotificationStatus.PENDING).exists()
+    assert len(mailoutbox) == 1 and "scripted" in mailoutbox[0].subject
+    assert "Sof" not in mailoutbox[0].body  # ids only, no personal data
+
+
+def test_every_channel_failing_marks_the_alarm_failed_and_alerts_staff(alice_code, scripted, staff, mailoutbox):
+    scripted.script = [ChannelError("invalid number", permanent=True)]
+    result = attempt_deliver(attempt_id=_attempt_first(alice_code).pk)
+    assert result.status == NotificationStatus.FAILED
+    alarm = Alarm.objects.get()
+    assert alarm.notification_status == NotificationStatus.FAILED
+    assert [m.subject for m in mailoutbox] == [f"Keryu: alarm {alarm.pk} reached nobody"]
+
+
+def test_retry_failed_puts_failed_attempts_back_in_the_outbox(alice_code, scripted):
+    from alerts.services import alarm_retry_failed
+
+    scripted.script = [ChannelError("invalid number", permanent=True), "provider-9"]
+    attempt = _attempt_first(alice_code)
+    attempt_deliver(attempt_id=attempt.pk)
+    alarm = Alarm.objects.get()
+    assert alarm_retry_failed(alarm=alarm) == 1
+    assert attempt_deliver(attempt_id=attempt.pk).status == NotificationStatus.SENT
+    alarm.refresh_from_db()
+    assert alarm.notification_status == NotificationStatus.SENT
+
+
+def _attempt_first(alice_code) -> NotificationAttempt:
+    alarm = alarm_create(qr_code=alice_code, situation_type="LOST")
+    return alarm.attempts.get()

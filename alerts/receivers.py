@@ -1,0 +1,20 @@
+"""Receivers for messaging's signals: delivery news and inbound replies flow up into alerts."""
+
+from __future__ import annotations
+
+import logging
+
+from .services import attempt_status_from_message, inbound_acknowledge
+from .services.maintenance import reachability_status
+
+log = logging.getLogger(__name__)
+
+
+def on_message_status_changed(sender, message, status, **kwargs) -> None:
+    attempt_status_from_message(message_id=message.pk, status=status)
+    reachability_status(message_id=message.pk, status=status)
+
+
+def on_inbound_message_received(sender, inbound=None, in_reply_to=None, **kwargs) -> None:
+    body = getattr(inbound, "body", "") or getattr(inbound, "text", "") or ""
+    inbound_acknowledge(in_reply_to_id=getattr(in_reply_to, "pk", None), body=str(body))

@@ -1,0 +1,55 @@
+"""Writes for alerts (a package: alarms, delivery, the periodic outbox work, maintenance)."""
+
+from .alarms import (
+    alarm_acknowledge,
+    alarm_create,
+    alarm_resolve,
+    alarm_retry_failed,
+    alarm_test_create,
+)
+from .delivery import (
+    MAX_RETRIES,
+    ack_token,
+    ack_token_read,
+    ack_url,
+    alarm_check_failed,
+    attempt_deliver,
+    attempt_enqueue,
+    attempt_fallback,
+    retry_delay,
+)
+from .outbox import (
+    alarms_escalate,
+    attempt_status_from_message,
+    attempts_release_due,
+    attempts_sweep,
+    inbound_acknowledge,
+    whatsapp_follow_up,
+)
+from .recipients import channel_keys, policies_ensure, policy_for
+
+__all__ = [
+    "MAX_RETRIES",
+    "ack_token",
+    "ack_token_read",
+    "ack_url",
+    "alarm_acknowledge",
+    "alarm_check_failed",
+    "alarm_create",
+    "alarm_resolve",
+    "alarm_retry_failed",
+    "alarm_test_create",
+    "alarms_escalate",
+    "attempt_deliver",
+    "attempt_enqueue",
+    "attempt_fallback",
+    "attempt_status_from_message",
+    "attempts_release_due",
+    "attempts_sweep",
+    "channel_keys",
+    "inbound_acknowledge",
+    "policies_ensure",
+    "policy_for",
+    "retry_delay",
+    "whatsapp_follow_up",
+]

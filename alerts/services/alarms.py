@@ -1,0 +1,168 @@
+"""Raising, acknowledging, resolving and retrying alarms."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from keryu_site.roles import user_is_staff
+from registry.models import QRCode
+from registry.services import qr_code_mark_used
+
+from ..models import Alarm, NotificationAttempt, NotificationStatus, SituationType
+from . import recipients as rec
+from .delivery import enqueue_on_commit
+
+log = logging.getLogger(__name__)
+NOTE_MAX = 500
+
+
+def alarm_create(
+    *,
+    qr_code: QRCode,
+    situation_type: str,
+    description: str = "",
+    location: str = "",
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    scanner_ip: str | None = None,
+    scanner_user_agent: str = "",
+    is_phototaker: bool = False,
+    triggered_by=None,
+) -> Alarm:
+    """Store the alarm and its whole outbox (every recipient, at once or scheduled) in one transaction.
+
+    Rows due now are queued once the transaction commits; scheduled rows (escalation) carry `not_before`
+    and are released by the escalation task unless someone acknowledges first.
+    """
+    if situation_type not in SituationType.values:
+        raise ValidationError({"situation_type": "Choose what is happening."})
+    now = timezone.now()
+    with transaction.atomic():
+        alarm = Alarm.objects.create(
+            subject_id=qr_code.subject_id,
+            qr_code=qr_code,
+            timestamp=now,
+            situation_type=situation_type,
+            is_test=situation_type == SituationType.TEST,
+            description=description,
+            location=location,
+            latitude=latitude,
+            longitude=longitude,
+            scanner_ip=scanner_ip,
+            scanner_user_agent=scanner_user_agent[:1000],
+            is_phototaker=is_phototaker,
+            triggered_by=triggered_by,
+        )
+        qr_code_mark_used(qr_code_id=qr_code.pk)
+        created = 0
+        for recipient, delay in rec.recipients_for(alarm=alarm):
+            channels = rec.recipient_channels(recipient, alarm)
+            if not channels:
+                log.warning("alarm id=%s recipient=%s has no reachable channel", alarm.pk, recipient.key)
+                continue
+            attempt = NotificationAttempt.objects.create(
+                alarm=alarm,
+                custodian_id=recipient.custodian_id,
+                contact_id=recipient.contact_id,
+                recipient_key=recipient.key,
+                recipient_kind=recipient.kind,
+                recipient_name=recipient.name[:150],
+                language=recipient.language,
+                channel=channels[0],
+                wave=0,
+                not_before=now + delay if delay is not None else None,
+            )
+            created += 1
+            if delay is None:
+                enqueue_on_commit(attempt.pk)
+        if not created:
+            Alarm.objects.filter(pk=alarm.pk).update(
+                notification_status=NotificationStatus.FAILED, notification_error="No reachable recipient."
+            )
+    log.info("alarm created id=%s situation=%s attempts=%s", alarm.pk, alarm.situation_type, created)
+    return alarm
+
+
+def alarm_test_create(*, qr_code: QRCode, user) -> Alarm:
+    """The custodian's test button: a TEST alarm through the same pipeline, to the person who pressed it."""
+    if not (user_is_staff(user) or qr_code.subject.custodian.user_id == user.pk):
+        raise PermissionDenied
+    if not qr_code.is_active:
+        raise ValidationError("This code is not active; activate it before testing.")
+    return alarm_create(qr_code=qr_code, situation_type=SituationType.TEST, triggered_by=user)
+
+
+def alarm_acknowledge(*, alarm_id: int, attempt_id: int | None = None, note: str = "", via: str = "link") -> bool:
+    """The first acknowledgement wins and stops escalation; a later one may still add a note for the finder.
+
+    Returns True when this call acknowledged the alarm. Scheduled rows not yet released are cancelled.
+    """
+    note = (note or "").strip()[:NOTE_MAX]
+    now = timezone.now()
+    name = ""
+    if attempt_id is not None:
+        name = (
+            NotificationAttempt.objects.filter(pk=attempt_id, alarm_id=alarm_id)
+            .values_list("recipient_name", flat=True)
+            .first()
+            or ""
+        )
+    with transaction.atomic():
+        changed = Alarm.objects.filter(pk=alarm_id, acknowledged_at__isnull=True).update(
+            acknowledged_at=now, acknowledged_by=name, acknowledged_via=via, acknowledgement_note=note
+        )
+        if not changed and note:
+            Alarm.objects.filter(pk=alarm_id, acknowledgement_note="").update(acknowledgement_note=note)
+        if changed:
+            NotificationAttempt.objects.filter(
+                alarm_id=alarm_id, status=NotificationStatus.PENDING, not_before__gt=now, retry_count=0
+            ).update(status=NotificationStatus.CANCELLED, updated_at=now)
+    if changed:
+        log.info("alarm acknowledged id=%s via=%s attempt=%s", alarm_id, via, attempt_id)
+    return bool(changed)
+
+
+def alarm_resolve(*, alarm: Alarm, user, notes: str = "") -> Alarm:
+    """Custodians (their own alarms) and staff close an alarm with notes. Resolving also stops escalation."""
+    from ..selectors import alarms_visible_to
+
+    if not alarms_visible_to(user).filter(pk=alarm.pk).exists():
+        raise PermissionDenied
+    now = timezone.now()
+    with transaction.atomic():
+        Alarm.objects.filter(pk=alarm.pk, resolved_at__isnull=True).update(resolved_at=now)
+        Alarm.objects.filter(pk=alarm.pk).update(resolution_notes=notes.strip()[:5000])
+        NotificationAttempt.objects.filter(
+            alarm_id=alarm.pk, status=NotificationStatus.PENDING, not_before__gt=now, retry_count=0
+        ).update(status=NotificationStatus.CANCELLED, updated_at=now)
+    alarm.refresh_from_db()
+    log.info("alarm resolved id=%s", alarm.pk)
+    return alarm
+
+
+RETRYABLE = (NotificationStatus.FAILED, NotificationStatus.ERROR, NotificationStatus.UNDELIVERED)
+
+
+def alarm_retry_failed(*, alarm: Alarm) -> int:
+    """Put the alarm's failed attempts back in the outbox (the retry button and the periodic retry)."""
+    now = timezone.now()
+    ids = list(alarm.attempts.filter(status__in=RETRYABLE).values_list("pk", flat=True))
+    requeued = 0
+    with transaction.atomic():
+        for pk in ids:
+            if NotificationAttempt.objects.filter(pk=pk, status__in=RETRYABLE).update(
+                status=NotificationStatus.PENDING, retry_count=0, not_before=None, updated_at=now, message=None
+            ):
+                requeued += 1
+                enqueue_on_commit(pk)
+        if requeued:
+            Alarm.objects.filter(pk=alarm.pk, notification_status=NotificationStatus.FAILED).update(
+                notification_status=NotificationStatus.PENDING, notification_error=""
+            )
+    log.info("alarm id=%s: %s failed attempts re-queued", alarm.pk, requeued)
+    return requeued

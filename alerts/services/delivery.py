@@ -1,0 +1,267 @@
+"""Delivering attempts: claim once, send outside any lock, retry, fall back to the next channel.
+
+The attempt rows are the outbox. A row moves PENDING -> PROCESSING by a conditional update (the claim);
+only the worker whose update changed the row calls the provider. Failures either put the row back to
+PENDING with a `not_before` (transient: the task retries with backoff) or end it (FAILED) and create the
+recipient's next channel, so nothing depends on a task surviving in the broker.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from messaging.channels import ChannelError
+from messaging.defaults import DEFAULTS
+from messaging.services import message_compose, message_send, template_find
+
+from ..models import Alarm, NotificationAttempt, NotificationStatus, RecipientKind
+from . import recipients as rec
+from .staff import staff_alert
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 3
+ACK_SALT = "alerts.ack"
+SUCCESS = (NotificationStatus.SENT, NotificationStatus.DELIVERED, NotificationStatus.READ)
+OPEN = (NotificationStatus.PENDING, NotificationStatus.PROCESSING)
+
+
+def retry_delay(retry_count: int) -> float:
+    """Exponential backoff: base, 2x base, 4x base."""
+    return settings.KERYU_RETRY_BASE_DELAY * 2 ** max(retry_count - 1, 0)
+
+
+def attempt_enqueue(*, attempt_id: int, countdown: float | None = None) -> bool:
+    """Queue delivery. A broker that is down must not fail the caller: the row stays PENDING for the sweeper."""
+    from ..tasks import deliver_attempt
+
+    try:
+        deliver_attempt.apply_async(args=[attempt_id], countdown=countdown)
+        return True
+    except Exception as exc:
+        log.warning(
+            "could not queue attempt id=%s (%s); it stays pending for the sweeper", attempt_id, type(exc).__name__
+        )
+        return False
+
+
+def enqueue_on_commit(attempt_id: int) -> None:
+    transaction.on_commit(partial(attempt_enqueue, attempt_id=attempt_id))
+
+
+def ack_token(attempt: NotificationAttempt) -> str:
+    """Signed (HMAC, unguessable), short: names the alarm and the attempt so we know who acknowledged."""
+    return signing.Signer(salt=ACK_SALT).sign(f"{attempt.alarm_id}.{attempt.pk}")
+
+
+def ack_token_read(token: str) -> tuple[int, int] | None:
+    try:
+        alarm_id, attempt_id = signing.Signer(salt=ACK_SALT).unsign(token).split(".")
+        return int(alarm_id), int(attempt_id)
+    except (signing.BadSignature, ValueError):
+        return None
+
+
+def ack_url(attempt: NotificationAttempt) -> str:
+    from django.urls import reverse
+
+    return settings.KERYU_PUBLIC_BASE_URL + reverse("alerts_acknowledge", kwargs={"token": ack_token(attempt)})
+
+
+def maps_url(alarm: Alarm) -> str:
+    if alarm.latitude is None or alarm.longitude is None:
+        return ""
+    return f"https://maps.google.com/?q={alarm.latitude},{alarm.longitude}"
+
+
+def message_context(attempt: NotificationAttempt) -> dict[str, object]:
+    alarm = attempt.alarm
+    when = timezone.localtime(alarm.timestamp)
+    link = maps_url(alarm)
+    location = " ".join(p for p in (alarm.location, link) if p)
+    url = ack_url(attempt)
+    description = alarm.description or "-"
+    if not _text_has_ack_link(alarm.situation_type, attempt.language, attempt.channel):
+        description = f"{description}\n{url}"  # a text without {ack_url} still carries the link
+    return {
+        "subject_name": alarm.subject.first_name,
+        "situation": alarm.get_situation_type_display(),
+        "location": location or "-",
+        "description": description,
+        "timestamp": date_format(when, "Y-m-d H:i"),
+        "maps_url": link,
+        "ack_url": url,
+    }
+
+
+def _text_has_ack_link(kind: str, language: str, channel: str) -> bool:
+    template = template_find(kind=kind, language=language, channel=channel)
+    if template is not None:
+        return "{ack_url}" in template.content
+    default = DEFAULTS.get((kind, language)) or DEFAULTS.get((kind, "en")) or ("", "")
+    return "{ack_url}" in default[1]
+
+
+def _attempt_message(attempt: NotificationAttempt):
+    phone, email = rec.attempt_addresses(attempt)
+    to = rec.address_for(attempt.channel, phone, email)
+    if not to:
+        raise ChannelError("recipient has no address for this channel", permanent=True, code="no-address")
+    owner = attempt.alarm.subject.custodian.user
+    message = message_compose(
+        kind=attempt.alarm.situation_type,
+        language=attempt.language,
+        channel=attempt.channel,
+        to=to,
+        context=message_context(attempt),
+        owner=owner,
+        recipient_name=attempt.recipient_name,
+    )
+    NotificationAttempt.objects.filter(pk=attempt.pk).update(message=message)
+    return message
+
+
+def attempt_deliver(*, attempt_id: int) -> NotificationAttempt | None:
+    """Deliver one attempt, at most once.
+
+    The PENDING -> PROCESSING update claims the row: of two workers (or a redelivered task) only the one
+    that changed the row goes on. No lock is held across the provider call. Raises ChannelError for a
+    transient failure so the task can retry; the row is back at PENDING by then.
+    """
+    now = timezone.now()
+    claimed = (
+        NotificationAttempt.objects.filter(pk=attempt_id, status=NotificationStatus.PENDING)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now + timedelta(seconds=1)) | Q(retry_count__gt=0))
+        .update(status=NotificationStatus.PROCESSING, claimed_at=now, updated_at=now)
+    )
+    if claimed != 1:
+        log.info("attempt id=%s not pending or not due; nothing to do", attempt_id)
+        return None
+    attempt = NotificationAttempt.objects.select_related(
+        "alarm__subject__custodian__user", "alarm__triggered_by", "custodian__user", "contact", "message"
+    ).get(pk=attempt_id)
+    Alarm.objects.filter(pk=attempt.alarm_id).update(
+        notification_attempts=F("notification_attempts") + 1, last_attempt=now
+    )
+    try:
+        message = attempt.message or _attempt_message(attempt)
+        message = message_send(message=message)
+    except ChannelError as exc:
+        return _attempt_failed(attempt=attempt, error=exc)
+    with transaction.atomic():
+        NotificationAttempt.objects.filter(pk=attempt.pk).update(
+            status=NotificationStatus.SENT, sent_at=message.sent_at, error="", updated_at=timezone.now()
+        )
+        Alarm.objects.filter(pk=attempt.alarm_id).exclude(
+            notification_status__in=[NotificationStatus.DELIVERED, NotificationStatus.READ]
+        ).update(notification_sent=True, notification_status=NotificationStatus.SENT, notification_error="")
+    attempt.refresh_from_db()
+    log.info("attempt sent id=%s alarm=%s channel=%s", attempt.pk, attempt.alarm_id, attempt.channel)
+    return attempt
+
+
+def _attempt_failed(*, attempt: NotificationAttempt, error: ChannelError) -> NotificationAttempt:
+    final = error.permanent or attempt.retry_count >= MAX_RETRIES
+    now = timezone.now()
+    fields: dict[str, object] = {"error": str(error)[:2000], "updated_at": now}
+    if final:
+        fields["status"] = NotificationStatus.FAILED
+    else:
+        fields.update(
+            status=NotificationStatus.PENDING,
+            retry_count=F("retry_count") + 1,
+            not_before=now + timedelta(seconds=retry_delay(attempt.retry_count + 1)),
+        )
+    NotificationAttempt.objects.filter(pk=attempt.pk, status=NotificationStatus.PROCESSING).update(**fields)
+    log.warning(
+        "attempt failed id=%s channel=%s code=%s action=%s final=%s",
+        attempt.pk,
+        attempt.channel,
+        error.code,
+        error.action,
+        final,
+    )
+    if error.alert_staff:
+        staff_alert(
+            subject=f"Keryu: channel {attempt.channel} refused a message",
+            body=f"Attempt {attempt.pk} of alarm {attempt.alarm_id} on {attempt.channel}: code {error.code}. "
+            "Check the channel's configuration; delivery moved on to the next channel.",
+        )
+    if not final:
+        raise error
+    attempt.refresh_from_db()
+    attempt_fallback(attempt=attempt)
+    return attempt
+
+
+def attempt_fallback(*, attempt: NotificationAttempt, reason: str = "failed") -> NotificationAttempt | None:
+    """The recipient's next untried channel, queued at once; when none is left, see whether the alarm failed."""
+    phone, email = rec.attempt_addresses(attempt)
+    preferred = None
+    if attempt.recipient_kind == RecipientKind.CONTACT and attempt.contact is not None:
+        preferred = attempt.contact.preferred_channel
+    elif attempt.custodian is not None:
+        preferred = getattr(attempt.custodian, "preferred_channel", "whatsapp")
+    tried = set(
+        NotificationAttempt.objects.filter(alarm_id=attempt.alarm_id, recipient_key=attempt.recipient_key).values_list(
+            "channel", flat=True
+        )
+    )
+    for channel in rec.usable_channels(preferred=preferred, phone=phone, email=email):
+        if channel in tried:
+            continue
+        nxt = attempt_add(source=attempt, channel=channel, wave=attempt.wave)
+        if nxt is not None:
+            log.info("attempt id=%s %s; fallback id=%s channel=%s", attempt.pk, reason, nxt.pk, channel)
+            return nxt
+    alarm_check_failed(alarm_id=attempt.alarm_id)
+    return None
+
+
+def attempt_add(*, source: NotificationAttempt, channel: str, wave: int) -> NotificationAttempt | None:
+    """A new row for the same recipient on another channel; the unique constraint makes it happen once."""
+    try:
+        with transaction.atomic():
+            new = NotificationAttempt.objects.create(
+                alarm_id=source.alarm_id,
+                custodian_id=source.custodian_id,
+                contact_id=source.contact_id,
+                recipient_key=source.recipient_key,
+                recipient_kind=source.recipient_kind,
+                recipient_name=source.recipient_name,
+                language=source.language,
+                channel=channel,
+                wave=wave,
+            )
+            enqueue_on_commit(new.pk)
+    except IntegrityError:
+        return None
+    return new
+
+
+def alarm_check_failed(*, alarm_id: int) -> bool:
+    """All channels of all recipients failed and nothing is left in flight: mark the alarm FAILED, tell staff."""
+    attempts = NotificationAttempt.objects.filter(alarm_id=alarm_id)
+    if attempts.filter(status__in=[*SUCCESS, *OPEN]).exclude(not_before__gt=timezone.now()).exists():
+        return False
+    changed = (
+        Alarm.objects.filter(pk=alarm_id)
+        .exclude(notification_status=NotificationStatus.FAILED)
+        .update(notification_status=NotificationStatus.FAILED, notification_error="Every channel failed.")
+    )
+    if changed:
+        log.error("alarm id=%s: every channel failed", alarm_id)
+        staff_alert(
+            subject=f"Keryu: alarm {alarm_id} reached nobody",
+            body=f"Every channel failed for alarm {alarm_id}. Open it in the admin and contact the family directly.",
+        )
+    return bool(changed)

@@ -1,0 +1,147 @@
+"""Retention, purges and reachability drills: the slow periodic work."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from importlib import import_module
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from messaging.channels import ChannelError
+from messaging.models import Message
+from messaging.services import message_compose, message_send
+from registry.models import Custodian, EmergencyContact
+
+from ..models import Alarm, NotificationAttempt, NotificationStatus, ReachabilityCheck
+from . import recipients as rec
+from .alarms import alarm_retry_failed
+
+log = logging.getLogger(__name__)
+
+
+def alarms_retry_failed() -> int:
+    """Failed, unresolved, recent alarms get their failed attempts re-queued, a bounded number of times."""
+    since = timezone.now() - timedelta(hours=settings.KERYU_RETRY_FAILED_WINDOW_HOURS)
+    total = 0
+    for alarm in Alarm.objects.filter(
+        notification_status=NotificationStatus.FAILED,
+        resolved_at__isnull=True,
+        timestamp__gte=since,
+        auto_retries__lt=settings.KERYU_RETRY_FAILED_MAX,
+    )[:200]:
+        if Alarm.objects.filter(pk=alarm.pk, auto_retries=alarm.auto_retries).update(
+            auto_retries=alarm.auto_retries + 1
+        ):
+            total += alarm_retry_failed(alarm=alarm)
+    return total
+
+
+def records_cleanup() -> dict[str, int]:
+    """Delete messages and attempts past their retention (attempts only of resolved or old alarms)."""
+    now = timezone.now()
+    attempts_before = now - timedelta(days=settings.KERYU_ATTEMPT_RETENTION_DAYS)
+    messages_before = now - timedelta(days=settings.KERYU_MESSAGE_RETENTION_DAYS)
+    attempts, _ = (
+        NotificationAttempt.objects.filter(created_at__lt=attempts_before)
+        .exclude(status__in=[NotificationStatus.PENDING, NotificationStatus.PROCESSING])
+        .delete()
+    )
+    messages, _ = Message.objects.filter(created_at__lt=messages_before).delete()
+    log.info("cleanup attempts=%s messages=%s", attempts, messages)
+    return {"attempts": attempts, "messages": messages}
+
+
+def scanner_data_purge() -> int:
+    """Scanner IP, user agent and GPS are kept only for the retention period (privacy)."""
+    before = timezone.now() - timedelta(days=settings.KERYU_SCANNER_DATA_RETENTION_DAYS)
+    stale = Alarm.objects.filter(timestamp__lt=before).exclude(
+        scanner_ip__isnull=True, scanner_user_agent="", latitude__isnull=True, longitude__isnull=True
+    )
+    purged = stale.update(scanner_ip=None, scanner_user_agent="", latitude=None, longitude=None)
+    log.info("scanner data purged alarms=%s", purged)
+    return purged
+
+
+def abandoned_registrations_remove() -> int:
+    """Call the accounts hook named by KERYU_ABANDONED_REGISTRATION_CLEANUP ("module.function"); none: no-op."""
+    path = settings.KERYU_ABANDONED_REGISTRATION_CLEANUP
+    if not path:
+        return 0
+    module, _, name = path.rpartition(".")
+    removed = getattr(import_module(module), name)()
+    return int(removed or 0)
+
+
+def reachability_drill() -> int:
+    """Send each emergency contact (of custodians who did not opt out) a short test; flag later what fails."""
+    sent = 0
+    custodians = Custodian.objects.select_related("user")
+    for custodian in custodians:
+        if getattr(custodian, "drill_opt_out", False):
+            continue
+        contacts = EmergencyContact.objects.filter(subject__custodian=custodian, subject__is_active=True)
+        for contact in contacts.select_related("subject"):
+            sent += _drill_contact(custodian=custodian, contact=contact)
+    return sent
+
+
+def _drill_contact(*, custodian: Custodian, contact: EmergencyContact) -> int:
+    phone = str(contact.phone_number) if contact.phone_number else ""
+    channels = rec.usable_channels(preferred=contact.preferred_channel, phone=phone, email=contact.email or "")
+    if not channels:
+        ReachabilityCheck.objects.create(
+            contact=contact, custodian=custodian, status="failed", flagged=True, reason="No phone or email."
+        )
+        return 0
+    channel = channels[0]
+    message = message_compose(
+        kind="TEST",
+        language=contact.language,
+        channel=channel,
+        to=rec.address_for(channel, phone, contact.email or ""),
+        context={
+            "subject_name": contact.subject.first_name,
+            "situation": "Reachability check",
+            "location": "-",
+            "description": "Keryu monthly check: this number is listed as an emergency contact.",
+            "timestamp": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+            "maps_url": "",
+            "ack_url": "",
+        },
+        owner=custodian.user,
+        recipient_name=contact.name,
+    )
+    check = ReachabilityCheck.objects.create(contact=contact, custodian=custodian, message=message, channel=channel)
+    try:
+        message_send(message=message)
+    except ChannelError as exc:
+        ReachabilityCheck.objects.filter(pk=check.pk).update(
+            status="failed", flagged=True, reason=f"Send failed ({exc.code or exc.action}).", checked_at=timezone.now()
+        )
+        return 0
+    ReachabilityCheck.objects.filter(pk=check.pk, status="pending").update(status="sent")
+    return 1
+
+
+def reachability_status(*, message_id: int, status: str) -> None:
+    """Provider news for a drill message."""
+    fields: dict[str, object] = {"status": status, "checked_at": timezone.now()}
+    if status in ("failed", "undelivered"):
+        fields.update(flagged=True, reason=f"Message {status}.")
+    elif status in ("delivered", "read"):
+        fields.update(flagged=False, reason="")
+    else:
+        return
+    ReachabilityCheck.objects.filter(message_id=message_id).update(**fields)
+
+
+def reachability_flag_silent() -> int:
+    """Drill messages never delivered within the window are flagged."""
+    before = timezone.now() - timedelta(hours=settings.KERYU_DRILL_DELIVERY_WINDOW_HOURS)
+    with transaction.atomic():
+        return ReachabilityCheck.objects.filter(status__in=["pending", "sent"], created_at__lt=before).update(
+            flagged=True, status="silent", reason="Never delivered.", checked_at=timezone.now()
+        )

@@ -1,0 +1,132 @@
+"""Alerts' own pages: the public acknowledgement link and the admin's test, retry, resolve, export and statistics."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from registry.selectors import qr_codes_visible_to
+
+from . import exports, services
+from .charts import bar_chart
+from .models import Alarm, NotificationAttempt
+from .selectors import alarm_public_progress, alarm_statistics, alarms_filtered, alarms_visible_to
+
+
+class AcknowledgeForm(forms.Form):
+    note = forms.CharField(
+        label="A short note for the person who found them (optional)",
+        max_length=services.alarms.NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def acknowledge(request, token: str):
+    """Public: the signed link in every message. Shows the alarm; one click acknowledges."""
+    ids = services.ack_token_read(token)
+    if ids is None:
+        raise Http404
+    alarm = get_object_or_404(Alarm.objects.select_related("subject"), pk=ids[0])
+    attempt = NotificationAttempt.objects.filter(pk=ids[1], alarm=alarm).first()
+    if attempt is None:
+        raise Http404
+    form = AcknowledgeForm(request.POST or None)
+    done = False
+    if request.method == "POST" and form.is_valid():
+        services.alarm_acknowledge(alarm_id=alarm.pk, attempt_id=attempt.pk, note=form.cleaned_data["note"], via="link")
+        alarm.refresh_from_db()
+        done = True
+    context = {
+        "alarm": alarm,
+        "form": form,
+        "done": done,
+        "maps_url": services.delivery.maps_url(alarm),
+        "progress": alarm_public_progress(alarm=alarm),
+        "subject_first_name": alarm.subject.first_name,
+    }
+    response = TemplateResponse(request, "alerts/acknowledge.html", context)
+    response["Referrer-Policy"] = "no-referrer"  # the token must not leak to the map site
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_POST
+def test_alarm(request, qr_pk: int):
+    qr_code = get_object_or_404(qr_codes_visible_to(request.user), pk=qr_pk)
+    try:
+        alarm = services.alarm_test_create(qr_code=qr_code, user=request.user)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("wagtailsnippets_registry_qrcode:list")
+    messages.success(request, "Test alarm sent to you. Check your phone or email.")
+    return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
+
+
+@require_POST
+def retry(request, pk: int):
+    alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
+    count = services.alarm_retry_failed(alarm=alarm)
+    messages.success(request, f"{count} failed notification(s) queued again.")
+    return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
+
+
+class ResolveForm(forms.Form):
+    resolution_notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+
+
+@require_http_methods(["GET", "POST"])
+def resolve(request, pk: int):
+    alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
+    form = ResolveForm(request.POST or None, initial={"resolution_notes": alarm.resolution_notes})
+    if request.method == "POST" and form.is_valid():
+        services.alarm_resolve(alarm=alarm, user=request.user, notes=form.cleaned_data["resolution_notes"])
+        messages.success(request, "Alarm resolved.")
+        return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
+    return TemplateResponse(request, "alerts/resolve.html", {"alarm": alarm, "form": form})
+
+
+def _filename(ext: str) -> str:
+    return f"keryu-alarms-{timezone.localdate():%Y%m%d}.{ext}"
+
+
+def export(request, fmt: str):
+    alarms = alarms_filtered(request.user, request.GET)
+    if fmt == "csv":
+        response = StreamingHttpResponse(exports.csv_stream(alarms), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            exports.xlsx_bytes(alarms),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    elif fmt == "pdf":
+        response = HttpResponse(exports.pdf_bytes(alarms), content_type="application/pdf")
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{_filename(fmt)}"'
+    return response
+
+
+def statistics(request):
+    alarms = alarms_filtered(request.user, request.GET)
+    stats = alarm_statistics(alarms=alarms)
+    context = {
+        "stats": stats,
+        "per_day_chart": bar_chart([(d.strftime("%m-%d"), n) for d, n in stats.per_day]),
+        "per_situation_chart": bar_chart(stats.per_situation),
+        "per_channel": [(c, n, ok, round(100 * ok / n) if n else 0) for c, n, ok in stats.per_channel],
+        "per_channel_chart": bar_chart([(c, round(100 * ok / n) if n else 0) for c, n, ok in stats.per_channel]),
+        "query": request.GET.urlencode(),
+    }
+    return TemplateResponse(request, "alerts/statistics.html", context)

@@ -1,0 +1,142 @@
+"""No acknowledgement: the next contact is notified at the configured time; acknowledging stops it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from alerts.models import Alarm, NotificationStatus
+from alerts.selectors import alarm_public_progress
+from alerts.services import (
+    ack_token,
+    alarm_create,
+    alarms_escalate,
+    attempt_deliver,
+    attempts_release_due,
+)
+from messaging.models import Message
+from messaging.signals import inbound_message_received, message_status_changed
+
+pytestmark = pytest.mark.django_db
+
+
+def _deliver(ids):
+    for pk in ids:
+        attempt_deliver(attempt_id=pk)
+
+
+def _contact_names():
+    return set(Message.objects.filter(recipient_name__in=["Abuela Rosa", "Uncle Tom"]).values_list("recipient_name", flat=True))
+
+
+def test_no_acknowledgement_reaches_the_next_contact_at_the_configured_time(alice_code, contacts):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        alarm = alarm_create(qr_code=alice_code, situation_type="LOST")
+        _deliver([alarm.attempts.get(recipient_kind="custodian").pk])
+        clock.shift(timedelta(seconds=299))
+        assert attempts_release_due() == []
+        clock.shift(timedelta(seconds=2))
+        released = attempts_release_due()
+        assert len(released) == 1
+        _deliver(released)
+        assert _contact_names() == {"Abuela Rosa"}
+        clock.shift(timedelta(seconds=300))
+        _deliver(attempts_release_due())
+        assert _contact_names() == {"Abuela Rosa", "Uncle Tom"}
+
+
+def test_acknowledging_by_link_stops_the_escalation(client, alice_code, contacts):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        alarm = alarm_create(qr_code=alice_code, situation_type="LOST", description="Near the fountain")
+        attempt = alarm.attempts.get(recipient_kind="custodian")
+        _deliver([attempt.pk])
+        page = client.get(f"/alerts/ack/{ack_token(attempt)}/")
+        assert page.status_code == 200 and "Near the fountain" in page.content.decode()
+        response = client.post(f"/alerts/ack/{ack_token(attempt)}/", {"note": "On my way, 10 minutes"})
+        assert response.status_code == 200
+        clock.shift(timedelta(hours=2))
+        assert attempts_release_due() == []
+        assert alarms_escalate() == []
+    alarm.refresh_from_db()
+    assert alarm.acknowledged_at is not None and alarm.acknowledged_via == "link"
+    assert alarm.acknowledged_by == str(alice_code.subject.custodian)
+    assert set(alarm.attempts.filter(recipient_kind="contact").values_list("status", flat=True)) == {
+        NotificationStatus.CANCELLED
+    }
+    assert _contact_names() == set()
+    progress = alarm_public_progress(alarm=alarm)
+    assert progress == {
+        "notified": 1,
+        "delivered": 0,
+        "acknowledged": True,
+        "acknowledged_at": alarm.acknowledged_at,
+        "note": "On my way, 10 minutes",
+    }
+
+
+def test_a_tampered_or_unknown_link_is_not_found(client, alice_code):
+    alarm = alarm_create(qr_code=alice_code, situation_type="LOST")
+    token = ack_token(alarm.attempts.get())
+    assert client.get(f"/alerts/ack/{token[:-2]}xx/").status_code == 404
+    assert client.get(f"/alerts/ack/{alarm.pk}.{alarm.attempts.get().pk}/").status_code == 404
+    assert client.post(f"/alerts/ack/{token}x/").status_code == 404
+    assert not Alarm.objects.get().acknowledged_at
+
+
+def test_a_reply_acknowledges_and_its_text_is_relayed_to_the_finder(alice_code, contacts):
+    alarm = alarm_create(qr_code=alice_code, situation_type="INJURED")
+    doctor = alarm.attempts.get(recipient_kind="doctor")
+    attempt_deliver(attempt_id=doctor.pk)
+    doctor.refresh_from_db()
+    inbound = SimpleNamespace(body="Doctor here: keep him still, I am calling 911")
+    inbound_message_received.send(sender=Message, inbound=inbound, in_reply_to=doctor.message)
+    alarm.refresh_from_db()
+    assert alarm.acknowledged_via == "reply" and alarm.acknowledged_by == "Dr. Ruiz"
+    assert alarm_public_progress(alarm=alarm)["note"].startswith("Doctor here")
+
+
+def test_a_reply_to_something_else_acknowledges_nothing(alice_code):
+    alarm = alarm_create(qr_code=alice_code, situation_type="LOST")
+    inbound_message_received.send(sender=Message, inbound=SimpleNamespace(body="hi"), in_reply_to=None)
+    alarm.refresh_from_db()
+    assert alarm.acknowledged_at is None
+
+
+def test_no_acknowledgement_renotifies_on_the_next_channel_up_to_the_depth(alice_code, recording):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        alarm = alarm_create(qr_code=alice_code, situation_type="LOST")
+        _deliver(alarm.attempts.values_list("pk", flat=True))
+        clock.shift(timedelta(seconds=599))
+        assert alarms_escalate() == []
+        clock.shift(timedelta(seconds=2))
+        created = alarms_escalate()
+        assert len(created) == 1
+        _deliver(created)
+        assert len(recording.calls) == 1  # the custodian again, on the next channel
+        clock.shift(timedelta(hours=1))
+        assert alarms_escalate() == []  # no channel left for this recipient; depth bounds the rounds
+    alarm.refresh_from_db()
+    assert alarm.escalation_level == 2
+
+
+def test_delivery_news_moves_the_attempt_and_an_undelivered_message_falls_back(alice_code, recording):
+    alarm = alarm_create(qr_code=alice_code, situation_type="LOST")
+    attempt = attempt_deliver(attempt_id=alarm.attempts.get().pk)
+    message_status_changed.send(sender=Message, message=attempt.message, status="undelivered")
+    attempt.refresh_from_db()
+    assert attempt.status == NotificationStatus.UNDELIVERED
+    fallback = alarm.attempts.get(channel="recording")
+    attempt_deliver(attempt_id=fallback.pk)
+    fallback.refresh_from_db()
+    message_status_changed.send(sender=Message, message=fallback.message, status="delivered")
+    fallback.refresh_from_db()
+    alarm.refresh_from_db()
+    assert fallback.status == NotificationStatus.DELIVERED and fallback.delivered_at
+    assert alarm.notification_status == NotificationStatus.DELIVERED

@@ -1,0 +1,146 @@
+"""Delivery with real worker processes: concurrency, killed children, a killed worker, a failing provider.
+
+The provider is a local HTTP fake (tests/alerts/provider_fake.py) reached through a test-only channel that
+the worker loads from KERYU_EXTRA_CHANNELS. Leases, grace and backoff are shortened through the worker's
+environment so the tests stay fast; the measured times are printed (run with -s to see them).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from alerts.models import NotificationAttempt, NotificationStatus
+from alerts.services import alarm_create
+from alerts.tasks import deliver_attempt
+from messaging.channels import REGISTRY
+
+from ..celery_worker import running_worker, wait_for
+from .channels import FakePrimaryChannel
+from .procs import fast_sweeper, kill_hard, running_beat
+from .provider_fake import ProviderFake
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+SENT_OR_BETTER = [NotificationStatus.SENT, NotificationStatus.DELIVERED, NotificationStatus.READ]
+
+
+@pytest.fixture
+def provider(settings, monkeypatch):
+    with ProviderFake() as fake:
+        monkeypatch.setenv("KERYU_TEST_PROVIDER_URL", fake.url)
+        settings.KERYU_CHANNEL_ORDER = ["fake_primary", "development"]
+        REGISTRY["fake_primary"] = FakePrimaryChannel
+        yield fake
+        REGISTRY.pop("fake_primary", None)
+
+
+def worker_env(**extra: str) -> dict[str, str]:
+    return {
+        "KERYU_EXTRA_CHANNELS": "tests.alerts.channels:FakePrimaryChannel",
+        "KERYU_TEST_PROVIDER_URL": os.environ["KERYU_TEST_PROVIDER_URL"],
+        "KERYU_CHANNEL_ORDER": "fake_primary,development",
+        "KERYU_PROCESSING_LEASE_SECONDS": "3",
+        "KERYU_SWEEP_GRACE_SECONDS": "2",
+        "KERYU_RETRY_BASE_DELAY": "0.3",
+        **extra,
+    }
+
+
+def _sent(attempt_id: int) -> bool:
+    return NotificationAttempt.objects.filter(pk=attempt_id, status__in=SENT_OR_BETTER).exists()
+
+
+def _message_id(attempt_id: int) -> int:
+    return NotificationAttempt.objects.values_list("message_id", flat=True).get(pk=attempt_id)
+
+
+def test_ten_concurrent_executions_of_one_attempt_make_exactly_one_provider_call(alice_code, provider):
+    alarm = alarm_create(qr_code=alice_code, situation_type="LOST")
+    attempt = alarm.attempts.get()
+    with running_worker(pool="threads", concurrency=10, env=worker_env()) as worker:  # purges the first task
+        # Ten executions with one ETA: the worker holds all ten and starts them together on ten threads.
+        eta = datetime.now(UTC) + timedelta(seconds=2)
+        for _ in range(10):
+            deliver_attempt.apply_async(args=[attempt.pk], eta=eta)
+        try:
+            wait_for(lambda: _sent(attempt.pk), timeout=30)
+            wait_for(lambda: worker.output.count("succeeded in") >= 10, timeout=15)
+        except AssertionError:
+            raise AssertionError("not sent; worker said:\n" + worker.output) from None
+    assert len(provider.calls) == 1
+    assert provider.calls_for(_message_id(attempt.pk)) == 1
+
+
+def test_worker_child_killed_before_the_provider_call_is_delivered_once(alice_code, provider):
+    fast_sweeper()
+    provider.hold.set()
+    with running_worker(concurrency=1, env=worker_env()) as worker, running_beat(worker_env()):
+        attempt = alarm_create(qr_code=alice_code, situation_type="LOST").attempts.get()
+        wait_for(lambda: provider.arrivals, timeout=20)
+        os.kill(provider.arrivals[0], 9)  # the pool child, about to call the provider
+        killed_at = time.monotonic()
+        provider.hold.clear()
+        provider.release.set()
+        try:
+            wait_for(lambda: _sent(attempt.pk), timeout=30)
+        except AssertionError:
+            raise AssertionError("not delivered; worker said:\n" + worker.output) from None
+        elapsed = time.monotonic() - killed_at
+    print(f"\nMEASURED child SIGKILL -> delivered: {elapsed:.1f} s")
+    assert provider.calls_for(_message_id(attempt.pk)) == 1
+    assert len(provider.calls) == 1
+
+
+def test_whole_worker_killed_and_restarted_delivers_every_in_flight_alarm(alice_code, provider):
+    fast_sweeper()
+    provider.hold.set()
+    env = worker_env()
+    with running_beat(env):
+        with running_worker(concurrency=2, env=env) as worker:
+            attempts = [alarm_create(qr_code=alice_code, situation_type="LOST").attempts.get() for _ in range(4)]
+            wait_for(lambda: len(provider.arrivals) >= 2, timeout=20)
+            kill_hard(worker)
+        provider.hold.clear()
+        provider.release.set()
+        with running_worker(concurrency=2, env=env) as worker:
+            restarted_at = time.monotonic()
+            try:
+                wait_for(lambda: all(_sent(a.pk) for a in attempts), timeout=60)
+            except AssertionError:
+                raise AssertionError("not all delivered; worker said:\n" + worker.output) from None
+            elapsed = time.monotonic() - restarted_at
+    print(f"\nMEASURED worker SIGKILL + restart -> all {len(attempts)} delivered: {elapsed:.1f} s after restart")
+    for attempt in attempts:
+        assert provider.calls_for(_message_id(attempt.pk)) == 1
+
+
+def test_primary_provider_returning_500s_falls_back_to_the_next_channel(alice_code, provider):
+    provider.mode = "500"
+    with running_worker(concurrency=2, env=worker_env()) as worker:
+        started = time.monotonic()
+        alarm = alarm_create(qr_code=alice_code, situation_type="LOST")
+        try:
+            fallback = wait_for(
+                lambda: alarm.attempts.filter(channel="development", status__in=SENT_OR_BETTER).first(), timeout=30
+            )
+        except AssertionError:
+            raise AssertionError("no fallback; worker said:\n" + worker.output) from None
+        elapsed = time.monotonic() - started
+    print(f"\nMEASURED primary 500s -> fallback sent: {elapsed:.1f} s")
+    primary = alarm.attempts.get(channel="fake_primary")
+    assert primary.status == NotificationStatus.FAILED
+    assert len(provider.calls) == 4  # the first call and three retries
+    assert fallback.message.to == str(alice_code.subject.custodian.phone_number)
+
+
+def test_a_permanent_provider_error_makes_exactly_one_call_then_falls_back(alice_code, provider):
+    provider.mode = "400"
+    with running_worker(concurrency=2, env=worker_env()):
+        alarm = alarm_create(qr_code=alice_code, situation_type="LOST")
+        wait_for(lambda: alarm.attempts.filter(channel="development", status__in=SENT_OR_BETTER).exists(), timeout=30)
+    assert len(provider.calls) == 1
+    assert alarm.attempts.get(channel="fake_primary").status == NotificationStatus.FAILED

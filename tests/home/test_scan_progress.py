@@ -28,14 +28,10 @@ def test_confirmation_page_shows_progress_and_no_contact_data(client, alice_code
 
 def test_status_json_follows_delivery(client, alice_code):
     url = _report(client, alice_code)
-    assert client.get(url + "status/").json() == {
-        "notified": False,
-        "delivered": False,
-        "acknowledged": False,
-        "note": "",
-    }
+    before = client.get(url + "status/").json()
+    assert (before["notified"], before["delivered"], before["acknowledged"], before["note"]) == (0, 0, False, "")
     alice_code.alarms.get().attempts.update(status=NotificationStatus.SENT)
-    assert client.get(url + "status/").json()["notified"] is True
+    assert client.get(url + "status/").json()["notified"] >= 1
 
 
 def test_a_tampered_or_foreign_token_is_not_found(client, alice_code, bob_subject):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("ops/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("health/", health, name="health"),
+    path("accounts/", include("accounts.urls")),
     # The spec's scan URL, kept for codes printed with it.
     path(
         "subjects/qr/<uuid:code>/scan/",

@@ -39,7 +39,6 @@ class SignupForm(forms.Form):
         password = data.get("password")
         if password:
             probe = User(
-                username=data.get("email", ""),
                 email=data.get("email", ""),
                 first_name=data.get("first_name", ""),
                 last_name=data.get("last_name", ""),

@@ -49,6 +49,9 @@ class EmailToken(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"Email token #{self.pk}"
+
 
 class PhoneCode(models.Model):
     """One phone verification code: hashed, counted tries, an expiry. Rows double as the resend log."""
@@ -63,6 +66,9 @@ class PhoneCode(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Phone code #{self.pk}"
 
 
 class SecurityEvent(models.Model):

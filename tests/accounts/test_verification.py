@@ -115,7 +115,10 @@ def test_resend_limits_one_a_minute_three_an_hour_ten_a_day(client, signup_data)
     response = client.post("/accounts/signup/phone/", {"resend": "1"}, follow=True)
     assert "A code was just sent. Wait a minute before asking for another." in response.content.decode()
     with time_machine.travel(start + timedelta(minutes=1, seconds=5)):
-        assert "We sent you a new code." in client.post("/accounts/signup/phone/", {"resend": "1"}, follow=True).content.decode()
+        assert (
+            "We sent you a new code."
+            in client.post("/accounts/signup/phone/", {"resend": "1"}, follow=True).content.decode()
+        )
     with time_machine.travel(start + timedelta(minutes=2, seconds=10)):
         services.phone_code_send(user=user, e164="+525512345678")  # third this hour
     with time_machine.travel(start + timedelta(minutes=3, seconds=15)):

@@ -7,7 +7,6 @@ from auditlog.models import LogEntry
 
 from accounts.audit import MASK
 from accounts.models import SecurityEvent
-from registry.models import Subject
 
 pytestmark = pytest.mark.django_db
 

@@ -46,7 +46,7 @@ def test_five_failures_lock_username_from_that_ip_but_not_from_another(alice):
 def test_four_failures_do_not_lock(alice):
     for _ in range(4):
         _post("10.1.0.1", "alice", "wrong-password-here")
-    client, response = _post("10.1.0.1", "alice", PASSWORD)
+    client, _ = _post("10.1.0.1", "alice", PASSWORD)
     assert _logged_in(client)
 
 

@@ -178,3 +178,10 @@ def test_instant_verification_is_off_by_default_without_debug():
     env = {k: v for k, v in __import__("os").environ.items() if k != "KERYU_INSTANT_VERIFICATION"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_purge_runs_hourly_from_beat():
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(name="accounts: purge abandoned registrations")
+    assert task.task == "accounts.registrations_purge_abandoned" and task.interval.every == 1

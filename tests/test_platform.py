@@ -78,6 +78,7 @@ def _django(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedPr
             "ALLOWED_HOSTS",
             "REDIS_URL",
             "CELERY_BROKER_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by tests/browser/conftest.py for Playwright; fails check --deploy
         }
     }
     env.update({"DJANGO_SETTINGS_MODULE": "keryu_site.settings.base", **env_overrides})

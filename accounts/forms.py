@@ -102,6 +102,9 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = Custodian
         fields = ["address", "emergency_phone", "language"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+    field_order = ["first_name", "last_name", "address", "emergency_phone", "language"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

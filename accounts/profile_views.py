@@ -36,7 +36,13 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "custodian": custodian, "activity": activity_for(request.user)[:50]},
+        {
+            "form": form,
+            "custodian": custodian,
+            "activity": activity_for(request.user)[:50],
+            "page_title": "My profile",
+            "header_icon": "user",
+        },
     )
 
 
@@ -57,7 +63,9 @@ def phone_change(request: HttpRequest) -> HttpResponse:
                 request.session.pop(NEW_PHONE, None)
                 messages.success(request, "Your phone number was changed.")
                 return redirect("keryu_profile")
-        return render(request, "accounts/profile_phone.html", {"code_form": form, "pending": True})
+        return render(
+            request, "accounts/profile_phone.html", {"page_title": "Change phone", "code_form": form, "pending": True}
+        )
     form = PhoneChangeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -66,8 +74,14 @@ def phone_change(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.messages[0])
         else:
             request.session[NEW_PHONE] = form.cleaned_data["phone"]
-            return render(request, "accounts/profile_phone.html", {"code_form": CodeForm(), "pending": True})
-    return render(request, "accounts/profile_phone.html", {"form": form, "custodian": custodian})
+            return render(
+                request,
+                "accounts/profile_phone.html",
+                {"page_title": "Change phone", "code_form": CodeForm(), "pending": True},
+            )
+    return render(
+        request, "accounts/profile_phone.html", {"page_title": "Change phone", "form": form, "custodian": custodian}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -81,7 +95,7 @@ def email_change(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Check your new inbox: we sent a link to verify the address.")
             return redirect("keryu_profile")
-    return render(request, "accounts/profile_email.html", {"form": form})
+    return render(request, "accounts/profile_email.html", {"page_title": "Change email", "form": form})
 
 
 @require_http_methods(["GET", "POST"])
@@ -91,4 +105,4 @@ def mfa_reset(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.mfa_devices_reset(user=request.user, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"))
         return redirect("accounts:mfa_enrol")
-    return render(request, "accounts/profile_mfa.html", {"form": form})
+    return render(request, "accounts/profile_mfa.html", {"page_title": "Second factor", "form": form})

@@ -61,3 +61,7 @@ def test_custodian_signs_up_verifies_enrols_totp_and_reaches_dashboard(live_serv
     page.wait_for_url(f"{live_server.url}/admin/")
     assert page.get_by_text("My profile").first.is_visible()
     screenshot(page, "accounts-dashboard")
+    page.get_by_text("My profile").first.click()
+    page.wait_for_url("**/admin/profile/")
+    assert page.get_by_role("heading", name="My activity").is_visible()
+    screenshot(page, "accounts-profile")

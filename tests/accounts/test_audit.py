@@ -106,3 +106,19 @@ def test_own_activity_log_in_profile_shows_only_own_entries(client, alice, bob):
 
     assert all(e.actor_id == alice.pk for e in activity_for(alice))
     assert activity_for(alice).exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/ops/accounts/securityevent/",
+        "/ops/accounts/usermfa/",
+        "/ops/auditlog/logentry/",
+        "/ops/axes/accessattempt/",
+        "/ops/axes/accessfailurelog/",
+        "/ops/axes/accesslog/",
+    ],
+)
+def test_staff_sees_the_security_records_in_ops(client, staff, alice, url):
+    client.force_login(staff)
+    assert client.get(url).status_code == 200

@@ -185,3 +185,13 @@ def test_purge_runs_hourly_from_beat():
 
     task = PeriodicTask.objects.get(name="accounts: purge abandoned registrations")
     assert task.task == "accounts.registrations_purge_abandoned" and task.interval.every == 1
+
+
+def test_the_phone_code_never_reaches_the_logs(client, signup_data, caplog):
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        user = _signup(client, signup_data)
+    code = last_code(user)
+    assert code not in caplog.text
+    assert "+525512345678" not in caplog.text and "5512345678" not in caplog.text

@@ -33,6 +33,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("wagtailadmin", "access_admin"),
         *[("messaging", f"{a}_messagetemplate") for a in ("add", "change", "delete", "view")],
         ("messaging", "publish_messagetemplate"),  # publishing is the approval step (draft state)
+        ("accounts", "change_signupsettings"),
     ],
     STAFF: [("wagtailadmin", "access_admin")],
 }
@@ -40,6 +41,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
 
 # Staff also hold every permission of these apps (the /ops/ console's models included).
 STAFF_APPS = ("registry", "alerts", "messaging", "django_celery_beat", "otp_totp", "otp_static")
+STAFF_APPS += ("accounts", "auditlog", "axes")  # accounts issue: MFA resets, audit log, lockouts
 
 
 def groups_ensure(using: str = "default") -> None:

@@ -67,3 +67,9 @@ class SolarScheduleAdmin(ModelAdmin):
 @admin.register(ClockedSchedule)
 class ClockedScheduleAdmin(BaseClockedScheduleAdmin, ModelAdmin):
     pass
+
+
+# Accounts: the audit log and django-axes records, Unfold-styled and read-only.
+from accounts.admin import restyle_third_party  # noqa: E402
+
+restyle_third_party(admin.site)

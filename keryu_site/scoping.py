@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
+from django.dispatch import Signal
 from django.http import Http404
 from wagtail.snippets.views.snippets import SnippetViewSet
+
+# Sent (with `request`) whenever a guard refuses an object; the accounts app records it as a security event.
+object_access_refused = Signal()
 
 
 class ScopedObjectMixin:
@@ -21,6 +25,7 @@ class ScopedObjectMixin:
         pk = kwargs.get("pk")
         if pk is not None and self.scope_viewset is not None:
             if not self.scope_viewset.scope(request).filter(pk=unquote(str(pk))).exists():
+                object_access_refused.send(sender=type(self), request=request)
                 raise Http404
         super().setup(request, *args, **kwargs)
 

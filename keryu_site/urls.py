@@ -18,6 +18,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("health/", health, name="health"),
     path("webhooks/", include("messaging.urls")),
+    path("accounts/", include("accounts.urls")),
     # The spec's scan URL, kept for codes printed with it.
     path(
         "subjects/qr/<uuid:code>/scan/",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client as DjangoClient
 
 from keryu_site.roles import EDITORS, STAFF
 
@@ -77,3 +78,51 @@ def pytest_sessionstart(session) -> None:
 
 # Local fake providers (Meta Graph API, Twilio) for the messaging tests; see tests/fakes/.
 from .fakes.fixtures import fake_meta, fake_twilio  # noqa: E402, F401
+# --- Accounts (MFA on both consoles) -------------------------------------------------------------------
+# Every /admin/ and /ops/ URL needs an OTP-verified session. The stock `client` and `admin_client` fixtures
+# are replaced by a client whose login()/force_login() also verifies the session with a real (static)
+# device, so tests about other things keep signing in as before. `password_only_client` does not.
+
+
+def _otp_verify_session(client, user) -> None:
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="test-session", defaults={"confirmed": True})
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+class OTPVerifiedClient(DjangoClient):
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        _otp_verify_session(self, user)
+
+    def login(self, **credentials):
+        ok = super().login(**credentials)
+        if ok:
+            from django.contrib.auth import get_user_model
+
+            _otp_verify_session(self, get_user_model().objects.get(pk=self.session["_auth_user_id"]))
+        return ok
+
+
+@pytest.fixture
+def client() -> OTPVerifiedClient:
+    return OTPVerifiedClient()
+
+
+@pytest.fixture
+def admin_client(db, admin_user) -> OTPVerifiedClient:
+    c = OTPVerifiedClient()
+    c.force_login(admin_user)
+    return c
+
+
+@pytest.fixture
+def password_only_client():
+    """A plain Django test client: logging in gives a password-only session (no second factor)."""
+    from django.test import Client
+
+    return Client()

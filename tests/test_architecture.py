@@ -8,13 +8,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = {"home", "registry", "alerts", "messaging"}
+APPS = {"home", "registry", "alerts", "messaging", "accounts"}
 ALLOWED = {
     "home": {"alerts", "registry", "messaging"},
     "alerts": {"registry", "messaging"},
     "registry": set(),
     "messaging": set(),
+    "accounts": {"registry", "messaging"},
 }
+ALLOWED["home"] |= {"accounts"}
 
 
 def _imported_apps(app: str) -> dict[str, set[str]]:

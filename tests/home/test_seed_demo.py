@@ -24,3 +24,21 @@ def test_seed_demo_refuses_to_run_in_production(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError):
         call_command("seed_demo")
+
+
+def test_seed_demo_users_can_pass_the_second_factor(capsys, settings, password_only_client):
+    import base64
+    import re
+
+    from django_otp.oath import TOTP
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    secret = re.search(r"TOTP secret ([A-Z2-7=]+)", out).group(1)
+    c = password_only_client
+    c.post("/admin/login/", {"username": "alice", "password": "keryu-demo-pass"})
+    assert c.get("/admin/")["Location"].startswith("/accounts/mfa/verify/")
+    token = f"{TOTP(base64.b32decode(secret)).token():06d}"
+    assert c.post("/accounts/mfa/verify/", {"code": token})["Location"] == "/admin/"
+    assert c.get("/admin/").status_code == 200

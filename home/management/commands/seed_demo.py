@@ -13,6 +13,8 @@ from registry.models import Custodian, EmergencyContact, QRCode, Subject
 from registry.services import custodian_phone_hash_sync, qr_code_activate, subject_photo_set
 
 DEMO_PASSWORD = "keryu-demo-pass"  # noqa: S105  (demo data only; printed so a newcomer can sign in)
+DEMO_TOTP_KEY = b"keryu-demo-totp-key!"  # 20 bytes; printed as base32 so it can be typed into an authenticator app
+DEMO_BACKUP_CODE = "demo1234"  # a static code, re-added on every run (each use consumes it)
 
 PEOPLE = [
     # username, first, last, email, phone, subject, dob, language
@@ -51,6 +53,7 @@ class Command(BaseCommand):
                 scan_urls.extend(registry_demo(custodian))
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Logins (password for all: {DEMO_PASSWORD}): staff, editor, alice, bob")
+        self._demo_second_factor()
         for name, url in scan_urls:
             self.stdout.write(f"Scan URL for {name}: {url}")
 
@@ -71,6 +74,21 @@ class Command(BaseCommand):
         user.groups.add(Group.objects.get(name=group))
         return user
 
+    def _demo_second_factor(self) -> None:
+        """Both consoles ask for a second factor: give every demo user a known TOTP secret and backup code."""
+        import base64
+
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        key_hex = DEMO_TOTP_KEY.hex()
+        for user in User.objects.filter(username__in=["staff", "editor", "alice", "bob"]):
+            TOTPDevice.objects.get_or_create(user=user, name="Demo authenticator", defaults={"key": key_hex})
+            device, _ = StaticDevice.objects.get_or_create(user=user, name="Demo backup codes")
+            if not device.token_set.filter(token=DEMO_BACKUP_CODE).exists():
+                device.token_set.create(token=DEMO_BACKUP_CODE)
+        secret = base64.b32encode(DEMO_TOTP_KEY).decode()
+        self.stdout.write(f"Second factor (demo only): TOTP secret {secret} for all, or backup code {DEMO_BACKUP_CODE}")
 
 # --- Registry demo records (issue 3): realistic details, contacts, locally drawn photos ------------------
 

@@ -1,0 +1,116 @@
+"""Forms of the sign-up, verification, MFA and profile views. Writes go through services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from phonenumber_field.formfields import PhoneNumberField
+
+from registry.models import Custodian, Language
+
+from . import adapters
+from .phones import mexican_phone_to_e164
+
+
+class SignupForm(forms.Form):
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    email = forms.EmailField(max_length=150)
+    password = forms.CharField(widget=forms.PasswordInput(render_value=False), strip=False)
+    phone = forms.CharField(max_length=32, help_text="Your WhatsApp number: 10 digits.")
+    language = forms.ChoiceField(choices=Language.choices, initial=Language.SPANISH)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists():
+            raise ValidationError("An account with this email already exists.", code="duplicate_email")
+        return email
+
+    def clean_phone(self) -> str:
+        e164 = mexican_phone_to_e164(self.cleaned_data["phone"])
+        if adapters.phone_taken(e164=e164):
+            raise ValidationError("An account with this phone number already exists.", code="duplicate_phone")
+        return e164
+
+    def clean(self) -> dict:
+        data = super().clean()
+        password = data.get("password")
+        if password:
+            probe = User(
+                email=data.get("email", ""),
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+            )
+            try:
+                validate_password(password, user=probe)
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        return data
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        max_length=16,
+        label="Code",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class PasswordConfirmForm(forms.Form):
+    """Asks for the password again before a sensitive change."""
+
+    password = forms.CharField(label="Current password", widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError("Your password is not right.", code="wrong_password")
+        return password
+
+
+class PhoneChangeForm(PasswordConfirmForm):
+    phone = forms.CharField(label="New phone", max_length=32)
+
+    def clean_phone(self) -> str:
+        e164 = mexican_phone_to_e164(self.cleaned_data["phone"])
+        if adapters.phone_taken(e164=e164, exclude_user_id=self.user.pk):
+            raise ValidationError("An account with this phone number already exists.", code="duplicate_phone")
+        return e164
+
+
+class EmailChangeForm(PasswordConfirmForm):
+    email = forms.EmailField(label="New email", max_length=150)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists():
+            raise ValidationError("An account with this email already exists.", code="duplicate_email")
+        return email
+
+
+class ProfileForm(forms.ModelForm):
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    emergency_phone = PhoneNumberField(region="MX", required=False)
+
+    class Meta:
+        model = Custodian
+        fields = ["address", "emergency_phone", "language"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+    field_order = ["first_name", "last_name", "address", "emergency_phone", "language"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if adapters.has_field("preferred_channel"):
+            field = Custodian._meta.get_field("preferred_channel")
+            self.fields["preferred_channel"] = field.formfield()
+            self.initial["preferred_channel"] = getattr(self.instance, "preferred_channel", "")
+        self.initial["first_name"] = self.instance.user.first_name
+        self.initial["last_name"] = self.instance.user.last_name

@@ -1,0 +1,106 @@
+"""Sign-up and verification state, security events, and the sign-up page's editable text.
+
+Verification state lives here (not on registry.Custodian) so the flows work whether or not the registry's
+own `email_verified_at` / `phone_verified_at` fields exist; `accounts.adapters` mirrors it onto them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import models
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField
+
+
+@register_setting(icon="user")
+class SignupSettings(BaseSiteSetting):
+    """Texts of the public sign-up page, kept by editors in the Wagtail admin (Settings)."""
+
+    intro = RichTextField(
+        blank=True,
+        default="<p>Create your Keryu account to register the people in your care and get their QR badges.</p>",
+    )
+
+    class Meta:
+        verbose_name = "sign-up page"
+
+
+class Registration(models.Model):
+    """A custodian's self sign-up: which verifications are done. Unfinished ones are purged after 24 h."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registration")
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    phone_verified_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Registration #{self.pk}"
+
+
+class EmailToken(models.Model):
+    """A single-use email verification link. Only a SHA-256 of the token is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Email token #{self.pk}"
+
+
+class PhoneCode(models.Model):
+    """One phone verification code: hashed, counted tries, an expiry. Rows double as the resend log."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+")
+    phone_hash = models.CharField(max_length=64, db_index=True)
+    code_hash = models.CharField(max_length=128)
+    tries = models.PositiveSmallIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Phone code #{self.pk}"
+
+
+class SecurityEvent(models.Model):
+    """What the model audit log cannot see: failed logins, refused object access, MFA resets."""
+
+    class Kind(models.TextChoices):
+        LOGIN_FAILED = "login_failed", "Failed login"
+        ACCESS_REFUSED = "access_refused", "Refused object access"
+        MFA_RESET = "mfa_reset", "MFA devices reset"
+        MFA_FAILED = "mfa_failed", "Wrong second-factor code"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    username = models.CharField(max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class UserMFA(User):
+    """Users as seen by the /ops/ MFA console (device reset)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "user MFA"
+        verbose_name_plural = "users' MFA"

@@ -1,0 +1,108 @@
+"""The custodian's profile inside the Wagtail admin (so it sits behind the password and the second factor)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from registry.models import Custodian
+
+from . import services
+from .forms import CodeForm, EmailChangeForm, PasswordConfirmForm, PhoneChangeForm, ProfileForm
+from .selectors import activity_for
+
+NEW_PHONE = "accounts_new_phone"
+
+
+def _custodian(request: HttpRequest) -> Custodian:
+    custodian = Custodian.objects.filter(user=request.user).select_related("user").first()
+    if custodian is None:
+        raise PermissionDenied
+    return custodian
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    custodian = _custodian(request)
+    form = ProfileForm(request.POST or None, instance=custodian)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        services.custodian_profile_update(custodian=custodian, **data)
+        messages.success(request, "Your profile was saved.")
+        return redirect("keryu_profile")
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "custodian": custodian,
+            "activity": activity_for(request.user)[:50],
+            "page_title": "My profile",
+            "header_icon": "user",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def phone_change(request: HttpRequest) -> HttpResponse:
+    """Password again, then a code to the new number; the number changes only once the code is right."""
+    custodian = _custodian(request)
+    pending = request.session.get(NEW_PHONE)
+    if request.method == "POST" and "code" in request.POST and pending:
+        form = CodeForm(request.POST)
+        if form.is_valid():
+            try:
+                services.phone_code_verify(user=request.user, e164=pending, code=form.cleaned_data["code"])
+            except ValidationError as exc:
+                form.add_error("code", exc.messages[0])
+            else:
+                services.custodian_phone_change(user=request.user, e164=pending)
+                request.session.pop(NEW_PHONE, None)
+                messages.success(request, "Your phone number was changed.")
+                return redirect("keryu_profile")
+        return render(
+            request, "accounts/profile_phone.html", {"page_title": "Change phone", "code_form": form, "pending": True}
+        )
+    form = PhoneChangeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.phone_code_send(user=request.user, e164=form.cleaned_data["phone"])
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            request.session[NEW_PHONE] = form.cleaned_data["phone"]
+            return render(
+                request,
+                "accounts/profile_phone.html",
+                {"page_title": "Change phone", "code_form": CodeForm(), "pending": True},
+            )
+    return render(
+        request, "accounts/profile_phone.html", {"page_title": "Change phone", "form": form, "custodian": custodian}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def email_change(request: HttpRequest) -> HttpResponse:
+    form = EmailChangeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_email_change(user=request.user, email=form.cleaned_data["email"])
+        except ValidationError as exc:
+            form.add_error("email", exc.messages[0])
+        else:
+            messages.success(request, "Check your new inbox: we sent a link to verify the address.")
+            return redirect("keryu_profile")
+    return render(request, "accounts/profile_email.html", {"page_title": "Change email", "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def mfa_reset(request: HttpRequest) -> HttpResponse:
+    """Remove your own devices (password again), then enrol a new one at once."""
+    form = PasswordConfirmForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.mfa_devices_reset(user=request.user, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+        return redirect("accounts:mfa_enrol")
+    return render(request, "accounts/profile_mfa.html", {"page_title": "Second factor", "form": form})

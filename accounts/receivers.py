@@ -1,0 +1,54 @@
+"""Security events from Django's login signal and keryu_site.scoping's refused-access signal."""
+
+from __future__ import annotations
+
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
+
+from keryu_site.scoping import object_access_refused
+
+from .backends import ip_failure_add
+from .models import SecurityEvent
+
+
+def _ip(request) -> str | None:
+    if request is None:
+        return None
+    from axes.helpers import get_client_ip_address
+
+    return get_client_ip_address(request)
+
+
+@receiver(user_login_failed, dispatch_uid="accounts.login_failed")
+def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    from .services import security_event_record
+
+    ip = _ip(request)
+    if ip:
+        ip_failure_add(ip)
+    security_event_record(
+        kind=SecurityEvent.Kind.LOGIN_FAILED,
+        username=str(credentials.get("username", "")),
+        ip_address=ip,
+        path=getattr(request, "path", ""),
+    )
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.logged_in")
+def on_logged_in(sender, request, user, **kwargs) -> None:
+    """Django already cycles the session key at login; start the idle clock afresh."""
+    if request is not None and hasattr(request, "session"):
+        request.session.pop("_keryu_last_seen", None)
+
+
+@receiver(object_access_refused, dispatch_uid="accounts.access_refused")
+def on_access_refused(sender, request, **kwargs) -> None:
+    from .services import security_event_record
+
+    user = getattr(request, "user", None)
+    security_event_record(
+        kind=SecurityEvent.Kind.ACCESS_REFUSED,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        ip_address=_ip(request),
+        path=request.path,
+    )

@@ -1,0 +1,293 @@
+"""Writes for accounts: sign-up, email and phone verification, MFA resets, security events."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django_otp import devices_for_user
+
+from keryu_site.roles import CUSTODIANS
+from registry.crypto import phone_hash
+from registry.models import Custodian
+
+from . import adapters
+from .models import EmailToken, PhoneCode, Registration, SecurityEvent
+
+log = logging.getLogger(__name__)
+
+# (window, most codes per phone in it): 1 a minute, 3 an hour, 10 a day.
+RESEND_LIMITS = ((timedelta(minutes=1), 1), (timedelta(hours=1), 3), (timedelta(days=1), 10))
+
+
+def registration_create(
+    *, first_name: str, last_name: str, email: str, password: str, e164: str, language: str = "es"
+) -> User:
+    """The inactive user, the custodian and the registration, all or nothing; then the two verifications."""
+    email = email.strip().lower()
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists():
+            raise ValidationError({"email": "An account with this email already exists."})
+        if adapters.phone_taken(e164=e164):
+            raise ValidationError({"phone": "An account with this phone number already exists."})
+        user = User(username=email, email=email, first_name=first_name, last_name=last_name, is_active=False)
+        user.set_password(password)
+        user.save()
+        user.groups.add(Group.objects.get(name=CUSTODIANS))
+        Custodian.objects.create(user=user, phone_number=e164, phone_hash=phone_hash(e164), language=language)
+        Registration.objects.create(user=user)
+    log.info("registration created user=%s", user.pk)
+    if settings.KERYU_INSTANT_VERIFICATION:
+        registration_mark(user=user, email=True, phone=True)
+        return user
+    email_token_send(user=user)
+    try:
+        phone_code_send(user=user, e164=e164)
+    except ValidationError:
+        log.warning("registration user=%s: phone code not sent", user.pk)
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def email_token_send(*, user: User) -> None:
+    """A fresh single-use link; earlier unused links of this user stop working."""
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        EmailToken.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+        EmailToken.objects.create(
+            user=user,
+            email=user.email,
+            token_hash=_token_hash(token),
+            expires_at=now + timedelta(hours=settings.KERYU_EMAIL_VERIFICATION_HOURS),
+        )
+    url = settings.KERYU_PUBLIC_BASE_URL + reverse("accounts:verify_email", args=[token])
+    context = {"user": user, "url": url, "hours": settings.KERYU_EMAIL_VERIFICATION_HOURS}
+    send_mail(
+        subject=render_to_string("accounts/email/verify_subject.txt", context).strip(),
+        message=render_to_string("accounts/email/verify_body.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+        html_message=render_to_string("accounts/email/verify_body.html", context),
+    )
+    log.info("verification email sent user=%s", user.pk)
+
+
+def email_verify(*, token: str) -> User:
+    """Claim the token once (a conditional update), then mark the email verified."""
+    now = timezone.now()
+    row = EmailToken.objects.filter(token_hash=_token_hash(token)).select_related("user").first()
+    claimed = EmailToken.objects.filter(token_hash=_token_hash(token), used_at__isnull=True, expires_at__gt=now).update(
+        used_at=now
+    )
+    if row is None or claimed != 1:
+        raise ValidationError("This verification link is invalid, expired or already used. Request a new one.")
+    user = row.user
+    if user.email.lower() != row.email.lower():
+        raise ValidationError("This verification link is for an earlier email address. Request a new one.")
+    registration_mark(user=user, email=True)
+    return user
+
+
+def registration_mark(*, user: User, email: bool = False, phone: bool = False) -> Registration:
+    """Record a verification; when both are done the account becomes active."""
+    now = timezone.now()
+    with transaction.atomic():
+        reg, _ = Registration.objects.select_for_update().get_or_create(user=user)
+        if email and reg.email_verified_at is None:
+            reg.email_verified_at = now
+        if phone and reg.phone_verified_at is None:
+            reg.phone_verified_at = now
+        custodian = Custodian.objects.filter(user=user).first()
+        if custodian is not None:
+            adapters.custodian_mark(
+                custodian=custodian,
+                **({"email_verified_at": reg.email_verified_at} if email else {}),
+                **({"phone_verified_at": reg.phone_verified_at} if phone else {}),
+            )
+        if reg.email_verified_at and reg.phone_verified_at and reg.completed_at is None:
+            reg.completed_at = now
+            User.objects.filter(pk=user.pk).update(is_active=True)
+            log.info("registration completed user=%s", user.pk)
+        reg.save()
+    return reg
+
+
+def _code_channels(custodian: Custodian | None) -> list[str]:
+    from messaging.selectors import channel_order
+
+    try:
+        return channel_order(preferred=adapters.preferred_channel(custodian))
+    except TypeError:
+        return channel_order()
+
+
+def phone_code_send(*, user: User, e164: str) -> PhoneCode:
+    """A new code for this phone, within the resend limits, sent on the first channel that takes it."""
+    from messaging.channels import ChannelError
+    from messaging.services import message_compose, message_send
+
+    key = phone_hash(e164)
+    now = timezone.now()
+    for window, limit in RESEND_LIMITS:
+        if PhoneCode.objects.filter(phone_hash=key, created_at__gt=now - window).count() >= limit:
+            raise ValidationError(phone_code_limit_message(window))
+    digits = settings.KERYU_VERIFICATION_CODE_DIGITS
+    minutes = settings.KERYU_VERIFICATION_CODE_MINUTES
+    code = f"{secrets.randbelow(10**digits):0{digits}d}"
+    with transaction.atomic():
+        PhoneCode.objects.filter(user=user, phone_hash=key, used_at__isnull=True).update(used_at=now)
+        row = PhoneCode.objects.create(
+            user=user, phone_hash=key, code_hash=make_password(code), expires_at=now + timedelta(minutes=minutes)
+        )
+    custodian = Custodian.objects.filter(user=user).first()
+    language = getattr(custodian, "language", "es")
+    for channel in _code_channels(custodian):
+        message = message_compose(
+            kind="VERIFICATION_CODE",
+            language=language,
+            channel=channel,
+            to=e164,
+            context={"code": code, "minutes": minutes},
+            owner=user,
+        )
+        try:
+            message_send(message=message)
+        except ChannelError:
+            log.warning("verification code not sent code=%s channel=%s; trying the next", row.pk, channel)
+            continue
+        log.info("verification code sent code=%s channel=%s", row.pk, channel)
+        return row
+    raise ValidationError("We could not send the code right now. Try again in a minute.")
+
+
+def phone_code_limit_message(window: timedelta) -> str:
+    if window <= timedelta(minutes=1):
+        return "A code was just sent. Wait a minute before asking for another."
+    if window <= timedelta(hours=1):
+        return "Too many codes this hour. Try again later."
+    return "Too many codes today. Try again tomorrow."
+
+
+def phone_code_verify(*, user: User, e164: str, code: str) -> None:
+    """Check a code: at most KERYU_VERIFICATION_CODE_MAX_TRIES tries, counted before comparing."""
+    key = phone_hash(e164)
+    with transaction.atomic():
+        row = (
+            PhoneCode.objects.select_for_update()
+            .filter(user=user, phone_hash=key, used_at__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
+        if row is None:
+            raise ValidationError("There is no code waiting for this number. Ask for a new code.")
+        if row.expires_at <= timezone.now():
+            raise ValidationError("This code has expired. Ask for a new code.")
+        if row.tries >= settings.KERYU_VERIFICATION_CODE_MAX_TRIES:
+            raise ValidationError("Too many wrong tries for this code. Ask for a new code.")
+        row.tries += 1
+        ok = check_password((code or "").strip(), row.code_hash)
+        if ok:
+            row.used_at = timezone.now()
+        row.save(update_fields=["tries", "used_at"])
+    if not ok:
+        left = settings.KERYU_VERIFICATION_CODE_MAX_TRIES - row.tries
+        if left <= 0:
+            raise ValidationError("Too many wrong tries for this code. Ask for a new code.")
+        raise ValidationError(f"That code is not right. {left} tries left.")
+
+
+def custodian_phone_change(*, user: User, e164: str) -> None:
+    """After a verified code for the new number: store it with its keyed hash."""
+    custodian = Custodian.objects.get(user=user)
+    custodian.phone_number = e164
+    custodian.phone_hash = phone_hash(e164)
+    custodian.save()
+    adapters.custodian_mark(custodian=custodian, phone_verified_at=timezone.now())
+
+
+def user_email_change(*, user: User, email: str) -> None:
+    """The new address must be verified again; the account stays usable."""
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise ValidationError({"email": "An account with this email already exists."})
+    user.email = email
+    if user.username.lower() != email and "@" in user.username:
+        if not User.objects.filter(username__iexact=email).exclude(pk=user.pk).exists():
+            user.username = email
+    user.save()
+    Registration.objects.filter(user=user).update(email_verified_at=None)
+    custodian = Custodian.objects.filter(user=user).first()
+    if custodian is not None:
+        adapters.custodian_mark(custodian=custodian, email_verified_at=None)
+    email_token_send(user=user)
+
+
+def mfa_devices_reset(*, user: User, actor: User | None, ip_address: str | None = None) -> int:
+    """Delete every OTP device of this user (each deletion is in the audit log) and record who did it."""
+    count = 0
+    with transaction.atomic():
+        for device in list(devices_for_user(user, confirmed=None)):
+            device.delete()
+            count += 1
+        security_event_record(kind=SecurityEvent.Kind.MFA_RESET, user=user, actor=actor, ip_address=ip_address)
+    log.info("mfa devices reset user=%s actor=%s count=%s", user.pk, getattr(actor, "pk", None), count)
+    return count
+
+
+def security_event_record(
+    *,
+    kind: str,
+    user: User | None = None,
+    actor: User | None = None,
+    username: str = "",
+    ip_address: str | None = None,
+    path: str = "",
+) -> SecurityEvent:
+    return SecurityEvent.objects.create(
+        kind=kind, user=user, actor=actor, username=username[:150], ip_address=ip_address or None, path=path[:300]
+    )
+
+
+def registrations_purge_abandoned() -> int:
+    """Delete sign-ups left unfinished for KERYU_ABANDONED_REGISTRATION_HOURS (user, custodian, codes)."""
+    cutoff = timezone.now() - timedelta(hours=settings.KERYU_ABANDONED_REGISTRATION_HOURS)
+    users = User.objects.filter(
+        is_active=False, registration__completed_at__isnull=True, registration__created_at__lt=cutoff
+    )
+    count = 0
+    for user in users:
+        with transaction.atomic():
+            PhoneCode.objects.filter(user=user).delete()
+            user.delete()
+        count += 1
+    if count:
+        log.info("purged abandoned registrations count=%s", count)
+    return count
+
+
+def custodian_profile_update(*, custodian: Custodian, first_name: str, last_name: str, **fields) -> Custodian:
+    """Name on the user, the rest on the custodian (only fields the model has)."""
+    with transaction.atomic():
+        user = custodian.user
+        user.first_name, user.last_name = first_name, last_name
+        user.save(update_fields=["first_name", "last_name"])
+        for name, value in fields.items():
+            if adapters.has_field(name):
+                setattr(custodian, name, value)
+        custodian.save()
+    return custodian

@@ -29,3 +29,17 @@ def alarm_recent_exists(*, qr_code_id: int, seconds: int) -> bool:
 
     since = timezone.now() - timedelta(seconds=seconds)
     return Alarm.objects.filter(qr_code_id=qr_code_id, timestamp__gte=since).exists()
+
+
+def attempts_visible_to(user) -> QuerySet[NotificationAttempt]:
+    return NotificationAttempt.objects.filter(alarm__in=alarms_visible_to(user).values("pk"))
+
+
+def alarm_statistics(*, alarms: QuerySet[Alarm]) -> dict:
+    from django.db.models import Count
+
+    return {
+        "total": alarms.count(),
+        "by_situation": dict(alarms.values_list("situation_type").annotate(n=Count("pk")).order_by()),
+        "by_status": dict(alarms.values_list("notification_status").annotate(n=Count("pk")).order_by()),
+    }

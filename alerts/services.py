@@ -160,3 +160,21 @@ def _attempt_failed(*, attempt: NotificationAttempt, error: ChannelError) -> Not
         attempt.refresh_from_db()
         return attempt
     raise error
+
+
+def alarm_resolve(*, alarm: Alarm, user, notes: str = "") -> Alarm:
+    Alarm.objects.filter(pk=alarm.pk, resolved_at__isnull=True).update(
+        resolved_at=timezone.now(), resolution_notes=notes[:2000]
+    )
+    alarm.refresh_from_db()
+    return alarm
+
+
+def alarm_retry_failed(*, alarm: Alarm) -> list[NotificationAttempt]:
+    failed = list(alarm.attempts.filter(status__in=[NotificationStatus.FAILED, NotificationStatus.ERROR]))
+    for attempt in failed:
+        if NotificationAttempt.objects.filter(pk=attempt.pk, status=attempt.status).update(
+            status=NotificationStatus.PENDING, retry_count=0, updated_at=timezone.now()
+        ):
+            transaction.on_commit(partial(attempt_enqueue, attempt_id=attempt.pk))
+    return list(alarm.attempts.filter(pk__in=[a.pk for a in failed]))

@@ -172,3 +172,7 @@ def alarm_recent_exists(*, qr_code_id: int, seconds: int) -> bool:
 
     since = timezone.now() - timedelta(seconds=seconds)
     return Alarm.objects.filter(qr_code_id=qr_code_id, timestamp__gte=since).exists()
+
+
+def attempts_visible_to(user) -> QuerySet[NotificationAttempt]:
+    return NotificationAttempt.objects.filter(alarm__in=alarms_visible_to(user).values("pk"))

@@ -19,6 +19,7 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("webhooks/", include("messaging.urls")),
     path("accounts/", include("accounts.urls")),
+    path("api/", include("api.urls")),
     # The spec's scan URL, kept for codes printed with it.
     path(
         "subjects/qr/<uuid:code>/scan/",

@@ -1,0 +1,23 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from . import views
+from .auth import OTPTokenObtainPairView
+
+router = DefaultRouter()
+router.register("subjects", views.SubjectViewSet, basename="subject")
+router.register("qr-codes", views.QRCodeViewSet, basename="qrcode")
+router.register("alarms", views.AlarmViewSet, basename="alarm")
+router.register("notification-attempts", views.NotificationAttemptViewSet, basename="notificationattempt")
+router.register("messages", views.MessageViewSet, basename="message")
+router.register("templates", views.MessageTemplateViewSet, basename="messagetemplate")
+
+urlpatterns = [
+    path("token/", OTPTokenObtainPairView.as_view(), name="api-token"),
+    path("token/refresh/", TokenRefreshView.as_view(), name="api-token-refresh"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
+]

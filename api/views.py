@@ -1,0 +1,162 @@
+"""API viewsets: thin, scoped by the same selectors as the admin, writes through the same services."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from alerts import selectors as alert_selectors
+from alerts import services as alert_services
+from keryu_site.roles import user_is_staff
+from messaging.models import MessageTemplate
+from messaging.selectors import messages_visible_to
+from registry import services as registry_services
+from registry.selectors import qr_codes_visible_to, subjects_visible_to
+
+from . import filters
+from . import serializers as s
+
+
+class IsStaff(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return user_is_staff(request.user)
+
+
+class SubjectViewSet(viewsets.ModelViewSet):
+    serializer_class = s.SubjectSerializer
+    filterset_class = filters.SubjectFilter
+    search_fields = ["name"]
+    ordering_fields = ["name", "created_at"]
+
+    def get_queryset(self) -> QuerySet:
+        return subjects_visible_to(self.request.user).prefetch_related("contacts").order_by("name", "pk")
+
+    def perform_create(self, serializer):
+        user = self.request.user
+        custodian = serializer.validated_data.get("custodian")
+        if custodian is None:
+            if not hasattr(user, "custodian"):
+                raise PermissionDenied("Only custodians register subjects for themselves; staff name a custodian.")
+            custodian = user.custodian
+        serializer.save(custodian=custodian)
+
+
+class QRCodeViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):  # fmt: skip
+    serializer_class = s.QRCodeSerializer
+    filterset_class = filters.QRCodeFilter
+    ordering_fields = ["created_at", "last_used"]
+
+    def get_queryset(self) -> QuerySet:
+        return qr_codes_visible_to(self.request.user).order_by("-created_at", "pk")
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        if "subject" in getattr(serializer, "fields", {}):
+            serializer.fields["subject"].queryset = subjects_visible_to(self.request.user)
+        return serializer
+
+    def perform_create(self, serializer):
+        serializer.instance = registry_services.qr_code_create(subject=serializer.validated_data["subject"])
+
+    @extend_schema(request=None, responses=s.QRCodeSerializer)
+    @action(detail=True, methods=["post"])
+    def activate(self, request: Request, pk=None) -> Response:
+        code = registry_services.qr_code_activate(qr_code=self.get_object())
+        return Response(self.get_serializer(code).data)
+
+    @extend_schema(request=None, responses=s.QRCodeSerializer)
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request: Request, pk=None) -> Response:
+        code = registry_services.qr_code_deactivate(qr_code=self.get_object())
+        return Response(self.get_serializer(code).data)
+
+
+class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.AlarmSerializer
+    filterset_class = filters.AlarmFilter
+    ordering_fields = ["timestamp"]
+
+    def get_queryset(self) -> QuerySet:
+        return alert_selectors.alarms_visible_to(self.request.user).order_by("-timestamp", "-pk")
+
+    def get_permissions(self):
+        if self.action == "destroy":
+            return [permissions.IsAuthenticated(), IsStaff()]
+        return super().get_permissions()
+
+    @extend_schema(request=s.AlarmCreateSerializer, responses={201: s.AlarmSerializer})
+    def create(self, request: Request) -> Response:
+        data = s.AlarmCreateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        alarm = alert_services.alarm_create(qr_code=fields.pop("qr_code"), **fields)
+        return Response(s.AlarmSerializer(alarm).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ResolveSerializer, responses=s.AlarmSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk=None) -> Response:
+        body = s.ResolveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        alarm = alert_services.alarm_resolve(
+            alarm=self.get_object(), user=request.user, notes=body.validated_data["resolution_notes"]
+        )
+        return Response(s.AlarmSerializer(alarm).data)
+
+    @extend_schema(responses=s.NotificationAttemptSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="notification-attempts")
+    def notification_attempts(self, request: Request, pk=None) -> Response:
+        attempts = alert_selectors.attempts_for_alarm(alarm=self.get_object())
+        return Response(s.NotificationAttemptSerializer(attempts, many=True).data)
+
+    @extend_schema(request=None, responses={202: s.RetrySerializer})
+    @action(detail=True, methods=["post"], url_path="retry-notification")
+    def retry_notification(self, request: Request, pk=None) -> Response:
+        alarm = self.get_object()
+        requeued = alert_services.alarm_retry_failed(alarm=alarm)
+        attempts = alert_selectors.attempts_for_alarm(alarm=alarm)
+        body = {"requeued": requeued, "attempts": s.NotificationAttemptSerializer(attempts, many=True).data}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=s.StatisticsSerializer)
+    @action(detail=False, methods=["get"])
+    def statistics(self, request: Request) -> Response:
+        stats = alert_selectors.alarm_statistics(alarms=self.get_queryset())
+        return Response(s.StatisticsSerializer(stats).data)
+
+
+class NotificationAttemptViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.NotificationAttemptSerializer
+    filterset_class = filters.NotificationAttemptFilter
+
+    def get_queryset(self) -> QuerySet:
+        return alert_selectors.attempts_visible_to(self.request.user).select_related("message").order_by("-pk")
+
+
+class MessageViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.MessageSerializer
+    filterset_class = filters.MessageFilter
+
+    def get_queryset(self) -> QuerySet:
+        return messages_visible_to(self.request.user).order_by("-created_at", "-pk")
+
+
+class CanReadTemplates(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return request.user.has_perm("messaging.view_messagetemplate")
+
+
+class MessageTemplateViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.MessageTemplateSerializer
+    permission_classes = [permissions.IsAuthenticated, CanReadTemplates]
+    filterset_fields = ["kind", "language", "channel"]
+
+    def get_queryset(self) -> QuerySet:
+        return MessageTemplate.objects.order_by("kind", "language", "pk")

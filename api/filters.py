@@ -10,6 +10,13 @@ from messaging.models import Message
 from registry.models import QRCode, Subject
 
 
+MAX_ID = 2**63 - 1  # beyond this a database integer overflows (found by schemathesis: a 500 on SQLite)
+
+
+def id_filter(field_name: str) -> df.NumberFilter:
+    return df.NumberFilter(field_name=field_name, min_value=0, max_value=MAX_ID, decimal_places=0)
+
+
 class SubjectFilter(df.FilterSet):
     class Meta:
         model = Subject
@@ -17,7 +24,7 @@ class SubjectFilter(df.FilterSet):
 
 
 class QRCodeFilter(df.FilterSet):
-    subject = df.NumberFilter(field_name="subject_id")
+    subject = id_filter("subject_id")
 
     class Meta:
         model = QRCode
@@ -25,7 +32,7 @@ class QRCodeFilter(df.FilterSet):
 
 
 class AlarmFilter(df.FilterSet):
-    subject = df.NumberFilter(field_name="subject_id")
+    subject = id_filter("subject_id")
     since = df.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
     until = df.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt")
     resolved = df.BooleanFilter(field_name="resolved_at", lookup_expr="isnull", exclude=True)
@@ -36,7 +43,7 @@ class AlarmFilter(df.FilterSet):
 
 
 class NotificationAttemptFilter(df.FilterSet):
-    alarm = df.NumberFilter(field_name="alarm_id")
+    alarm = id_filter("alarm_id")
 
     class Meta:
         model = NotificationAttempt

@@ -133,21 +133,36 @@ class RetrySerializer(serializers.Serializer):
     attempts = NotificationAttemptSerializer(many=True)
 
 
+class DayCountSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    alarms = serializers.IntegerField()
+
+
+class ChannelStatSerializer(serializers.Serializer):
+    channel = serializers.CharField()
+    attempts = serializers.IntegerField()
+    succeeded = serializers.IntegerField()
+
+
 class StatisticsSerializer(serializers.Serializer):
     """alerts.selectors.Statistics as JSON: the admin statistics view's figures for the caller's alarms."""
 
     total = serializers.IntegerField()
-    per_day = serializers.SerializerMethodField()
-    per_situation = serializers.SerializerMethodField()
-    per_channel = serializers.SerializerMethodField()
+    per_day = DayCountSerializer(many=True)
+    per_situation = serializers.DictField(child=serializers.IntegerField())
+    per_channel = ChannelStatSerializer(many=True)
     median_to_delivered = serializers.FloatField(allow_null=True, help_text="Seconds.")
     median_to_acknowledged = serializers.FloatField(allow_null=True, help_text="Seconds.")
 
-    def get_per_day(self, stats) -> list[dict[str, object]]:
-        return [{"date": day.isoformat(), "alarms": n} for day, n in stats.per_day]
-
-    def get_per_situation(self, stats) -> dict[str, int]:
-        return dict(stats.per_situation)
-
-    def get_per_channel(self, stats) -> list[dict[str, object]]:
-        return [{"channel": c, "attempts": a, "succeeded": ok} for c, a, ok in stats.per_channel]
+    @classmethod
+    def from_statistics(cls, stats) -> StatisticsSerializer:
+        return cls(
+            {
+                "total": stats.total,
+                "per_day": [{"date": day, "alarms": n} for day, n in stats.per_day],
+                "per_situation": dict(stats.per_situation),
+                "per_channel": [{"channel": c, "attempts": a, "succeeded": ok} for c, a, ok in stats.per_channel],
+                "median_to_delivered": stats.median_to_delivered,
+                "median_to_acknowledged": stats.median_to_acknowledged,
+            }
+        )

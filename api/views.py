@@ -129,7 +129,7 @@ class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     @action(detail=False, methods=["get"])
     def statistics(self, request: Request) -> Response:
         stats = alert_selectors.alarm_statistics(alarms=self.get_queryset())
-        return Response(s.StatisticsSerializer(stats).data)
+        return Response(s.StatisticsSerializer.from_statistics(stats).data)
 
 
 class NotificationAttemptViewSet(viewsets.ReadOnlyModelViewSet):

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
-from wagtail.models import DraftStateMixin, PreviewableMixin, RevisionMixin
+from wagtail.models import DraftStateMixin, LockableMixin, PreviewableMixin, RevisionMixin, WorkflowMixin
 
 from .defaults import SAMPLE_CONTEXT, allowed_variables
 
@@ -106,11 +106,12 @@ class MetaTemplateStatus(models.Model):
         return f"{self.name} ({self.language_code}): {self.status}"
 
 
-class MessageTemplate(PreviewableMixin, DraftStateMixin, RevisionMixin, models.Model):
+class MessageTemplate(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMixin, models.Model):
     """A text an editor keeps, with `{variables}` filled in at send time.
 
     Drafts and revisions come from Wagtail: the row's fields are always the live (published) version, so
-    senders read the row and never a draft.
+    senders read the row and never a draft. Staff may assign a Wagtail workflow (Settings -> Workflows) so
+    an editor's change goes live only once approved; without one, publishing is the approval step.
     """
 
     name = models.CharField(max_length=100)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.db.models import QuerySet
 
@@ -62,28 +60,6 @@ def channel_order(preferred: str | None = None) -> list[str]:
     if family:
         keys = [k for k in keys if k in family] + [k for k in keys if k not in family]
     return keys or ["development"]
-
-
-@dataclass(frozen=True)
-class ChannelState:
-    key: str
-    label: str
-    configured: bool
-    position: int | None
-
-
-def channel_states() -> list[ChannelState]:
-    """Every known channel, whether its credentials are set and where it sits in the order (for staff)."""
-    order = channel_order_configured()
-    return [
-        ChannelState(
-            key=key,
-            label=cls.label or key,
-            configured=cls().is_configured(),
-            position=order.index(key) + 1 if key in order else None,
-        )
-        for key, cls in REGISTRY.items()
-    ]
 
 
 def meta_template_approval(template: MessageTemplate) -> str:

@@ -146,3 +146,17 @@ def test_ops_shows_which_channels_are_configured_and_sends_a_test_message(client
 def test_custodians_cannot_reach_the_ops_channel_settings(client, alice):
     client.force_login(alice)
     assert client.get("/ops/messaging/channelsetting/").status_code in (302, 403)
+
+
+def test_editors_and_custodians_cannot_send_test_messages(client, editor, alice):
+    row = ChannelSetting.objects.get(key="development")
+    for user in (editor, alice):
+        client.force_login(user)
+        response = client.post(f"/ops/messaging/channelsetting/{row.pk}/send-test/", {"to": "+525512345678"})
+        assert response.status_code in (302, 403)
+    assert not Message.objects.exists()
+
+
+def test_the_development_channel_records_the_message_without_any_network():
+    message = _send("development")
+    assert message.status == MessageStatus.SENT and message.provider_message_id.startswith("dev-")

@@ -123,3 +123,31 @@ def test_editors_listing_flags_unapproved_meta_templates(client, editor):
     client.force_login(editor)
     html = client.get(f"{BASE}/").content.decode()
     assert "not used on WhatsApp" in html
+
+
+def test_with_a_workflow_an_editors_change_goes_live_only_once_staff_approve(client, editor, staff):
+    from django.contrib.auth.models import Group
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import GroupApprovalTask, Workflow, WorkflowContentType, WorkflowTask
+
+    task = GroupApprovalTask.objects.create(name="Staff review")
+    task.groups.set([Group.objects.get(name="Staff")])
+    workflow = Workflow.objects.create(name="Message templates")
+    WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    WorkflowContentType.objects.create(
+        workflow=workflow, content_type=ContentType.objects.get_for_model(MessageTemplate)
+    )
+    client.force_login(editor)
+    assert client.post(f"{BASE}/add/", _form(**{"action-submit": "1"})).status_code == 302
+    template = MessageTemplate.objects.get(name="Lost (en, SMS)")
+    assert not template.live and template.workflow_in_progress
+    context = {"subject_name": "Sofía", "location": "Parque", "ack_url": "-"}
+    assert template_render(kind="LOST", language="en", channel="twilio_sms", context=context).template != template
+
+    state = template.current_workflow_task_state
+    client.force_login(staff)
+    response = client.post(f"{BASE}/workflow/action/{template.pk}/approve/{state.pk}/", {"comment": ""})
+    assert response.status_code == 302
+    template.refresh_from_db()
+    assert template.live
+    assert template_render(kind="LOST", language="en", channel="twilio_sms", context=context).template == template

@@ -258,3 +258,47 @@ def test_twilio_inbound_sms_reply_is_recorded_once(client, fake_twilio, twilio_s
     assert _post_twilio(client, fake_twilio, params).status_code == 200
     inbound = InboundMessage.objects.get()
     assert inbound.channel == "twilio_sms" and inbound.in_reply_to == twilio_sent and inbound.body == "Voy en camino 🚗"
+
+
+def test_webhooks_need_no_csrf_token_but_still_need_the_signature(fake_meta, sent):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    body, headers = fake_meta.signed(fake_meta.status_payload("wamid.ABC", "delivered"))
+    ok = strict.post(
+        WHATSAPP, body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=headers["X-Hub-Signature-256"]
+    )
+    assert ok.status_code == 200
+    assert strict.post(WHATSAPP, body, content_type="application/json").status_code == 403
+
+
+def test_the_handshake_is_refused_when_no_verify_token_is_configured(client, settings):
+    settings.WHATSAPP_VERIFY_TOKEN = ""
+    response = client.get(WHATSAPP, {"hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "1"})
+    assert response.status_code == 403
+
+
+def test_a_twilio_whatsapp_reply_to_a_specific_message_is_linked_to_it(client, fake_twilio, alice):
+    message = message_compose(
+        kind="LOST", language="es", channel="twilio_whatsapp", to="+525512345678", context={}, owner=alice
+    )
+    Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENT, provider_message_id="SM" + "c" * 32)
+    params = fake_twilio.inbound_params("whatsapp:+5215512345678", "Enterado", replied_to="SM" + "c" * 32)
+    assert _post_twilio(client, fake_twilio, params).status_code == 200
+    inbound = InboundMessage.objects.get()
+    assert (inbound.channel, inbound.in_reply_to_id, inbound.owner) == ("twilio_whatsapp", message.pk, alice)
+
+
+def test_a_reply_from_a_stranger_is_recorded_and_announced_without_a_message(client, fake_twilio):
+    seen = []
+
+    def receiver(sender, inbound, in_reply_to, **kwargs):
+        seen.append(in_reply_to)
+
+    inbound_message_received.connect(receiver)
+    try:
+        params = fake_twilio.inbound_params("+14155550199", "who is this?")
+        assert _post_twilio(client, fake_twilio, params).status_code == 200
+    finally:
+        inbound_message_received.disconnect(receiver)
+    assert seen == [None] and InboundMessage.objects.get().owner is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlencode
 
+from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -67,3 +68,15 @@ class IdleTimeoutMiddleware:
                 return HttpResponseRedirect(f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': request.path})}")
             request.session[self.SESSION_KEY] = now
         return self.get_response(request)
+
+
+class AuditContextMiddleware(AuditlogMiddleware):
+    """django-auditlog's middleware, but the IP is the connection's, never a client-sent X-Forwarded-For.
+
+    Behind a proxy, the deployment sets REMOTE_ADDR from the proxy's header (as for axes); a forged header
+    must not be able to put someone else's address into the audit log.
+    """
+
+    @staticmethod
+    def _get_remote_addr(request):
+        return request.META.get("REMOTE_ADDR")

@@ -12,7 +12,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -43,7 +43,11 @@ def registration_create(
             raise ValidationError({"phone": "An account with this phone number already exists."})
         user = User(username=email, email=email, first_name=first_name, last_name=last_name, is_active=False)
         user.set_password(password)
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()  # username = email is unique: a concurrent twin sign-up fails here
+        except IntegrityError:
+            raise ValidationError({"email": "An account with this email already exists."}) from None
         user.groups.add(Group.objects.get(name=CUSTODIANS))
         Custodian.objects.create(user=user, phone_number=e164, phone_hash=phone_hash(e164), language=language)
         Registration.objects.create(user=user)

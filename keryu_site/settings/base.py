@@ -352,7 +352,7 @@ MIDDLEWARE.insert(
 MIDDLEWARE.insert(
     MIDDLEWARE.index("accounts.middleware.MFARequiredMiddleware"), "accounts.middleware.IdleTimeoutMiddleware"
 )
-MIDDLEWARE += ["auditlog.middleware.AuditlogMiddleware", "axes.middleware.AxesMiddleware"]
+MIDDLEWARE += ["accounts.middleware.AuditContextMiddleware", "axes.middleware.AxesMiddleware"]
 AUTHENTICATION_BACKENDS = ["accounts.backends.LoginProtectionBackend", "django.contrib.auth.backends.ModelBackend"]
 
 # Development shortcut of the spec: sign-ups are verified at once (email and phone). Never on in production.

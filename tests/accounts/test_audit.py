@@ -38,6 +38,7 @@ def test_profile_edit_through_a_request_records_actor_ip_and_field_names(client,
             "language": "en",
         },
         REMOTE_ADDR="198.51.100.4",
+        HTTP_X_FORWARDED_FOR="203.0.113.99",  # forged by the client: must not reach the audit log
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     entry = LogEntry.objects.filter(content_type__model="custodian", action=LogEntry.Action.UPDATE).latest("timestamp")

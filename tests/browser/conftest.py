@@ -70,3 +70,18 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def login_browser(page, live_server_url: str, user) -> None:
+    """Sign `user` into the page's browser context with an OTP-verified session (both consoles need MFA).
+
+    Uses the test client from tests/conftest.py to create the session, then hands its cookie to Chromium.
+    """
+    from django.conf import settings
+
+    from tests.conftest import OTPVerifiedClient
+
+    client = OTPVerifiedClient()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server_url}])

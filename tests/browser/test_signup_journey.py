@@ -65,3 +65,11 @@ def test_custodian_signs_up_verifies_enrols_totp_and_reaches_dashboard(live_serv
     page.wait_for_url("**/admin/profile/")
     assert page.get_by_role("heading", name="My activity").is_visible()
     screenshot(page, "accounts-profile")
+
+
+def test_login_browser_helper_gives_a_verified_console_session(live_server, desktop, alice):
+    from .conftest import login_browser
+
+    login_browser(desktop, live_server.url, alice)
+    desktop.goto(f"{live_server.url}/admin/profile/")
+    assert desktop.get_by_role("heading", name="My profile").is_visible()

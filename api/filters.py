@@ -9,7 +9,6 @@ from alerts.models import Alarm, NotificationAttempt
 from messaging.models import Message
 from registry.models import QRCode, Subject
 
-
 MAX_ID = 2**63 - 1  # beyond this a database integer overflows (found by schemathesis: a 500 on SQLite)
 
 

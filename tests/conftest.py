@@ -78,6 +78,7 @@ def pytest_sessionstart(session) -> None:
 
 # Local fake providers (Meta Graph API, Twilio) for the messaging tests; see tests/fakes/.
 from .fakes.fixtures import fake_meta, fake_twilio  # noqa: E402, F401
+
 # --- Accounts (MFA on both consoles) -------------------------------------------------------------------
 # Every /admin/ and /ops/ URL needs an OTP-verified session. The stock `client` and `admin_client` fixtures
 # are replaced by a client whose login()/force_login() also verifies the session with a real (static)

@@ -90,6 +90,7 @@ class Command(BaseCommand):
         secret = base64.b32encode(DEMO_TOTP_KEY).decode()
         self.stdout.write(f"Second factor (demo only): TOTP secret {secret} for all, or backup code {DEMO_BACKUP_CODE}")
 
+
 # --- Registry demo records (issue 3): realistic details, contacts, locally drawn photos ------------------
 
 SUBJECT_DETAILS = {

@@ -233,3 +233,19 @@ def test_bob_cannot_file_a_subject_under_alices_record(client, alice, bob):
     )
     assert response.status_code == 200  # the form is redisplayed with an error
     assert not alice.custodian.subjects.filter(name="Intruder").exists()
+
+
+def test_the_list_toggle_works_with_csrf_enforced(alice, alice_code):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    listing = browser.get(reverse("wagtailsnippets_registry_qrcode:list")).content.decode()
+    start = listing.index('action="/admin/registry/qr/')
+    token = listing[listing.index('name="csrfmiddlewaretoken" value="', start) :].split('"')[3]
+    response = browser.post(
+        reverse("registry_qr_toggle", args=[alice_code.pk]), {"active": "0", "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+    alice_code.refresh_from_db()
+    assert not alice_code.is_active

@@ -65,22 +65,15 @@ def test_health_is_503_without_any_worker(client):
     assert client.get("/health/").status_code == 503
 
 
+# Variables a production process would not inherit from this test run.
+_SCRUBBED = {
+    "DJANGO_SECRET_KEY", "KERYU_PHONE_HASH_KEY", "DEBUG", "DATABASE_URL", "ALLOWED_HOSTS", "REDIS_URL",
+    "CELERY_BROKER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "KERYU_FIELD_ENCRYPTION_KEYS",
+}  # fmt: skip
+
+
 def _django(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k
-        not in {
-            "DJANGO_SECRET_KEY",
-            "KERYU_PHONE_HASH_KEY",
-            "KERYU_FIELD_ENCRYPTION_KEYS",
-            "DEBUG",
-            "DATABASE_URL",
-            "ALLOWED_HOSTS",
-            "REDIS_URL",
-            "CELERY_BROKER_URL",
-        }
-    }
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
     env.update({"DJANGO_SETTINGS_MODULE": "keryu_site.settings.base", **env_overrides})
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120

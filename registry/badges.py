@@ -64,23 +64,31 @@ def badge_sheet_pdf(codes: Iterable[QRCode]) -> bytes:
     return out.getvalue()
 
 
+def _fit(pdf: canvas.Canvas, text: str, font: str, size: float, max_width: float) -> None:
+    """Set the largest font size <= size at which `text` fits the card's text column."""
+    while size > 5 and pdf.stringWidth(text, font, size) > max_width:
+        size -= 0.5
+    pdf.setFont(font, size)
+
+
 def _card(pdf: canvas.Canvas, code: QRCode, x: float, y: float) -> None:
     pdf.setDash(2, 2)
     pdf.setStrokeGray(0.6)
     pdf.rect(x, y, CARD_W, CARD_H)
     pdf.setDash()
-    side = CARD_H - 10 * mm
-    pdf.drawImage(ImageReader(io.BytesIO(qr_png(code))), x + 5 * mm, y + 5 * mm, side, side)
-    tx = x + side + 8 * mm
+    side = CARD_H - 12 * mm
+    pdf.drawImage(ImageReader(io.BytesIO(qr_png(code))), x + 4 * mm, y + 6 * mm, side, side)
+    tx = x + side + 6 * mm
+    width = CARD_W - (tx - x) - 3 * mm
     pdf.setFillGray(0)
-    pdf.setFont("Helvetica-Bold", 15)
-    pdf.drawString(tx, y + CARD_H - 15 * mm, code.subject.first_name[:14])
-    pdf.setFont("Helvetica-Bold", 10)
-    pdf.drawString(tx, y + CARD_H - 25 * mm, "Si me encuentras,")
-    pdf.drawString(tx, y + CARD_H - 30 * mm, "escanéame")
-    pdf.setFont("Helvetica", 9)
-    pdf.drawString(tx, y + CARD_H - 37 * mm, "If found, scan me")
-    pdf.setFont("Courier-Bold", 12)
-    pdf.drawString(tx, y + 9 * mm, code.short_code)
-    pdf.setFont("Helvetica", 6)
-    pdf.drawString(tx, y + 5 * mm, "keryu")
+    lines = [
+        (code.subject.first_name, "Helvetica-Bold", 16, CARD_H - 15 * mm),
+        ("Si me encuentras,", "Helvetica-Bold", 10, CARD_H - 25 * mm),
+        ("escanéame", "Helvetica-Bold", 10, CARD_H - 30 * mm),
+        ("If found, scan me", "Helvetica", 9, CARD_H - 37 * mm),
+        (code.short_code, "Courier-Bold", 13, 11 * mm),
+        ("keryu", "Helvetica", 6, 6 * mm),
+    ]
+    for text, font, size, dy in lines:
+        _fit(pdf, text, font, size, width)
+        pdf.drawString(tx, y + dy, text)

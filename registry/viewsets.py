@@ -8,6 +8,7 @@ policy (registry.permissions) answers instance questions from the same selectors
 from __future__ import annotations
 
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
@@ -89,10 +90,13 @@ class ToggleColumn(Column):
 
     def get_cell_context_data(self, instance, parent_context):
         context = super().get_cell_context_data(instance, parent_context)
+        request = parent_context.get("request")
         context.update(
             code=instance,
             toggle_url=reverse("registry_qr_toggle", args=[instance.pk]),
-            request=parent_context.get("request"),
+            request=request,
+            # The cell renders in a plain context without the CSRF processor: give its form the token.
+            csrf_token=get_token(request) if request is not None else "",
         )
         return context
 

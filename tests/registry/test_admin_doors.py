@@ -233,3 +233,49 @@ def test_bob_cannot_file_a_subject_under_alices_record(client, alice, bob):
     )
     assert response.status_code == 200  # the form is redisplayed with an error
     assert not alice.custodian.subjects.filter(name="Intruder").exists()
+
+
+def test_the_list_toggle_works_with_csrf_enforced(alice, alice_code):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    listing = browser.get(reverse("wagtailsnippets_registry_qrcode:list")).content.decode()
+    start = listing.index('action="/admin/registry/qr/')
+    token = listing[listing.index('name="csrfmiddlewaretoken" value="', start) :].split('"')[3]
+    response = browser.post(
+        reverse("registry_qr_toggle", args=[alice_code.pk]), {"active": "0", "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+    alice_code.refresh_from_db()
+    assert not alice_code.is_active
+
+
+def test_bob_cannot_make_a_code_for_alices_subject(client, alice_subject, bob):
+    client.force_login(bob)
+    response = client.post(reverse("wagtailsnippets_registry_qrcode:add"), {"subject": alice_subject.pk})
+    assert response.status_code == 200 and not alice_subject.qr_codes.exists()
+
+
+def test_bob_cannot_rewrite_alices_contact_through_his_own_subject_form(client, alice_full, bob, bob_subject):
+    contact = alice_full.subject.contacts.get()
+    client.force_login(bob)
+    client.post(
+        reverse("wagtailsnippets_registry_subject:edit", args=[bob_subject.pk]),
+        {
+            "custodian": bob.custodian.pk,
+            "name": bob_subject.name,
+            "is_active": "on",
+            "contacts-TOTAL_FORMS": "1",
+            "contacts-INITIAL_FORMS": "1",
+            "contacts-MIN_NUM_FORMS": "0",
+            "contacts-MAX_NUM_FORMS": "1000",
+            "contacts-0-id": contact.pk,
+            "contacts-0-name": "Hijacked",
+            "contacts-0-preferred_channel": "sms",
+            "contacts-0-language": "en",
+            "contacts-0-ORDER": "1",
+        },
+    )
+    contact.refresh_from_db()
+    assert contact.name == "Abuela Carmen" and contact.subject_id == alice_full.subject_id

@@ -132,3 +132,12 @@ def test_the_admin_form_stores_a_good_upload_stripped(client, alice):
     body = b"".join(data.streaming_content)
     assert data.status_code == 200 and b"Exif" not in body
     assert not Image.open(io.BytesIO(body)).getexif().get_ifd(ExifTags.IFD.GPSInfo)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_a_subject_removes_its_photo_file(alice_subject):
+    subject_photo_set(subject=alice_subject, upload=SimpleUploadedFile("s.png", png_bytes(), "image/png"))
+    path = Path(alice_subject.photo.path)
+    assert path.exists()
+    alice_subject.custodian.user.delete()  # cascades to the subject
+    assert not path.exists()

@@ -36,6 +36,7 @@ def test_profile_edit_through_a_request_records_actor_ip_and_field_names(client,
             "address": "Av. Reforma 1",
             "emergency_phone": "",
             "language": "en",
+            "preferred_channel": "whatsapp",
         },
         REMOTE_ADDR="198.51.100.4",
         HTTP_X_FORWARDED_FOR="203.0.113.99",  # forged by the client: must not reach the audit log

@@ -170,7 +170,7 @@ def test_instant_verification_is_off_by_default_without_debug():
 
     code = (
         "import django, os; os.environ['DEBUG']='false'; os.environ['DJANGO_SECRET_KEY']='x'*50; "
-        "os.environ['KERYU_PHONE_HASH_KEY']='k'; os.environ['DATABASE_URL']='sqlite:////tmp/x.db'; "
+        "os.environ['KERYU_PHONE_HASH_KEY']='k'; os.environ['KERYU_FIELD_ENCRYPTION_KEYS']='a2VyeXUtZGV2LW9ubHktZmllbGQtZW5jLWtleS0zMmI='; os.environ['DATABASE_URL']='sqlite:////tmp/x.db'; "
         "os.environ['CELERY_BROKER_URL']='redis://127.0.0.1:1/0'; "
         "os.environ['DJANGO_SETTINGS_MODULE']='keryu_site.settings.base'; "
         "from django.conf import settings; print(settings.KERYU_INSTANT_VERIFICATION)"

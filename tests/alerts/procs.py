@@ -69,7 +69,9 @@ def kill_hard(worker: WorkerProcess) -> None:
 def running_beat(env: dict[str, str]) -> Iterator[WorkerProcess]:
     cmd = [sys.executable, "-m", "celery", "-A", "keryu_site", "beat", "--loglevel", "INFO",
            "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler", "--pidfile="]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=child_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=child_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     beat = WorkerProcess(proc)
     try:
         wait_for(lambda: any("beat: Starting" in line for line in beat.lines) or proc.poll() is not None, timeout=30)
@@ -127,7 +129,9 @@ def running_web(env: dict[str, str]) -> Iterator[str]:
     port = free_port()
     cmd = [sys.executable, "-m", "gunicorn", "keryu_site.wsgi", "--bind", f"127.0.0.1:{port}",
            "--workers", "1", "--threads", "4", "--timeout", "30"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=child_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=child_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     web = WorkerProcess(proc)
     url = f"http://127.0.0.1:{port}"
 

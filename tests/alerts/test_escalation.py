@@ -30,7 +30,9 @@ def _deliver(ids):
 
 
 def _contact_names():
-    return set(Message.objects.filter(recipient_name__in=["Abuela Rosa", "Uncle Tom"]).values_list("recipient_name", flat=True))
+    return set(
+        Message.objects.filter(recipient_name__in=["Abuela Rosa", "Uncle Tom"]).values_list("recipient_name", flat=True)
+    )
 
 
 def test_no_acknowledgement_reaches_the_next_contact_at_the_configured_time(alice_code, contacts):

@@ -18,7 +18,9 @@ def _due(alarm):
 def test_injured_goes_at_once_to_custodian_every_contact_and_the_doctor(alice_code, contacts):
     alarm = alarm_create(qr_code=alice_code, situation_type="INJURED", description="Fell off a bike")
     kinds = sorted(alarm.attempts.values_list("recipient_kind", flat=True))
-    assert kinds == sorted([RecipientKind.CUSTODIAN, RecipientKind.CONTACT, RecipientKind.CONTACT, RecipientKind.DOCTOR])
+    assert kinds == sorted(
+        [RecipientKind.CUSTODIAN, RecipientKind.CONTACT, RecipientKind.CONTACT, RecipientKind.DOCTOR]
+    )
     assert not alarm.attempts.filter(not_before__isnull=False).exists()
 
 

@@ -11,7 +11,6 @@ SCHEDULE: dict[str, tuple[str, int | dict[str, str]]] = {
     "Alerts: retry failed notifications": ("alerts.retry_failed", 600),
     "Alerts: clean up old messages and attempts": ("alerts.cleanup", {"minute": "17", "hour": "3"}),
     "Alerts: purge scanner IP, user agent and GPS": ("alerts.purge_scanner_data", {"minute": "27", "hour": "3"}),
-    "Alerts: remove abandoned registrations": ("alerts.remove_abandoned_registrations", {"minute": "37", "hour": "3"}),
     "Alerts: monthly reachability drill": (
         "alerts.reachability_drill",
         {"minute": "0", "hour": "11", "day_of_month": "1"},

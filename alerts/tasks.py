@@ -46,11 +46,6 @@ def purge_scanner_data() -> None:
     maintenance.scanner_data_purge()
 
 
-@shared_task(name="alerts.remove_abandoned_registrations", acks_late=True, ignore_result=True)
-def remove_abandoned_registrations() -> None:
-    maintenance.abandoned_registrations_remove()
-
-
 @shared_task(name="alerts.reachability_drill", acks_late=True, ignore_result=True)
 def reachability_drill() -> None:
     maintenance.reachability_drill()

@@ -9,6 +9,8 @@ recipient's next channel, so nothing depends on a task surviving in the broker.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import timedelta
 from functools import partial
 
@@ -40,18 +42,42 @@ def retry_delay(retry_count: int) -> float:
     return settings.KERYU_RETRY_BASE_DELAY * 2 ** max(retry_count - 1, 0)
 
 
-def attempt_enqueue(*, attempt_id: int, countdown: float | None = None) -> bool:
-    """Queue delivery. A broker that is down must not fail the caller: the row stays PENDING for the sweeper."""
-    from ..tasks import deliver_attempt
+_broker_down_until = 0.0
 
-    try:
-        deliver_attempt.apply_async(args=[attempt_id], countdown=countdown)
-        return True
-    except Exception as exc:
-        log.warning(
-            "could not queue attempt id=%s (%s); it stays pending for the sweeper", attempt_id, type(exc).__name__
-        )
+
+def attempt_enqueue(*, attempt_id: int, countdown: float | None = None) -> bool:
+    """Queue delivery without ever holding up the caller for long.
+
+    A broker that is down or hung must not fail or stall a scan: the publish runs in a helper thread that
+    the caller waits on for at most KERYU_ENQUEUE_TIMEOUT seconds; after a failure or a timeout further
+    publishes are skipped for KERYU_ENQUEUE_BACKOFF seconds. Either way the row stays PENDING and the
+    sweeper queues it once the broker answers again.
+    """
+    global _broker_down_until
+
+    if time.monotonic() < _broker_down_until:
+        log.info("broker marked down; attempt id=%s left pending for the sweeper", attempt_id)
         return False
+    outcome: list[bool] = []
+
+    def publish() -> None:
+        from ..tasks import deliver_attempt
+
+        try:
+            deliver_attempt.apply_async(args=[attempt_id], countdown=countdown)
+            outcome.append(True)
+        except Exception as exc:
+            log.warning("could not queue attempt id=%s (%s)", attempt_id, type(exc).__name__)
+            outcome.append(False)
+
+    thread = threading.Thread(target=publish, name=f"enqueue-{attempt_id}", daemon=True)
+    thread.start()
+    thread.join(settings.KERYU_ENQUEUE_TIMEOUT)
+    if outcome and outcome[0]:
+        return True
+    _broker_down_until = time.monotonic() + settings.KERYU_ENQUEUE_BACKOFF
+    log.warning("attempt id=%s not queued (broker down or slow); it stays pending for the sweeper", attempt_id)
+    return False
 
 
 def enqueue_on_commit(attempt_id: int) -> None:

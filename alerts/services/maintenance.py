@@ -65,16 +65,6 @@ def scanner_data_purge() -> int:
     return purged
 
 
-def abandoned_registrations_remove() -> int:
-    """Call the accounts hook named by KERYU_ABANDONED_REGISTRATION_CLEANUP ("module.function"); none: no-op."""
-    path = settings.KERYU_ABANDONED_REGISTRATION_CLEANUP
-    if not path:
-        return 0
-    module, _, name = path.rpartition(".")
-    removed = getattr(import_module(module), name)()
-    return int(removed or 0)
-
-
 def reachability_drill() -> int:
     """Send each emergency contact (of custodians who did not opt out) a short test; flag later what fails."""
     sent = 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from ..models import Alarm, NotificationAttempt, NotificationStatus, SituationType
@@ -94,12 +94,20 @@ def whatsapp_follow_up() -> list[int]:
     now = timezone.now()
     created = []
     open_alarms = Alarm.objects.filter(acknowledged_at__isnull=True, resolved_at__isnull=True)
-    sent = NotificationAttempt.objects.filter(
-        status=NotificationStatus.SENT,
-        alarm__in=open_alarms,
-        channel__in=[k for k, fam in rec.FAMILY.items() if fam == "whatsapp"],
-        sent_at__gte=now - timedelta(days=1),
-    ).select_related("alarm", "contact", "custodian")
+    # Already followed up: a later row for the same recipient exists. Skipping those keeps each run cheap.
+    later = NotificationAttempt.objects.filter(
+        alarm_id=OuterRef("alarm_id"), recipient_key=OuterRef("recipient_key"), created_at__gt=OuterRef("created_at")
+    )
+    sent = (
+        NotificationAttempt.objects.filter(
+            status=NotificationStatus.SENT,
+            alarm__in=open_alarms,
+            channel__in=[k for k, fam in rec.FAMILY.items() if fam == "whatsapp"],
+            sent_at__gte=now - timedelta(days=1),
+        )
+        .exclude(Exists(later))
+        .select_related("alarm", "contact", "custodian")
+    )
     for attempt in sent[:500]:
         policy = rec.policy_for(attempt.alarm.situation_type)
         if attempt.sent_at > now - timedelta(seconds=policy.whatsapp_delivery_timeout_seconds):

@@ -341,7 +341,6 @@ KERYU_MESSAGE_RETENTION_DAYS = env.int("KERYU_MESSAGE_RETENTION_DAYS", default=3
 KERYU_ATTEMPT_RETENTION_DAYS = env.int("KERYU_ATTEMPT_RETENTION_DAYS", default=365)
 KERYU_SCANNER_DATA_RETENTION_DAYS = env.int("KERYU_SCANNER_DATA_RETENTION_DAYS", default=90)
 KERYU_DRILL_DELIVERY_WINDOW_HOURS = env.int("KERYU_DRILL_DELIVERY_WINDOW_HOURS", default=48)
-KERYU_ABANDONED_REGISTRATION_CLEANUP = env.str("KERYU_ABANDONED_REGISTRATION_CLEANUP", default="")
 KERYU_EXTRA_CHANNELS = env.list("KERYU_EXTRA_CHANNELS", default=[])
 # --- Accounts and access (issue 4) -------------------------------------------------------------------
 INSTALLED_APPS += ["axes", "auditlog"]
@@ -431,3 +430,6 @@ SPECTACULAR_SETTINGS = {
         "MessageStatusEnum": "messaging.models.MessageStatus",
     },
 }
+# Seconds a request waits for the broker to take a task; after a failure, seconds before trying it again.
+KERYU_ENQUEUE_TIMEOUT = env.float("KERYU_ENQUEUE_TIMEOUT", default=1.5)
+KERYU_ENQUEUE_BACKOFF = env.float("KERYU_ENQUEUE_BACKOFF", default=5.0)

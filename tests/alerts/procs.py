@@ -118,6 +118,11 @@ class RedisServer:
         except OSError:
             return False
 
+    def hang(self) -> None:
+        """SIGSTOP: the port still accepts connections but nothing answers (a hung Redis)."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()

@@ -22,7 +22,7 @@ def _age(qs, seconds: int) -> None:
 @pytest.mark.django_db
 def test_pending_past_the_grace_period_and_processing_past_the_lease_are_requeued(alice_code, settings):
     settings.KERYU_SWEEP_GRACE_SECONDS, settings.KERYU_PROCESSING_LEASE_SECONDS = 10, 60
-    fresh, stale, dead, working = (
+    _fresh, stale, dead, working = (
         alarm_create(qr_code=alice_code, situation_type="LOST").attempts.get() for _ in range(4)
     )
     _age(NotificationAttempt.objects.filter(pk=stale.pk), 11)

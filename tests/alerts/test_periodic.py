@@ -1,0 +1,108 @@
+"""Periodic tasks and maintenance: created once, never overwriting staff; retention, purge, drills."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from alerts.models import Alarm, ReachabilityCheck
+from alerts.periodic import SCHEDULE, periodic_tasks_ensure
+from alerts.services import maintenance
+from messaging.channels import ChannelError
+from messaging.models import Message
+from messaging.signals import message_status_changed
+
+from ..factories import AlarmFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_periodic_tasks_exist_after_migrate_and_staff_edits_survive_a_rerun():
+    assert set(PeriodicTask.objects.values_list("name", flat=True)) >= set(SCHEDULE)
+    sweep = PeriodicTask.objects.get(task="alerts.sweep")
+    sweep.enabled = False
+    sweep.save()
+    PeriodicTask.objects.filter(task="alerts.cleanup").delete()
+    call_command("setup_periodic_tasks")
+    assert PeriodicTask.objects.get(task="alerts.sweep").enabled is False
+    assert PeriodicTask.objects.filter(task="alerts.cleanup").count() == 1
+    assert periodic_tasks_ensure() == 0
+
+
+def test_scanner_ip_user_agent_and_gps_are_purged_after_retention(alice_code, settings):
+    settings.KERYU_SCANNER_DATA_RETENTION_DAYS = 30
+    old = AlarmFactory(qr_code=alice_code, scanner_ip="10.0.0.1", scanner_user_agent="UA", latitude=1, longitude=2)
+    new = AlarmFactory(qr_code=alice_code, scanner_ip="10.0.0.2", scanner_user_agent="UA", latitude=1, longitude=2)
+    Alarm.objects.filter(pk=old.pk).update(timestamp=timezone.now() - timedelta(days=31))
+    assert maintenance.scanner_data_purge() == 1
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.scanner_ip, old.scanner_user_agent, old.latitude) == (None, "", None)
+    assert new.scanner_ip == "10.0.0.2" and old.description  # the alarm itself stays
+
+
+def test_old_messages_are_cleaned_up(settings):
+    settings.KERYU_MESSAGE_RETENTION_DAYS = 10
+    keep = Message.objects.create(to="+1", channel="development", content="x")
+    drop = Message.objects.create(to="+1", channel="development", content="x")
+    Message.objects.filter(pk=drop.pk).update(created_at=timezone.now() - timedelta(days=11))
+    assert maintenance.records_cleanup()["messages"] == 1
+    assert list(Message.objects.values_list("pk", flat=True)) == [keep.pk]
+
+
+def fake_cleanup() -> int:
+    return 7
+
+
+def test_reachability_drill_messages_contacts_and_flags_the_unreachable(alice_code, contacts, settings):
+    assert maintenance.reachability_drill() == 2
+    rosa, tom = (ReachabilityCheck.objects.get(contact=c) for c in contacts)
+    message_status_changed.send(sender=Message, message=rosa.message, status="delivered")
+    message_status_changed.send(sender=Message, message=tom.message, status="undelivered")
+    rosa.refresh_from_db()
+    tom.refresh_from_db()
+    assert not rosa.flagged and tom.flagged
+    ReachabilityCheck.objects.update(created_at=timezone.now() - timedelta(days=3))
+    ReachabilityCheck.objects.filter(pk=rosa.pk).update(status="sent")
+    assert maintenance.reachability_flag_silent() == 1
+
+
+def test_custodians_who_opt_out_get_no_drill(alice_code, contacts, monkeypatch):
+    from registry.models import Custodian
+
+    monkeypatch.setattr(Custodian, "drill_opt_out", True, raising=False)
+    assert maintenance.reachability_drill() == 0
+
+
+def test_a_drill_send_failure_flags_the_contact(alice_code, contacts, settings):
+    from messaging.channels import REGISTRY
+    from messaging.channels.base import Channel
+
+    class Broken(Channel):
+        key = "broken"
+
+        def is_configured(self):
+            return True
+
+        def send(self, message):
+            raise ChannelError("invalid number", permanent=True, code="21211")
+
+    REGISTRY["broken"] = Broken
+    settings.KERYU_CHANNEL_ORDER = ["broken"]
+    try:
+        maintenance.reachability_drill()
+    finally:
+        del REGISTRY["broken"]
+    assert ReachabilityCheck.objects.filter(flagged=True).count() == 2
+
+
+def test_bob_does_not_see_alices_contact_checks(client, alice_code, contacts, bob):
+    maintenance.reachability_drill()
+    client.force_login(bob)
+    check = ReachabilityCheck.objects.first()
+    assert client.get(f"/admin/snippets/alerts/reachabilitycheck/inspect/{check.pk}/").status_code == 404
+    assert "Abuela" not in client.get("/admin/snippets/alerts/reachabilitycheck/").content.decode()

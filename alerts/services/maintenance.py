@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from importlib import import_module
 
 from django.conf import settings
 from django.db import transaction

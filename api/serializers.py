@@ -17,8 +17,8 @@ class SubjectSerializer(serializers.ModelSerializer):
         model = Subject
         fields = [
             "id", "custodian", "name", "date_of_birth", "gender", "medical_conditions", "allergies", "medications",
-            "doctor_name", "doctor_phone", "doctor_address", "doctor_speciality", "is_active", "created_at",
-            "updated_at",
+            "doctor_name", "doctor_phone", "doctor_address", "doctor_speciality", "is_active", "share_photo",
+            "share_allergies", "share_conditions", "public_message", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -15,6 +17,7 @@ from alerts import services as alert_services
 from keryu_site.roles import user_is_staff
 from messaging.models import MessageTemplate
 from messaging.selectors import messages_visible_to
+from registry import badges
 from registry import services as registry_services
 from registry.selectors import qr_codes_visible_to, subjects_visible_to
 
@@ -72,6 +75,18 @@ class QRCodeViewSet(
         code = registry_services.qr_code_activate(qr_code=self.get_object())
         return Response(self.get_serializer(code).data)
 
+    @extend_schema(
+        parameters=[OpenApiParameter("image", str, enum=["png", "svg"], description="Image format (default png).")],
+        responses={(200, "image/png"): OpenApiTypes.BINARY, (200, "image/svg+xml"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path="download", url_name="download")
+    def download(self, request: Request, pk=None) -> HttpResponse:
+        """The code as an image for printing (error correction H, the absolute scan URL)."""
+        code = self.get_object()
+        if request.query_params.get("image") == "svg":
+            return HttpResponse(badges.qr_svg(code), content_type="image/svg+xml")
+        return HttpResponse(badges.qr_png(code), content_type="image/png")
+
     @extend_schema(request=None, responses=s.QRCodeSerializer)
     @action(detail=True, methods=["post"])
     def deactivate(self, request: Request, pk=None) -> Response:
@@ -97,7 +112,8 @@ class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         data = s.AlarmCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        alarm = alert_services.alarm_create(qr_code=fields.pop("qr_code"), **fields)
+        # The caller is who triggered it: a TEST goes only to them, as with the admin's test button.
+        alarm = alert_services.alarm_create(qr_code=fields.pop("qr_code"), triggered_by=request.user, **fields)
         return Response(s.AlarmSerializer(alarm).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ResolveSerializer, responses=s.AlarmSerializer)

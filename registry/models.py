@@ -135,7 +135,7 @@ class QRCode(models.Model):
     @property
     def short_code(self) -> str:
         """The human-readable form printed beside the code."""
-        return self.uuid.hex[:8].upper()
+        return uuid.UUID(str(self.uuid)).hex[:8].upper()  # str() too: a fresh instance may hold a str
 
     @property
     def scan_path(self) -> str:

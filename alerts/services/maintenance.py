@@ -69,7 +69,7 @@ def reachability_drill() -> int:
     sent = 0
     custodians = Custodian.objects.select_related("user")
     for custodian in custodians:
-        if getattr(custodian, "drill_opt_out", False):
+        if custodian.drill_opt_out:
             continue
         contacts = EmergencyContact.objects.filter(subject__custodian=custodian, subject__is_active=True)
         for contact in contacts.select_related("subject"):

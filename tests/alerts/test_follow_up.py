@@ -42,6 +42,16 @@ def whatsapp_then_sms(settings):
     saved = {k: REGISTRY.get(k) for k in ("meta_whatsapp", "twilio_sms")}
     REGISTRY.update({"meta_whatsapp": FakeWhatsApp, "twilio_sms": FakeSms})
     settings.KERYU_CHANNEL_ORDER = ["meta_whatsapp", "twilio_sms"]
+    # Meta delivers only approved templates (messaging refuses the rest): approve the shipped ones.
+    from messaging.models import MessageTemplate
+    from messaging.services import meta_template_status_update
+
+    for name, language in set(
+        MessageTemplate.objects.exclude(whatsapp_template_name="").values_list(
+            "whatsapp_template_name", "whatsapp_language_code"
+        )
+    ):
+        meta_template_status_update(name=name, language_code=language, status="APPROVED")
     yield
     for key, cls in saved.items():
         if cls is None:

@@ -71,10 +71,10 @@ def test_reachability_drill_messages_contacts_and_flags_the_unreachable(alice_co
     assert maintenance.reachability_flag_silent() == 1
 
 
-def test_custodians_who_opt_out_get_no_drill(alice_code, contacts, monkeypatch):
-    from registry.models import Custodian
-
-    monkeypatch.setattr(Custodian, "drill_opt_out", True, raising=False)
+def test_custodians_who_opt_out_get_no_drill(alice_code, contacts):
+    custodian = alice_code.subject.custodian
+    custodian.drill_opt_out = True
+    custodian.save(update_fields=["drill_opt_out"])
     assert maintenance.reachability_drill() == 0
 
 

@@ -19,6 +19,10 @@ def test_custodian_journey_through_the_api(token_for, alice, django_capture_on_c
     assert code.status_code == 201 and code.json()["is_active"] is False
     activated = client.post(f"/api/qr-codes/{code.json()['id']}/activate/")
     assert activated.json()["is_active"] is True
+    png = client.get(f"/api/qr-codes/{code.json()['id']}/download/")
+    assert png.status_code == 200 and png["Content-Type"] == "image/png" and png.content[:4] == b"\x89PNG"
+    svg = client.get(f"/api/qr-codes/{code.json()['id']}/download/?image=svg")
+    assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
 
     with django_capture_on_commit_callbacks() as callbacks:
         alarm = client.post("/api/alarms/", {"qr_code": code.json()["uuid"], "situation_type": "TEST"}, format="json")

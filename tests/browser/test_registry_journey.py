@@ -7,20 +7,17 @@ from pathlib import Path
 import pytest
 
 from registry.models import QRCode, Subject
-from tests.factories import PASSWORD
 
-from .conftest import SCREENSHOTS, screenshot
+from .conftest import SCREENSHOTS, login_browser, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_custodian_creates_a_subject_activates_a_code_and_downloads_the_badge(live_server, desktop, alice):
     page = desktop
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/admin/")
+    # Password and second factor are the accounts journey's subject; here Alice starts signed in.
+    login_browser(page, live_server.url, alice)
+    page.goto(f"{live_server.url}/admin/")
 
     page.goto(f"{live_server.url}/admin/snippets/registry/subject/add/")
     page.fill("input[name=name]", "Lucía Arroyo")

@@ -236,9 +236,10 @@ def test_bob_cannot_file_a_subject_under_alices_record(client, alice, bob):
 
 
 def test_the_list_toggle_works_with_csrf_enforced(alice, alice_code):
-    from django.test import Client
 
-    browser = Client(enforce_csrf_checks=True)
+    from tests.conftest import OTPVerifiedClient
+
+    browser = OTPVerifiedClient(enforce_csrf_checks=True)
     browser.force_login(alice)
     listing = browser.get(reverse("wagtailsnippets_registry_qrcode:list")).content.decode()
     start = listing.index('action="/admin/registry/qr/')

@@ -12,7 +12,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import Button
 from wagtail.snippets.views.snippets import IndexView, InspectView, SnippetViewSet
 
-from keryu_site.scoping import ScopedSnippetViewSet
+from keryu_site.scoping import ScopedDeleteBulkAction, ScopedSnippetViewSet
 from registry.selectors import subjects_visible_to
 
 from .models import Alarm, EscalationPolicy, NotificationStatus, ReachabilityCheck, SituationType
@@ -152,3 +152,7 @@ class ReachabilityCheckViewSet(ScopedSnippetViewSet):
 
     def scope(self, request):
         return reachability_checks_visible_to(request.user)
+
+
+class AlarmDeleteBulkAction(ScopedDeleteBulkAction):
+    models = [Alarm, ReachabilityCheck]

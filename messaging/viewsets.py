@@ -6,7 +6,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from keryu_site.scoping import ScopedSnippetViewSet
+from keryu_site.scoping import ScopedDeleteBulkAction, ScopedSnippetViewSet
 
 from .models import InboundMessage, Message, MessageTemplate, MetaApproval
 from .selectors import inbound_visible_to, messages_visible_to, meta_template_approval
@@ -106,3 +106,7 @@ class MessagingViewSetGroup(SnippetViewSetGroup):
     menu_icon = "mail"
     menu_order = 110
     items = (MessageViewSet, InboundMessageViewSet, MessageTemplateViewSet)
+
+
+class MessageDeleteBulkAction(ScopedDeleteBulkAction):
+    models = [Message, InboundMessage]

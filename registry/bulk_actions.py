@@ -9,32 +9,20 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
-from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
+from keryu_site import scoping as keryu_scoping
+
 from .models import Custodian, QRCode, Subject
-from .permissions import scope_for
 
 
-class ScopedBulkActionMixin:
-    def get_queryset(self, model, object_ids):
-        objects = list(scope_for(model, self.request.user).filter(pk__in=object_ids))
-        if not objects:
-            raise Http404
-        return objects
-
-    def get_all_objects_in_listing_query(self, parent_id):
-        return scope_for(self.model, self.request.user).values_list("pk", flat=True)
-
-
-class ScopedDeleteBulkAction(ScopedBulkActionMixin, DeleteBulkAction):
+class ScopedDeleteBulkAction(keryu_scoping.ScopedDeleteBulkAction):
     models = [Custodian, Subject, QRCode]
 
 
-class PrintBadgesBulkAction(ScopedBulkActionMixin, SnippetBulkAction):
+class PrintBadgesBulkAction(keryu_scoping.ScopedBulkActionMixin, SnippetBulkAction):
     """Selected codes -> one printable badge sheet (the PDF view re-checks the scope)."""
 
     display_name = "Print badges"

@@ -86,3 +86,9 @@ def test_schema_and_docs_are_served_locally(api):
     assert schema.status_code == 200 and b"/api/alarms/" in schema.content and b"/admin/api/" not in schema.content
     docs = api.get("/api/docs/")
     assert docs.status_code == 200 and b"cdn" not in docs.content.lower()
+
+
+@pytest.mark.parametrize("since", ["0317-12-26T13:14:03+22:16", "1700-01-01T00:00:00Z", "not-a-date"])
+def test_out_of_range_dates_are_a_400_not_a_500(token_for, alice, since):
+    response = token_for(alice).get("/api/alarms/", {"since": since})
+    assert response.status_code == 400 and "since" in response.json()

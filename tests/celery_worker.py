@@ -85,9 +85,11 @@ def purge_queue() -> None:
 
 @contextmanager
 def running_worker(
-    *, pool: str = "prefork", concurrency: int = 2, env: dict[str, str] | None = None
+    *, pool: str = "prefork", concurrency: int = 2, env: dict[str, str] | None = None, purge: bool = True
 ) -> Iterator[WorkerProcess]:
-    purge_queue()
+    """A worker process; `purge=False` keeps what is already queued (a backlog the caller wants drained)."""
+    if purge:
+        purge_queue()
     child_env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "keryu_site.settings.test",

@@ -130,10 +130,10 @@ class RedisServer:
 
 
 @contextmanager
-def running_web(env: dict[str, str]) -> Iterator[str]:
+def running_web(env: dict[str, str], *, workers: int = 1, threads: int = 4) -> Iterator[str]:
     port = free_port()
     cmd = [sys.executable, "-m", "gunicorn", "keryu_site.wsgi", "--bind", f"127.0.0.1:{port}",
-           "--workers", "1", "--threads", "4", "--timeout", "30"]  # fmt: skip
+           "--workers", str(workers), "--threads", str(threads), "--timeout", "30"]  # fmt: skip
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=child_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

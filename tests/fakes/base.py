@@ -17,6 +17,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: bytes
+    received_at: float = field(default_factory=time.time)  # wall clock, for latency measurements
 
     @property
     def json(self) -> dict:
@@ -36,10 +37,14 @@ class Reply:
 
 @dataclass
 class FakeServer:
-    """Subclasses implement `handle(request) -> Reply`. `script` overrides the next answers, in order."""
+    """Subclasses implement `handle(request) -> Reply`. `script` overrides the next answers, in order.
+
+    `latency` (seconds) is added to every answer: a real provider takes about 100 ms (benchmarks use it).
+    """
 
     requests: list[RecordedRequest] = field(default_factory=list)
     script: list[Reply] = field(default_factory=list)
+    latency: float = 0.0
 
     def start(self) -> FakeServer:
         fake = self
@@ -52,8 +57,8 @@ class FakeServer:
                 )
                 fake.requests.append(request)
                 reply = fake.script.pop(0) if fake.script else fake.handle(request)
-                if reply.delay:
-                    time.sleep(reply.delay)
+                if reply.delay or fake.latency:
+                    time.sleep(reply.delay + fake.latency)
                 payload = json.dumps(reply.body).encode()
                 try:
                     self.send_response(reply.status)

@@ -1,0 +1,64 @@
+"""Which Celery pool suits delivery: the same backlog drained by each candidate (run on request: `bin/bench pools`).
+
+A send spends ~100 ms waiting for the provider and a few ms of CPU: concurrency, not CPU, bounds the rate.
+"""
+
+from __future__ import annotations
+
+import time
+
+from registry.models import QRCode
+from tests.celery_worker import wait_for
+
+from ..context import Context, Outcome
+from ..stats import Table
+from .notify import _raise
+
+ALARMS = 200  # x5 recipients = 1,000 sends per candidate
+CANDIDATES = [("prefork", 4), ("prefork", 8), ("threads", 8), ("threads", 16), ("threads", 32)]
+
+
+def run(ctx: Context) -> Outcome:
+    meta = ctx.stack.meta
+    codes = list(
+        QRCode.objects.select_related("subject__custodian__user").filter(pk__in=ctx.seeded.notify_codes).order_by("-pk")
+    )
+    table = Table(
+        "Worker pools draining the same backlog (1,000 sends, provider answers in 100 ms)",
+        ["pool", "concurrency", "sent", "drain s", "sends/min", "worker RSS MiB"],
+    )
+    for index, (pool, concurrency) in enumerate(CANDIDATES):
+        batch = codes[index * ALARMS : (index + 1) * ALARMS]
+        _raise(batch)
+        expected = ALARMS * (1 + ctx.config.contacts_per_subject)
+        first = len(meta.requests)
+        with ctx.stack.worker(pool=pool, concurrency=concurrency, purge=False) as worker:
+            ready = time.time()
+
+            def drained(first: int = first, expected: int = expected) -> bool:
+                return len(meta.requests) - first >= expected
+
+            try:
+                wait_for(drained, timeout=120, interval=0.05)
+            except AssertionError:
+                pass
+            drain = time.time() - ready
+            got = len(meta.requests) - first
+            rss = _rss_mib(worker.proc.pid)
+        table.add(pool, concurrency, got, drain, round(got / drain * 60), rss)
+    table.notes.append("RSS: the worker process and its pool children together.")
+    return Outcome(tables=[table])
+
+
+def _rss_mib(pid: int) -> float:
+    from tests.alerts.procs import children_of
+
+    total = 0
+    for p in [pid, *children_of(pid)]:
+        try:
+            for line in open(f"/proc/{p}/status"):
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024

@@ -1,0 +1,64 @@
+"""The processes of a run, started through the test suite's own helpers and stopped on any exit.
+
+- the fake Meta API (tests/fakes), in this process, answering every request after `latency` seconds;
+- gunicorn (tests/alerts/procs.running_web) with the run's workers and threads;
+- Celery workers (tests/celery_worker.running_worker), started per section with the run's pool.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+from django.conf import settings
+
+from tests.alerts.procs import running_web
+from tests.celery_worker import WorkerProcess, running_worker
+from tests.fakes.meta import FakeMeta
+
+from .config import Config
+
+CHILD = {"DJANGO_SETTINGS_MODULE": "benchmarks.settings"}
+
+
+class Stack:
+    def __init__(self, config: Config, exits: ExitStack) -> None:
+        self.config = config
+        self.exits = exits
+        self.meta: FakeMeta | None = None
+        self.base_url = ""
+
+    def start_fake(self) -> FakeMeta:
+        meta = FakeMeta(latency=self.config.provider_latency).start()
+        self.exits.callback(meta.stop)
+        # Children read it from the environment; this process (which raises alarms itself) from settings.
+        os.environ["WHATSAPP_API_BASE_URL"] = meta.base_url
+        settings.WHATSAPP_API_BASE_URL = meta.base_url
+        self.meta = meta
+        return meta
+
+    def start_web(self) -> str:
+        self.base_url = self.exits.enter_context(
+            running_web(self.child_env(), workers=self.config.web_workers, threads=self.config.web_threads)
+        )
+        return self.base_url
+
+    def child_env(self) -> dict[str, str]:
+        return {**CHILD, "WHATSAPP_API_BASE_URL": os.environ.get("WHATSAPP_API_BASE_URL", "")}
+
+    @contextmanager
+    def worker(
+        self, *, pool: str | None = None, concurrency: int | None = None, purge: bool = True
+    ) -> Iterator[WorkerProcess]:
+        with running_worker(
+            pool=pool or self.config.worker_pool,
+            concurrency=concurrency or self.config.worker_concurrency,
+            env=self.child_env(),
+            purge=purge,
+        ) as worker:
+            yield worker
+
+    def provider_requests(self) -> int:
+        assert self.meta is not None
+        return len(self.meta.requests)

@@ -36,6 +36,8 @@ def alarms_filtered(user, params) -> QuerySet[Alarm]:
         qs = qs.filter(situation_type=value)
     if (value := params.get("subject")) and str(value).isdigit():
         qs = qs.filter(subject_id=int(value))
+    if value := (params.get("subject_name") or "").strip():
+        qs = qs.filter(subject__name__icontains=value)
     if value := parse_date(params.get("date_from") or ""):
         qs = qs.filter(timestamp__date__gte=value)
     if value := parse_date(params.get("date_to") or ""):

@@ -32,12 +32,18 @@ class Config:
     web_threads: int = field(default_factory=lambda: _int("BENCH_WEB_THREADS", 2))
     worker_pool: str = field(default_factory=lambda: os.environ.get("BENCH_WORKER_POOL", "threads"))
     worker_concurrency: int = field(default_factory=lambda: _int("BENCH_WORKER_CONCURRENCY", 16))
+    worker_processes: int = field(default_factory=lambda: _int("BENCH_WORKER_PROCESSES", 1))
     provider_latency: float = field(default_factory=lambda: float(os.environ.get("BENCH_PROVIDER_LATENCY", 0.1)))
     alarms: int = field(default_factory=lambda: _int("BENCH_ALARMS", 100_000))
     scan_subjects: int = field(default_factory=lambda: _int("BENCH_SCAN_SUBJECTS", 14_000))
     notify_subjects: int = field(default_factory=lambda: _int("BENCH_NOTIFY_SUBJECTS", 3_000))
     contacts_per_subject: int = 4
     load_seconds: float = field(default_factory=lambda: float(os.environ.get("BENCH_LOAD_SECONDS", 8)))
+
+    @property
+    def worker_label(self) -> str:
+        processes = f"{self.worker_processes} processes x " if self.worker_processes > 1 else ""
+        return f"{processes}{self.worker_pool} x{self.worker_concurrency}"
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -51,14 +52,33 @@ class Stack:
     def worker(
         self, *, pool: str | None = None, concurrency: int | None = None, purge: bool = True
     ) -> Iterator[WorkerProcess]:
-        with running_worker(
-            pool=pool or self.config.worker_pool,
-            concurrency=concurrency or self.config.worker_concurrency,
-            env=self.child_env(),
-            purge=purge,
-        ) as worker:
-            yield worker
+        """`config.worker_processes` worker processes (the first purges the queue unless told not to)."""
+        with ExitStack() as workers:
+            first = None
+            for index in range(self.config.worker_processes):
+                started = workers.enter_context(
+                    running_worker(
+                        pool=pool or self.config.worker_pool,
+                        concurrency=concurrency or self.config.worker_concurrency,
+                        env=self.child_env(),
+                        purge=purge and index == 0,
+                    )
+                )
+                first = first or started
+            yield first
 
     def provider_requests(self) -> int:
         assert self.meta is not None
         return len(self.meta.requests)
+
+    def provider_messages(self, since: int = 0) -> dict[int, float]:
+        """Our message id -> when its first request reached the fake, for requests after index `since`.
+
+        A retried send reaches the provider twice; counting messages, not requests, counts each once.
+        """
+        assert self.meta is not None
+        first: dict[int, float] = {}
+        for request in self.meta.requests[since:]:
+            message_id = int(json.loads(request.body).get("biz_opaque_callback_data", 0))
+            first.setdefault(message_id, request.received_at)
+        return first

@@ -213,6 +213,10 @@ class ChannelSetting(models.Model):
 class Message(models.Model):
     """One message to one address on one channel: the log, and the record of what the provider said."""
 
+    # A log row, written on every send: Wagtail's reference index (template "usage") cost ~15% of a send's
+    # CPU and a row per message for nothing anyone reads (docs/benchmarks.md).
+    wagtail_reference_index_ignore = True
+
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )

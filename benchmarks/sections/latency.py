@@ -29,6 +29,7 @@ def run(ctx: Context) -> Outcome:
     base = ctx.stack.base_url
     codes = ctx.take_codes(SCANS)
     sent_at: dict[str, float] = {}
+    answered: list[float] = []
     statuses: list[int] = []
     local = threading.local()
 
@@ -43,6 +44,7 @@ def run(ctx: Context) -> Outcome:
             allow_redirects=False,
             timeout=30,
         )
+        answered.append(time.time() - sent_at[code])
         statuses.append(response.status_code)
 
     with ctx.stack.worker():
@@ -66,23 +68,40 @@ def run(ctx: Context) -> Outcome:
         message_id = int(json.loads(request.body).get("biz_opaque_callback_data", 0))
         first_seen[message_id] = min(first_seen.get(message_id, request.received_at), request.received_at)
     by_code: dict[str, float] = {}
+    stored_at: dict[str, float] = {}
     pairs = NotificationAttempt.objects.filter(message_id__in=first_seen).values_list(
-        "message_id", "alarm__qr_code__uuid"
+        "message_id", "alarm__qr_code__uuid", "alarm__timestamp"
     )
-    for message_id, code in pairs:
+    for message_id, code, timestamp in pairs:
         code = str(code)
         if code in sent_at:
             by_code[code] = min(by_code.get(code, first_seen[message_id]), first_seen[message_id])
+            stored_at[code] = timestamp.timestamp()
     delays = [by_code[c] - sent_at[c] for c in by_code]
+    after_store = [by_code[c] - stored_at[c] for c in by_code]
     missing = len(codes) - len(delays)
     p50, p95, worst = (percentile(delays, p) * 1000 for p in (50, 95, 100))
     table = Table(
         "Scan POST to the first provider request (gunicorn, Redis, worker, fake Meta)",
-        ["scans", "pace", "302s", "arrived", "p50 ms", "p95 ms", "max ms"],
+        [
+            "scans",
+            "pace",
+            "302s",
+            "arrived",
+            "p50 ms",
+            "p95 ms",
+            "max ms",
+            "POST answer p50 ms",
+            "stored to provider p50 / p95 ms",
+        ],
     )
-    table.add(len(codes), f"{PER_SECOND}/s", statuses.count(302), len(delays), p50, p95, worst)
+    table.add(
+        len(codes), f"{PER_SECOND}/s", statuses.count(302), len(delays), p50, p95, worst,
+        percentile(answered, 50) * 1000,
+        f"{percentile(after_store, 50) * 1000:.0f} / {percentile(after_store, 95) * 1000:.0f}",
+    )  # fmt: skip
     table.notes.append(
-        f"Worker: {ctx.config.worker_pool} x{ctx.config.worker_concurrency}; the fake answers after "
+        f"Worker: {ctx.config.worker_label}; the fake answers after "
         f"{ctx.config.provider_latency * 1000:.0f} ms (not part of this delay: the request's arrival is)."
     )
     target = Target(

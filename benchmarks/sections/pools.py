@@ -15,7 +15,7 @@ from ..stats import Table
 from .notify import _raise
 
 ALARMS = 200  # x5 recipients = 1,000 sends per candidate
-CANDIDATES = [("prefork", 4), ("prefork", 8), ("threads", 8), ("threads", 16), ("threads", 32)]
+CANDIDATES = [("prefork", 4), ("prefork", 12), ("threads", 16), ("threads", 32)]
 
 
 def run(ctx: Context) -> Outcome:
@@ -36,14 +36,14 @@ def run(ctx: Context) -> Outcome:
             ready = time.time()
 
             def drained(first: int = first, expected: int = expected) -> bool:
-                return len(meta.requests) - first >= expected
+                return len(meta.requests) - first >= expected and len(ctx.stack.provider_messages(first)) >= expected
 
             try:
-                wait_for(drained, timeout=120, interval=0.05)
+                wait_for(drained, timeout=120, interval=0.1)
             except AssertionError:
                 pass
             drain = time.time() - ready
-            got = len(meta.requests) - first
+            got = len(ctx.stack.provider_messages(first))
             rss = _rss_mib(worker.proc.pid)
         table.add(pool, concurrency, got, drain, round(got / drain * 60), rss)
     table.notes.append("RSS: the worker process and its pool children together.")

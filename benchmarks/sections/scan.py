@@ -95,7 +95,7 @@ def run(ctx: Context) -> Outcome:
             )
         sends = ctx.stack.provider_requests() - sends_before
     post.notes.append(
-        f"Meanwhile the worker ({ctx.config.worker_pool} x{ctx.config.worker_concurrency}) made {sends:,} provider "
+        f"Meanwhile the worker ({ctx.config.worker_label}) made {sends:,} provider "
         "requests; the rest of the POSTs' deliveries were still queued when the section ended (purged)."
     )
     post.notes.append(

@@ -116,6 +116,23 @@ def test_inspect_shows_the_timeline_and_bob_cannot_filter_by_alices_subject(clie
     assert listing.status_code == 200 and "Sofía" not in listing.content.decode()
 
 
+def test_with_many_subjects_in_scope_staff_filter_by_name_and_a_custodian_keeps_the_drop_down(
+    client, monkeypatch, staff, alice, alice_code, bob_subject
+):
+    monkeypatch.setattr("alerts.viewsets.SUBJECT_CHOICES_MAX", 1)  # staff see two subjects: "many"
+    AlarmFactory(qr_code=alice_code, location="Alice's park")
+    AlarmFactory(qr_code=QRCodeFactory(subject=bob_subject), location="Bob's street")
+    client.force_login(staff)
+    html = client.get("/admin/snippets/alerts/alarm/?subject_name=sof").content.decode()
+    assert 'name="subject_name"' in html and '<select name="subject"' not in html
+    assert "Sofía" in html and "Walter" not in html
+    rows = _csv(client.get("/admin/alerts/export/csv/?subject_name=sof"))
+    assert [r[5] for r in rows[1:]] == ["Alice's park"]  # the export buttons carry the same filter
+    client.force_login(alice)
+    html = client.get("/admin/snippets/alerts/alarm/").content.decode()
+    assert '<select name="subject"' in html and 'name="subject_name"' not in html
+
+
 def _insert_alarms(*, subject_id: int, count: int) -> None:
     """100,000 rows in one INSERT ... SELECT (same SQL on SQLite and PostgreSQL): the fixture, not the test."""
     from django.db import connection

@@ -34,7 +34,7 @@ def test_staff_see_totals_excluding_staff_custodians(client, staff, alice_code, 
     QRCodeFactory(subject=SubjectFactory(custodian=bob_subject.custodian), is_active=True)
     AlarmFactory(qr_code=alice_code)
     old = AlarmFactory(qr_code=alice_code)
-    Alarm.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=3))
+    Alarm.objects.filter(pk=old.pk).update(timestamp=timezone.now() - timedelta(days=3))
     client.force_login(staff)
     body = client.get("/admin/").content.decode()
     assert "Keryu totals" in body

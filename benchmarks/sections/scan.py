@@ -10,6 +10,10 @@ import time
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
 from alerts.models import Alarm
 
 from .. import loadgen
@@ -20,6 +24,7 @@ GET_LEVELS = [1, 10, 50]
 POST_LEVELS = [1, 10, 20, 50]
 POST_CODES_PER_LEVEL = 3000
 GET_CAP = 100_000
+COST_REQUESTS = 50
 TRIVIAL = "/bench/trivial/"
 BODY = urlencode(
     {
@@ -30,6 +35,45 @@ BODY = urlencode(
         "longitude": "-99.169700",
     }
 )
+
+
+def cost_per_request(ctx: Context) -> Table:
+    """CPU (this thread) and queries per request in one process, no server: what bounds throughput on 2 cores."""
+    client = Client(HTTP_HOST="127.0.0.1")
+    get_code = ctx.get_codes[0]
+    post_codes = ctx.take_codes(COST_REQUESTS + 1)
+    cases = [
+        ("trivial", lambda i: client.get(TRIVIAL), 200),
+        ("scan GET", lambda i: client.get(f"/scan/{get_code}/"), 200),
+        (
+            "scan POST (first report)",
+            lambda i: client.post(f"/scan/{post_codes[i]}/", BODY, content_type="application/x-www-form-urlencoded"),
+            302,
+        ),
+    ]
+    table = Table(
+        "Cost per request in one process (Django test client, no server, worker stopped)",
+        ["request", "CPU ms", "wall ms", "queries", "cache/broker calls"],
+    )
+    for label, call, status in cases:
+        call(COST_REQUESTS)  # warm
+        cpu, wall, queries = time.thread_time(), time.perf_counter(), 0
+        for i in range(COST_REQUESTS):
+            with CaptureQueriesContext(connection) as captured:
+                response = call(i)
+            if response.status_code != status:
+                raise RuntimeError(f"{label} answered {response.status_code}")
+            queries += len(captured.captured_queries)
+        n = COST_REQUESTS
+        table.add(
+            label, (time.thread_time() - cpu) / n * 1000, (time.perf_counter() - wall) / n * 1000, queries / n, ""
+        )
+    table.rows[1][4] = "rate limit: 1-2 Redis"
+    table.rows[2][4] = "Redis publish per recipient"
+    table.notes.append(
+        "2 cores give at most 2,000 CPU ms a second, shared with PostgreSQL, Redis, the worker and the client."
+    )
+    return table
 
 
 def _row(table: Table, clients: int, view: str, r: loadgen.LoadResult, share: str) -> None:
@@ -120,4 +164,4 @@ def run(ctx: Context) -> Outcome:
             stored_rate[50] >= 300 and complete[50],
         ),
     ]
-    return Outcome(tables=[get, post], targets=targets)
+    return Outcome(tables=[get, post, cost_per_request(ctx)], targets=targets)

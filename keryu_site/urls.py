@@ -5,8 +5,8 @@ from django.views.generic.base import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
-from wagtail.views import serve as wagtail_serve
 
+from home.routing import serve_scan
 from registry import views as registry_views
 
 from . import ops_admin  # noqa: F401  (Unfold re-registrations of third-party admins)
@@ -30,7 +30,7 @@ urlpatterns = [
     # is a secret), so browsers post it with `Origin: null`, which Django's CSRF check cannot verify.
     # The Wagtail page still serves it; only this route skips the CSRF middleware. Abuse is handled by
     # rate limits and the cooldown instead.
-    re_path(r"^(scan/[0-9a-f-]{36}/)$", csrf_exempt(wagtail_serve), name="scan_serve"),
+    re_path(r"^(scan/[0-9a-f-]{36}/)$", csrf_exempt(serve_scan), name="scan_serve"),
     # A subject's photo for the finder: only through an active code, only if the custodian shared it.
     path("scan-photo/<uuid:code>/", registry_views.public_subject_photo, name="registry_public_photo"),
     path("alerts/", include("alerts.urls")),

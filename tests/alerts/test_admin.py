@@ -59,7 +59,7 @@ def test_a_hundred_thousand_alarms_stream_as_csv(client, alice_code, staff):
     started = time.monotonic()
     response = client.get("/admin/alerts/export/csv/")
     assert response.streaming
-    assert sum(1 for _ in response.streaming_content) == 100_001
+    assert sum(chunk.count(b"\n") for chunk in response.streaming_content) == 100_001  # header and rows
     print(f"\nMEASURED CSV export of 100,000 alarms: {time.monotonic() - started:.1f} s")
 
 

@@ -44,7 +44,7 @@ def alarm_create(
     now = timezone.now()
     with transaction.atomic():
         alarm = Alarm.objects.create(
-            subject_id=qr_code.subject_id,
+            subject=qr_code.subject,  # the scan already loaded it (with custodian and user): no refetch
             qr_code=qr_code,
             timestamp=now,
             situation_type=situation_type,

@@ -50,12 +50,17 @@ class Stack:
 
     @contextmanager
     def worker(
-        self, *, pool: str | None = None, concurrency: int | None = None, purge: bool = True
+        self,
+        *,
+        pool: str | None = None,
+        concurrency: int | None = None,
+        processes: int | None = None,
+        purge: bool = True,
     ) -> Iterator[WorkerProcess]:
         """`config.worker_processes` worker processes (the first purges the queue unless told not to)."""
         with ExitStack() as workers:
             first = None
-            for index in range(self.config.worker_processes):
+            for index in range(processes or self.config.worker_processes):
                 started = workers.enter_context(
                     running_worker(
                         pool=pool or self.config.worker_pool,

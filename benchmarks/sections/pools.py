@@ -15,7 +15,8 @@ from ..stats import Table
 from .notify import _codes, outbox
 
 ALARMS = 200  # x5 recipients = 1,000 sends per candidate
-CANDIDATES = [("prefork", 4), ("prefork", 12), ("threads", 16), ("threads", 32)]
+# (pool, concurrency, worker processes); prefork 4 is what the Procfile ran before
+CANDIDATES = [("prefork", 4, 1), ("prefork", 12, 1), ("threads", 16, 1), ("threads", 32, 1), ("threads", 16, 2)]
 
 
 def run(ctx: Context) -> Outcome:
@@ -23,16 +24,16 @@ def run(ctx: Context) -> Outcome:
     offset = len(ctx.seeded.notify_codes) - ALARMS * len(CANDIDATES)  # the last codes: notify uses the first
     table = Table(
         "Worker pools draining the same backlog (1,000 sends, provider answers in 100 ms)",
-        ["pool", "concurrency", "sent", "drain s", "sends/min", "worker RSS MiB"],
+        ["pool", "concurrency", "processes", "sent", "drain s", "sends/min", "worker RSS MiB"],
     )
-    for index, (pool, concurrency) in enumerate(CANDIDATES):
+    for index, (pool, concurrency, processes) in enumerate(CANDIDATES):
         purge_queue()
         ids = outbox(_codes(ctx, offset + index * ALARMS, ALARMS))
         for attempt_id in ids:  # queued before the worker starts: a backlog
             attempt_enqueue(attempt_id=attempt_id)
         expected = len(ids)
         first = len(meta.requests)
-        with ctx.stack.worker(pool=pool, concurrency=concurrency, purge=False) as worker:
+        with ctx.stack.worker(pool=pool, concurrency=concurrency, processes=processes, purge=False) as worker:
             ready = time.time()
 
             def drained(first: int = first, expected: int = expected) -> bool:
@@ -44,9 +45,9 @@ def run(ctx: Context) -> Outcome:
                 pass
             drain = time.time() - ready
             got = len(ctx.stack.provider_messages(first))
-            rss = _rss_mib(worker.proc.pid)
-        table.add(pool, concurrency, got, drain, round(got / drain * 60), rss)
-    table.notes.append("RSS: the worker process and its pool children together.")
+            rss = _rss_mib(worker.proc.pid) * processes
+        table.add(pool, concurrency, processes, got, drain, round(got / drain * 60), rss)
+    table.notes.append("RSS: the worker processes and their pool children together (first process x processes).")
     return Outcome(tables=[table])
 
 

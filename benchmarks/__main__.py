@@ -22,7 +22,8 @@ SECTIONS = {
     "latency": (True, False),
     "notify": (False, False),
 }
-OPTIONAL = {"pools": (False, False)}  # worker pools compared on a backlog; run on request only
+# Run on request only: worker pools compared on a backlog, gunicorn settings compared under load.
+OPTIONAL = {"pools": (False, False), "web": (False, False)}
 
 
 def _terminate(signum, frame) -> None:

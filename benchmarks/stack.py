@@ -23,6 +23,24 @@ from .config import Config
 CHILD = {"DJANGO_SETTINGS_MODULE": "benchmarks.settings"}
 
 
+def wait_for_workers(base_url: str, workers: int, *, timeout: float = 90) -> int:
+    """Until every gunicorn worker has answered (each boots Django on its own; a busy machine takes seconds)."""
+    import time
+
+    import requests
+
+    seen: set[str] = set()
+    deadline = time.monotonic() + timeout
+    while len(seen) < workers and time.monotonic() < deadline:
+        try:
+            # A new connection each time: the workers race to accept it, so every booted worker gets some.
+            answer = requests.get(f"{base_url}/bench/trivial/", timeout=5, headers={"Connection": "close"})
+            seen.add(answer.text.split()[-1])
+        except requests.RequestException:
+            time.sleep(0.2)
+    return len(seen)
+
+
 class Stack:
     def __init__(self, config: Config, exits: ExitStack) -> None:
         self.config = config
@@ -43,6 +61,7 @@ class Stack:
         self.base_url = self.exits.enter_context(
             running_web(self.child_env(), workers=self.config.web_workers, threads=self.config.web_threads)
         )
+        wait_for_workers(self.base_url, self.config.web_workers)
         return self.base_url
 
     def child_env(self) -> dict[str, str]:

@@ -1,11 +1,14 @@
 """The project's URLs plus /bench/trivial/: the ceiling a Django view reaches under the same server."""
 
+import os
+
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 
 def trivial(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
+    """Says which gunicorn worker answered, so a run can wait until every worker has booted."""
+    return HttpResponse(f"ok {os.getpid()}", content_type="text/plain")
 
 
 urlpatterns = [

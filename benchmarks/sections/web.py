@@ -10,6 +10,7 @@ from tests.alerts.procs import running_web
 
 from .. import loadgen
 from ..context import Context, Outcome
+from ..stack import wait_for_workers
 from ..stats import Table
 from .scan import BODY, TRIVIAL
 
@@ -36,6 +37,7 @@ def run(ctx: Context) -> Outcome:
     scan_paths = [f"/scan/{code}/" for code in ctx.get_codes]
     for workers, threads in CANDIDATES:
         with running_web(ctx.stack.child_env(), workers=workers, threads=threads) as base:
+            wait_for_workers(base, workers)
             loadgen.run(base, scan_paths, connections=8, seconds=2)  # warm up
             trivial = loadgen.run(base, [TRIVIAL], connections=CLIENTS, seconds=SECONDS)
             get = loadgen.run(base, scan_paths, connections=CLIENTS, seconds=SECONDS)

@@ -32,7 +32,7 @@ class Config:
     web_threads: int = field(default_factory=lambda: _int("BENCH_WEB_THREADS", 2))
     worker_pool: str = field(default_factory=lambda: os.environ.get("BENCH_WORKER_POOL", "threads"))
     worker_concurrency: int = field(default_factory=lambda: _int("BENCH_WORKER_CONCURRENCY", 16))
-    worker_processes: int = field(default_factory=lambda: _int("BENCH_WORKER_PROCESSES", 1))
+    worker_processes: int = field(default_factory=lambda: _int("BENCH_WORKER_PROCESSES", 2))
     provider_latency: float = field(default_factory=lambda: float(os.environ.get("BENCH_PROVIDER_LATENCY", 0.1)))
     alarms: int = field(default_factory=lambda: _int("BENCH_ALARMS", 100_000))
     scan_subjects: int = field(default_factory=lambda: _int("BENCH_SCAN_SUBJECTS", 14_000))

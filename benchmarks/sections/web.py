@@ -32,6 +32,7 @@ def run(ctx: Context) -> Outcome:
             "scan GET p95",
             "POST req/s",
             "POST p95",
+            "errors",
         ],
     )
     scan_paths = [f"/scan/{code}/" for code in ctx.get_codes]
@@ -46,6 +47,9 @@ def run(ctx: Context) -> Outcome:
                 base, [f"/scan/{c}/" for c in codes], connections=POST_CLIENTS, seconds=SECONDS,
                 method="POST", body=BODY, expected=302, once=True,
             )  # fmt: skip
-        table.add(f"{workers} x {threads}", trivial.rps, trivial.p95_ms, get.rps, get.p95_ms, post.rps, post.p95_ms)
+        errors = trivial.errors + get.errors + post.errors
+        table.add(
+            f"{workers} x {threads}", trivial.rps, trivial.p95_ms, get.rps, get.p95_ms, post.rps, post.p95_ms, errors
+        )
     table.notes.append("No worker runs here: POSTs queue their sends (purged by the next section that starts one).")
     return Outcome(tables=[table])

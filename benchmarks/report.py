@@ -10,12 +10,12 @@ from .stats import Table, Target, targets_table
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 HEADER = """# Benchmarks
 
-Recorded by `bin/bench` (see README.md): each run appends a section with its date, machine, commit and
-tables. Everything runs on 127.0.0.1: gunicorn, real Celery workers, PostgreSQL, Redis and the fake
-providers from tests/fakes answering after 100 ms. Figures from different machines or loads do not compare;
-ratios within one run (scan page against the trivial view) do.
+Recorded by `bin/bench` (see README.md): each run appends a section below with its date, machine, commit,
+configuration, what else was using the CPU, its tables and the issue's targets. Everything runs on
+127.0.0.1: gunicorn, real Celery workers, PostgreSQL, Redis and the fake Meta API from tests/fakes answering
+every request after 100 ms. Figures from different machines or loads do not compare; ratios within one
+run (the scan page against the trivial view) do.
 """
-
 
 def render(
     *,

@@ -18,7 +18,6 @@ from registry.selectors import subjects_visible_to
 from .models import Alarm, EscalationPolicy, NotificationStatus, ReachabilityCheck, SituationType
 from .selectors import alarm_timeline, alarms_visible_to, attempts_for_alarm, reachability_checks_visible_to
 
-
 # Above this many subjects in scope the subject drop-down gives way to a name search: rendering 17,000
 # options (each subject loaded and decrypted) took ~10 s per page for staff (docs/benchmarks.md).
 SUBJECT_CHOICES_MAX = 200

@@ -17,6 +17,7 @@ every request after 100 ms. Figures from different machines or loads do not comp
 run (the scan page against the trivial view) do.
 """
 
+
 def render(
     *,
     started: datetime,

@@ -11,13 +11,13 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from alerts.models import Alarm
+from alerts.models import Alarm, AlarmSource
 from alerts.selectors import alarm_public_progress, alarm_recent_exists
-from alerts.services import alarm_create
-from registry.selectors import qr_code_get_for_scan, subject_public_profile
+from alerts.services.reports import inactive_scan_record, scan_report
+from keryu_site.ratelimit import Verdict, rate_hit
+from registry.selectors import qr_code_get_for_scan, qr_code_get_inactive, subject_public_profile
 
 from .forms import ScanForm
-from .ratelimit import Verdict, rate_hit
 
 PHOTOTAKER_HEADER = "HTTP_X_KERYU_CLIENT"  # the Phototaker app sends "X-Keryu-Client: phototaker"
 
@@ -67,24 +67,34 @@ def scan(request: HttpRequest, *, page, code) -> HttpResponse:
         if not verdict.allowed:
             return _too_many(request, verdict, page)
     qr_code = qr_code_get_for_scan(code=code)
+    phototaker = is_phototaker(request)
+    source = AlarmSource.PHOTOTAKER if phototaker else AlarmSource.WEB
     if qr_code is None:
+        inactive = qr_code_get_inactive(code=code)
+        if inactive is not None:
+            # The spec's exception scenario: logged, and the custodian is told (at most once an hour).
+            inactive_scan_record(
+                qr_code=inactive,
+                scanner_ip=client_ip(request),
+                scanner_user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                source=source,
+            )
         # Unknown and inactive codes look the same, so nobody can probe which codes exist.
         return TemplateResponse(request, "home/scan_unavailable.html", {"page": page}, status=404)
-    phototaker = is_phototaker(request)
     form = ScanForm(request.POST or None)
     if request.method == "POST":
         verdict = _post_limited(request, qr_code)
         if not verdict.allowed:
             return _too_many(request, verdict, page)
         if form.is_valid():
-            alarm = alarm_create(
+            outcome = scan_report(
                 qr_code=qr_code,
                 scanner_ip=client_ip(request),
                 scanner_user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                is_phototaker=phototaker,
+                source=source,
                 **form.cleaned_data,
             )
-            token = progress_token(alarm_id=alarm.pk, code=code)
+            token = progress_token(alarm_id=outcome.alarm.pk, code=code, joined=outcome.joined)
             return redirect(page.url + page.reverse_subpage("sent", kwargs={"code": code, "token": token}))
     profile = subject_public_profile(qr_code.subject)
     context = {
@@ -94,6 +104,7 @@ def scan(request: HttpRequest, *, page, code) -> HttpResponse:
         "profile": profile,
         "code": code,
         "phototaker": phototaker,
+        "retention_days": settings.KERYU_SCANNER_DATA_RETENTION_DAYS,
     }
     return TemplateResponse(request, "home/scan_page.html", context, status=400 if form.errors else 200)
 
@@ -102,14 +113,15 @@ PROGRESS_SALT = "keryu.scan-progress"
 PROGRESS_MAX_AGE = 48 * 3600
 
 
-def progress_token(*, alarm_id: int, code) -> str:
+def progress_token(*, alarm_id: int, code, joined: bool = False) -> str:
     """A signed, code-bound reference to the finder's alarm: only the finder's browser holds it."""
-    signed = signing.dumps({"a": alarm_id, "c": str(code)}, salt=PROGRESS_SALT, compress=True)
+    data = {"a": alarm_id, "c": str(code)} | ({"j": 1} if joined else {})
+    signed = signing.dumps(data, salt=PROGRESS_SALT, compress=True)
     # Wagtail serves path segments of [\w-] only: carry the signed value as unpadded base64url.
     return base64.urlsafe_b64encode(signed.encode()).decode().rstrip("=")
 
 
-def _alarm_from_token(*, code, token: str) -> Alarm:
+def _token_data(*, code, token: str) -> dict:
     try:
         signed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         data = signing.loads(signed, salt=PROGRESS_SALT, max_age=PROGRESS_MAX_AGE)
@@ -117,6 +129,10 @@ def _alarm_from_token(*, code, token: str) -> Alarm:
         raise Http404 from None
     if data.get("c") != str(code):
         raise Http404
+    return data
+
+
+def _alarm(data: dict) -> Alarm:
     alarm = Alarm.objects.filter(pk=data.get("a")).first()
     if alarm is None:
         raise Http404
@@ -124,11 +140,17 @@ def _alarm_from_token(*, code, token: str) -> Alarm:
 
 
 def sent(request: HttpRequest, *, page, code, token: str) -> HttpResponse:
-    alarm = _alarm_from_token(code=code, token=token)
-    context = {"page": page, "progress": alarm_public_progress(alarm=alarm), "status_url": request.path + "status/"}
+    data = _token_data(code=code, token=token)
+    alarm = _alarm(data)
+    context = {
+        "page": page,
+        "progress": alarm_public_progress(alarm=alarm),
+        "status_url": request.path + "status/",
+        "joined": bool(data.get("j")),
+    }
     return TemplateResponse(request, "home/scan_sent.html", context)
 
 
 def sent_status(request: HttpRequest, *, code, token: str) -> JsonResponse:
-    alarm = _alarm_from_token(code=code, token=token)
+    alarm = _alarm(_token_data(code=code, token=token))
     return JsonResponse(alarm_public_progress(alarm=alarm))

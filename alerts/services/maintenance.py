@@ -14,7 +14,7 @@ from messaging.models import Message
 from messaging.services import message_compose, message_send
 from registry.models import Custodian, EmergencyContact
 
-from ..models import Alarm, NotificationAttempt, NotificationStatus, ReachabilityCheck
+from ..models import Alarm, InactiveCodeScan, NotificationAttempt, NotificationStatus, ReachabilityCheck, ScanEvent
 from . import recipients as rec
 from .alarms import alarm_retry_failed
 
@@ -54,14 +54,38 @@ def records_cleanup() -> dict[str, int]:
 
 
 def scanner_data_purge() -> int:
-    """Scanner IP, user agent and GPS are kept only for the retention period (privacy)."""
+    """Scanner IP, user agent, GPS and the finder's own details are kept only for the retention period."""
     before = timezone.now() - timedelta(days=settings.KERYU_SCANNER_DATA_RETENTION_DAYS)
     stale = Alarm.objects.filter(timestamp__lt=before).exclude(
-        scanner_ip__isnull=True, scanner_user_agent="", latitude__isnull=True, longitude__isnull=True
+        scanner_ip__isnull=True,
+        scanner_user_agent="",
+        latitude__isnull=True,
+        longitude__isnull=True,
+        finder_name="",
+        finder_phone="",
     )
-    purged = stale.update(scanner_ip=None, scanner_user_agent="", latitude=None, longitude=None)
-    log.info("scanner data purged alarms=%s", purged)
-    return purged
+    purged = stale.update(
+        scanner_ip=None, scanner_user_agent="", latitude=None, longitude=None, finder_name="", finder_phone=""
+    )
+    events = (
+        ScanEvent.objects.filter(timestamp__lt=before)
+        .exclude(
+            scanner_ip__isnull=True,
+            scanner_user_agent="",
+            latitude__isnull=True,
+            longitude__isnull=True,
+            finder_name="",
+            finder_phone="",
+        )
+        .update(scanner_ip=None, scanner_user_agent="", latitude=None, longitude=None, finder_name="", finder_phone="")
+    )
+    inactive = (
+        InactiveCodeScan.objects.filter(timestamp__lt=before)
+        .exclude(scanner_ip__isnull=True, scanner_user_agent="")
+        .update(scanner_ip=None, scanner_user_agent="")
+    )
+    log.info("scanner data purged alarms=%s reports=%s inactive_scans=%s", purged, events, inactive)
+    return purged + events + inactive
 
 
 def reachability_drill() -> int:

@@ -311,6 +311,14 @@ KERYU_SCAN_POST_RATE_PER_CODE = env.str("KERYU_SCAN_POST_RATE_PER_CODE", default
 KERYU_SCAN_GET_RATE_PER_IP = env.str("KERYU_SCAN_GET_RATE_PER_IP", default="120/600")
 # Seconds during which further reports for the same code join the open alarm instead of raising a new one.
 KERYU_SCAN_COOLDOWN_SECONDS = env.int("KERYU_SCAN_COOLDOWN_SECONDS", default=30 * 60)
+# Within the cooldown, custodians hear about further reports at most once per this many seconds.
+KERYU_SCAN_RENOTIFY_SECONDS = env.int("KERYU_SCAN_RENOTIFY_SECONDS", default=120)
+# A deactivated code's custodian is told of a scan at most once per this many seconds (every scan is logged).
+KERYU_INACTIVE_SCAN_NOTIFY_SECONDS = env.int("KERYU_INACTIVE_SCAN_NOTIFY_SECONDS", default=3600)
+# The number finders without data text a badge's short code to (printed on the badge); Twilio's SMS sender
+# by default. SMS reports per sending number, as "count/seconds".
+KERYU_SMS_NUMBER = env.str("KERYU_SMS_NUMBER", default="") or env.str("TWILIO_PHONE_NUMBER", default="")
+KERYU_SMS_REPORT_RATE = env.str("KERYU_SMS_REPORT_RATE", default="5/3600")
 # How many reverse proxies in front of the web process append to X-Forwarded-For (0: use REMOTE_ADDR).
 KERYU_TRUSTED_PROXY_COUNT = env.int("KERYU_TRUSTED_PROXY_COUNT", default=0)
 # --- Registry: field encryption at rest (issue 3) --------------------------------------------------

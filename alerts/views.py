@@ -53,6 +53,13 @@ def acknowledge(request, token: str):
         "maps_url": services.delivery.maps_url(alarm),
         "progress": alarm_public_progress(alarm=alarm),
         "subject_first_name": alarm.subject.first_name,
+        "finder_name": alarm.finder_name,
+        "finder_phone": alarm.finder_phone,
+        # Later reports joined to this alarm, newest first: where the subject was seen since.
+        "reports": [
+            {"report": r, "maps_url": services.delivery.maps_url(r)}
+            for r in alarm.scan_events.order_by("-timestamp")[:10]
+        ],
     }
     response = TemplateResponse(request, "alerts/acknowledge.html", context)
     response["Referrer-Policy"] = "no-referrer"  # the token must not leak to the map site

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+import phonenumbers
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -296,8 +298,24 @@ def sms_report_parse(body: str) -> SmsReport | None:
     if match is None:
         return None
     word = (match.group(2) or "").lower()
-    situation, language = SMS_WORDS.get(word, ("LOST", settings.LANGUAGE_CODE[:2]))
+    situation, language = SMS_WORDS.get(word, ("LOST", ""))
     return SmsReport(code=match.group(1).upper(), situation=situation, language=language, word=word)
+
+
+SPANISH_SPEAKING = frozenset("MX ES AR CO PE VE CL EC GT CU BO DO HN PY SV NI CR PA UY PR GQ".split())
+
+
+def sms_language(*, word_language: str, sender: str) -> str:
+    """The word's language; else Spanish for a number from a Spanish-speaking country; else the site's."""
+    if word_language:
+        return word_language
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(sender, None))
+    except phonenumbers.NumberParseException:
+        region = ""
+    if region in SPANISH_SPEAKING:
+        return "es"
+    return "es" if settings.LANGUAGE_CODE.startswith("es") else "en"
 
 
 def sms_report(*, from_address: str, body: str, emergency_number: str = "911") -> str | None:
@@ -306,10 +324,10 @@ def sms_report(*, from_address: str, body: str, emergency_number: str = "911") -
     parsed = sms_report_parse(body)
     if parsed is None:
         return None
-    language = parsed.language if parsed.language in ("en", "es") else "en"
+    sender = from_address.removeprefix("whatsapp:")
+    language = sms_language(word_language=parsed.language, sender=sender)
     values = {"code": parsed.code, "emergency": emergency_number}
     qr_code = QRCode.objects.select_related("subject").filter(short_code=parsed.code).first()
-    sender = from_address.removeprefix("whatsapp:")
     if qr_code is None or not (qr_code.is_active and qr_code.subject.is_active):
         if qr_code is not None:
             inactive_scan_record(qr_code=qr_code, source=AlarmSource.SMS)

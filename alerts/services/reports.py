@@ -10,7 +10,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import phonenumbers
-
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F

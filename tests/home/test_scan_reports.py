@@ -32,9 +32,9 @@ def _post(client, code, **data):
 
 
 def _deliver_all() -> list[Message]:
-    for pk in NotificationAttempt.objects.filter(status=NotificationStatus.PENDING, not_before__isnull=True).values_list(
-        "pk", flat=True
-    ):
+    for pk in NotificationAttempt.objects.filter(
+        status=NotificationStatus.PENDING, not_before__isnull=True
+    ).values_list("pk", flat=True):
         attempt_deliver(attempt_id=pk)
     return list(Message.objects.order_by("pk"))
 
@@ -93,7 +93,9 @@ def test_a_more_serious_report_is_never_hidden_in_the_open_alarm(client, alice_c
 
 
 def test_after_the_cooldown_or_once_resolved_a_report_raises_a_new_alarm(client, alice, alice_code, settings):
-    old = AlarmFactory(qr_code=alice_code, timestamp=timezone.now() - timedelta(seconds=settings.KERYU_SCAN_COOLDOWN_SECONDS + 5))
+    old = AlarmFactory(
+        qr_code=alice_code, timestamp=timezone.now() - timedelta(seconds=settings.KERYU_SCAN_COOLDOWN_SECONDS + 5)
+    )
     _post(client, alice_code)
     assert Alarm.objects.count() == 2 and not ScanEvent.objects.exists()
     newest = Alarm.objects.exclude(pk=old.pk).get()
@@ -137,7 +139,7 @@ def test_a_bad_finder_phone_is_refused_with_a_clear_error(client, alice_code):
     response = _post(client, alice_code, finder_phone="not a phone")
     assert response.status_code == 400 and not Alarm.objects.exists()
     html = response.content.decode()
-    assert "Enter a valid phone number" in html and "<details class=\"finder\" open>" in html
+    assert "Enter a valid phone number" in html and '<details class="finder" open>' in html
 
 
 def test_finder_details_are_purged_with_the_scanner_data(client, alice_code, settings):

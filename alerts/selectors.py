@@ -175,15 +175,5 @@ def reachability_checks_visible_to(user):
     return qs.filter(custodian__user=user)
 
 
-def alarm_recent_exists(*, qr_code_id: int, seconds: int) -> bool:
-    """Whether this code raised an alarm in the last `seconds` (so a new report is a repeat)."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    since = timezone.now() - timedelta(seconds=seconds)
-    return Alarm.objects.filter(qr_code_id=qr_code_id, timestamp__gte=since).exists()
-
-
 def attempts_visible_to(user) -> QuerySet[NotificationAttempt]:
     return NotificationAttempt.objects.filter(alarm__in=alarms_visible_to(user).values("pk"))

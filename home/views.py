@@ -11,9 +11,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from alerts.models import Alarm, AlarmSource
-from alerts.selectors import alarm_public_progress, alarm_recent_exists
-from alerts.services.reports import inactive_scan_record, scan_report
+from alerts.models import SEVERITY, Alarm, AlarmSource
+from alerts.selectors import alarm_public_progress
+from alerts.services.reports import inactive_scan_record, open_alarm_for, scan_report
 from keryu_site.ratelimit import Verdict, rate_hit
 from registry.selectors import qr_code_get_for_scan, qr_code_get_inactive, subject_public_profile
 
@@ -47,9 +47,11 @@ def _too_many(request: HttpRequest, verdict: Verdict, page) -> HttpResponse:
     return response
 
 
-def _post_limited(request: HttpRequest, qr_code) -> Verdict:
-    """Repeat reports are limited per IP and per code; the first report for a code always goes through."""
-    if not alarm_recent_exists(qr_code_id=qr_code.pk, seconds=settings.KERYU_SCAN_COOLDOWN_SECONDS):
+def _post_limited(request: HttpRequest, qr_code, situation_type: str) -> Verdict:
+    """Repeat reports are limited per IP and per code. Never limited: the first report for a code (no open
+    alarm), and a report more serious than the open alarm (an INJURED after a LOST must always get through)."""
+    open_alarm = open_alarm_for(qr_code_id=qr_code.pk)
+    if open_alarm is None or SEVERITY.get(situation_type, 0) > SEVERITY.get(open_alarm.situation_type, 0):
         return Verdict(True)
     for key, rate in (
         (f"scan-post-ip:{client_ip(request)}", settings.KERYU_SCAN_POST_RATE_PER_IP),
@@ -82,20 +84,19 @@ def scan(request: HttpRequest, *, page, code) -> HttpResponse:
         # Unknown and inactive codes look the same, so nobody can probe which codes exist.
         return TemplateResponse(request, "home/scan_unavailable.html", {"page": page}, status=404)
     form = ScanForm(request.POST or None)
-    if request.method == "POST":
-        verdict = _post_limited(request, qr_code)
+    if request.method == "POST" and form.is_valid():
+        verdict = _post_limited(request, qr_code, form.cleaned_data["situation_type"])
         if not verdict.allowed:
             return _too_many(request, verdict, page)
-        if form.is_valid():
-            outcome = scan_report(
-                qr_code=qr_code,
-                scanner_ip=client_ip(request),
-                scanner_user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                source=source,
-                **form.cleaned_data,
-            )
-            token = progress_token(alarm_id=outcome.alarm.pk, code=code, joined=outcome.joined)
-            return redirect(page.url + page.reverse_subpage("sent", kwargs={"code": code, "token": token}))
+        outcome = scan_report(
+            qr_code=qr_code,
+            scanner_ip=client_ip(request),
+            scanner_user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            source=source,
+            **form.cleaned_data,
+        )
+        token = progress_token(alarm_id=outcome.alarm.pk, code=code, joined=outcome.joined)
+        return redirect(page.url + page.reverse_subpage("sent", kwargs={"code": code, "token": token}))
     profile = subject_public_profile(qr_code.subject)
     context = {
         "page": page,

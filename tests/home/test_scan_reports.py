@@ -182,3 +182,13 @@ def test_a_lost_notice_task_is_queued_again_by_the_sweeper(client, alice_code):
     assert inactive_scans_sweep() == []  # too fresh: its own task may still be on its way
     InactiveCodeScan.objects.update(timestamp=timezone.now() - timedelta(minutes=5))
     assert inactive_scans_sweep() == [scan.pk]
+
+
+def test_rate_limits_never_hold_back_a_more_serious_report(client, alice_code, settings):
+    settings.KERYU_SCAN_POST_RATE_PER_CODE = "1/600"
+    assert _post(client, alice_code).status_code == 302  # the first report: never limited
+    assert _post(client, alice_code).status_code == 302  # one repeat allowed
+    assert _post(client, alice_code).status_code == 429
+    injured = _post(client, alice_code, situation_type="INJURED", description="Now bleeding")
+    assert injured.status_code == 302
+    assert Alarm.objects.filter(situation_type="INJURED").count() == 1

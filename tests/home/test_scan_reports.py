@@ -192,3 +192,11 @@ def test_rate_limits_never_hold_back_a_more_serious_report(client, alice_code, s
     injured = _post(client, alice_code, situation_type="INJURED", description="Now bleeding")
     assert injured.status_code == 302
     assert Alarm.objects.filter(situation_type="INJURED").count() == 1
+
+
+def test_staff_see_the_deactivated_scans_log_in_ops(client, staff, alice_code):
+    qr_code_deactivate(qr_code=alice_code)
+    client.get(f"/scan/{alice_code.uuid}/")
+    client.force_login(staff)
+    page = client.get("/ops/alerts/inactivecodescan/")
+    assert page.status_code == 200 and alice_code.short_code in page.content.decode()

@@ -87,6 +87,14 @@ def _no_rate_limits():
     cache.clear()
 
 
+@pytest.fixture
+def static_served(settings, tmp_path):
+    """Tests run with DEBUG off and no collectstatic (CI has no STATIC_ROOT): WhiteNoise, set up by each new
+    Client, finds the files as in development, so static responses go through the real middleware."""
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.STATIC_ROOT = tmp_path
+
+
 def routes_by_route() -> dict[str, Route]:
     return {r.route: r for r in all_routes()}
 
@@ -229,7 +237,7 @@ def public_requests(alice, alice_code, bob_subject) -> list[Req]:
     return reqs
 
 
-def test_every_public_url_sends_the_security_headers(public_requests):
+def test_every_public_url_sends_the_security_headers(public_requests, static_served):
     client = Client()
     check = Check()
     seen: list[tuple[str, str, int]] = []
@@ -271,7 +279,7 @@ def test_scan_error_pages_keep_the_scan_hardening(client, alice_code):
         assert csp(response)["default-src"] == ["'none'"]
 
 
-def test_a_view_that_sets_its_own_cache_policy_keeps_it(client):
+def test_a_view_that_sets_its_own_cache_policy_keeps_it(client, static_served):
     """Static files keep WhiteNoise's caching; the default no-store is only for what says nothing."""
     response = client.get("/static/home/keryu.css")
     assert response.status_code == 200 and "no-store" not in response["Cache-Control"]

@@ -6,7 +6,7 @@ import base64
 
 from django.conf import settings
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from keryu_site.ratelimit import Verdict, rate_hit
 from registry.selectors import qr_code_get_for_scan, qr_code_get_inactive, subject_public_profile
 
 from .forms import ScanForm
+from .security import scan_post_is_cross_site
 
 PHOTOTAKER_HEADER = "HTTP_X_KERYU_CLIENT"  # the Phototaker app sends "X-Keryu-Client: phototaker"
 
@@ -64,6 +65,8 @@ def _post_limited(request: HttpRequest, qr_code, situation_type: str) -> Verdict
 
 
 def scan(request: HttpRequest, *, page, code) -> HttpResponse:
+    if scan_post_is_cross_site(request):
+        return HttpResponseForbidden("Reports are sent from the scan page itself.", content_type="text/plain")
     if request.method == "GET":
         verdict = rate_hit(key=f"scan-get-ip:{client_ip(request)}", rate=settings.KERYU_SCAN_GET_RATE_PER_IP)
         if not verdict.allowed:

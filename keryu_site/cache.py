@@ -33,7 +33,14 @@ def _degrade(default):
 
 
 class ResilientRedisCache(RedisCache):
-    get = _degrade(lambda: None)(RedisCache.get)
+    def get(self, key, default=None, version=None):
+        """A miss answers the caller's default, as a real miss would (callers count on it: DRF's throttle)."""
+        try:
+            return super().get(key, default, version)
+        except (RedisError, OSError) as exc:
+            log.warning("cache unavailable during get: %s", type(exc).__name__)
+            return default
+
     get_many = _degrade(dict)(RedisCache.get_many)
     has_key = _degrade(False)(RedisCache.has_key)
     set = _degrade(None)(RedisCache.set)

@@ -202,6 +202,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "wagtailadmin_login"
+# Where /ops/login/ goes when no "next" is given (Unfold's login form has none); Django's default is a 404.
+LOGIN_REDIRECT_URL = "/ops/"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]

@@ -30,6 +30,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--scan-every", type=float, default=5, help="mean seconds between scans (default 5)")
     p.add_argument("--fault-every", type=float, default=180, help="mean seconds between faults (default 180)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: from the clock, printed)")
+    p.add_argument("--faults", default="", help="comma-separated faults to rotate through (default: all)")
     p.add_argument("--drain", type=float, default=300, help="longest wait for due work to finish (default 300)")
     p.add_argument("--subjects", type=int, default=120, help="subjects (each with an active code) to seed")
     p.add_argument(
@@ -143,7 +144,7 @@ def run(args: argparse.Namespace, seed: int, rng: random.Random) -> int:
 def soak(
     args, seed, rng, stack, meta, twilio, meta_b, twilio_b, receipts, codes, events, event, run_dir, threads
 ) -> int:
-    from .faults import Faults
+    from .faults import ROTATION, Faults
     from .report import Inputs, build
     from .scanner import Acker, Scanner
 
@@ -158,10 +159,14 @@ def soak(
         event=event,
         rng=random.Random(seed + 5),
     )
+    rotation = [f for f in args.faults.split(",") if f] or ROTATION
+    unknown = set(rotation) - set(ROTATION)
+    if unknown:
+        raise SystemExit(f"unknown faults {sorted(unknown)}; choose from {ROTATION}")
     for target, name, fargs in (
         (stack.supervise, "supervisor", ()),
         (scanner.run, "scanner", (args.scan_every,)),
-        (faults.run, "faults", (args.fault_every,)),
+        (faults.run, "faults", (args.fault_every, rotation)),
         (acker.run, "acker", ()),
     ):
         thread = threading.Thread(target=target, args=fargs, name=name, daemon=True)

@@ -87,10 +87,10 @@ class Faults:
         self.rng = rng
         self.stop = threading.Event()
 
-    def run(self, every: float) -> None:
+    def run(self, every: float, rotation: list[str] = ROTATION) -> None:
         index = 0
         while not self.stop.wait(every * self.rng.uniform(0.8, 1.2)):
-            name = ROTATION[index % len(ROTATION)]
+            name = rotation[index % len(rotation)]
             index += 1
             getattr(self, name.replace("-", "_"))()
 

@@ -173,6 +173,7 @@ def soak(
         thread.start()
         threads.append(thread)
     started = time.time()
+    commit = git_commit()  # now: the code that runs, whatever is committed while it does
     try:
         while time.time() - started < args.duration:
             time.sleep(min(30, max(0.1, args.duration - (time.time() - started))))
@@ -210,7 +211,7 @@ def soak(
         receipts_sent=receipts.sent,
         receipts_failed=receipts.failed,
         settings={
-            "commit": git_commit(),
+            "commit": commit,
             "machine": machine(),
             "argv": " ".join(sys.argv[1:]),
             "stack": stack_text,

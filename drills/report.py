@@ -162,7 +162,7 @@ def build(inputs: Inputs) -> tuple[str, dict[str, object]]:
             continue
         due_unreached[key].append(a)
     unreached_reasons = Counter(
-        "every channel refused (FAILED)"
+        "every channel refused (FAILED; the periodic retry re-queues one channel every 10 min)"
         if all(a["status"] == NotificationStatus.FAILED for a in rows)
         else "still in flight: " + ",".join(sorted({a["status"] for a in rows}))
         for rows in due_unreached.values()
@@ -209,6 +209,9 @@ def build(inputs: Inputs) -> tuple[str, dict[str, object]]:
                     intentional["fallback after a provider-reported failure"] += 1
                 else:
                     intentional["WhatsApp follow-up: no delivery receipt within the policy's timeout"] += 1
+    # Provider accepted, the worker died before recording SENT, and the delivery receipt closed the row:
+    # the at-least-once window that did not turn into a duplicate.
+    receipt_closed = sum(1 for a in attempts.values() if a["status"] in ("DELIVERED", "READ") and a["sent_at"] is None)
     escalated = sum(len(per_attempt[i]) for i in per_attempt if attempts[i]["wave"] > 0)
     if escalated:
         intentional["escalation re-notification (no acknowledgement in time)"] = escalated
@@ -275,6 +278,7 @@ def build(inputs: Inputs) -> tuple[str, dict[str, object]]:
         + " |",
         f"| sends not traceable to an attempt | {len(unmapped)} |",
         f"| **duplicates** (same alarm, recipient and wave sent more than once on one channel) | **{len(real_dups)}** |",
+        f"| sends interrupted by a worker kill after the provider accepted, closed by the delivery receipt (no resend) | {receipt_closed} |",
         "| intentional repeats (not duplicates) | "
         + (", ".join(f"{k}: {v}" for k, v in intentional.items()) or "none")
         + " |",

@@ -8,6 +8,7 @@ docs/soak.md. See README.md ("Fault drills").
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import random
@@ -39,6 +40,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="PostgreSQL database the drill DROPS and recreates (default keryu_drill on 127.0.0.1)",
     )
     p.add_argument("--report", default=str(ROOT / "docs" / "soak.md"), help="file the report is appended to")
+    p.add_argument("--report-from", default="", help="only rebuild the report of a finished run (its var/drill dir)")
     p.add_argument("--flag-file", default="", help="a file that exists exactly while the drill runs")
     return p.parse_args(argv)
 
@@ -62,6 +64,9 @@ def machine() -> str:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    if args.report_from:
+        sys.path.insert(0, str(ROOT))
+        return report_again(Path(args.report_from).resolve(), Path(args.report))
     seed = args.seed if args.seed is not None else int(time.time()) % 100000
     rng = random.Random(seed)
     flag = Path(args.flag_file) if args.flag_file else None
@@ -101,6 +106,7 @@ def run(args: argparse.Namespace, seed: int, rng: random.Random) -> int:
     # Before anything imports Django settings (tests.alerts.procs does at import): this process is configured
     # exactly like the ones it starts.
     os.environ.update(env)
+    (run_dir / "env.json").write_text(json.dumps(env))  # for --report-from (var/ is not committed)
     from .procs import AofRedis, Stack
     from .report import Event
 
@@ -145,7 +151,7 @@ def soak(
     args, seed, rng, stack, meta, twilio, meta_b, twilio_b, receipts, codes, events, event, run_dir, threads
 ) -> int:
     from .faults import ROTATION, Faults
-    from .report import Inputs, build
+    from .report import Inputs, save
     from .scanner import Acker, Scanner
 
     base_url = f"http://127.0.0.1:{stack.web_port}"
@@ -217,9 +223,15 @@ def soak(
             "stack": stack_text,
         },
     )
-    text, figures = build(inputs)
-    dump(run_dir, inputs)
-    report = Path(args.report)
+    save(inputs)
+    return report_write(run_dir, Path(args.report))
+
+
+def report_write(run_dir: Path, report: Path) -> int:
+    """Build the report from a run's saved record, append it to `report`, print it; exit status 1 if anything was lost."""
+    from .report import build, load
+
+    text, figures = build(load(run_dir))
     report.parent.mkdir(parents=True, exist_ok=True)
     if not report.exists():
         report.write_text(
@@ -233,22 +245,14 @@ def soak(
     return 0 if figures["lost"] == 0 else 1
 
 
-def dump(run_dir: Path, inputs) -> None:
-    """The raw record (every scan, send, acknowledgement and event) next to the logs, for digging."""
-    import json
-    from dataclasses import asdict
+def report_again(run_dir: Path, report: Path) -> int:
+    """--report-from: the database and files of a finished run are still there; rebuild its report."""
+    env = json.loads((run_dir / "env.json").read_text())
+    os.environ.update(env)
+    import django
 
-    for name, rows in (
-        ("scans", inputs.scans),
-        ("sends", inputs.sends),
-        ("acks", inputs.acks),
-        ("events", inputs.events),
-    ):
-        with (run_dir / f"{name}.jsonl").open("w") as out:
-            for row in rows:
-                data = asdict(row)
-                data.pop("body", None)  # message texts stay out of files (they name people)
-                out.write(json.dumps(data) + "\n")
+    django.setup()
+    return report_write(run_dir, report)
 
 
 def drain(limit: float) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import itertools
+import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -61,6 +62,37 @@ class Inputs:
     settings: dict[str, object] = field(default_factory=dict)
 
 
+RAW = ("scans", "sends", "acks", "events")
+
+
+def save(inputs: Inputs) -> None:
+    """The raw record (every scan, send, acknowledgement and event) next to the logs, written before the report
+    is built so a report can always be rebuilt from it (`bin/drill --report-from <run dir>`)."""
+    from dataclasses import asdict
+
+    for name in RAW:
+        with (inputs.run_dir / f"{name}.jsonl").open("w") as out:
+            for row in getattr(inputs, name):
+                data = asdict(row)
+                data.pop("body", None)  # message texts stay out of files (they name people)
+                out.write(json.dumps(data) + "\n")
+    scalars = {k: v for k, v in vars(inputs).items() if k not in RAW and not isinstance(v, Path)}
+    (inputs.run_dir / "inputs.json").write_text(json.dumps(scalars, indent=1))
+
+
+def load(run_dir: Path) -> Inputs:
+    from .fakes import Send
+    from .scanner import Ack, Scan
+
+    kinds = {"scans": Scan, "sends": Send, "acks": Ack, "events": Event}
+    raw = {
+        name: [kinds[name](**json.loads(line)) for line in (run_dir / f"{name}.jsonl").read_text().splitlines()]
+        for name in RAW
+    }
+    scalars = json.loads((run_dir / "inputs.json").read_text())
+    return Inputs(**scalars, **raw, mail_dir=run_dir / "mail", run_dir=run_dir)
+
+
 def emails(mail_dir: Path) -> list[tuple[float, int | None]]:
     """(time written, attempt id from the acknowledgement link) per email in the file outbox."""
     found = []
@@ -111,6 +143,7 @@ def build(inputs: Inputs) -> tuple[str, dict[str, object]]:
             "message_id",
             "created_at",
             "error",
+            "sent_at",
         )
     }
     by_message = {a["message_id"]: pk for pk, a in attempts.items() if a["message_id"]}

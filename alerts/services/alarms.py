@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -155,10 +156,15 @@ def alarm_resolve(*, alarm: Alarm, user, notes: str = "") -> Alarm:
 RETRYABLE = (NotificationStatus.FAILED, NotificationStatus.ERROR, NotificationStatus.UNDELIVERED)
 
 
-def alarm_retry_failed(*, alarm: Alarm) -> int:
-    """Put the alarm's failed attempts back in the outbox (the retry button and the periodic retry)."""
+def alarm_retry_failed(*, alarm: Alarm, attempt_ids: Collection[int] | None = None) -> int:
+    """Put the alarm's failed attempts back in the outbox (the retry button and the periodic retry).
+
+    `attempt_ids` limits it to those attempts (the periodic retry picks one per recipient nobody reached)."""
     now = timezone.now()
-    ids = list(alarm.attempts.filter(status__in=RETRYABLE).values_list("pk", flat=True))
+    failed = alarm.attempts.filter(status__in=RETRYABLE)
+    if attempt_ids is not None:
+        failed = failed.filter(pk__in=list(attempt_ids))
+    ids = list(failed.values_list("pk", flat=True))
     requeued = 0
     with transaction.atomic():
         for pk in ids:

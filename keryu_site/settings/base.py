@@ -143,12 +143,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, worker heartbeat) ----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+KERYU_CACHE_TIMEOUT = env.float("KERYU_CACHE_TIMEOUT", default=0.5)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "keryu_site.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            # Redis answers in well under a millisecond; a hung one must cost a scan little (see keryu_site/cache.py).
+            "OPTIONS": {"socket_connect_timeout": KERYU_CACHE_TIMEOUT, "socket_timeout": KERYU_CACHE_TIMEOUT},
         }
     }
 else:

@@ -55,9 +55,12 @@ def _degrade(default):
 class ResilientRedisCache(RedisCache):
     def get(self, key, default=None, version=None):
         """A miss answers the caller's default, as a real miss would (callers count on it: DRF's throttle)."""
+        if _is_down(self):
+            return default
         try:
             return super().get(key, default, version)
         except (RedisError, OSError) as exc:
+            _mark_down(self)
             log.warning("cache unavailable during get: %s", type(exc).__name__)
             return default
 

@@ -7,6 +7,7 @@ from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from redis.exceptions import RedisError
 
 SPRAY_WINDOW_SECONDS = 15 * 60
 
@@ -27,6 +28,8 @@ def ip_failure_add(ip: str) -> None:
         cache.incr(key)
     except ValueError:
         cache.set(key, 1, SPRAY_WINDOW_SECONDS)
+    except (RedisError, OSError):
+        pass  # the cache is down (keryu_site.cache): nothing to count with, and the sign-in page must still answer
 
 
 class LoginProtectionBackend(AxesStandaloneBackend):

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from registry.fields import EncryptedCharField
+
 
 class SituationType(models.TextChoices):
     TEST = "TEST", "Test scan"
@@ -24,6 +26,18 @@ class NotificationStatus(models.TextChoices):
     FAILED = "FAILED", "Failed"
     ERROR = "ERROR", "Error"
     CANCELLED = "CANCELLED", "Cancelled (acknowledged before it was due)"
+
+
+# How serious a report is: a report more serious than the open alarm raises a new alarm instead of joining it.
+SEVERITY = {"TEST": 0, "CONTACT": 1, "LOST": 2, "INJURED": 3}
+
+
+class AlarmSource(models.TextChoices):
+    WEB = "web", "Scan page"
+    PHOTOTAKER = "phototaker", "Phototaker app"
+    SMS = "sms", "SMS short code"
+    BUTTON = "button", "Custodian's test button"
+    API = "api", "API"
 
 
 class RecipientKind(models.TextChoices):
@@ -46,8 +60,16 @@ class Alarm(models.Model):
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     is_test = models.BooleanField(default=False)
     is_phototaker = models.BooleanField(default=False)
+    source = models.CharField(max_length=16, choices=AlarmSource.choices, default=AlarmSource.WEB)
     scanner_ip = models.GenericIPAddressField(null=True, blank=True)
     scanner_user_agent = models.TextField(blank=True)
+    # The finder's own details, only if they gave them, so the custodian can call back. Purged with scanner data.
+    finder_name = models.CharField(max_length=100, blank=True)
+    finder_phone = EncryptedCharField(max_length=32, blank=True)
+    # Further reports joined to this alarm (ScanEvent) and the update notifications they caused.
+    report_count = models.PositiveIntegerField(default=1)
+    update_count = models.PositiveIntegerField(default=0)
+    update_notified_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution_notes = models.TextField(blank=True)
     notification_sent = models.BooleanField(default=False)
@@ -102,6 +124,9 @@ class NotificationAttempt(models.Model):
     recipient_name = models.CharField(max_length=150, blank=True)
     language = models.CharField(max_length=2, default="es")
     wave = models.PositiveIntegerField(default=0, help_text="0: at once; higher: escalation rounds.")
+    update_seq = models.PositiveIntegerField(
+        default=0, help_text="0: the alarm itself; n: the nth update about later reports joined to it."
+    )
     not_before = models.DateTimeField(null=True, blank=True, help_text="Not sent before this time.")
     delivered_at = models.DateTimeField(null=True, blank=True)
     channel = models.CharField(max_length=32)
@@ -118,13 +143,62 @@ class NotificationAttempt(models.Model):
         ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["alarm", "recipient_key", "channel"], name="alerts_one_attempt_per_recipient_channel"
+                fields=["alarm", "update_seq", "recipient_key", "channel"],
+                name="alerts_one_attempt_per_recipient_channel_update",
             )
         ]
         indexes = [models.Index(fields=["status", "updated_at"]), models.Index(fields=["status", "not_before"])]
 
     def __str__(self) -> str:
         return f"Attempt #{self.pk} · {self.recipient_key} · {self.channel} · {self.status}"
+
+
+class ScanEvent(models.Model):
+    """A further report about a subject whose alarm is still open (within the cooldown): joined, not a new alarm.
+
+    Location updates are valuable: the custodian is re-notified with the latest one, at most once per interval.
+    """
+
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="scan_events")
+    timestamp = models.DateTimeField(default=timezone.now)
+    situation_type = models.CharField(max_length=20, choices=SituationType.choices)
+    description = models.TextField(blank=True)
+    location = models.CharField(max_length=255, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    source = models.CharField(max_length=16, choices=AlarmSource.choices, default=AlarmSource.WEB)
+    finder_name = models.CharField(max_length=100, blank=True)
+    finder_phone = EncryptedCharField(max_length=32, blank=True)
+    scanner_ip = models.GenericIPAddressField(null=True, blank=True)
+    scanner_user_agent = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-timestamp"]
+        indexes = [models.Index(fields=["alarm", "-timestamp"])]
+
+    def __str__(self) -> str:
+        return f"Report · {self.get_situation_type_display()} · {self.timestamp:%Y-%m-%d %H:%M}"
+
+
+class InactiveCodeScan(models.Model):
+    """Someone scanned a deactivated code (the spec's exception scenario): logged, and the custodian is told."""
+
+    qr_code = models.ForeignKey("registry.QRCode", on_delete=models.CASCADE, related_name="+")
+    timestamp = models.DateTimeField(default=timezone.now)
+    scanner_ip = models.GenericIPAddressField(null=True, blank=True)
+    scanner_user_agent = models.TextField(blank=True)
+    source = models.CharField(max_length=16, choices=AlarmSource.choices, default=AlarmSource.WEB)
+    # Set when this scan's notice went to the custodian; later scans within the interval are only logged.
+    notify = models.BooleanField(default=False)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    notified_channel = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["-timestamp"]
+        indexes = [models.Index(fields=["qr_code", "-timestamp"])]
+
+    def __str__(self) -> str:
+        return f"Inactive code scanned · {self.timestamp:%Y-%m-%d %H:%M}"
 
 
 class EscalationPolicy(models.Model):

@@ -6,6 +6,7 @@ import logging
 
 from .services import attempt_status_from_message, inbound_acknowledge
 from .services.maintenance import reachability_status
+from .services.reports import sms_report_parse
 
 log = logging.getLogger(__name__)
 
@@ -16,5 +17,9 @@ def on_message_status_changed(sender, message, status, **kwargs) -> None:
 
 
 def on_inbound_message_received(sender, inbound=None, in_reply_to=None, **kwargs) -> None:
-    body = getattr(inbound, "body", "") or getattr(inbound, "text", "") or ""
-    inbound_acknowledge(in_reply_to_id=getattr(in_reply_to, "pk", None), body=str(body))
+    """A reply to an alarm message acknowledges it. A text that is a badge's short code is a finder's report:
+    the public front door (home) answers those, so it is no acknowledgement."""
+    body = str(getattr(inbound, "body", "") or getattr(inbound, "text", "") or "")
+    if sms_report_parse(body) is not None:
+        return
+    inbound_acknowledge(in_reply_to_id=getattr(in_reply_to, "pk", None), body=body)

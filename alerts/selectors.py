@@ -68,8 +68,19 @@ def alarm_timeline(*, alarm: Alarm) -> list[TimelineEntry]:
         window = (alarm.timestamp - timedelta(hours=6), alarm.timestamp + timedelta(hours=6))
         for other in Alarm.objects.filter(qr_code_id=alarm.qr_code_id, timestamp__range=window).exclude(pk=alarm.pk):
             entries.append(TimelineEntry(other.timestamp, "scan", f"Other scan: {other.get_situation_type_display()}"))
+    for event in alarm.scan_events.all():
+        where = f" at {event.location}" if event.location else (" with GPS" if event.latitude is not None else "")
+        entries.append(
+            TimelineEntry(
+                event.timestamp,
+                "scan",
+                f"Further report ({event.get_source_display()}): {event.get_situation_type_display()}{where}",
+            )
+        )
     for attempt in attempts_for_alarm(alarm=alarm):
         who = attempt.recipient_name or attempt.get_recipient_kind_display()
+        if attempt.update_seq:
+            who = f"{who} (update {attempt.update_seq})"
         entries.append(TimelineEntry(attempt.created_at, "attempt", f"{who} via {attempt.channel}: queued"))
         if attempt.not_before and attempt.status in (NotificationStatus.PENDING, NotificationStatus.CANCELLED):
             entries.append(
@@ -164,16 +175,6 @@ def reachability_checks_visible_to(user):
     if not getattr(user, "is_authenticated", False):
         return qs.none()
     return qs.filter(custodian__user=user)
-
-
-def alarm_recent_exists(*, qr_code_id: int, seconds: int) -> bool:
-    """Whether this code raised an alarm in the last `seconds` (so a new report is a repeat)."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    since = timezone.now() - timedelta(seconds=seconds)
-    return Alarm.objects.filter(qr_code_id=qr_code_id, timestamp__gte=since).exists()
 
 
 def attempts_visible_to(user) -> QuerySet[NotificationAttempt]:

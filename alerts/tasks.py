@@ -7,7 +7,7 @@ from celery import shared_task
 from messaging.channels import ChannelError
 
 from . import services
-from .services import maintenance
+from .services import maintenance, reports
 
 
 @shared_task(name="alerts.deliver_attempt", bind=True, acks_late=True, max_retries=services.MAX_RETRIES)
@@ -22,6 +22,12 @@ def deliver_attempt(self, attempt_id: int) -> None:
 @shared_task(name="alerts.sweep", acks_late=True, ignore_result=True)
 def sweep() -> None:
     services.attempts_sweep()
+    reports.inactive_scans_sweep()
+
+
+@shared_task(name="alerts.notify_inactive_scan", acks_late=True, ignore_result=True)
+def notify_inactive_scan(scan_id: int) -> None:
+    reports.inactive_scan_notify(scan_id=scan_id)
 
 
 @shared_task(name="alerts.escalate", acks_late=True, ignore_result=True)

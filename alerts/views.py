@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,7 +23,7 @@ from .selectors import alarm_public_progress, alarm_statistics, alarms_filtered,
 
 class AcknowledgeForm(forms.Form):
     note = forms.CharField(
-        label="A short note for the person who found them (optional)",
+        label=_("A short note for the person who found them (optional)"),
         max_length=services.alarms.NOTE_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -53,6 +54,13 @@ def acknowledge(request, token: str):
         "maps_url": services.delivery.maps_url(alarm),
         "progress": alarm_public_progress(alarm=alarm),
         "subject_first_name": alarm.subject.first_name,
+        "finder_name": alarm.finder_name,
+        "finder_phone": alarm.finder_phone,
+        # Later reports joined to this alarm, newest first: where the subject was seen since.
+        "reports": [
+            {"report": r, "maps_url": services.delivery.maps_url(r)}
+            for r in alarm.scan_events.order_by("-timestamp")[:10]
+        ],
     }
     response = TemplateResponse(request, "alerts/acknowledge.html", context)
     response["Referrer-Policy"] = "no-referrer"  # the token must not leak to the map site

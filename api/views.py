@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from alerts import selectors as alert_selectors
 from alerts import services as alert_services
+from alerts.models import AlarmSource
 from keryu_site.roles import user_is_staff
 from messaging.models import MessageTemplate
 from messaging.selectors import messages_visible_to
@@ -113,7 +114,9 @@ class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         # The caller is who triggered it: a TEST goes only to them, as with the admin's test button.
-        alarm = alert_services.alarm_create(qr_code=fields.pop("qr_code"), triggered_by=request.user, **fields)
+        alarm = alert_services.alarm_create(
+            qr_code=fields.pop("qr_code"), triggered_by=request.user, source=AlarmSource.API, **fields
+        )
         return Response(s.AlarmSerializer(alarm).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ResolveSerializer, responses=s.AlarmSerializer)

@@ -7,6 +7,10 @@ class HomeConfig(AppConfig):
     verbose_name = "Public site"
 
     def ready(self) -> None:
+        from messaging.signals import inbound_message_received
+
+        from . import receivers
         from .setup import on_post_migrate
 
         post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="home.setup")
+        inbound_message_received.connect(receivers.on_inbound_message_received, dispatch_uid="home.sms_report")

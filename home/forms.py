@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
 
 from alerts.models import SituationType
 
@@ -29,6 +30,17 @@ class ScanForm(forms.Form):
     longitude = forms.DecimalField(
         max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False, widget=forms.HiddenInput
     )
+
+    finder_name = forms.CharField(label=_("Your name (optional)"), max_length=100, required=False)
+    finder_phone = PhoneNumberField(
+        label=_("Your phone, so the family can call you back (optional)"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
+    def clean_finder_phone(self) -> str:
+        phone = self.cleaned_data.get("finder_phone")
+        return phone.as_e164 if phone else ""
 
     def clean(self):
         data = super().clean()

@@ -62,7 +62,13 @@ class ScanPage(RoutablePageMixin, Page):
             request.LANGUAGE_CODE = lang
         response = super().serve(request, *args, **kwargs)
         if lang in dict(settings.LANGUAGES):
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, max_age=365 * 24 * 3600, samesite="Lax")
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                lang,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+            )
         return harden_scan_response(response)
 
     def texts(self) -> dict[str, str]:

@@ -101,8 +101,36 @@ def on_post_migrate(sender, using: str = "default", **kwargs) -> None:
 
     groups_ensure(using=using)
     pages_ensure()
+    page_permissions_ensure(using=using)
     template_defaults_ensure()
     alerts_defaults_ensure()
+
+
+PAGE_PERMISSIONS = {
+    EDITORS: ("change_page", "publish_page"),
+    STAFF: ("add_page", "change_page", "publish_page", "lock_page", "unlock_page"),
+}
+
+
+def page_permissions_ensure(using: str = "default") -> None:
+    """Editors keep the public pages' texts (the scan page's intro, instructions and emergency number); staff
+    manage pages too. Granted on the site's home page (and so on the scan page below it), once: a group that
+    already holds any page permission was set up, possibly tuned by staff, and is left alone."""
+    from wagtail.models import GroupPagePermission
+
+    from .models import HomePage
+
+    create_permissions(apps.get_app_config("wagtailcore"), verbosity=0, using=using)
+    home = HomePage.objects.using(using).first()
+    if home is None:
+        return
+    for name, codenames in PAGE_PERMISSIONS.items():
+        group = Group.objects.using(using).filter(name=name).first()
+        if group is None or GroupPagePermission.objects.using(using).filter(group=group).exists():
+            continue
+        for codename in codenames:
+            permission = Permission.objects.using(using).get(content_type__app_label="wagtailcore", codename=codename)
+            GroupPagePermission.objects.using(using).create(group=group, page=home, permission=permission)
 
 
 def alerts_defaults_ensure() -> None:

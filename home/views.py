@@ -6,18 +6,19 @@ import base64
 
 from django.conf import settings
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from alerts.models import Alarm
-from alerts.selectors import alarm_public_progress, alarm_recent_exists
-from alerts.services import alarm_create
-from registry.selectors import qr_code_get_for_scan, subject_public_profile
+from alerts.models import SEVERITY, Alarm, AlarmSource
+from alerts.selectors import alarm_public_progress
+from alerts.services.reports import inactive_scan_record, open_alarm_for, scan_report
+from keryu_site.ratelimit import Verdict, rate_hit
+from registry.selectors import qr_code_get_for_scan, qr_code_get_inactive, subject_public_profile
 
 from .forms import ScanForm
-from .ratelimit import Verdict, rate_hit
+from .security import scan_post_is_cross_site
 
 PHOTOTAKER_HEADER = "HTTP_X_KERYU_CLIENT"  # the Phototaker app sends "X-Keryu-Client: phototaker"
 
@@ -47,9 +48,11 @@ def _too_many(request: HttpRequest, verdict: Verdict, page) -> HttpResponse:
     return response
 
 
-def _post_limited(request: HttpRequest, qr_code) -> Verdict:
-    """Repeat reports are limited per IP and per code; the first report for a code always goes through."""
-    if not alarm_recent_exists(qr_code_id=qr_code.pk, seconds=settings.KERYU_SCAN_COOLDOWN_SECONDS):
+def _post_limited(request: HttpRequest, qr_code, situation_type: str) -> Verdict:
+    """Repeat reports are limited per IP and per code. Never limited: the first report for a code (no open
+    alarm), and a report more serious than the open alarm (an INJURED after a LOST must always get through)."""
+    open_alarm = open_alarm_for(qr_code_id=qr_code.pk)
+    if open_alarm is None or SEVERITY.get(situation_type, 0) > SEVERITY.get(open_alarm.situation_type, 0):
         return Verdict(True)
     for key, rate in (
         (f"scan-post-ip:{client_ip(request)}", settings.KERYU_SCAN_POST_RATE_PER_IP),
@@ -62,30 +65,41 @@ def _post_limited(request: HttpRequest, qr_code) -> Verdict:
 
 
 def scan(request: HttpRequest, *, page, code) -> HttpResponse:
+    if scan_post_is_cross_site(request):
+        return HttpResponseForbidden("Reports are sent from the scan page itself.", content_type="text/plain")
     if request.method == "GET":
         verdict = rate_hit(key=f"scan-get-ip:{client_ip(request)}", rate=settings.KERYU_SCAN_GET_RATE_PER_IP)
         if not verdict.allowed:
             return _too_many(request, verdict, page)
     qr_code = qr_code_get_for_scan(code=code)
-    if qr_code is None:
-        # Unknown and inactive codes look the same, so nobody can probe which codes exist.
-        return TemplateResponse(request, "home/scan_unavailable.html", {"page": page}, status=404)
     phototaker = is_phototaker(request)
-    form = ScanForm(request.POST or None)
-    if request.method == "POST":
-        verdict = _post_limited(request, qr_code)
-        if not verdict.allowed:
-            return _too_many(request, verdict, page)
-        if form.is_valid():
-            alarm = alarm_create(
-                qr_code=qr_code,
+    source = AlarmSource.PHOTOTAKER if phototaker else AlarmSource.WEB
+    if qr_code is None:
+        inactive = qr_code_get_inactive(code=code)
+        if inactive is not None:
+            # The spec's exception scenario: logged, and the custodian is told (at most once an hour).
+            inactive_scan_record(
+                qr_code=inactive,
                 scanner_ip=client_ip(request),
                 scanner_user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                is_phototaker=phototaker,
-                **form.cleaned_data,
+                source=source,
             )
-            token = progress_token(alarm_id=alarm.pk, code=code)
-            return redirect(page.url + page.reverse_subpage("sent", kwargs={"code": code, "token": token}))
+        # Unknown and inactive codes look the same, so nobody can probe which codes exist.
+        return TemplateResponse(request, "home/scan_unavailable.html", {"page": page}, status=404)
+    form = ScanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        verdict = _post_limited(request, qr_code, form.cleaned_data["situation_type"])
+        if not verdict.allowed:
+            return _too_many(request, verdict, page)
+        outcome = scan_report(
+            qr_code=qr_code,
+            scanner_ip=client_ip(request),
+            scanner_user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            source=source,
+            **form.cleaned_data,
+        )
+        token = progress_token(alarm_id=outcome.alarm.pk, code=code, joined=outcome.joined)
+        return redirect(page.url + page.reverse_subpage("sent", kwargs={"code": code, "token": token}))
     profile = subject_public_profile(qr_code.subject)
     context = {
         "page": page,
@@ -94,6 +108,7 @@ def scan(request: HttpRequest, *, page, code) -> HttpResponse:
         "profile": profile,
         "code": code,
         "phototaker": phototaker,
+        "retention_days": settings.KERYU_SCANNER_DATA_RETENTION_DAYS,
     }
     return TemplateResponse(request, "home/scan_page.html", context, status=400 if form.errors else 200)
 
@@ -102,14 +117,15 @@ PROGRESS_SALT = "keryu.scan-progress"
 PROGRESS_MAX_AGE = 48 * 3600
 
 
-def progress_token(*, alarm_id: int, code) -> str:
+def progress_token(*, alarm_id: int, code, joined: bool = False) -> str:
     """A signed, code-bound reference to the finder's alarm: only the finder's browser holds it."""
-    signed = signing.dumps({"a": alarm_id, "c": str(code)}, salt=PROGRESS_SALT, compress=True)
+    data = {"a": alarm_id, "c": str(code)} | ({"j": 1} if joined else {})
+    signed = signing.dumps(data, salt=PROGRESS_SALT, compress=True)
     # Wagtail serves path segments of [\w-] only: carry the signed value as unpadded base64url.
     return base64.urlsafe_b64encode(signed.encode()).decode().rstrip("=")
 
 
-def _alarm_from_token(*, code, token: str) -> Alarm:
+def _token_data(*, code, token: str) -> dict:
     try:
         signed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         data = signing.loads(signed, salt=PROGRESS_SALT, max_age=PROGRESS_MAX_AGE)
@@ -117,6 +133,10 @@ def _alarm_from_token(*, code, token: str) -> Alarm:
         raise Http404 from None
     if data.get("c") != str(code):
         raise Http404
+    return data
+
+
+def _alarm(data: dict) -> Alarm:
     alarm = Alarm.objects.filter(pk=data.get("a")).first()
     if alarm is None:
         raise Http404
@@ -124,11 +144,17 @@ def _alarm_from_token(*, code, token: str) -> Alarm:
 
 
 def sent(request: HttpRequest, *, page, code, token: str) -> HttpResponse:
-    alarm = _alarm_from_token(code=code, token=token)
-    context = {"page": page, "progress": alarm_public_progress(alarm=alarm), "status_url": request.path + "status/"}
+    data = _token_data(code=code, token=token)
+    alarm = _alarm(data)
+    context = {
+        "page": page,
+        "progress": alarm_public_progress(alarm=alarm),
+        "status_url": request.path + "status/",
+        "joined": bool(data.get("j")),
+    }
     return TemplateResponse(request, "home/scan_sent.html", context)
 
 
 def sent_status(request: HttpRequest, *, code, token: str) -> JsonResponse:
-    alarm = _alarm_from_token(code=code, token=token)
+    alarm = _alarm(_token_data(code=code, token=token))
     return JsonResponse(alarm_public_progress(alarm=alarm))

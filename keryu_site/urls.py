@@ -28,8 +28,10 @@ urlpatterns = [
     ),
     # The scan form is anonymous (no session to ride) and its pages send no Referer (the code in the URL
     # is a secret), so browsers post it with `Origin: null`, which Django's CSRF check cannot verify.
-    # The Wagtail page still serves it; only this route skips the CSRF middleware. Abuse is handled by
-    # rate limits and the cooldown instead.
+    # The Wagtail page still serves it (home.routing hands Wagtail the scan page's route); only this route
+    # skips the CSRF middleware. A post another site made a browser send is refused by its Sec-Fetch-Site
+    # (home.security.scan_post_is_cross_site); abuse is handled by rate limits and the cooldown.
+    # security/semgrep/csrf-exempt.yml allows exactly this line.
     re_path(r"^(scan/[0-9a-f-]{36}/)$", csrf_exempt(serve_scan), name="scan_serve"),
     # A subject's photo for the finder: only through an active code, only if the custodian shared it.
     path("scan-photo/<uuid:code>/", registry_views.public_subject_photo, name="registry_public_photo"),

@@ -6,7 +6,7 @@ when no active template exists, so a missing template never stops an alarm from 
 
 # The variables each kind of template may use; anything else is refused when an editor saves.
 ALARM_VARIABLES = frozenset(
-    {"subject_name", "situation", "location", "description", "timestamp", "maps_url", "ack_url"}
+    {"subject_name", "situation", "location", "description", "timestamp", "maps_url", "ack_url", "finder"}
 )
 VERIFICATION_VARIABLES = frozenset({"code", "minutes"})
 
@@ -19,6 +19,7 @@ SAMPLE_CONTEXT: dict[str, str] = {
     "timestamp": "2026-11-21 18:30",
     "maps_url": "https://maps.google.com/?q=19.4122,-99.1690",
     "ack_url": "https://keryu.example/ack/sample/",
+    "finder": "Ana +52 55 1234 5678",
     "code": "482913",
     "minutes": "10",
 }
@@ -44,27 +45,43 @@ DEFAULTS = {
     ),
     ("INJURED", "en"): (
         "Keryu: {subject_name} is injured",
-        "⚠️ INJURY REPORTED\nYu: {subject_name}\nLocation: {location}\nDetails: {description}\nTime: {timestamp}\nAcknowledge: {ack_url}",
+        "⚠️ INJURY REPORTED\nYu: {subject_name}\nLocation: {location}\nDetails: {description}\nFinder: {finder}\nTime: {timestamp}\nAcknowledge: {ack_url}",
     ),
     ("INJURED", "es"): (
         "Keryu: {subject_name} está herido",
-        "⚠️ LESIÓN REPORTADA\nYu: {subject_name}\nUbicación: {location}\nDetalles: {description}\nHora: {timestamp}\nConfirmar: {ack_url}",
+        "⚠️ LESIÓN REPORTADA\nYu: {subject_name}\nUbicación: {location}\nDetalles: {description}\nQuien lo encontró: {finder}\nHora: {timestamp}\nConfirmar: {ack_url}",
     ),
     ("LOST", "en"): (
         "Keryu: {subject_name} was found lost",
-        "🚨 YU MISSING\nYu: {subject_name}\nLast Seen: {location}\nDetails: {description}\nTime: {timestamp}\nAcknowledge: {ack_url}",
+        "🚨 YU MISSING\nYu: {subject_name}\nLast Seen: {location}\nDetails: {description}\nFinder: {finder}\nTime: {timestamp}\nAcknowledge: {ack_url}",
     ),
     ("LOST", "es"): (
         "Keryu: {subject_name} fue encontrado extraviado",
-        "🚨 YU EXTRAVIADO\nYu: {subject_name}\nVisto por última vez: {location}\nDetalles: {description}\nHora: {timestamp}\nConfirmar: {ack_url}",
+        "🚨 YU EXTRAVIADO\nYu: {subject_name}\nVisto por última vez: {location}\nDetalles: {description}\nQuien lo encontró: {finder}\nHora: {timestamp}\nConfirmar: {ack_url}",
     ),
     ("CONTACT", "en"): (
         "Keryu: contact needed for {subject_name}",
-        "📞 CONTACT NEEDED\nYu: {subject_name}\nLocation: {location}\nMessage: {description}\nTime: {timestamp}\nAcknowledge: {ack_url}",
+        "📞 CONTACT NEEDED\nYu: {subject_name}\nLocation: {location}\nMessage: {description}\nFinder: {finder}\nTime: {timestamp}\nAcknowledge: {ack_url}",
     ),
     ("CONTACT", "es"): (
         "Keryu: se necesita contacto para {subject_name}",
-        "📞 SE NECESITA CONTACTO\nYu: {subject_name}\nUbicación: {location}\nMensaje: {description}\nHora: {timestamp}\nConfirmar: {ack_url}",
+        "📞 SE NECESITA CONTACTO\nYu: {subject_name}\nUbicación: {location}\nMensaje: {description}\nQuien lo encontró: {finder}\nHora: {timestamp}\nConfirmar: {ack_url}",
+    ),
+    ("UPDATE", "en"): (
+        "Keryu: new report about {subject_name}",
+        "📍 NEW REPORT\nYu: {subject_name}\nSituation: {situation}\nLocation: {location}\nDetails: {description}\nFinder: {finder}\nTime: {timestamp}\nAcknowledge: {ack_url}",
+    ),
+    ("UPDATE", "es"): (
+        "Keryu: nuevo reporte sobre {subject_name}",
+        "📍 NUEVO REPORTE\nYu: {subject_name}\nSituación: {situation}\nUbicación: {location}\nDetalles: {description}\nQuien lo encontró: {finder}\nHora: {timestamp}\nConfirmar: {ack_url}",
+    ),
+    ("INACTIVE_SCAN", "en"): (
+        "Keryu: a deactivated badge of {subject_name} was scanned",
+        "ℹ️ DEACTIVATED BADGE SCANNED\nYu: {subject_name}\nTime: {timestamp}\nNo alarm was raised: this code is deactivated. If {subject_name} still wears this badge, activate its code in Keryu; if the badge was lost, keep it deactivated.",
+    ),
+    ("INACTIVE_SCAN", "es"): (
+        "Keryu: se escaneó una credencial desactivada de {subject_name}",
+        "ℹ️ CREDENCIAL DESACTIVADA ESCANEADA\nYu: {subject_name}\nHora: {timestamp}\nNo se levantó una alarma: este código está desactivado. Si {subject_name} aún lleva esta credencial, activa su código en Keryu; si la credencial se perdió, déjala desactivada.",
     ),
     ("ACKNOWLEDGED", "en"): (
         "Keryu: the alarm for {subject_name} was acknowledged",

@@ -60,6 +60,8 @@ class TemplateKind(models.TextChoices):
     INJURED = "INJURED", "Subject injured"
     LOST = "LOST", "Subject lost"
     CONTACT = "CONTACT", "Subject needs contact"
+    UPDATE = "UPDATE", "New report on an open alarm"
+    INACTIVE_SCAN = "INACTIVE_SCAN", "Deactivated code scanned"
     ACKNOWLEDGED = "ACKNOWLEDGED", "Alarm acknowledged"
     VERIFICATION_CODE = "VERIFICATION_CODE", "Verification code"
 
@@ -266,6 +268,8 @@ class InboundMessage(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    # What we answered in the webhook's own response (an SMS report's confirmation to the finder).
+    auto_reply = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

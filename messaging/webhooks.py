@@ -13,6 +13,7 @@ import logging
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from twilio.request_validator import RequestValidator
@@ -163,11 +164,18 @@ def twilio_webhook(request: HttpRequest) -> HttpResponse:
             )
     elif "Body" in params:
         sender = params.get("From", "")
-        inbound_record(
+        inbound = inbound_record(
             channel=Channel.TWILIO_WHATSAPP if sender.startswith("whatsapp:") else Channel.TWILIO_SMS,
             from_address=sender,
             body=params.get("Body", ""),
             provider_message_id=sid,
             context_provider_id=params.get("OriginalRepliedMessageSid", ""),
         )
+        if inbound is not None and inbound.auto_reply:
+            # TwiML: Twilio sends this text back to the sender, no API call of ours needed.
+            return HttpResponse(
+                f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{escape(inbound.auto_reply)}</Message>'
+                "</Response>",
+                content_type="text/xml",
+            )
     return HttpResponse('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', content_type="text/xml")

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
@@ -87,7 +88,8 @@ def _card(pdf: canvas.Canvas, code: QRCode, x: float, y: float) -> None:
         ("escanéame", "Helvetica-Bold", 10, CARD_H - 30 * mm),
         ("If found, scan me", "Helvetica", 9, CARD_H - 37 * mm),
         (code.short_code, "Courier-Bold", 13, 11 * mm),
-        ("keryu", "Helvetica", 6, 6 * mm),
+        # No data? Text the short code to Keryu's number (the finder gets an answer by SMS).
+        (f"SMS {settings.KERYU_SMS_NUMBER}" if settings.KERYU_SMS_NUMBER else "keryu", "Helvetica", 6, 6 * mm),
     ]
     for text, font, size, dy in lines:
         _fit(pdf, text, font, size, width)

@@ -110,10 +110,16 @@ class Subject(ClusterableModel):
         return self.name.split()[0] if self.name.strip() else ""
 
 
+def short_code_for(value: uuid.UUID | str) -> str:
+    return uuid.UUID(str(value)).hex[:8].upper()  # str() too: a fresh instance may hold a str
+
+
 class QRCode(models.Model):
     """The code printed on a badge. Its UUID is a secret: knowing it is what lets a finder raise an alarm."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The human-readable form printed beside the code, and what a finder without data texts by SMS.
+    short_code = models.CharField(max_length=8, unique=True, editable=False)
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="qr_codes")
     is_active = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -132,10 +138,17 @@ class QRCode(models.Model):
     def __str__(self) -> str:
         return f"{self.subject} · {self.short_code}"
 
-    @property
-    def short_code(self) -> str:
-        """The human-readable form printed beside the code."""
-        return uuid.UUID(str(self.uuid)).hex[:8].upper()  # str() too: a fresh instance may hold a str
+    def save(self, *args, **kwargs) -> None:
+        if not self.short_code:
+            # The first 8 hex digits of the UUID; a new code whose prefix is taken draws another UUID,
+            # so an SMS short code always names exactly one badge.
+            while True:
+                candidate = short_code_for(self.uuid)
+                if not QRCode.objects.filter(short_code=candidate).exists():
+                    break
+                self.uuid = uuid.uuid4()
+            self.short_code = candidate
+        super().save(*args, **kwargs)
 
     @property
     def scan_path(self) -> str:

@@ -42,6 +42,16 @@ def qr_codes_visible_to(user) -> QuerySet[QRCode]:
     return qs.filter(subject__custodian__user=user)
 
 
+def qr_code_get_inactive(*, code: uuid_lib.UUID | str) -> QRCode | None:
+    """A code that exists but cannot raise an alarm (deactivated, or its subject is): its custodian is told."""
+    return (
+        QRCode.objects.select_related("subject__custodian__user")
+        .filter(uuid=code)
+        .exclude(is_active=True, subject__is_active=True)
+        .first()
+    )
+
+
 def qr_code_get_for_scan(*, code: uuid_lib.UUID | str) -> QRCode | None:
     """The code behind a scan URL if it can raise an alarm: active, on an active subject."""
     return (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +14,7 @@ from keryu_site.roles import user_is_staff
 from registry.models import QRCode
 from registry.services import qr_code_mark_used
 
-from ..models import Alarm, NotificationAttempt, NotificationStatus, SituationType
+from ..models import Alarm, AlarmSource, NotificationAttempt, NotificationStatus, SituationType
 from . import recipients as rec
 from .delivery import enqueue_on_commit
 
@@ -33,6 +34,9 @@ def alarm_create(
     scanner_user_agent: str = "",
     is_phototaker: bool = False,
     triggered_by=None,
+    finder_name: str = "",
+    finder_phone: str = "",
+    source: str = AlarmSource.WEB,
 ) -> Alarm:
     """Store the alarm and its whole outbox (every recipient, at once or scheduled) in one transaction.
 
@@ -57,6 +61,9 @@ def alarm_create(
             scanner_user_agent=scanner_user_agent[:1000],
             is_phototaker=is_phototaker,
             triggered_by=triggered_by,
+            finder_name=finder_name[:100],
+            finder_phone=finder_phone[:32],
+            source=AlarmSource.BUTTON if situation_type == SituationType.TEST else source,
         )
         qr_code_mark_used(qr_code_id=qr_code.pk)
         created = 0
@@ -119,8 +126,9 @@ def alarm_acknowledge(*, alarm_id: int, attempt_id: int | None = None, note: str
         if not changed and note:
             Alarm.objects.filter(pk=alarm_id, acknowledgement_note="").update(acknowledgement_note=note)
         if changed:
+            # Escalation stops; a scheduled update about a later report still goes (where the subject is now).
             NotificationAttempt.objects.filter(
-                alarm_id=alarm_id, status=NotificationStatus.PENDING, not_before__gt=now, retry_count=0
+                alarm_id=alarm_id, update_seq=0, status=NotificationStatus.PENDING, not_before__gt=now, retry_count=0
             ).update(status=NotificationStatus.CANCELLED, updated_at=now)
     if changed:
         log.info("alarm acknowledged id=%s via=%s attempt=%s", alarm_id, via, attempt_id)
@@ -148,10 +156,15 @@ def alarm_resolve(*, alarm: Alarm, user, notes: str = "") -> Alarm:
 RETRYABLE = (NotificationStatus.FAILED, NotificationStatus.ERROR, NotificationStatus.UNDELIVERED)
 
 
-def alarm_retry_failed(*, alarm: Alarm) -> int:
-    """Put the alarm's failed attempts back in the outbox (the retry button and the periodic retry)."""
+def alarm_retry_failed(*, alarm: Alarm, attempt_ids: Collection[int] | None = None) -> int:
+    """Put the alarm's failed attempts back in the outbox (the retry button and the periodic retry).
+
+    `attempt_ids` limits it to those attempts (the periodic retry picks one per recipient nobody reached)."""
     now = timezone.now()
-    ids = list(alarm.attempts.filter(status__in=RETRYABLE).values_list("pk", flat=True))
+    failed = alarm.attempts.filter(status__in=RETRYABLE)
+    if attempt_ids is not None:
+        failed = failed.filter(pk__in=list(attempt_ids))
+    ids = list(failed.values_list("pk", flat=True))
     requeued = 0
     with transaction.atomic():
         for pk in ids:

@@ -25,7 +25,7 @@ from messaging.channels import ChannelError
 from messaging.defaults import DEFAULTS
 from messaging.services import message_compose, message_send, template_find
 
-from ..models import Alarm, NotificationAttempt, NotificationStatus, RecipientKind
+from ..models import Alarm, NotificationAttempt, NotificationStatus, RecipientKind, ScanEvent, SituationType
 from . import recipients as rec
 from .staff import staff_alert
 
@@ -46,37 +46,43 @@ _broker_down_until = 0.0
 
 
 def attempt_enqueue(*, attempt_id: int, countdown: float | None = None) -> bool:
-    """Queue delivery without ever holding up the caller for long.
+    """Queue delivery without ever holding up the caller for long; a row not queued stays PENDING and the
+    sweeper queues it once the broker answers again."""
+    from ..tasks import deliver_attempt
+
+    return publish_safely(deliver_attempt, args=[attempt_id], countdown=countdown, what=f"attempt id={attempt_id}")
+
+
+def publish_safely(task, *, args: list, what: str, countdown: float | None = None) -> bool:
+    """Publish a task, waiting at most KERYU_ENQUEUE_TIMEOUT seconds.
 
     A broker that is down or hung must not fail or stall a scan: the publish runs in a helper thread that
     the caller waits on for at most KERYU_ENQUEUE_TIMEOUT seconds; after a failure or a timeout further
-    publishes are skipped for KERYU_ENQUEUE_BACKOFF seconds. Either way the row stays PENDING and the
-    sweeper queues it once the broker answers again.
+    publishes are skipped for KERYU_ENQUEUE_BACKOFF seconds. The caller's row stays in the database for a
+    sweeper either way.
     """
     global _broker_down_until
 
     if time.monotonic() < _broker_down_until:
-        log.info("broker marked down; attempt id=%s left pending for the sweeper", attempt_id)
+        log.info("broker marked down; %s left for the sweeper", what)
         return False
     outcome: list[bool] = []
 
     def publish() -> None:
-        from ..tasks import deliver_attempt
-
         try:
-            deliver_attempt.apply_async(args=[attempt_id], countdown=countdown)
+            task.apply_async(args=args, countdown=countdown)
             outcome.append(True)
         except Exception as exc:
-            log.warning("could not queue attempt id=%s (%s)", attempt_id, type(exc).__name__)
+            log.warning("could not queue %s (%s)", what, type(exc).__name__)
             outcome.append(False)
 
-    thread = threading.Thread(target=publish, name=f"enqueue-{attempt_id}", daemon=True)
+    thread = threading.Thread(target=publish, name="enqueue", daemon=True)
     thread.start()
     thread.join(settings.KERYU_ENQUEUE_TIMEOUT)
     if outcome and outcome[0]:
         return True
     _broker_down_until = time.monotonic() + settings.KERYU_ENQUEUE_BACKOFF
-    log.warning("attempt id=%s not queued (broker down or slow); it stays pending for the sweeper", attempt_id)
+    log.warning("%s not queued (broker down or slow); it stays pending for the sweeper", what)
     return False
 
 
@@ -103,38 +109,58 @@ def ack_url(attempt: NotificationAttempt) -> str:
     return settings.KERYU_PUBLIC_BASE_URL + reverse("alerts_acknowledge", kwargs={"token": ack_token(attempt)})
 
 
-def maps_url(alarm: Alarm) -> str:
-    if alarm.latitude is None or alarm.longitude is None:
+def maps_url(report: Alarm | ScanEvent) -> str:
+    if report.latitude is None or report.longitude is None:
         return ""
-    return f"https://maps.google.com/?q={alarm.latitude},{alarm.longitude}"
+    return f"https://maps.google.com/?q={report.latitude},{report.longitude}"
+
+
+def finder_text(report: Alarm | ScanEvent) -> str:
+    return " ".join(p for p in (report.finder_name, report.finder_phone) if p)
+
+
+def attempt_kind(attempt: NotificationAttempt) -> str:
+    """Which message this row sends: the alarm's own, or an update about later reports joined to it."""
+    return "UPDATE" if attempt.update_seq else attempt.alarm.situation_type
 
 
 def message_context(attempt: NotificationAttempt) -> dict[str, object]:
+    """The values a message fills in. An update carries the latest report (read at send time, so a
+    scheduled update says where the subject was last seen, not where they were when it was scheduled)."""
     alarm = attempt.alarm
-    when = timezone.localtime(alarm.timestamp)
-    link = maps_url(alarm)
-    location = " ".join(p for p in (alarm.location, link) if p)
+    report: Alarm | ScanEvent = alarm
+    if attempt.update_seq:
+        report = alarm.scan_events.order_by("-timestamp", "-pk").first() or alarm
+    when = timezone.localtime(report.timestamp)
+    link = maps_url(report)
+    location = " ".join(p for p in (report.location, link) if p)
     url = ack_url(attempt)
-    description = alarm.description or "-"
-    if not _text_has_ack_link(alarm.situation_type, attempt.language, attempt.channel):
-        description = f"{description}\n{url}"  # a text without {ack_url} still carries the link
+    finder = finder_text(report) or finder_text(alarm)
+    description = report.description or "-"
+    kind = attempt_kind(attempt)
+    # A text an editor wrote without {finder} or {ack_url} still carries them, after the details.
+    if finder and not _text_has_variable(kind, attempt.language, attempt.channel, "finder"):
+        description = f"{description}\n{finder}"
+    if not _text_has_variable(kind, attempt.language, attempt.channel, "ack_url"):
+        description = f"{description}\n{url}"
     return {
         "subject_name": alarm.subject.first_name,
-        "situation": alarm.get_situation_type_display(),
+        "situation": SituationType(report.situation_type).label,
         "location": location or "-",
         "description": description,
         "timestamp": date_format(when, "Y-m-d H:i"),
         "maps_url": link,
         "ack_url": url,
+        "finder": finder or "-",
     }
 
 
-def _text_has_ack_link(kind: str, language: str, channel: str) -> bool:
+def _text_has_variable(kind: str, language: str, channel: str, name: str) -> bool:
     template = template_find(kind=kind, language=language, channel=channel)
     if template is not None:
-        return "{ack_url}" in template.content
+        return f"{{{name}}}" in template.content
     default = DEFAULTS.get((kind, language)) or DEFAULTS.get((kind, "en")) or ("", "")
-    return "{ack_url}" in default[1]
+    return f"{{{name}}}" in default[1]
 
 
 def _attempt_message(attempt: NotificationAttempt):
@@ -144,7 +170,7 @@ def _attempt_message(attempt: NotificationAttempt):
         raise ChannelError("recipient has no address for this channel", permanent=True, code="no-address")
     owner = attempt.alarm.subject.custodian.user
     message = message_compose(
-        kind=attempt.alarm.situation_type,
+        kind=attempt_kind(attempt),
         language=attempt.language,
         channel=attempt.channel,
         to=to,
@@ -237,11 +263,7 @@ def attempt_fallback(*, attempt: NotificationAttempt, reason: str = "failed") ->
         preferred = attempt.contact.preferred_channel
     elif attempt.custodian is not None:
         preferred = getattr(attempt.custodian, "preferred_channel", "whatsapp")
-    tried = set(
-        NotificationAttempt.objects.filter(alarm_id=attempt.alarm_id, recipient_key=attempt.recipient_key).values_list(
-            "channel", flat=True
-        )
-    )
+    tried = tried_channels(attempt)
     for channel in rec.usable_channels(preferred=preferred, phone=phone, email=email):
         if channel in tried:
             continue
@@ -251,6 +273,15 @@ def attempt_fallback(*, attempt: NotificationAttempt, reason: str = "failed") ->
             return nxt
     alarm_check_failed(alarm_id=attempt.alarm_id)
     return None
+
+
+def tried_channels(attempt: NotificationAttempt) -> set[str]:
+    """The channels this recipient was already tried on, for this alarm message (the alarm or one update)."""
+    return set(
+        NotificationAttempt.objects.filter(
+            alarm_id=attempt.alarm_id, update_seq=attempt.update_seq, recipient_key=attempt.recipient_key
+        ).values_list("channel", flat=True)
+    )
 
 
 def attempt_add(*, source: NotificationAttempt, channel: str, wave: int) -> NotificationAttempt | None:
@@ -267,6 +298,7 @@ def attempt_add(*, source: NotificationAttempt, channel: str, wave: int) -> Noti
                 language=source.language,
                 channel=channel,
                 wave=wave,
+                update_seq=source.update_seq,
             )
             enqueue_on_commit(new.pk)
     except IntegrityError:

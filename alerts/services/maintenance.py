@@ -14,27 +14,52 @@ from messaging.models import Message
 from messaging.services import message_compose, message_send
 from registry.models import Custodian, EmergencyContact
 
-from ..models import Alarm, NotificationAttempt, NotificationStatus, ReachabilityCheck
+from ..models import Alarm, InactiveCodeScan, NotificationAttempt, NotificationStatus, ReachabilityCheck, ScanEvent
 from . import recipients as rec
-from .alarms import alarm_retry_failed
+from .alarms import RETRYABLE, alarm_retry_failed
 
 log = logging.getLogger(__name__)
 
 
 def alarms_retry_failed() -> int:
-    """Failed, unresolved, recent alarms get their failed attempts re-queued, a bounded number of times."""
+    """Recent open alarms with a recipient nobody reached (every attempt failed) get one of that recipient's
+    failed channels re-queued per run, a bounded number of runs per alarm: run n tries the recipient's n-th
+    channel (in the order they were tried), so one broken channel does not use up every retry.
+
+    Per recipient, not only whole failed alarms: when every provider is down for a minute, a contact or a
+    doctor without email exhausts all channels while the custodian is reached by email, and was then never
+    tried again (found by the fault drill, `bin/drill`). Recipients reached, or still scheduled, are left alone.
+    """
     since = timezone.now() - timedelta(hours=settings.KERYU_RETRY_FAILED_WINDOW_HOURS)
-    total = 0
-    for alarm in Alarm.objects.filter(
-        notification_status=NotificationStatus.FAILED,
+    candidates = Alarm.objects.filter(
         resolved_at__isnull=True,
+        acknowledged_at__isnull=True,
         timestamp__gte=since,
         auto_retries__lt=settings.KERYU_RETRY_FAILED_MAX,
-    )[:200]:
-        if Alarm.objects.filter(pk=alarm.pk, auto_retries=alarm.auto_retries).update(
-            auto_retries=alarm.auto_retries + 1
-        ):
-            total += alarm_retry_failed(alarm=alarm)
+    )
+    attempts = NotificationAttempt.objects.filter(alarm__in=candidates)
+    failed: dict[tuple[int, str], list[int]] = {}
+    for pk, alarm_id, key in (
+        attempts.filter(status__in=RETRYABLE)
+        .order_by("created_at", "pk")
+        .values_list("pk", "alarm_id", "recipient_key")
+    ):
+        failed.setdefault((alarm_id, key), []).append(pk)
+    settled = set(
+        attempts.filter(alarm_id__in={a for a, _ in failed})
+        .exclude(status__in=RETRYABLE)
+        .values_list("alarm_id", "recipient_key")
+    )
+    unreached: dict[int, list[list[int]]] = {}
+    for (alarm_id, key), pks in failed.items():
+        if (alarm_id, key) not in settled:
+            unreached.setdefault(alarm_id, []).append(pks)
+    total = 0
+    for alarm in Alarm.objects.filter(pk__in=sorted(unreached)[:200]):
+        run = alarm.auto_retries
+        if Alarm.objects.filter(pk=alarm.pk, auto_retries=run).update(auto_retries=run + 1):
+            picked = [pks[run % len(pks)] for pks in unreached[alarm.pk]]
+            total += alarm_retry_failed(alarm=alarm, attempt_ids=picked)
     return total
 
 
@@ -54,14 +79,38 @@ def records_cleanup() -> dict[str, int]:
 
 
 def scanner_data_purge() -> int:
-    """Scanner IP, user agent and GPS are kept only for the retention period (privacy)."""
+    """Scanner IP, user agent, GPS and the finder's own details are kept only for the retention period."""
     before = timezone.now() - timedelta(days=settings.KERYU_SCANNER_DATA_RETENTION_DAYS)
     stale = Alarm.objects.filter(timestamp__lt=before).exclude(
-        scanner_ip__isnull=True, scanner_user_agent="", latitude__isnull=True, longitude__isnull=True
+        scanner_ip__isnull=True,
+        scanner_user_agent="",
+        latitude__isnull=True,
+        longitude__isnull=True,
+        finder_name="",
+        finder_phone="",
     )
-    purged = stale.update(scanner_ip=None, scanner_user_agent="", latitude=None, longitude=None)
-    log.info("scanner data purged alarms=%s", purged)
-    return purged
+    purged = stale.update(
+        scanner_ip=None, scanner_user_agent="", latitude=None, longitude=None, finder_name="", finder_phone=""
+    )
+    events = (
+        ScanEvent.objects.filter(timestamp__lt=before)
+        .exclude(
+            scanner_ip__isnull=True,
+            scanner_user_agent="",
+            latitude__isnull=True,
+            longitude__isnull=True,
+            finder_name="",
+            finder_phone="",
+        )
+        .update(scanner_ip=None, scanner_user_agent="", latitude=None, longitude=None, finder_name="", finder_phone="")
+    )
+    inactive = (
+        InactiveCodeScan.objects.filter(timestamp__lt=before)
+        .exclude(scanner_ip__isnull=True, scanner_user_agent="")
+        .update(scanner_ip=None, scanner_user_agent="")
+    )
+    log.info("scanner data purged alarms=%s reports=%s inactive_scans=%s", purged, events, inactive)
+    return purged + events + inactive
 
 
 def reachability_drill() -> int:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from ..models import Alarm, NotificationAttempt, NotificationStatus, SituationType
 from . import recipients as rec
-from .delivery import SUCCESS, attempt_add, attempt_enqueue, attempt_fallback
+from .delivery import SUCCESS, attempt_add, attempt_enqueue, attempt_fallback, tried_channels
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,10 @@ def whatsapp_follow_up() -> list[int]:
     open_alarms = Alarm.objects.filter(acknowledged_at__isnull=True, resolved_at__isnull=True)
     # Already followed up: a later row for the same recipient exists. Skipping those keeps each run cheap.
     later = NotificationAttempt.objects.filter(
-        alarm_id=OuterRef("alarm_id"), recipient_key=OuterRef("recipient_key"), created_at__gt=OuterRef("created_at")
+        alarm_id=OuterRef("alarm_id"),
+        update_seq=OuterRef("update_seq"),
+        recipient_key=OuterRef("recipient_key"),
+        created_at__gt=OuterRef("created_at"),
     )
     sent = (
         NotificationAttempt.objects.filter(
@@ -140,7 +143,7 @@ def alarms_escalate() -> list[int]:
             escalation_level=level
         ):
             continue
-        told = alarm.attempts.filter(status__in=SUCCESS).select_related("contact", "custodian")
+        told = alarm.attempts.filter(status__in=SUCCESS, update_seq=0).select_related("contact", "custodian")
         seen: set[str] = set()
         for attempt in told.order_by("recipient_key", "-created_at"):
             if attempt.recipient_key in seen:
@@ -156,11 +159,7 @@ def alarms_escalate() -> list[int]:
 def _next_channel(attempt: NotificationAttempt, level: int) -> NotificationAttempt | None:
     phone, email = rec.attempt_addresses(attempt)
     preferred = attempt.contact.preferred_channel if attempt.contact is not None else None
-    tried = set(
-        NotificationAttempt.objects.filter(alarm_id=attempt.alarm_id, recipient_key=attempt.recipient_key).values_list(
-            "channel", flat=True
-        )
-    )
+    tried = tried_channels(attempt)
     for channel in rec.usable_channels(preferred=preferred, phone=phone, email=email):
         if channel not in tried:
             return attempt_add(source=attempt, channel=channel, wave=level)

@@ -143,12 +143,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, worker heartbeat) ----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+KERYU_CACHE_TIMEOUT = env.float("KERYU_CACHE_TIMEOUT", default=0.5)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "keryu_site.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            # Redis answers in well under a millisecond; a hung one must cost a scan little (see keryu_site/cache.py).
+            "OPTIONS": {"socket_connect_timeout": KERYU_CACHE_TIMEOUT, "socket_timeout": KERYU_CACHE_TIMEOUT},
         }
     }
 else:
@@ -202,6 +204,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "wagtailadmin_login"
+# Where /ops/login/ goes when no "next" is given (Unfold's login form has none); Django's default is a 404.
+LOGIN_REDIRECT_URL = "/ops/"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
@@ -277,6 +281,10 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# CSP, no-store and the scan URLs' hardening on every dynamic response (static files keep their caching).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, "keryu_site.headers.SecurityHeadersMiddleware"
+)
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -285,13 +293,16 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
 
 # --- Logging: ids and statuses only, never message bodies, phone numbers or tokens ---------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Scan codes and link tokens travel in URLs: every record is redacted before it is written.
+    "filters": {"redact": {"()": "keryu_site.logredact.RedactFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},
 }
@@ -311,6 +322,14 @@ KERYU_SCAN_POST_RATE_PER_CODE = env.str("KERYU_SCAN_POST_RATE_PER_CODE", default
 KERYU_SCAN_GET_RATE_PER_IP = env.str("KERYU_SCAN_GET_RATE_PER_IP", default="120/600")
 # Seconds during which further reports for the same code join the open alarm instead of raising a new one.
 KERYU_SCAN_COOLDOWN_SECONDS = env.int("KERYU_SCAN_COOLDOWN_SECONDS", default=30 * 60)
+# Within the cooldown, custodians hear about further reports at most once per this many seconds.
+KERYU_SCAN_RENOTIFY_SECONDS = env.int("KERYU_SCAN_RENOTIFY_SECONDS", default=120)
+# A deactivated code's custodian is told of a scan at most once per this many seconds (every scan is logged).
+KERYU_INACTIVE_SCAN_NOTIFY_SECONDS = env.int("KERYU_INACTIVE_SCAN_NOTIFY_SECONDS", default=3600)
+# The number finders without data text a badge's short code to (printed on the badge); Twilio's SMS sender
+# by default. SMS reports per sending number, as "count/seconds".
+KERYU_SMS_NUMBER = env.str("KERYU_SMS_NUMBER", default="") or env.str("TWILIO_PHONE_NUMBER", default="")
+KERYU_SMS_REPORT_RATE = env.str("KERYU_SMS_REPORT_RATE", default="5/3600")
 # How many reverse proxies in front of the web process append to X-Forwarded-For (0: use REMOTE_ADDR).
 KERYU_TRUSTED_PROXY_COUNT = env.int("KERYU_TRUSTED_PROXY_COUNT", default=0)
 # --- Registry: field encryption at rest (issue 3) --------------------------------------------------

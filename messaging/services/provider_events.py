@@ -102,5 +102,10 @@ def inbound_record(
     log.info(
         "inbound recorded id=%s channel=%s in_reply_to=%s", inbound.pk, channel, in_reply_to.pk if in_reply_to else None
     )
-    inbound_message_received.send(sender=InboundMessage, inbound=inbound, in_reply_to=in_reply_to)
+    answers = inbound_message_received.send(sender=InboundMessage, inbound=inbound, in_reply_to=in_reply_to)
+    # A receiver may answer the sender (a finder's SMS report is confirmed); the webhook replies with it.
+    reply = next((str(answer) for _, answer in answers if isinstance(answer, str) and answer), "")
+    if reply:
+        InboundMessage.objects.filter(pk=inbound.pk).update(auto_reply=reply[:1600])
+        inbound.auto_reply = reply[:1600]
     return inbound

@@ -21,7 +21,7 @@ from ..selectors import meta_template_approval
 
 log = logging.getLogger(__name__)
 
-ALARM_KINDS = ("TEST", "INJURED", "LOST", "CONTACT")
+ALARM_KINDS = ("TEST", "INJURED", "LOST", "CONTACT", "UPDATE", "INACTIVE_SCAN")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 
@@ -86,11 +87,10 @@ def test_login_without_device_leads_to_enrolment_then_backup_codes_then_dashboar
     assert response["Location"].startswith("/accounts/mfa/enrol/")
     page = c.get(response["Location"]).content.decode()
     secret = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page).group(1)
-    assert "<svg" in page
+    qr = re.search(r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', page).group(1)
+    assert base64.b64decode(qr).lstrip().startswith((b"<?xml", b"<svg"))
     device = TOTPDevice.objects.get(user=alice)
     assert not device.confirmed
-    import base64
-
     assert base64.b32decode(secret) == device.bin_key
     totp = TOTP(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
     response = c.post("/accounts/mfa/enrol/?next=/admin/", {"code": f"{totp.token():06d}", "next": "/admin/"})

@@ -146,8 +146,10 @@ def _insert_alarms(*, subject_id: int, count: int) -> None:
             INSERT INTO alerts_alarm (subject_id, timestamp, situation_type, description, location, is_test,
                 is_phototaker, scanner_user_agent, resolution_notes, notification_sent, notification_status,
                 notification_attempts, notification_error, acknowledged_by, acknowledged_via, acknowledgement_note,
-                escalation_level, auto_retries, created_at, updated_at)
-            SELECT %s, %s, 'LOST', '', 'p', FALSE, FALSE, '', '', FALSE, 'SENT', 1, '', '', '', '', 0, 0, %s, %s FROM n
+                escalation_level, auto_retries, created_at, updated_at, source, finder_name, finder_phone,
+                report_count, update_count)
+            SELECT %s, %s, 'LOST', '', 'p', FALSE, FALSE, '', '', FALSE, 'SENT', 1, '', '', '', '', 0, 0, %s, %s,
+                'web', '', '', 1, 0 FROM n
             """,
             [count, subject_id, now, now, now],
         )

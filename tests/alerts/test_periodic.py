@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from alerts.models import Alarm, ReachabilityCheck
+from alerts.models import Alarm, NotificationAttempt, ReachabilityCheck
+from alerts.models import NotificationStatus as S
 from alerts.periodic import SCHEDULE, periodic_tasks_ensure
 from alerts.services import maintenance
 from messaging.channels import ChannelError
@@ -106,3 +107,50 @@ def test_bob_does_not_see_alices_contact_checks(client, alice_code, contacts, bo
     check = ReachabilityCheck.objects.first()
     assert client.get(f"/admin/snippets/alerts/reachabilitycheck/inspect/{check.pk}/").status_code == 404
     assert "Abuela" not in client.get("/admin/snippets/alerts/reachabilitycheck/").content.decode()
+
+
+def _attempts(alarm, contacts, rows):
+    """rows: (recipient, channel, status) with recipient "custodian" or a contact index."""
+    made = {}
+    for recipient, channel, status in rows:
+        if recipient == "custodian":
+            who = {"custodian": alarm.subject.custodian, "recipient_key": f"custodian:{alarm.subject.custodian.pk}"}
+        else:
+            contact = contacts[recipient]
+            who = {"contact": contact, "recipient_key": f"contact:{contact.pk}", "recipient_kind": "contact"}
+        made[(recipient, channel)] = NotificationAttempt.objects.create(
+            alarm=alarm, channel=channel, status=status, **who
+        )
+    return made
+
+
+def test_periodic_retry_requeues_recipients_nobody_reached_one_channel_per_run(alice_code, contacts):
+    alarm = AlarmFactory(qr_code=alice_code)
+    rows = _attempts(
+        alarm,
+        contacts,
+        [
+            ("custodian", "meta_whatsapp", S.FAILED),  # reached on the next channel: left alone
+            ("custodian", "email", S.SENT),
+            (0, "meta_whatsapp", S.FAILED),  # every channel failed: retried
+            (0, "twilio_sms", S.FAILED),
+            (1, "meta_whatsapp", S.FAILED),  # its next channel is still in flight: left alone
+            (1, "twilio_sms", S.PENDING),
+        ],
+    )
+    assert maintenance.alarms_retry_failed() == 1
+    status = {k: NotificationAttempt.objects.get(pk=a.pk).status for k, a in rows.items()}
+    assert status[(0, "meta_whatsapp")] == S.PENDING
+    assert status[(0, "twilio_sms")] == S.FAILED
+    assert status[("custodian", "meta_whatsapp")] == S.FAILED
+    assert status[(1, "meta_whatsapp")] == S.FAILED
+
+    NotificationAttempt.objects.filter(pk=rows[(0, "meta_whatsapp")].pk).update(status=S.FAILED)
+    assert maintenance.alarms_retry_failed() == 1  # the second run tries the recipient's second channel
+    assert NotificationAttempt.objects.get(pk=rows[(0, "twilio_sms")].pk).status == S.PENDING
+
+
+def test_periodic_retry_leaves_acknowledged_alarms_alone(alice_code, contacts):
+    alarm = AlarmFactory(qr_code=alice_code, acknowledged_at=timezone.now())
+    _attempts(alarm, contacts, [("custodian", "email", S.SENT), (0, "meta_whatsapp", S.FAILED)])
+    assert maintenance.alarms_retry_failed() == 0

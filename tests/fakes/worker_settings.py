@@ -18,6 +18,7 @@ for _name in (
     "TWILIO_PHONE_NUMBER",
     "TWILIO_WHATSAPP_NUMBER",
     "TWILIO_STATUS_CALLBACK_BASE_URL",
+    "KERYU_PUBLIC_BASE_URL",
 ):
     if f"FAKE_{_name}" in os.environ:
         globals()[_name] = os.environ[f"FAKE_{_name}"]

@@ -48,11 +48,21 @@ def test_visible_language_switch_sets_the_language(client, alice_code):
 
 
 def test_first_load_is_under_50_kb(client, alice_code):
+    """Everything a first visit fetches (the page and every stylesheet, script and icon it links), except the
+    subject's photo, stays under 50 KB, uncompressed."""
+    import re
+
+    from django.conf import settings
     from django.contrib.staticfiles import finders
 
     html = client.get(f"/scan/{alice_code.uuid}/").content
-    css = open(finders.find("home/keryu.css"), "rb").read()
-    assert len(html) + len(css) < 50 * 1024
+    linked = re.findall(rb'(?:href|src)="(/[^"]+)"', html)
+    assets = [u.decode() for u in linked if u.startswith(settings.STATIC_URL.encode())]
+    assert any(a.endswith(".css") for a in assets) and any(a.endswith(".js") for a in assets)
+    sizes = {a: len(open(finders.find(a.removeprefix(settings.STATIC_URL)), "rb").read()) for a in assets}
+    total = len(html) + sum(sizes.values())
+    print(f"first load: html={len(html)} assets={sizes} total={total} bytes")
+    assert total < 50 * 1024
 
 
 def test_phototaker_header_marks_the_alarm_and_gets_the_mobile_form(client, alice_code):

@@ -82,3 +82,13 @@ def test_description_is_escaped_in_the_custodians_view(client, alice, alice_code
     alarm = Alarm.objects.get()
     html = client.get(f"/admin/snippets/alerts/alarm/inspect/{alarm.pk}/").content.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_editors_and_staff_may_edit_and_publish_the_scan_page_custodians_may_not(editor, staff, alice):
+    from home.models import ScanPage
+
+    page = ScanPage.objects.get()
+    for user in (editor, staff):
+        perms = page.permissions_for_user(user)
+        assert perms.can_edit() and perms.can_publish(), user
+    assert not page.permissions_for_user(alice).can_edit()

@@ -1,0 +1,346 @@
+"""Reports from finders: a scan (web or Phototaker), a text message with a badge's short code, and scans of a
+deactivated code. Every report is stored; it either raises an alarm or joins the subject's open one."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import phonenumbers
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from keryu_site.ratelimit import rate_hit
+from messaging.channels import ChannelError
+from messaging.formatting import address_key
+from messaging.services import message_compose, message_send
+from registry.models import QRCode
+
+from ..models import (
+    SEVERITY,
+    Alarm,
+    AlarmSource,
+    InactiveCodeScan,
+    NotificationAttempt,
+    NotificationStatus,
+    RecipientKind,
+    ScanEvent,
+)
+from . import recipients as rec
+from .alarms import alarm_create
+from .delivery import SUCCESS, attempt_enqueue, publish_safely
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    alarm: Alarm
+    joined: bool  # True: a further report on an open alarm (a ScanEvent), not a new alarm
+
+
+def open_alarm_for(*, qr_code_id: int, now=None) -> Alarm | None:
+    """The code's latest alarm if it is still open and within the cooldown (so a new report joins it)."""
+    now = now or timezone.now()
+    since = now - timedelta(seconds=settings.KERYU_SCAN_COOLDOWN_SECONDS)
+    return (
+        Alarm.objects.filter(qr_code_id=qr_code_id, timestamp__gte=since, resolved_at__isnull=True, is_test=False)
+        .order_by("-timestamp")
+        .first()
+    )
+
+
+def scan_report(
+    *,
+    qr_code: QRCode,
+    situation_type: str,
+    description: str = "",
+    location: str = "",
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    finder_name: str = "",
+    finder_phone: str = "",
+    scanner_ip: str | None = None,
+    scanner_user_agent: str = "",
+    source: str = AlarmSource.WEB,
+) -> ReportOutcome:
+    """A finder's report. The first one raises an alarm; later ones within the cooldown join it as scan events
+    and the custodians hear about them at most once per KERYU_SCAN_RENOTIFY_SECONDS. A report more serious
+    than the open alarm (INJURED after LOST, say) is never folded in: it raises its own alarm."""
+    report = {
+        "situation_type": situation_type,
+        "description": description,
+        "location": location,
+        "latitude": latitude,
+        "longitude": longitude,
+        "finder_name": finder_name,
+        "finder_phone": finder_phone,
+        "scanner_ip": scanner_ip,
+        "scanner_user_agent": scanner_user_agent[:1000],
+        "source": source,
+    }
+    now = timezone.now()
+    open_alarm = open_alarm_for(qr_code_id=qr_code.pk, now=now)
+    if open_alarm is None or SEVERITY.get(situation_type, 0) > SEVERITY.get(open_alarm.situation_type, 0):
+        alarm = alarm_create(qr_code=qr_code, is_phototaker=source == AlarmSource.PHOTOTAKER, **report)
+        return ReportOutcome(alarm=alarm, joined=False)
+    with transaction.atomic():
+        event = ScanEvent.objects.create(alarm=open_alarm, timestamp=now, **report)
+        Alarm.objects.filter(pk=open_alarm.pk).update(report_count=F("report_count") + 1)
+    log.info("report joined alarm id=%s event=%s situation=%s", open_alarm.pk, event.pk, situation_type)
+    update_schedule(alarm_id=open_alarm.pk, now=now)
+    return ReportOutcome(alarm=open_alarm, joined=True)
+
+
+def update_schedule(*, alarm_id: int, now=None) -> list[int]:
+    """Tell the alarm's custodians (and whoever else it reached) about the latest report.
+
+    At most once per interval: the update goes now if the last one went at least an interval ago, else it is
+    scheduled for then. An update already scheduled will carry this report too (its text is written when it
+    is sent), so nothing more is scheduled. The claim is a conditional update of `update_count`, so two
+    reports arriving together schedule one update.
+    """
+    now = now or timezone.now()
+    alarm = Alarm.objects.only("pk", "timestamp", "update_count", "update_notified_at").get(pk=alarm_id)
+    seq = alarm.update_count
+    if (
+        seq
+        and NotificationAttempt.objects.filter(
+            alarm_id=alarm_id, update_seq=seq, status=NotificationStatus.PENDING, not_before__gt=now
+        ).exists()
+    ):
+        return []
+    last = alarm.update_notified_at or alarm.timestamp
+    due = max(now, last + timedelta(seconds=settings.KERYU_SCAN_RENOTIFY_SECONDS))
+    recipients = _update_recipients(alarm_id)
+    if not recipients:
+        return []
+    created: list[int] = []
+    with transaction.atomic():
+        if not Alarm.objects.filter(pk=alarm_id, update_count=seq).update(update_count=seq + 1, update_notified_at=due):
+            return []
+        for source, channel in recipients:
+            attempt = NotificationAttempt.objects.create(
+                alarm_id=alarm_id,
+                custodian_id=source.custodian_id,
+                contact_id=source.contact_id,
+                recipient_key=source.recipient_key,
+                recipient_kind=source.recipient_kind,
+                recipient_name=source.recipient_name,
+                language=source.language,
+                channel=channel,
+                wave=0,
+                update_seq=seq + 1,
+                not_before=due if due > now else None,
+            )
+            created.append(attempt.pk)
+        countdown = (due - now).total_seconds() if due > now else None
+        for pk in created:
+            transaction.on_commit(lambda pk=pk: attempt_enqueue(attempt_id=pk, countdown=countdown))
+    log.info(
+        "alarm id=%s update %s scheduled in %.0fs attempts=%s", alarm_id, seq + 1, (due - now).total_seconds(), created
+    )
+    return created
+
+
+def _update_recipients(alarm_id: int) -> list[tuple[NotificationAttempt, str]]:
+    """Each custodian of the alarm, and anyone else it already reached, on the channel that last worked for
+    them (else the first one tried)."""
+    rows = NotificationAttempt.objects.filter(alarm_id=alarm_id, update_seq=0).order_by("created_at", "pk")
+    chosen: dict[str, tuple[NotificationAttempt, str]] = {}
+    for row in rows:
+        reached = row.status in SUCCESS
+        if row.recipient_kind != RecipientKind.CUSTODIAN and not reached:
+            continue
+        if row.recipient_key not in chosen or reached:
+            chosen[row.recipient_key] = (row, row.channel)
+    return list(chosen.values())
+
+
+# --- Deactivated codes ---------------------------------------------------------------------------
+
+
+def inactive_scan_record(
+    *, qr_code: QRCode, scanner_ip: str | None = None, scanner_user_agent: str = "", source: str = AlarmSource.WEB
+) -> InactiveCodeScan:
+    """Log a scan of a deactivated code; its custodian is told, at most once per interval per code."""
+    now = timezone.now()
+    since = now - timedelta(seconds=settings.KERYU_INACTIVE_SCAN_NOTIFY_SECONDS)
+    recent = InactiveCodeScan.objects.filter(qr_code=qr_code, notify=True, timestamp__gte=since).exists()
+    scan = InactiveCodeScan.objects.create(
+        qr_code=qr_code,
+        timestamp=now,
+        scanner_ip=scanner_ip,
+        scanner_user_agent=scanner_user_agent[:1000],
+        source=source,
+        notify=not recent,
+    )
+    log.warning("deactivated code scanned qr_code=%s scan=%s notify=%s", qr_code.pk, scan.pk, scan.notify)
+    if scan.notify:
+        transaction.on_commit(lambda: inactive_scan_enqueue(scan_id=scan.pk))
+    return scan
+
+
+def inactive_scan_enqueue(*, scan_id: int) -> bool:
+    from ..tasks import notify_inactive_scan
+
+    return publish_safely(notify_inactive_scan, args=[scan_id], what=f"inactive scan id={scan_id}")
+
+
+def inactive_scan_notify(*, scan_id: int) -> bool:
+    """Send the custodian the notice, trying their channels in order. Claimed first, so it goes once."""
+    now = timezone.now()
+    if not InactiveCodeScan.objects.filter(pk=scan_id, notify=True, notified_at__isnull=True).update(notified_at=now):
+        return False
+    scan = InactiveCodeScan.objects.select_related("qr_code__subject__custodian__user").get(pk=scan_id)
+    subject = scan.qr_code.subject
+    custodian = subject.custodian
+    phone = str(custodian.phone_number) if custodian.phone_number else ""
+    email = custodian.email
+    context = {
+        "subject_name": subject.first_name,
+        "timestamp": date_format(timezone.localtime(scan.timestamp), "Y-m-d H:i"),
+    }
+    for channel in rec.usable_channels(preferred=custodian.preferred_channel, phone=phone, email=email):
+        message = message_compose(
+            kind="INACTIVE_SCAN",
+            language=custodian.language,
+            channel=channel,
+            to=rec.address_for(channel, phone, email),
+            context=context,
+            owner=custodian.user,
+            recipient_name=custodian.user.get_full_name(),
+        )
+        try:
+            message_send(message=message)
+        except ChannelError as exc:
+            log.warning("inactive scan notice id=%s channel=%s failed code=%s", scan_id, channel, exc.code)
+            continue
+        InactiveCodeScan.objects.filter(pk=scan_id).update(notified_channel=channel)
+        return True
+    # Nothing went out: release the claim so the sweeper tries again later.
+    InactiveCodeScan.objects.filter(pk=scan_id).update(notified_at=None)
+    log.error("inactive scan notice id=%s reached nobody", scan_id)
+    return False
+
+
+def inactive_scans_sweep(*, older_than: int = 60) -> list[int]:
+    """Notices whose task was lost (broker down) or failed on every channel: queue them again, for a day."""
+    now = timezone.now()
+    pending = InactiveCodeScan.objects.filter(
+        notify=True,
+        notified_at__isnull=True,
+        timestamp__lt=now - timedelta(seconds=older_than),
+        timestamp__gte=now - timedelta(days=1),
+    ).values_list("pk", flat=True)
+    ids = list(pending[:200])
+    for pk in ids:
+        inactive_scan_enqueue(scan_id=pk)
+    return ids
+
+
+# --- SMS short codes -----------------------------------------------------------------------------
+
+SMS_REPORT = re.compile(r"^\s*(?:keryu\s+)?([0-9a-f]{8})\b[\s.,:;!-]*([^\W\d_]+)?[\s\S]*$", re.IGNORECASE)
+SMS_WORDS: dict[str, tuple[str, str]] = {
+    # word -> (situation, language of the reply)
+    "lost": ("LOST", "en"),
+    "found": ("LOST", "en"),
+    "hurt": ("INJURED", "en"),
+    "injured": ("INJURED", "en"),
+    "help": ("INJURED", "en"),
+    "contact": ("CONTACT", "en"),
+    "call": ("CONTACT", "en"),
+    "perdido": ("LOST", "es"),
+    "perdida": ("LOST", "es"),
+    "extraviado": ("LOST", "es"),
+    "extraviada": ("LOST", "es"),
+    "herido": ("INJURED", "es"),
+    "herida": ("INJURED", "es"),
+    "lesionado": ("INJURED", "es"),
+    "lesionada": ("INJURED", "es"),
+    "ayuda": ("INJURED", "es"),
+    "contacto": ("CONTACT", "es"),
+    "llamar": ("CONTACT", "es"),
+}
+SMS_REPLIES = {
+    ("ok", "en"): "Keryu: thank you. The family is being contacted now. Stay with the person if you can. "
+    "Emergency: {emergency}.",
+    ("ok", "es"): "Keryu: gracias. Estamos avisando a la familia ahora mismo. Quédate con la persona si puedes. "
+    "Emergencias: {emergency}.",
+    ("unknown", "en"): "Keryu: we could not find the code {code}. Check the 8 characters printed on the badge and "
+    "send them again. Emergency: {emergency}.",
+    ("unknown", "es"): "Keryu: no encontramos el código {code}. Revisa los 8 caracteres impresos en la credencial "
+    "y envíalos de nuevo. Emergencias: {emergency}.",
+    ("busy", "en"): "Keryu: we already have your reports and the family is being contacted. Emergency: {emergency}.",
+    ("busy", "es"): "Keryu: ya tenemos tus reportes y estamos avisando a la familia. Emergencias: {emergency}.",
+}
+
+
+@dataclass(frozen=True)
+class SmsReport:
+    code: str
+    situation: str
+    language: str
+    word: str
+
+
+def sms_report_parse(body: str) -> SmsReport | None:
+    """ "8F3A2B1C", "8f3a2b1c hurt", "8F3A2B1C PERDIDO en el parque": a short code, optionally a word."""
+    match = SMS_REPORT.match(body or "")
+    if match is None:
+        return None
+    word = (match.group(2) or "").lower()
+    situation, language = SMS_WORDS.get(word, ("LOST", ""))
+    return SmsReport(code=match.group(1).upper(), situation=situation, language=language, word=word)
+
+
+SPANISH_SPEAKING = frozenset("MX ES AR CO PE VE CL EC GT CU BO DO HN PY SV NI CR PA UY PR GQ".split())
+
+
+def sms_language(*, word_language: str, sender: str) -> str:
+    """The word's language; else Spanish for a number from a Spanish-speaking country; else the site's."""
+    if word_language:
+        return word_language
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(sender, None))
+    except phonenumbers.NumberParseException:
+        region = ""
+    if region in SPANISH_SPEAKING:
+        return "es"
+    return "es" if settings.LANGUAGE_CODE.startswith("es") else "en"
+
+
+def sms_report(*, from_address: str, body: str, emergency_number: str = "911") -> str | None:
+    """A finder without data texts a badge's short code: raise the alarm (or join the open one) through the
+    same path as a scan, and return the text to answer them with. None: the text is not a short code."""
+    parsed = sms_report_parse(body)
+    if parsed is None:
+        return None
+    sender = from_address.removeprefix("whatsapp:")
+    language = sms_language(word_language=parsed.language, sender=sender)
+    values = {"code": parsed.code, "emergency": emergency_number}
+    qr_code = QRCode.objects.select_related("subject").filter(short_code=parsed.code).first()
+    if qr_code is None or not (qr_code.is_active and qr_code.subject.is_active):
+        if qr_code is not None:
+            inactive_scan_record(qr_code=qr_code, source=AlarmSource.SMS)
+        log.info("sms report: no active code (sender key %s)", address_key(sender)[-4:])
+        return SMS_REPLIES[("unknown", language)].format(**values)
+    first = open_alarm_for(qr_code_id=qr_code.pk) is None
+    if not first and not rate_hit(key=f"sms-report:{address_key(sender)}", rate=settings.KERYU_SMS_REPORT_RATE).allowed:
+        return SMS_REPLIES[("busy", language)].format(**values)
+    outcome = scan_report(
+        qr_code=qr_code,
+        situation_type=parsed.situation,
+        description=body.strip()[:1000],
+        finder_phone=sender[:32],
+        source=AlarmSource.SMS,
+    )
+    log.info("sms report alarm id=%s joined=%s situation=%s", outcome.alarm.pk, outcome.joined, parsed.situation)
+    return SMS_REPLIES[("ok", language)].format(**values)

@@ -1,0 +1,104 @@
+"""Security headers for every response a view did not already harden (the scan page sets stricter ones).
+
+Django's own middleware gives nosniff, Referrer-Policy, X-Frame-Options, COOP and (DEBUG off) HSTS. This
+adds what it has no setting for: a Content-Security-Policy on every response, `no-store` for anything
+dynamic that does not say otherwise (pages here are personal or carry secrets in the URL), and the scan
+page's hardening on every URL under the scan prefixes, error pages included, because the code in those
+URLs is a secret. Static files are answered by WhiteNoise before this runs and keep their own caching.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
+
+from home.security import harden_scan_response
+
+
+def _policy(**directives: str) -> str:
+    return "; ".join(f"{name.replace('_', '-')} {value}" for name, value in directives.items())
+
+
+# Public pages (home, sign-up, verification, acknowledgement, errors): own scripts and styles only.
+PUBLIC_CSP = _policy(
+    default_src="'self'",
+    script_src="'self'",
+    style_src="'self'",
+    img_src="'self' data:",
+    font_src="'self'",
+    connect_src="'self'",
+    object_src="'none'",
+    form_action="'self'",
+    base_uri="'self'",
+    frame_ancestors="'none'",
+)
+# The two consoles: still no host but our own, but each needs one relaxation it cannot do without.
+# Both set inline styles from their scripts and templates, and preview in a same-origin iframe.
+_CONSOLE = {
+    "default_src": "'self'",
+    "style_src": "'self' 'unsafe-inline'",
+    "img_src": "'self' data: blob:",
+    "font_src": "'self' data:",
+    "connect_src": "'self'",
+    "frame_src": "'self'",
+    "object_src": "'none'",
+    "form_action": "'self'",
+    "base_uri": "'self'",
+    "frame_ancestors": "'self'",
+}
+# Wagtail 8 still renders inline init scripts (date/time widgets, InlinePanel, MultipleChooserPanel, the
+# workflow dialog) with no nonce hook; nothing in it evaluates strings.
+WAGTAIL_ADMIN_CSP = _policy(script_src="'self' 'unsafe-inline'", **_CONSOLE)
+# Unfold's Alpine.js (standard build) evaluates its attribute expressions; no inline <script> is needed.
+OPS_CSP = _policy(script_src="'self' 'unsafe-eval'", **_CONSOLE)
+# The API's Swagger UI (drf-spectacular's split view: its start-up script is a file, not inline).
+API_DOCS_CSP = _policy(
+    default_src="'self'",
+    script_src="'self'",
+    style_src="'self' 'unsafe-inline'",
+    img_src="'self' data:",
+    font_src="'self'",
+    connect_src="'self'",
+    object_src="'none'",
+    form_action="'self'",
+    base_uri="'self'",
+    frame_ancestors="'none'",
+)
+
+API_DOCS_PREFIXES = ("/api/docs/",)
+# The code (or token) in these URLs is a secret: no referrer, no cache, the scan page's strict policy.
+SCAN_PREFIXES = ("/scan/", "/scan-photo/", "/subjects/qr/")
+# Tokens in the URL, pages that are not scan pages: never sent on as a referrer.
+TOKEN_PREFIXES = ("/alerts/ack/", "/accounts/verify-email/")
+
+
+def csp_for(path: str) -> str:
+    if path.startswith("/admin/"):
+        return WAGTAIL_ADMIN_CSP
+    if path.startswith("/ops/"):
+        return OPS_CSP
+    if path.startswith(API_DOCS_PREFIXES):
+        return API_DOCS_CSP
+    return PUBLIC_CSP
+
+
+class SecurityHeadersMiddleware:
+    """Fills in what a view left unset; a view's own stricter headers always win."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        path = request.path_info
+        if path.startswith(SCAN_PREFIXES):
+            return harden_scan_response(response)
+        if "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = csp_for(path)
+        if path.startswith(TOKEN_PREFIXES):
+            response["Referrer-Policy"] = "no-referrer"
+        if "Cache-Control" not in response:
+            add_never_cache_headers(response)
+        return response

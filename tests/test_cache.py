@@ -1,0 +1,83 @@
+"""The resilient Redis cache: a hung Redis costs one timeout, then the server is skipped for a while."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+from redis.exceptions import RedisError
+
+from keryu_site import cache as resilient
+
+
+class HungRedis:
+    """A port that accepts connections and never answers (Redis stopped with SIGSTOP looks like this)."""
+
+    def __init__(self) -> None:
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(16)
+        self.accepted: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    @property
+    def location(self) -> str:
+        return f"redis://127.0.0.1:{self.server.getsockname()[1]}/0"
+
+    def close(self) -> None:
+        for conn in self.accepted:
+            conn.close()
+        self.server.close()
+
+
+@pytest.fixture
+def hung():
+    server = HungRedis()
+    yield server
+    server.close()
+    resilient._down_until.clear()
+
+
+def _cache(location: str) -> resilient.ResilientRedisCache:
+    return resilient.ResilientRedisCache(location, {"OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3}})
+
+
+def test_after_one_timeout_a_hung_redis_is_not_asked_again_during_the_backoff(hung):
+    cache = _cache(hung.location)
+    assert cache.get("k") is None  # timed out, degraded to a miss
+    asked = len(hung.accepted)
+    assert asked >= 1
+    assert cache.get("k") is None
+    cache.set("k", 1)
+    assert cache.add("k", 1) is False
+    with pytest.raises(RedisError):
+        cache.incr("k")
+    assert len(hung.accepted) == asked
+
+
+def test_the_backoff_is_per_server(hung):
+    _cache(hung.location).get("k")
+    other = HungRedis()
+    try:
+        assert _cache(other.location).get("k") is None
+        assert len(other.accepted) >= 1  # a different server is still tried
+    finally:
+        other.close()
+
+
+def test_the_server_is_tried_again_once_the_backoff_is_over(hung, monkeypatch):
+    cache = _cache(hung.location)
+    cache.get("k")
+    asked = len(hung.accepted)
+    monkeypatch.setattr(resilient, "_down_until", {})
+    cache.get("k")
+    assert len(hung.accepted) > asked

@@ -284,22 +284,25 @@ def tried_channels(attempt: NotificationAttempt) -> set[str]:
     )
 
 
+def attempt_for_recipient(source: NotificationAttempt, **fields) -> NotificationAttempt:
+    """A new outbox row for the same recipient as `source` (its snapshots copied); `fields` set the rest."""
+    return NotificationAttempt.objects.create(
+        alarm_id=source.alarm_id,
+        custodian_id=source.custodian_id,
+        contact_id=source.contact_id,
+        recipient_key=source.recipient_key,
+        recipient_kind=source.recipient_kind,
+        recipient_name=source.recipient_name,
+        language=source.language,
+        **fields,
+    )
+
+
 def attempt_add(*, source: NotificationAttempt, channel: str, wave: int) -> NotificationAttempt | None:
     """A new row for the same recipient on another channel; the unique constraint makes it happen once."""
     try:
         with transaction.atomic():
-            new = NotificationAttempt.objects.create(
-                alarm_id=source.alarm_id,
-                custodian_id=source.custodian_id,
-                contact_id=source.contact_id,
-                recipient_key=source.recipient_key,
-                recipient_kind=source.recipient_kind,
-                recipient_name=source.recipient_name,
-                language=source.language,
-                channel=channel,
-                wave=wave,
-                update_seq=source.update_seq,
-            )
+            new = attempt_for_recipient(source, channel=channel, wave=wave, update_seq=source.update_seq)
             enqueue_on_commit(new.pk)
     except IntegrityError:
         return None

@@ -78,36 +78,32 @@ def records_cleanup() -> dict[str, int]:
     return {"attempts": attempts, "messages": messages}
 
 
+SCANNER_FIELDS = {
+    "scanner_ip": None,
+    "scanner_user_agent": "",
+    "latitude": None,
+    "longitude": None,
+    "finder_name": "",
+    "finder_phone": "",
+}
+
+
+def _purge(queryset, fields: dict[str, object]) -> int:
+    """Blank these fields on every row that still holds one of them."""
+    empty = {
+        (f"{name}__isnull" if value is None else name): (True if value is None else value)
+        for name, value in fields.items()
+    }
+    return queryset.exclude(**empty).update(**fields)
+
+
 def scanner_data_purge() -> int:
     """Scanner IP, user agent, GPS and the finder's own details are kept only for the retention period."""
     before = timezone.now() - timedelta(days=settings.KERYU_SCANNER_DATA_RETENTION_DAYS)
-    stale = Alarm.objects.filter(timestamp__lt=before).exclude(
-        scanner_ip__isnull=True,
-        scanner_user_agent="",
-        latitude__isnull=True,
-        longitude__isnull=True,
-        finder_name="",
-        finder_phone="",
-    )
-    purged = stale.update(
-        scanner_ip=None, scanner_user_agent="", latitude=None, longitude=None, finder_name="", finder_phone=""
-    )
-    events = (
-        ScanEvent.objects.filter(timestamp__lt=before)
-        .exclude(
-            scanner_ip__isnull=True,
-            scanner_user_agent="",
-            latitude__isnull=True,
-            longitude__isnull=True,
-            finder_name="",
-            finder_phone="",
-        )
-        .update(scanner_ip=None, scanner_user_agent="", latitude=None, longitude=None, finder_name="", finder_phone="")
-    )
-    inactive = (
-        InactiveCodeScan.objects.filter(timestamp__lt=before)
-        .exclude(scanner_ip__isnull=True, scanner_user_agent="")
-        .update(scanner_ip=None, scanner_user_agent="")
+    purged = _purge(Alarm.objects.filter(timestamp__lt=before), SCANNER_FIELDS)
+    events = _purge(ScanEvent.objects.filter(timestamp__lt=before), SCANNER_FIELDS)
+    inactive = _purge(
+        InactiveCodeScan.objects.filter(timestamp__lt=before), {"scanner_ip": None, "scanner_user_agent": ""}
     )
     log.info("scanner data purged alarms=%s reports=%s inactive_scans=%s", purged, events, inactive)
     return purged + events + inactive

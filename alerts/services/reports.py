@@ -34,7 +34,7 @@ from ..models import (
 )
 from . import recipients as rec
 from .alarms import alarm_create
-from .delivery import SUCCESS, attempt_enqueue, publish_safely
+from .delivery import SUCCESS, attempt_enqueue, attempt_for_recipient, publish_safely
 
 log = logging.getLogger(__name__)
 
@@ -126,18 +126,8 @@ def update_schedule(*, alarm_id: int, now=None) -> list[int]:
         if not Alarm.objects.filter(pk=alarm_id, update_count=seq).update(update_count=seq + 1, update_notified_at=due):
             return []
         for source, channel in recipients:
-            attempt = NotificationAttempt.objects.create(
-                alarm_id=alarm_id,
-                custodian_id=source.custodian_id,
-                contact_id=source.contact_id,
-                recipient_key=source.recipient_key,
-                recipient_kind=source.recipient_kind,
-                recipient_name=source.recipient_name,
-                language=source.language,
-                channel=channel,
-                wave=0,
-                update_seq=seq + 1,
-                not_before=due if due > now else None,
+            attempt = attempt_for_recipient(
+                source, channel=channel, wave=0, update_seq=seq + 1, not_before=due if due > now else None
             )
             created.append(attempt.pk)
         countdown = (due - now).total_seconds() if due > now else None

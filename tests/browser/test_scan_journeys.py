@@ -11,17 +11,9 @@ from alerts.models import Alarm
 from messaging.models import Message
 from messaging.services import channel_order_set
 from tests.celery_worker import running_worker, wait_for
+from tests.fakes.worker_env import worker_env
 
 from .conftest import screenshot
-
-WORKER_SETTINGS = [
-    "TWILIO_API_BASE_URL",
-    "TWILIO_ACCOUNT_SID",
-    "TWILIO_AUTH_TOKEN",
-    "TWILIO_PHONE_NUMBER",
-    "TWILIO_WHATSAPP_NUMBER",
-    "TWILIO_STATUS_CALLBACK_BASE_URL",
-]
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,8 +27,7 @@ def test_finder_reports_lost_with_location_and_watches_the_family_get_it_and_ans
     acknowledgement link opened on another phone."""
     channel_order_set(keys=["twilio_sms", "development"])
     settings.TWILIO_STATUS_CALLBACK_BASE_URL = live_server.url
-    env = {f"FAKE_{name}": str(getattr(settings, name)) for name in WORKER_SETTINGS}
-    env |= {"FAKE_KERYU_PUBLIC_BASE_URL": live_server.url, "DJANGO_SETTINGS_MODULE": "tests.fakes.worker_settings"}
+    env = worker_env(settings, KERYU_PUBLIC_BASE_URL=live_server.url)
     finder = browser.new_context(
         viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="en-US",
         geolocation={"latitude": 19.4118, "longitude": -99.1697}, permissions=["geolocation"],

@@ -7,18 +7,8 @@ and credentials through FAKE_* variables instead, so it reaches only the fakes o
 import os
 
 from keryu_site.settings.test import *  # noqa: F403
+from tests.fakes.worker_env import FORWARDED
 
-for _name in (
-    "WHATSAPP_API_BASE_URL",
-    "WHATSAPP_PHONE_NUMBER_ID",
-    "WHATSAPP_ACCESS_TOKEN",
-    "TWILIO_API_BASE_URL",
-    "TWILIO_ACCOUNT_SID",
-    "TWILIO_AUTH_TOKEN",
-    "TWILIO_PHONE_NUMBER",
-    "TWILIO_WHATSAPP_NUMBER",
-    "TWILIO_STATUS_CALLBACK_BASE_URL",
-    "KERYU_PUBLIC_BASE_URL",
-):
+for _name in FORWARDED:
     if f"FAKE_{_name}" in os.environ:
         globals()[_name] = os.environ[f"FAKE_{_name}"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from alerts.models import Alarm
 from home.security import SCAN_CSP
@@ -11,13 +10,6 @@ from home.security import SCAN_CSP
 from ..factories import AlarmFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clear_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_scan_page_sends_no_referrer_no_cache_and_a_strict_csp(client, alice_code):

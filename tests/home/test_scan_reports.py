@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from alerts.models import Alarm, InactiveCodeScan, NotificationAttempt, NotificationStatus, ScanEvent
@@ -18,13 +17,6 @@ from registry.services import qr_code_deactivate
 from ..factories import AlarmFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clear_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _post(client, code, **data):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from alerts.models import Alarm, InactiveCodeScan, NotificationAttempt, ScanEvent
 from alerts.services.reports import sms_report_parse
@@ -12,13 +11,6 @@ from registry.services import qr_code_deactivate
 
 pytestmark = pytest.mark.django_db
 FINDER = "+525598765432"
-
-
-@pytest.fixture(autouse=True)
-def _clear_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _text(client, fake_twilio, body: str, *, sender: str = FINDER):

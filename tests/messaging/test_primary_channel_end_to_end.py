@@ -9,21 +9,9 @@ from django.conf import settings
 from messaging.models import ChannelSetting, Message, MessageStatus
 from messaging.services import channel_order_set
 from tests.celery_worker import running_worker, wait_for
+from tests.fakes.worker_env import worker_env
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def _worker_env() -> dict[str, str]:
-    names = [
-        "TWILIO_API_BASE_URL",
-        "TWILIO_ACCOUNT_SID",
-        "TWILIO_AUTH_TOKEN",
-        "TWILIO_PHONE_NUMBER",
-        "TWILIO_WHATSAPP_NUMBER",
-        "TWILIO_STATUS_CALLBACK_BASE_URL",
-    ]
-    env = {f"FAKE_{name}": str(getattr(settings, name)) for name in names}
-    return env | {"DJANGO_SETTINGS_MODULE": "tests.fakes.worker_settings"}
 
 
 def test_after_staff_make_twilio_sms_primary_the_next_alarm_goes_out_by_sms(
@@ -40,7 +28,7 @@ def test_after_staff_make_twilio_sms_primary_the_next_alarm_goes_out_by_sms(
     assert client.post("/ops/messaging/channelsetting/", data).status_code == 302
     client.logout()
 
-    with running_worker(env=_worker_env()) as worker:
+    with running_worker(env=worker_env(settings)) as worker:
         response = client.post(
             f"/scan/{alice_code.uuid}/",
             {"situation_type": "LOST", "description": "Near the fountain", "location": "Parque México"},

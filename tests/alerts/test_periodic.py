@@ -154,3 +154,40 @@ def test_periodic_retry_leaves_acknowledged_alarms_alone(alice_code, contacts):
     alarm = AlarmFactory(qr_code=alice_code, acknowledged_at=timezone.now())
     _attempts(alarm, contacts, [("custodian", "email", S.SENT), (0, "meta_whatsapp", S.FAILED)])
     assert maintenance.alarms_retry_failed() == 0
+
+
+def _attempt_with_message(alarm, *, days_old: int) -> tuple[NotificationAttempt, Message]:
+    message = Message.objects.create(to="+1", channel="development", content="x", status="delivered")
+    attempt = NotificationAttempt.objects.create(
+        alarm=alarm, recipient_key=f"custodian:{alarm.pk}", channel="development", status=S.DELIVERED, message=message
+    )
+    old = timezone.now() - timedelta(days=days_old)
+    NotificationAttempt.objects.filter(pk=attempt.pk).update(created_at=old)
+    Message.objects.filter(pk=message.pk).update(created_at=old)
+    return attempt, message
+
+
+def test_cleanup_keeps_an_open_alarms_attempts_and_messages_however_old(alice_code, settings):
+    settings.KERYU_ATTEMPT_RETENTION_DAYS = settings.KERYU_MESSAGE_RETENTION_DAYS = 10
+    open_alarm = AlarmFactory(qr_code=alice_code)
+    Alarm.objects.filter(pk=open_alarm.pk).update(timestamp=timezone.now() - timedelta(days=40))
+    attempt, message = _attempt_with_message(open_alarm, days_old=40)
+    maintenance.records_cleanup()
+    assert NotificationAttempt.objects.filter(pk=attempt.pk).exists()
+    assert Message.objects.filter(pk=message.pk).exists()
+
+
+def test_cleanup_keeps_a_recently_resolved_alarms_records_and_deletes_an_old_resolved_ones(alice_code, settings):
+    settings.KERYU_ATTEMPT_RETENTION_DAYS = settings.KERYU_MESSAGE_RETENTION_DAYS = 10
+    now = timezone.now()
+    recent = AlarmFactory(qr_code=alice_code, resolved_at=now - timedelta(days=2))
+    old = AlarmFactory(qr_code=alice_code, resolved_at=now - timedelta(days=11))
+    kept_attempt, kept_message = _attempt_with_message(recent, days_old=40)
+    gone_attempt, gone_message = _attempt_with_message(old, days_old=40)
+    assert maintenance.records_cleanup() == {"attempts": 1, "messages": 1}
+    assert NotificationAttempt.objects.filter(pk=kept_attempt.pk).exists()
+    assert Message.objects.filter(pk=kept_message.pk).exists()
+    assert not NotificationAttempt.objects.filter(pk=gone_attempt.pk).exists()
+    assert not Message.objects.filter(pk=gone_message.pk).exists()
+    assert Alarm.objects.filter(pk=old.pk).exists()  # the alarm itself is history: never cleaned up
+

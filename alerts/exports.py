@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from keryu_site.exports import neutralise_cell
+
 HEADER = ["id", "timestamp", "subject", "situation", "notification status", "location", "acknowledged", "resolved"]
 FIELDS = [
     "pk",
@@ -35,12 +37,17 @@ def _rows(alarms: QuerySet) -> Iterator[list[str]]:
         return value.astimezone(tz).replace(tzinfo=None).isoformat(" ", "minutes") if value else ""
 
     for row in alarms.values_list(*FIELDS).iterator(chunk_size=2000):
-        yield [str(row[0]), minutes(row[1]), row[2], row[3], row[4], _safe(row[5]), minutes(row[6]), minutes(row[7])]
-
-
-def _safe(value: str) -> str:
-    """Neutralise spreadsheet formulas in free text (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+        # Every text cell, not only free text: a subject's name is the custodian's to choose (CSV injection).
+        yield [
+            str(row[0]),
+            minutes(row[1]),
+            neutralise_cell(row[2]),
+            neutralise_cell(row[3]),
+            neutralise_cell(row[4]),
+            neutralise_cell(row[5]),
+            minutes(row[6]),
+            minutes(row[7]),
+        ]
 
 
 def csv_stream(alarms: QuerySet) -> Iterator[str]:

@@ -10,7 +10,10 @@ from home.routing import serve_scan
 from registry import views as registry_views
 
 from . import ops_admin  # noqa: F401  (Unfold re-registrations of third-party admins)
+from .exports import neutralise_wagtail_exports
 from .health import health
+
+neutralise_wagtail_exports()  # formula cells in Wagtail's CSV/XLSX exports (keryu_site.exports)
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),

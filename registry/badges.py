@@ -18,6 +18,8 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
+from keryu_site.exports import neutralise_cell
+
 from .models import QRCode
 
 
@@ -83,7 +85,8 @@ def _card(pdf: canvas.Canvas, code: QRCode, x: float, y: float) -> None:
     width = CARD_W - (tx - x) - 3 * mm
     pdf.setFillGray(0)
     lines = [
-        (code.subject.first_name, "Helvetica-Bold", 16, CARD_H - 15 * mm),
+        # Neutralised like every exported cell: text copied out of the PDF lands in spreadsheets too.
+        (neutralise_cell(code.subject.first_name), "Helvetica-Bold", 16, CARD_H - 15 * mm),
         ("Si me encuentras,", "Helvetica-Bold", 10, CARD_H - 25 * mm),
         ("escanéame", "Helvetica-Bold", 10, CARD_H - 30 * mm),
         ("If found, scan me", "Helvetica", 9, CARD_H - 37 * mm),

@@ -3,7 +3,9 @@
 Exports leave out medical, doctor, phone and address columns unless staff tick "include sensitive
 columns" (the resource is built with include_sensitive=True). Imports validate every row with the
 model's own validation (phone numbers, choices, dates) and report errors per row; phones written by an
-import get their keyed hash and the duplicate check like every other write.
+import get their keyed hash and the duplicate check like every other write. Every exported cell goes
+through keryu_site.exports.neutralise_cell (formula injection; phones start with "+"), and an import
+takes the quote off again, so an exported file imports back unchanged.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
+from keryu_site.exports import neutralise_cell, restore_cell
 from keryu_site.roles import CUSTODIANS
 
 from .models import Custodian, Subject
@@ -27,6 +30,14 @@ class SensitiveColumnsMixin:
         if not include_sensitive:
             for name in self.sensitive:
                 self.fields.pop(name, None)
+
+    def export_field(self, field, instance, **kwargs):
+        return neutralise_cell(super().export_field(field, instance, **kwargs))
+
+    def before_import_row(self, row, **kwargs) -> None:
+        for key, value in row.items():
+            row[key] = restore_cell(value)
+        super().before_import_row(row, **kwargs)
 
 
 class CustodianResource(SensitiveColumnsMixin, resources.ModelResource):

@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +22,7 @@ from django_otp import devices_for_user
 from keryu_site.roles import CUSTODIANS
 from registry.crypto import phone_hash
 from registry.models import Custodian
+from registry.services import Removal, custodian_archive
 
 from . import adapters
 from .models import EmailToken, PhoneCode, Registration, SecurityEvent
@@ -275,10 +277,8 @@ def registrations_purge_abandoned() -> int:
     )
     count = 0
     for user in users:
-        with transaction.atomic():
-            PhoneCode.objects.filter(user=user).delete()
-            user.delete()
-        count += 1
+        if account_remove(user=user) is Removal.DELETED:
+            count += 1
     if count:
         log.info("purged abandoned registrations count=%s", count)
     return count
@@ -295,3 +295,28 @@ def custodian_profile_update(*, custodian: Custodian, first_name: str, last_name
                 setattr(custodian, name, value)
         custodian.save()
     return custodian
+
+
+def account_remove(*, user: User, actor: User | None = None) -> Removal:
+    """Delete a user, unless alarm history refers to them: then archive the account instead.
+
+    Alarms protect their subject, so the database refuses a delete that would cascade through the
+    custodian to them. Archived: the custodian and every subject archived (hidden, codes off, personal data
+    purged on KERYU_ARCHIVE_RETENTION_DAYS) and the account switched off. Every door that deletes users
+    (the /ops/ console, Wagtail's user admin, the abandoned sign-up purge) calls this.
+    """
+    try:
+        with transaction.atomic():
+            PhoneCode.objects.filter(user=user).delete()
+            user.delete()
+    except (ProtectedError, RestrictedError):
+        custodian = Custodian.objects.filter(user=user).first()
+        if custodian is not None:
+            custodian_archive(custodian=custodian)
+        else:
+            User.objects.filter(pk=user.pk).update(is_active=False)
+        log.info(
+            "account archived, not deleted (alarm history) user_id=%s actor_id=%s", user.pk, getattr(actor, "pk", None)
+        )
+        return Removal.ARCHIVED
+    return Removal.DELETED

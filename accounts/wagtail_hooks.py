@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -23,3 +24,30 @@ class CustodianMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_profile_menu_item():
     return CustodianMenuItem("My profile", reverse("keryu_profile"), icon_name="user", order=900)
+
+
+@hooks.register("before_delete_user")
+def archive_instead_of_deleting_history(request, user):
+    """Wagtail's user delete would fail on the alarms that protect the user's subjects: archive instead.
+
+    Confirmation first (it says what archiving means), then accounts.services.account_remove.
+    """
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.template.response import TemplateResponse
+
+    from registry.selectors import deletion_archives
+
+    from .services import account_remove
+
+    if not deletion_archives(user):
+        return None
+    if request.method == "POST":
+        account_remove(user=user, actor=request.user)
+        messages.success(request, f"'{user.get_username()}' has alarm history: the account was archived, not deleted.")
+        return redirect("wagtailusers_users:index")
+    return TemplateResponse(
+        request,
+        "accounts/user_archive_confirm.html",
+        {"archived_user": user, "retention_days": settings.KERYU_ARCHIVE_RETENTION_DAYS},
+    )

@@ -48,7 +48,9 @@ class RecipientKind(models.TextChoices):
 
 
 class Alarm(models.Model):
-    subject = models.ForeignKey("registry.Subject", on_delete=models.CASCADE, related_name="alarms")
+    # PROTECT: an alarm is history. Deleting its subject (or the subject's custodian or user) archives
+    # them instead (registry.services), so the alarm, its reports and its attempts are never cascaded away.
+    subject = models.ForeignKey("registry.Subject", on_delete=models.PROTECT, related_name="alarms")
     qr_code = models.ForeignKey(
         "registry.QRCode", on_delete=models.SET_NULL, null=True, blank=True, related_name="alarms"
     )
@@ -112,8 +114,9 @@ class NotificationAttempt(models.Model):
     """One recipient on one channel for one alarm. Written with the alarm; delivered by a worker."""
 
     alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="attempts")
+    # SET_NULL: the attempt outlives the person (recipient_name keeps who it was for).
     custodian = models.ForeignKey(
-        "registry.Custodian", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "registry.Custodian", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     recipient_key = models.CharField(max_length=64, help_text="Who this is for, e.g. custodian:12.")
     recipient_kind = models.CharField(max_length=16, choices=RecipientKind.choices, default=RecipientKind.CUSTODIAN)

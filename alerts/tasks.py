@@ -50,6 +50,7 @@ def cleanup() -> None:
 @shared_task(name="alerts.purge_scanner_data", acks_late=True, ignore_result=True)
 def purge_scanner_data() -> None:
     maintenance.scanner_data_purge()
+    maintenance.archived_records_purge()
 
 
 @shared_task(name="alerts.reachability_drill", acks_late=True, ignore_result=True)

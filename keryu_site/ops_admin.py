@@ -16,13 +16,30 @@ from unfold.admin import ModelAdmin
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
+from .archiving import ArchivingDeleteAdminMixin
+
 for model in (User, Group, PeriodicTask, IntervalSchedule, CrontabSchedule, SolarSchedule, ClockedSchedule):
     if admin.site.is_registered(model):
         admin.site.unregister(model)
 
 
+def _account_remove(user) -> str:
+    from accounts.services import account_remove
+
+    return account_remove(user=user)
+
+
+def _deletion_archives(obj) -> bool:
+    from registry.selectors import deletion_archives
+
+    return deletion_archives(obj)
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin, ModelAdmin):
+class UserAdmin(ArchivingDeleteAdminMixin, BaseUserAdmin, ModelAdmin):
+    # Deleting a user with alarm history archives the account (accounts.services.account_remove).
+    deletion_archives = staticmethod(_deletion_archives)
+    remove_object = staticmethod(_account_remove)
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm

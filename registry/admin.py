@@ -9,8 +9,12 @@ from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.widgets import UnfoldBooleanWidget
 
+from keryu_site.archiving import ArchivingDeleteAdminMixin
+
 from .models import Custodian, Subject
 from .resources import CustodianResource, SubjectResource
+from .selectors import deletion_archives
+from .services import custodian_remove, subject_remove
 
 
 class SensitiveExportForm(ExportForm):
@@ -37,20 +41,24 @@ class SensitiveExportMixin:
 
 
 @admin.register(Custodian)
-class CustodianAdmin(SensitiveExportMixin, ImportExportModelAdmin, ModelAdmin):
+class CustodianAdmin(ArchivingDeleteAdminMixin, SensitiveExportMixin, ImportExportModelAdmin, ModelAdmin):
+    deletion_archives = staticmethod(deletion_archives)
+    remove_object = staticmethod(lambda custodian: custodian_remove(custodian=custodian))
     resource_classes = [CustodianResource]
-    list_display = ["__str__", "language", "preferred_channel", "drill_opt_out", "created_at"]
-    list_filter = ["language", "preferred_channel", "drill_opt_out"]
+    list_display = ["__str__", "language", "preferred_channel", "drill_opt_out", "archived_at", "created_at"]
+    list_filter = ["language", "preferred_channel", "drill_opt_out", ("archived_at", admin.EmptyFieldListFilter)]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
     readonly_fields = ["phone_hash", "created_at", "updated_at"]
     exclude = ["phone_number", "emergency_phone", "address"]  # edited in the Wagtail admin through the services
 
 
 @admin.register(Subject)
-class SubjectAdmin(SensitiveExportMixin, ImportExportModelAdmin, ModelAdmin):
+class SubjectAdmin(ArchivingDeleteAdminMixin, SensitiveExportMixin, ImportExportModelAdmin, ModelAdmin):
+    deletion_archives = staticmethod(deletion_archives)
+    remove_object = staticmethod(lambda subject: subject_remove(subject=subject))
     resource_classes = [SubjectResource]
-    list_display = ["name", "custodian", "is_active", "created_at"]
-    list_filter = ["is_active", "gender"]
+    list_display = ["name", "custodian", "is_active", "archived_at", "created_at"]
+    list_filter = ["is_active", "gender", ("archived_at", admin.EmptyFieldListFilter)]
     search_fields = ["name"]
     fields = ["custodian", "name", "date_of_birth", "gender", "is_active"]
     autocomplete_fields = ["custodian"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
@@ -16,10 +17,55 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from keryu_site import scoping as keryu_scoping
 
 from .models import Custodian, QRCode, Subject
+from .selectors import deletion_archives
+from .services import Removal, custodian_remove, subject_remove
 
 
 class ScopedDeleteBulkAction(keryu_scoping.ScopedDeleteBulkAction):
-    models = [Custodian, Subject, QRCode]
+    models = [QRCode]
+
+
+REMOVE = {
+    Subject: lambda obj: subject_remove(subject=obj),
+    Custodian: lambda obj: custodian_remove(custodian=obj),
+}
+
+
+class ArchivingDeleteBulkAction(keryu_scoping.ScopedDeleteBulkAction):
+    """Bulk delete of subjects and custodians: those with alarm history are archived, the rest deleted.
+
+    The confirmation lists which will be archived. Wagtail's reference check would refuse the whole batch
+    once one record is protected by its alarms; here that protection is what selects the archive.
+    """
+
+    models = [Subject, Custodian]
+    template_name = "registry/bulk_confirm_delete_or_archive.html"
+
+    def annotate_items(self, items):
+        items = super().annotate_items(items)
+        self.is_protected = False
+        for item in items:
+            item._archives = deletion_archives(item)
+        return items
+
+    def object_context(self, item):
+        return {**super().object_context(item), "is_protected": False, "archives": item._archives}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["retention_days"] = settings.KERYU_ARCHIVE_RETENTION_DAYS
+        context["any_archived"] = any(item["archives"] for item in context["items"])
+        return context
+
+    @classmethod
+    def execute_action(cls, objects, user=None, **kwargs):
+        outcomes = [REMOVE[type(obj)](obj) for obj in objects]
+        archived = sum(1 for outcome in outcomes if outcome is Removal.ARCHIVED)
+        return len(objects) - archived, archived
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        name = self.model._meta.verbose_name_plural
+        return f"{num_parent_objects} {name} deleted; {num_child_objects} with alarm history archived."
 
 
 class PrintBadgesBulkAction(keryu_scoping.ScopedBulkActionMixin, SnippetBulkAction):

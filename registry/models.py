@@ -42,6 +42,10 @@ class Custodian(models.Model):
     phone_verified_at = models.DateTimeField(null=True, blank=True)
     # Opted out of the monthly reachability drill (a TEST message that checks the channels still work).
     drill_opt_out = models.BooleanField(default=False)
+    # Deleting a custodian whose subjects have alarms archives them instead (registry.services.custodian_remove):
+    # hidden, the account switched off, personal data purged after KERYU_ARCHIVE_RETENTION_DAYS.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    personal_data_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -96,6 +100,10 @@ class Subject(ClusterableModel):
     public_message = models.CharField(
         max_length=280, blank=True, help_text="A short message shown to whoever finds this person."
     )
+    # Alarms are history and protect their subject: "deleting" a subject with alarms archives it
+    # (registry.services.subject_remove); its personal data is purged after KERYU_ARCHIVE_RETENTION_DAYS.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    personal_data_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

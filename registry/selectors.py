@@ -7,12 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import QuerySet
+from django.db import router
+from django.db.models import Model, ProtectedError, QuerySet, RestrictedError
+from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from keryu_site.roles import STAFF, user_is_staff
 
 from .models import Custodian, EmergencyContact, QRCode, Subject
+
+# Archived records (deleted while they had alarms, see registry.services.subject_remove) are hidden from
+# their custodian everywhere these scopes reach: lists, choosers, edit, codes, dashboard. Staff still see them.
 
 
 def custodians_visible_to(user) -> QuerySet[Custodian]:
@@ -21,7 +26,7 @@ def custodians_visible_to(user) -> QuerySet[Custodian]:
         return qs
     if not getattr(user, "is_authenticated", False):
         return qs.none()
-    return qs.filter(user=user)
+    return qs.filter(user=user, archived_at__isnull=True)
 
 
 def subjects_visible_to(user) -> QuerySet[Subject]:
@@ -30,7 +35,7 @@ def subjects_visible_to(user) -> QuerySet[Subject]:
         return qs
     if not getattr(user, "is_authenticated", False):
         return qs.none()
-    return qs.filter(custodian__user=user)
+    return qs.filter(custodian__user=user, archived_at__isnull=True)
 
 
 def qr_codes_visible_to(user) -> QuerySet[QRCode]:
@@ -39,14 +44,26 @@ def qr_codes_visible_to(user) -> QuerySet[QRCode]:
         return qs
     if not getattr(user, "is_authenticated", False):
         return qs.none()
-    return qs.filter(subject__custodian__user=user)
+    return qs.filter(subject__custodian__user=user, subject__archived_at__isnull=True)
+
+
+def deletion_archives(instance: Model) -> bool:
+    """Whether deleting `instance` would be refused because history (alarms) refers to it, so "delete"
+    archives it instead. Asks Django's deletion collector, which follows the same on_delete rules."""
+    collector = Collector(using=router.db_for_write(type(instance)), origin=instance)
+    try:
+        collector.collect([instance])
+    except (ProtectedError, RestrictedError):
+        return True
+    return False
 
 
 def qr_code_get_inactive(*, code: uuid_lib.UUID | str) -> QRCode | None:
-    """A code that exists but cannot raise an alarm (deactivated, or its subject is): its custodian is told."""
+    """A code that exists but cannot raise an alarm (deactivated, or its subject is): its custodian is told.
+    An archived subject's codes are gone as far as a finder is concerned."""
     return (
         QRCode.objects.select_related("subject__custodian__user")
-        .filter(uuid=code)
+        .filter(uuid=code, subject__archived_at__isnull=True)
         .exclude(is_active=True, subject__is_active=True)
         .first()
     )
@@ -56,7 +73,7 @@ def qr_code_get_for_scan(*, code: uuid_lib.UUID | str) -> QRCode | None:
     """The code behind a scan URL if it can raise an alarm: active, on an active subject."""
     return (
         QRCode.objects.select_related("subject__custodian__user")
-        .filter(uuid=code, is_active=True, subject__is_active=True)
+        .filter(uuid=code, is_active=True, subject__is_active=True, subject__archived_at__isnull=True)
         .first()
     )
 
@@ -123,7 +140,7 @@ def dashboard_staff_totals(*, now: datetime | None = None) -> dict[str, int]:
     custodians = custodians.exclude(user__groups__name=STAFF)
     totals = {
         "custodians": custodians.count(),
-        "subjects": Subject.objects.count(),
+        "subjects": Subject.objects.filter(archived_at__isnull=True).count(),
         "active_codes": QRCode.objects.filter(is_active=True).count(),
     }
     try:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from enum import StrEnum
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from .crypto import phone_hash
@@ -100,3 +104,120 @@ def qr_code_deactivate(*, qr_code: QRCode) -> QRCode:
 
 def qr_code_mark_used(*, qr_code_id: int) -> None:
     QRCode.objects.filter(pk=qr_code_id).update(last_used=timezone.now())
+
+
+# --- Removal: delete what has no history, archive what has -------------------------------------------
+# Alarms protect their subject (on_delete=PROTECT): the database refuses a delete that would take history
+# with it, and these services turn that refusal into an archive. Archived records are hidden from the
+# custodian (registry.selectors), their codes switched off, and their personal data purged after
+# KERYU_ARCHIVE_RETENTION_DAYS by `archived_personal_data_purge`.
+
+
+class Removal(StrEnum):
+    DELETED = "deleted"
+    ARCHIVED = "archived"
+
+
+def subject_archive(*, subject: Subject) -> Subject:
+    """Hide the subject, stop it raising alarms, keep every alarm. Idempotent."""
+    now = timezone.now()
+    with transaction.atomic():
+        Subject.objects.filter(pk=subject.pk, archived_at__isnull=True).update(
+            archived_at=now, is_active=False, updated_at=now
+        )
+        QRCode.objects.filter(subject_id=subject.pk, is_active=True).update(is_active=False)
+    subject.refresh_from_db()
+    return subject
+
+
+def subject_remove(*, subject: Subject) -> Removal:
+    """What "delete" means for a subject: deleted if nothing refers to it, archived if alarms do."""
+    try:
+        with transaction.atomic():
+            subject.delete()
+    except (ProtectedError, RestrictedError):
+        subject_archive(subject=subject)
+        return Removal.ARCHIVED
+    return Removal.DELETED
+
+
+def custodian_archive(*, custodian: Custodian) -> Custodian:
+    """Archive the custodian and every subject, and switch the account off (no sign-in). Idempotent."""
+    now = timezone.now()
+    with transaction.atomic():
+        Custodian.objects.filter(pk=custodian.pk, archived_at__isnull=True).update(archived_at=now, updated_at=now)
+        type(custodian.user).objects.filter(pk=custodian.user_id).update(is_active=False)
+        for subject in Subject.objects.filter(custodian=custodian, archived_at__isnull=True):
+            subject_archive(subject=subject)
+    custodian.refresh_from_db()
+    return custodian
+
+
+def custodian_remove(*, custodian: Custodian) -> Removal:
+    """What "delete" means for a custodian record: deleted (with its subjects) unless alarms refer to them."""
+    try:
+        with transaction.atomic():
+            custodian.delete()
+    except (ProtectedError, RestrictedError):
+        custodian_archive(custodian=custodian)
+        return Removal.ARCHIVED
+    return Removal.DELETED
+
+
+SUBJECT_PERSONAL_FIELDS: dict[str, object] = {
+    "date_of_birth": None,
+    "gender": "",
+    "medical_conditions": "",
+    "allergies": "",
+    "medications": "",
+    "doctor_name": "",
+    "doctor_phone": "",
+    "doctor_address": "",
+    "doctor_speciality": "",
+    "public_message": "",
+    "share_photo": False,
+    "share_allergies": False,
+    "share_conditions": False,
+}
+CUSTODIAN_PERSONAL_FIELDS: dict[str, object] = {
+    "phone_number": "",
+    "phone_hash": "",
+    "emergency_phone": "",
+    "address": "",
+}
+
+
+def archived_personal_data_purge(*, archived_before: datetime) -> int:
+    """Replace the personal data of subjects and custodians archived before the cut-off with placeholders.
+
+    The rows stay (alarms point at them); names become "Archived subject #id", the rest is blanked, photos
+    and emergency contacts are deleted, the user's names, email and password are cleared. Each row once.
+    Saved one by one (not `update()`) so the encrypted fields store their own empty value.
+    """
+    now = timezone.now()
+    count = 0
+    subjects = Subject.objects.filter(archived_at__lt=archived_before, personal_data_purged_at__isnull=True)
+    for subject in subjects:
+        with transaction.atomic():
+            subject_photo_clear(subject=subject)
+            subject.contacts.all().delete()
+            for name, value in SUBJECT_PERSONAL_FIELDS.items():
+                setattr(subject, name, value)
+            subject.name = f"Archived subject #{subject.pk}"
+            subject.personal_data_purged_at = now
+            subject.save(update_fields=[*SUBJECT_PERSONAL_FIELDS, "name", "photo", "personal_data_purged_at"])
+        count += 1
+    custodians = Custodian.objects.filter(archived_at__lt=archived_before, personal_data_purged_at__isnull=True)
+    for custodian in custodians.select_related("user"):
+        with transaction.atomic():
+            for name, value in CUSTODIAN_PERSONAL_FIELDS.items():
+                setattr(custodian, name, value)
+            custodian.personal_data_purged_at = now
+            custodian.save(update_fields=[*CUSTODIAN_PERSONAL_FIELDS, "personal_data_purged_at"])
+            user = custodian.user
+            user.username, user.first_name, user.last_name, user.email = f"archived-{user.pk}", "", "", ""
+            user.is_active = False
+            user.set_unusable_password()
+            user.save(update_fields=["username", "first_name", "last_name", "email", "is_active", "password"])
+        count += 1
+    return count

@@ -4,7 +4,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
 from . import views
-from .bulk_actions import PrintBadgesBulkAction, ScopedDeleteBulkAction
+from .bulk_actions import ArchivingDeleteBulkAction, PrintBadgesBulkAction, ScopedDeleteBulkAction
 from .dashboard import registry_homepage_panels
 from .permissions import policies
 from .viewsets import RegistryViewSetGroup
@@ -34,5 +34,6 @@ def registry_admin_urls():
 
 # order=100: after wagtail.snippets' own registration, so ours replaces the unscoped delete action.
 hooks.register("register_bulk_action", ScopedDeleteBulkAction, order=100)
+hooks.register("register_bulk_action", ArchivingDeleteBulkAction, order=100)
 hooks.register("register_bulk_action", PrintBadgesBulkAction, order=100)
 hooks.register("construct_homepage_panels", registry_homepage_panels)

@@ -7,12 +7,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from messaging.channels import ChannelError
 from messaging.models import Message
 from messaging.services import message_compose, message_send
 from registry.models import Custodian, EmergencyContact
+from registry.services import archived_personal_data_purge
 
 from ..models import Alarm, InactiveCodeScan, NotificationAttempt, NotificationStatus, ReachabilityCheck, ScanEvent
 from . import recipients as rec
@@ -64,16 +66,24 @@ def alarms_retry_failed() -> int:
 
 
 def records_cleanup() -> dict[str, int]:
-    """Delete messages and attempts past their retention (attempts only of resolved or old alarms)."""
+    """Delete the delivery records of alarms resolved longer ago than the retention, and old stray messages.
+
+    An alarm's attempts and messages are its history: they go only once the alarm has been resolved for
+    KERYU_ATTEMPT_RETENTION_DAYS, never while it is open however old it is (the alarm row itself stays).
+    Messages keep their age rule (KERYU_MESSAGE_RETENTION_DAYS) but never go while an attempt still refers to
+    them; those tied to no alarm (verification codes, drills, notices) go by age alone.
+    """
     now = timezone.now()
-    attempts_before = now - timedelta(days=settings.KERYU_ATTEMPT_RETENTION_DAYS)
+    resolved_before = now - timedelta(days=settings.KERYU_ATTEMPT_RETENTION_DAYS)
     messages_before = now - timedelta(days=settings.KERYU_MESSAGE_RETENTION_DAYS)
-    attempts, _ = (
-        NotificationAttempt.objects.filter(created_at__lt=attempts_before)
-        .exclude(status__in=[NotificationStatus.PENDING, NotificationStatus.PROCESSING])
-        .delete()
-    )
-    messages, _ = Message.objects.filter(created_at__lt=messages_before).delete()
+    with transaction.atomic():
+        expired = NotificationAttempt.objects.filter(
+            alarm__resolved_at__isnull=False, alarm__resolved_at__lt=resolved_before
+        ).exclude(status__in=[NotificationStatus.PENDING, NotificationStatus.PROCESSING])
+        attempts, _ = expired.delete()
+        # A message an attempt still refers to belongs to an alarm that is open or not yet past retention.
+        referenced = NotificationAttempt.objects.filter(message_id=OuterRef("pk"))
+        messages, _ = Message.objects.filter(created_at__lt=messages_before).exclude(Exists(referenced)).delete()
     log.info("cleanup attempts=%s messages=%s", attempts, messages)
     return {"attempts": attempts, "messages": messages}
 
@@ -107,6 +117,14 @@ def scanner_data_purge() -> int:
     )
     log.info("scanner data purged alarms=%s reports=%s inactive_scans=%s", purged, events, inactive)
     return purged + events + inactive
+
+
+def archived_records_purge() -> int:
+    """Personal data of subjects and custodians archived past KERYU_ARCHIVE_RETENTION_DAYS (alarms stay)."""
+    before = timezone.now() - timedelta(days=settings.KERYU_ARCHIVE_RETENTION_DAYS)
+    purged = archived_personal_data_purge(archived_before=before)
+    log.info("archived personal data purged rows=%s", purged)
+    return purged
 
 
 def reachability_drill() -> int:

@@ -190,4 +190,3 @@ def test_cleanup_keeps_a_recently_resolved_alarms_records_and_deletes_an_old_res
     assert not NotificationAttempt.objects.filter(pk=gone_attempt.pk).exists()
     assert not Message.objects.filter(pk=gone_message.pk).exists()
     assert Alarm.objects.filter(pk=old.pk).exists()  # the alarm itself is history: never cleaned up
-

@@ -1,0 +1,54 @@
+"""Django-admin (/ops/) deletes that archive what alarm history refers to, instead of refusing or cascading.
+
+Alarms protect their subject (on_delete=PROTECT), so Django's admin would show a "cannot delete: protected
+related objects" page for a subject, custodian or user with alarms. A ModelAdmin with this mixin and two
+callables from its app instead lists such a record as "will be archived" on the confirmation page (single
+and bulk delete) and archives it on confirmation; records without history are deleted as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.db.models import Model
+
+ARCHIVE_NOTE = (
+    "{obj}: has alarm history, so it will be archived, not deleted (hidden, its QR codes switched off, "
+    "its alarms kept, its personal data erased after the retention period)."
+)
+
+
+class ArchivingDeleteAdminMixin:
+    # Set by the app: "would deleting this take history with it?" and "delete or archive it".
+    deletion_archives: Callable[[Model], bool]
+    remove_object: Callable[[Model], str]
+
+    def get_deleted_objects(self, objs, request):
+        objs = list(objs)
+        archived = [obj for obj in objs if type(self).deletion_archives(obj)]
+        rest = [obj for obj in objs if obj not in archived]
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(rest, request)
+        notes = [ARCHIVE_NOTE.format(obj=obj) for obj in archived]
+        return [*notes, *deleted], model_count, perms_needed, protected
+
+    def delete_model(self, request, obj) -> None:
+        if type(self).remove_object(obj) == "archived":
+            request._keryu_archived = [*getattr(request, "_keryu_archived", []), str(obj)]
+
+    def delete_queryset(self, request, queryset) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+        archived = getattr(request, "_keryu_archived", [])
+        if archived:
+            messages.warning(request, f"Archived, not deleted (alarm history): {', '.join(archived)}.")
+
+    def response_delete(self, request, obj_display, obj_id):
+        if getattr(request, "_keryu_archived", None):
+            from django.http import HttpResponseRedirect
+            from django.urls import reverse
+
+            opts = self.model._meta
+            messages.success(request, f'"{obj_display}" has alarm history: archived, not deleted.')
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        return super().response_delete(request, obj_display, obj_id)

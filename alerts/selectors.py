@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from keryu_site.roles import user_is_staff
-from registry.selectors import subjects_visible_to
 
 from .models import Alarm, NotificationAttempt, NotificationStatus, SituationType
 
@@ -21,10 +20,14 @@ SUCCESS = (NotificationStatus.SENT, *DELIVERED)
 
 
 def alarms_visible_to(user) -> QuerySet[Alarm]:
+    """A custodian's alarms, those of archived subjects included: the history is theirs and an open alarm must
+    stay reachable to be resolved."""
     qs = Alarm.objects.select_related("subject", "qr_code")
     if user_is_staff(user):
         return qs
-    return qs.filter(subject__in=subjects_visible_to(user).values("pk"))
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    return qs.filter(subject__custodian__user=user)
 
 
 def alarms_filtered(user, params) -> QuerySet[Alarm]:

@@ -49,6 +49,10 @@ class SubjectViewSet(viewsets.ModelViewSet):
             custodian = user.custodian
         serializer.save(custodian=custodian)
 
+    def perform_destroy(self, instance) -> None:
+        """A subject with alarms is archived, never deleted with its history (the same rule as the consoles)."""
+        registry_services.subject_remove(subject=instance)
+
 
 class QRCodeViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin,

@@ -92,3 +92,21 @@ def test_schema_and_docs_are_served_locally(api):
 def test_out_of_range_dates_are_a_400_not_a_500(token_for, alice, since):
     response = token_for(alice).get("/api/alarms/", {"since": since})
     assert response.status_code == 400 and "since" in response.json()
+
+
+def test_deleting_a_subject_with_alarms_through_the_api_archives_it(token_for, alice, alice_code):
+    """The API keeps the consoles' rule: history outlives the person; no 500 on the protected key."""
+    from alerts.models import Alarm
+    from registry.models import Subject
+
+    from ..factories import AlarmFactory
+
+    alarm = AlarmFactory(subject=alice_code.subject, qr_code=alice_code)
+    client = token_for(alice)
+    response = client.delete(f"/api/subjects/{alice_code.subject.pk}/")
+    assert response.status_code == 204
+    subject = Subject.objects.get(pk=alice_code.subject.pk)
+    assert subject.archived_at is not None
+    assert Alarm.objects.filter(pk=alarm.pk).exists()
+    assert client.get(f"/api/subjects/{subject.pk}/").status_code == 404
+    assert client.get(f"/api/alarms/{alarm.pk}/").status_code == 200

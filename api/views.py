@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -24,6 +24,11 @@ from registry.selectors import qr_codes_visible_to, subjects_visible_to
 
 from . import filters
 from . import serializers as s
+
+
+def not_found(request: HttpRequest) -> JsonResponse:
+    """Unknown API URLs answer like the API's own 404s: JSON with a `detail`, whoever asks."""
+    return JsonResponse({"detail": "Not found."}, status=404)
 
 
 class IsStaff(permissions.BasePermission):

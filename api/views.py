@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -24,6 +25,12 @@ from registry.selectors import qr_codes_visible_to, subjects_visible_to
 
 from . import filters
 from . import serializers as s
+
+
+@csrf_exempt  # it changes nothing; without this a POST with a session cookie would get CSRF's HTML 403
+def not_found(request: HttpRequest) -> JsonResponse:
+    """Unknown API URLs answer like the API's own 404s: JSON with a `detail`, whoever asks."""
+    return JsonResponse({"detail": "Not found."}, status=404)
 
 
 class IsStaff(permissions.BasePermission):
@@ -134,7 +141,8 @@ class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         return Response(s.AlarmSerializer(alarm).data)
 
     @extend_schema(responses=s.NotificationAttemptSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="notification-attempts")
+    # One alarm's attempts are few: a plain list, neither paged nor filtered (the alarm list's filters do not apply).
+    @action(detail=True, methods=["get"], url_path="notification-attempts", pagination_class=None, filter_backends=[])
     def notification_attempts(self, request: Request, pk=None) -> Response:
         attempts = alert_selectors.attempts_for_alarm(alarm=self.get_object())
         return Response(s.NotificationAttemptSerializer(attempts, many=True).data)

@@ -1,7 +1,8 @@
 """Provider webhooks: signature first, then hand each event to a service. Only these views skip CSRF.
 
 A bad or missing signature is a 403 that changes nothing. Everything signed gets a 200 (unknown ids are
-logged), so providers do not retry what we deliberately ignored.
+logged), so providers do not retry what we deliberately ignored; that includes items of any unexpected shape,
+which are logged by position and skipped one by one. Only a body that is not JSON (or form data) at all is a 400.
 """
 
 from __future__ import annotations
@@ -10,8 +11,13 @@ import hashlib
 import hmac
 import json
 import logging
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DataError, IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
@@ -20,11 +26,12 @@ from twilio.request_validator import RequestValidator
 
 from .channels.meta_whatsapp import meta_error_action
 from .channels.twilio import UNREACHABLE, twilio_error_action
-from .models import Channel, MessageStatus
+from .models import Channel, InboundMessage, MessageStatus
 from .selectors import unreachable_before
 from .services import inbound_record, message_status_apply, meta_template_status_update
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 META_STATUSES = {
     "sent": MessageStatus.SENT,
@@ -70,49 +77,126 @@ def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponseForbidden()
     try:
         payload = json.loads(request.body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested deeper than the parser goes
+        log.warning("whatsapp webhook: unreadable JSON (%d bytes)", len(request.body))
         return HttpResponse(status=400)
-    for entry in payload.get("entry", []) or []:
-        for change in entry.get("changes", []) or []:
-            _meta_change(change.get("field", ""), change.get("value") or {})
+    for where, kind, item in _meta_items(payload):
+        _apply_one("whatsapp", where, partial(META_HANDLERS[kind], item))
     return HttpResponse("ok")
 
 
-def _meta_change(field: str, value: dict) -> None:
-    if field == "message_template_status_update":
-        meta_template_status_update(
-            name=str(value.get("message_template_name", "")),
-            language_code=str(value.get("message_template_language", "")),
-            status=str(value.get("event", "")),
-            reason=str(value.get("reason") or ""),
-            meta_template_id=str(value.get("message_template_id", "")),
-        )
+# What an item that cannot be read raises, from our readers or from the database refusing its values. An
+# outage (OperationalError) is not among them: that still answers 500, so the provider retries the batch later.
+UNREADABLE = (TypeError, ValueError, LookupError, AttributeError, ValidationError, DataError, IntegrityError)
+
+
+def _apply_one(provider: str, where: str, apply: Callable[[], T]) -> T | None:
+    """Apply one item in its own savepoint; an unreadable one is logged by position and type only (its values
+    may hold phone numbers or message text) and skipped, so the rest of the batch still counts."""
+    try:
+        with transaction.atomic():
+            return apply()
+    except UNREADABLE as exc:
+        log.warning("%s webhook: skipped %s (%s)", provider, where, type(exc).__name__)
+        return None
+
+
+def _objects(value: object, where: str) -> Iterator[tuple[str, dict]]:
+    """The objects of a JSON list with their positions; a missing list is empty, anything else is logged."""
+    if value is None:
         return
-    if field != "messages":
+    if not isinstance(value, list):
+        log.warning("whatsapp webhook: skipped %s (a list was expected, not %s)", where, type(value).__name__)
         return
-    for status in value.get("statuses", []) or []:
-        ours = META_STATUSES.get(status.get("status"))
-        if ours is None:
-            continue
-        errors = status.get("errors") or [{}]
-        code = errors[0].get("code")
-        message_status_apply(
-            provider_message_id=str(status.get("id", "")),
-            message_id=_int_or_none(status.get("biz_opaque_callback_data")),
-            status=ours,
-            error_code=str(code or ""),
-            error_message=str(errors[0].get("title") or errors[0].get("message") or ""),
-            error_action=meta_error_action(code) if ours == MessageStatus.FAILED else "",
-        )
-    for inbound in value.get("messages", []) or []:
-        body = (inbound.get("text") or {}).get("body") or (inbound.get("button") or {}).get("text") or ""
-        inbound_record(
-            channel=Channel.META_WHATSAPP,
-            from_address=str(inbound.get("from", "")),
-            body=str(body),
-            provider_message_id=str(inbound.get("id", "")),
-            context_provider_id=str((inbound.get("context") or {}).get("id", "")),
-        )
+    for index, item in enumerate(value):
+        if isinstance(item, dict):
+            yield f"{where}[{index}]", item
+        else:
+            log.warning(
+                "whatsapp webhook: skipped %s[%d] (an object was expected, not %s)", where, index, type(item).__name__
+            )
+
+
+def _meta_items(payload: object) -> Iterator[tuple[str, str, dict]]:
+    """(position, kind, object) for each status, inbound message and template update, in the payload's order.
+
+    Meta batches many items in one POST and retries the whole POST unless it gets a 200: an item of an unexpected
+    shape must neither stop the items after it nor make Meta send the batch again. Only shapes are checked here;
+    each item's own fields are read (and may still be refused) by its handler.
+    """
+    if not isinstance(payload, dict):
+        log.warning("whatsapp webhook: skipped the payload (an object was expected, not %s)", type(payload).__name__)
+        return
+    for entry_at, entry in _objects(payload.get("entry"), "entry"):
+        for change_at, change in _objects(entry.get("changes"), f"{entry_at}.changes"):
+            field, value = change.get("field"), change.get("value")
+            if not isinstance(value, dict):
+                log.warning("whatsapp webhook: skipped %s (its value is %s)", change_at, type(value).__name__)
+            elif field == "message_template_status_update":
+                yield change_at, "template", value
+            elif field == "messages":
+                yield from (
+                    (at, "status", item) for at, item in _objects(value.get("statuses"), f"{change_at}.statuses")
+                )
+                yield from (
+                    (at, "inbound", item) for at, item in _objects(value.get("messages"), f"{change_at}.messages")
+                )
+
+
+def _text(value: object) -> str:
+    """A string field as text; numbers are accepted as their digits, anything else reads as absent."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return ""
+    return str(value)
+
+
+def _object(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _meta_template(value: dict) -> None:
+    meta_template_status_update(
+        name=_text(value.get("message_template_name")),
+        language_code=_text(value.get("message_template_language")),
+        status=_text(value.get("event")),
+        reason=_text(value.get("reason")),
+        meta_template_id=_text(value.get("message_template_id")),
+    )
+
+
+def _meta_status(status: dict) -> None:
+    ours = META_STATUSES.get(_text(status.get("status")))
+    if ours is None:
+        return
+    errors = status.get("errors")
+    error = next((e for e in errors if isinstance(e, dict)), {}) if isinstance(errors, list) else {}
+    code = error.get("code")
+    message_status_apply(
+        provider_message_id=_text(status.get("id")),
+        message_id=_int_or_none(_text(status.get("biz_opaque_callback_data"))),
+        status=ours,
+        error_code=_text(code),
+        error_message=_text(error.get("title")) or _text(error.get("message")),
+        error_action=meta_error_action(_int_or_none(_text(code))) if ours == MessageStatus.FAILED else "",
+    )
+
+
+def _meta_inbound(inbound: dict) -> None:
+    body = _text(_object(inbound.get("text")).get("body")) or _text(_object(inbound.get("button")).get("text"))
+    inbound_record(
+        channel=Channel.META_WHATSAPP,
+        from_address=_text(inbound.get("from")),
+        body=body,
+        provider_message_id=_text(inbound.get("id")),
+        context_provider_id=_text(_object(inbound.get("context")).get("id")),
+    )
+
+
+META_HANDLERS: dict[str, Callable[[dict], None]] = {
+    "template": _meta_template,
+    "status": _meta_status,
+    "inbound": _meta_inbound,
+}
 
 
 def twilio_signed_urls(request: HttpRequest) -> list[str]:
@@ -140,7 +224,7 @@ def twilio_signed_urls(request: HttpRequest) -> list[str]:
 def twilio_webhook(request: HttpRequest) -> HttpResponse:
     signature = request.headers.get("X-Twilio-Signature", "")
     token = settings.TWILIO_AUTH_TOKEN
-    params = request.POST.dict()
+    params = request.POST.dict()  # a form Django cannot parse is already a 400 (MultiPartParserError)
     validator = RequestValidator(token)
     if not (token and signature and any(validator.validate(u, params, signature) for u in twilio_signed_urls(request))):
         log.warning("twilio webhook refused: bad or missing signature")
@@ -148,29 +232,11 @@ def twilio_webhook(request: HttpRequest) -> HttpResponse:
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
     status = params.get("MessageStatus") or ""
     if status and status != "received":
-        ours = TWILIO_STATUSES.get(status)
-        if ours is not None:
-            code = _int_or_none(params.get("ErrorCode"))
-            message_id = _int_or_none(request.GET.get("message"))
-            # 30003 gets one more try: count an earlier 30003 to the same address as the try already spent.
-            retry_count = int(code == UNREACHABLE and unreachable_before(sid=sid, message_id=message_id))
-            message_status_apply(
-                provider_message_id=sid,
-                message_id=message_id,
-                status=ours,
-                error_code=str(code or ""),
-                error_message=f"Twilio error {code}" if code else "",
-                error_action=twilio_error_action(code, retry_count=retry_count) if code else "",
-            )
-    elif "Body" in params:
-        sender = params.get("From", "")
-        inbound = inbound_record(
-            channel=Channel.TWILIO_WHATSAPP if sender.startswith("whatsapp:") else Channel.TWILIO_SMS,
-            from_address=sender,
-            body=params.get("Body", ""),
-            provider_message_id=sid,
-            context_provider_id=params.get("OriginalRepliedMessageSid", ""),
+        _apply_one(
+            "twilio", f"status sid={sid[:64]}", lambda: _twilio_status(params, sid, status, request.GET.get("message"))
         )
+    elif "Body" in params:
+        inbound = _apply_one("twilio", f"inbound sid={sid[:64]}", lambda: _twilio_inbound(params, sid))
         if inbound is not None and inbound.auto_reply:
             # TwiML: Twilio sends this text back to the sender, no API call of ours needed.
             return HttpResponse(
@@ -179,3 +245,32 @@ def twilio_webhook(request: HttpRequest) -> HttpResponse:
                 content_type="text/xml",
             )
     return HttpResponse('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', content_type="text/xml")
+
+
+def _twilio_status(params: dict[str, str], sid: str, status: str, message_param: str | None) -> None:
+    ours = TWILIO_STATUSES.get(status)
+    if ours is None:
+        return
+    code = _int_or_none(params.get("ErrorCode"))
+    message_id = _int_or_none(message_param)
+    # 30003 gets one more try: count an earlier 30003 to the same address as the try already spent.
+    retry_count = int(code == UNREACHABLE and unreachable_before(sid=sid, message_id=message_id))
+    message_status_apply(
+        provider_message_id=sid,
+        message_id=message_id,
+        status=ours,
+        error_code=str(code or ""),
+        error_message=f"Twilio error {code}" if code else "",
+        error_action=twilio_error_action(code, retry_count=retry_count) if code else "",
+    )
+
+
+def _twilio_inbound(params: dict[str, str], sid: str) -> InboundMessage | None:
+    sender = params.get("From", "")
+    return inbound_record(
+        channel=Channel.TWILIO_WHATSAPP if sender.startswith("whatsapp:") else Channel.TWILIO_SMS,
+        from_address=sender,
+        body=params.get("Body", ""),
+        provider_message_id=sid,
+        context_provider_id=params.get("OriginalRepliedMessageSid", ""),
+    )

@@ -6,30 +6,9 @@ import pytest
 
 from alerts.models import Alarm
 from api.urls import router
-from messaging.models import Message
 from registry.models import QRCode, Subject
 
-from ..factories import AlarmFactory
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def alice_world(alice_code):
-    alarm = AlarmFactory(qr_code=alice_code)
-    attempt = alarm.attempts.create(
-        custodian=alice_code.subject.custodian, recipient_key="custodian:x", channel="development"
-    )
-    message = Message.objects.create(
-        owner=alice_code.subject.custodian.user, to="+525500000000", channel="development", content="Sofía is lost"
-    )
-    return {
-        "subject": alice_code.subject.pk,
-        "qrcode": alice_code.pk,
-        "alarm": alarm.pk,
-        "notificationattempt": attempt.pk,
-        "message": message.pk,
-    }
 
 
 def _detail_routes():

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.test import Client
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from messaging.models import InboundMessage, Message, MessageStatus, MetaTemplateStatus
 from messaging.services import message_compose
@@ -302,3 +306,111 @@ def test_a_reply_from_a_stranger_is_recorded_and_announced_without_a_message(cli
     finally:
         inbound_message_received.disconnect(receiver)
     assert seen == [None] and InboundMessage.objects.get().owner is None
+
+
+# --- Any shape of signed input ------------------------------------------------------------------
+# Meta's envelope words, so generated payloads reach the inner levels (entry -> changes -> value -> items)
+# instead of stopping at the first unknown key.
+META_KEYS = st.sampled_from(
+    ["entry", "changes", "field", "value", "statuses", "messages", "id", "status", "errors", "code", "title",
+     "biz_opaque_callback_data", "from", "text", "body", "button", "context", "message_template_name",
+     "message_template_language", "event", "reason", "message_template_id"]
+)  # fmt: skip
+META_WORDS = st.sampled_from(["messages", "message_template_status_update", "delivered", "failed", "read", "sent"])
+JSON_LEAVES = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8) | META_WORDS
+ANY_JSON = st.recursive(
+    JSON_LEAVES,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(META_KEYS | st.text(max_size=4), children, max_size=5)
+    ),
+    max_leaves=30,
+)
+FUZZ = hypothesis_settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,  # the same payloads every run
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@FUZZ
+@given(payload=ANY_JSON)
+def test_any_signed_json_is_answered_200_never_500(fake_meta, sent, payload):
+    raw = Client(raise_request_exception=False)
+    body, headers = fake_meta.signed(payload)
+    response = raw.post(
+        WHATSAPP, body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=headers["X-Hub-Signature-256"]
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [[1, 2], {"entry": "abc"}, {"entry": [{"changes": "abc"}]}, {"entry": [None, 3]}, "entry", 7, None,
+     {"entry": [{"changes": [{"field": "messages", "value": {"statuses": "abc", "messages": {"a": 1}}}]}]},
+     {"entry": [{"changes": [{"field": "messages", "value": {"statuses": [{"status": "failed", "errors": 5}]}}]}]},
+     {"entry": [{"changes": [{"field": "message_template_status_update", "value": [1]}]}]}],
+)  # fmt: skip
+def test_oddly_shaped_signed_payloads_are_200(client, fake_meta, payload):
+    assert _post_meta(Client(raise_request_exception=False), fake_meta, payload).status_code == 200
+
+
+@pytest.mark.parametrize("body", [b"{", b"\xff\xfe", b"[" * 100_000 + b"]" * 100_000, b""])
+def test_unreadable_signed_json_is_400(fake_meta, body):
+    from tests.fakes.meta import meta_signature
+
+    response = Client(raise_request_exception=False).post(
+        WHATSAPP,
+        body,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=meta_signature(body, fake_meta.app_secret),
+    )
+    assert response.status_code == 400
+
+
+def test_a_garbage_item_is_skipped_and_the_next_item_of_the_batch_applied(client, fake_meta, sent, statuses, caplog):
+    good = fake_meta.status_payload("wamid.ABC", "delivered")["entry"][0]
+    good["changes"][0]["value"]["statuses"].insert(0, "not a status")
+    payload = {"object": "whatsapp_business_account", "entry": [{"changes": "abc"}, good]}
+    assert _post_meta(Client(raise_request_exception=False), fake_meta, payload).status_code == 200
+    sent.refresh_from_db()
+    assert sent.status == MessageStatus.DELIVERED and statuses == ["delivered"]
+    # Logged by position and shape only: nothing of the item's content.
+    assert "skipped entry[0].changes (a list was expected, not str)" in caplog.text
+    assert "skipped entry[1].changes[0].statuses[0] (an object was expected, not str)" in caplog.text
+    assert "not a status" not in caplog.text
+
+
+def test_an_item_the_database_refuses_is_rolled_back_alone(client, fake_meta, sent, statuses):
+    """A reply whose id is longer than any real one fails at the database; its savepoint keeps the batch going."""
+    refused = fake_meta.inbound_payload("5215512345678", "OK", wamid="wamid." + "X" * 300)["entry"][0]
+    payload = {"entry": [refused, fake_meta.status_payload("wamid.ABC", "read")["entry"][0]]}
+    assert _post_meta(Client(raise_request_exception=False), fake_meta, payload).status_code == 200
+    sent.refresh_from_db()
+    assert sent.status == MessageStatus.READ and not InboundMessage.objects.exists()
+
+
+TWILIO_KEYS = st.sampled_from(
+    ["MessageSid", "SmsSid", "MessageStatus", "ErrorCode", "Body", "From", "OriginalRepliedMessageSid", "To"]
+)
+TWILIO_VALUES = st.text(max_size=12) | st.sampled_from(["delivered", "failed", "undelivered", "30003", "whatsapp:"])
+
+
+@FUZZ
+@given(params=st.dictionaries(TWILIO_KEYS | st.text(min_size=1, max_size=4), TWILIO_VALUES, max_size=6))
+def test_any_signed_twilio_form_is_answered_200_never_500(fake_twilio, twilio_sent, params):
+    raw = Client(raise_request_exception=False)
+    body, headers = fake_twilio.signed("http://testserver/webhooks/twilio/", params)
+    response = raw.post(
+        TWILIO,
+        body,
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_TWILIO_SIGNATURE=headers["X-Twilio-Signature"],
+    )
+    assert response.status_code == 200
+
+
+def test_a_twilio_reply_the_database_refuses_is_200(client, fake_twilio):
+    params = fake_twilio.inbound_params("+14155550199", "hola\x00")
+    assert _post_twilio(Client(raise_request_exception=False), fake_twilio, params).status_code == 200

@@ -154,7 +154,7 @@ def test_concurrent_more_serious_reports_upgrade_once(alice_code, contacts):
     statuses = _together(10, lambda i: _post(alice_code, "INJURED", description=f"report {i}"))
     assert statuses == [302] * 10
     alarm = Alarm.objects.get()
-    assert alarm.situation_type == "INJURED" and ScanEvent.objects.count() == 20
+    assert alarm.situation_type == "INJURED" and ScanEvent.objects.count() == 10
     assert set(_first_messages_per_recipient_and_channel(alarm).values()) == {1}
     assert alarm.attempts.filter(recipient_kind=RecipientKind.DOCTOR).count() == 1
     # One update to the custodian sent at once for the upgrade; later reports wait for the interval.

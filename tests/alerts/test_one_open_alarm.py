@@ -52,7 +52,7 @@ def _together(n: int, fn: Callable[[int], object]) -> list[object]:
         try:
             barrier.wait()
             results[i] = fn(i)
-        except BaseException as exc:  # noqa: BLE001 - reported below, with the thread's own traceback
+        except BaseException as exc:  # reported below, after every thread has finished
             errors.append(exc)
         finally:
             connections.close_all()
@@ -71,9 +71,7 @@ def _first_messages_per_recipient_and_channel(alarm: Alarm) -> Counter:
 
 
 @pytest.mark.worker
-def test_fifty_concurrent_first_reports_raise_one_alarm_and_one_message_per_recipient_and_channel(
-    alice_code, contacts
-):
+def test_fifty_concurrent_first_reports_raise_one_alarm_and_one_message_per_recipient_and_channel(alice_code, contacts):
     with running_worker(pool="threads", concurrency=4):
         statuses = _together(50, lambda i: _post(alice_code, location=f"Corner {i}"))
         assert statuses == [302] * 50
@@ -86,9 +84,11 @@ def test_fifty_concurrent_first_reports_raise_one_alarm_and_one_message_per_reci
         assert set(per_recipient.values()) == {1}
         # The worker really sends: the custodian (the only one due now under LOST) gets one alarm message.
         wait_for(
-            lambda: not alarm.attempts.filter(
-                update_seq=0, not_before__isnull=True, status__in=[NotificationStatus.PENDING, "PROCESSING"]
-            ).exists(),
+            lambda: (
+                not alarm.attempts.filter(
+                    update_seq=0, not_before__isnull=True, status__in=[NotificationStatus.PENDING, "PROCESSING"]
+                ).exists()
+            ),
             timeout=60,
         )
     assert Message.objects.filter(kind="LOST").count() == 1
@@ -143,7 +143,9 @@ def test_lost_then_injured_upgrades_the_one_alarm_and_reaches_contacts_and_docto
     for pk in alarm.attempts.filter(not_before__isnull=True).values_list("pk", flat=True):
         attempt_deliver(attempt_id=pk)
     kinds = Counter(Message.objects.values_list("kind", flat=True))
-    assert kinds == Counter(INJURED=4, UPDATE=1)  # nothing was sent before the upgrade: every first message says INJURED
+    assert kinds == Counter(
+        INJURED=4, UPDATE=1
+    )  # nothing was sent before the upgrade: every first message says INJURED
     assert "Subject injured" in Message.objects.get(kind="UPDATE").content
 
 

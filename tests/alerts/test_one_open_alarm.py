@@ -14,12 +14,14 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections
 from django.test import Client
+from django.utils import timezone
 
 from alerts.models import Alarm, NotificationAttempt, NotificationStatus, RecipientKind, ScanEvent
 from alerts.selectors import alarm_timeline
-from alerts.services import attempt_deliver
+from alerts.services import alarm_create, attempt_deliver
 from messaging.models import Message
 
 from ..celery_worker import running_worker, wait_for
@@ -111,6 +113,9 @@ def test_the_database_refuses_a_second_open_alarm_for_a_code(alice_code):
     first = AlarmFactory(qr_code=alice_code)
     with pytest.raises(IntegrityError):
         Alarm.objects.create(subject=alice_code.subject, qr_code=alice_code, situation_type="LOST")
+    # Raising one directly (the API does) is refused with a ValidationError the API answers 400 with, not a 500.
+    with pytest.raises(ValidationError, match="already has an open alarm"):
+        alarm_create(qr_code=alice_code, situation_type="INJURED")
     # A test alarm never takes reports, and a resolved one is closed: neither counts.
     Alarm.objects.create(subject=alice_code.subject, qr_code=alice_code, situation_type="TEST", is_test=True)
     Alarm.objects.filter(pk=first.pk).update(resolved_at=first.timestamp)
@@ -174,3 +179,28 @@ def test_a_report_past_the_cooldown_starts_a_new_alarm_and_closes_grouping_on_th
     assert ScanEvent.objects.filter(alarm=new).count() == 4 and not ScanEvent.objects.filter(alarm=old).exists()
     old.refresh_from_db()
     assert old.resolved_at is None  # still the family's to resolve; it only stopped taking reports
+
+
+def test_the_migration_keeps_duplicate_open_alarms_and_lets_only_the_newest_take_reports(alice_code):
+    """Codes that already have several open alarms (raised by the old race) must not break the migration."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("alerts", "0003_scan_reports_and_updates")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_alarm = executor.loader.project_state(before).apps.get_model("alerts", "Alarm")
+    now = timezone.now()
+    rows = [
+        old_alarm.objects.create(
+            subject_id=alice_code.subject_id, qr_code_id=alice_code.pk, timestamp=now - timedelta(minutes=m)
+        )
+        for m in (3, 1, 2)
+    ]
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes("alerts"))
+
+    assert Alarm.objects.filter(resolved_at__isnull=True).count() == 3  # history kept, nothing resolved for the family
+    assert list(Alarm.objects.filter(grouping_closed_at__isnull=True).values_list("pk", flat=True)) == [rows[1].pk]
+    with pytest.raises(IntegrityError):
+        Alarm.objects.create(subject=alice_code.subject, qr_code=alice_code, situation_type="LOST")

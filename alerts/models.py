@@ -28,7 +28,7 @@ class NotificationStatus(models.TextChoices):
     CANCELLED = "CANCELLED", "Cancelled (acknowledged before it was due)"
 
 
-# How serious a report is: a report more serious than the open alarm raises a new alarm instead of joining it.
+# How serious a report is: a report more serious than the open alarm upgrades it in place (alerts.services.reports).
 SEVERITY = {"TEST": 0, "CONTACT": 1, "LOST": 2, "INJURED": 3}
 
 
@@ -45,6 +45,12 @@ class RecipientKind(models.TextChoices):
     CONTACT = "contact", "Emergency contact"
     DOCTOR = "doctor", "Doctor"
     TRIGGER = "trigger", "Whoever triggered the test"
+
+
+# The alarms that take a code's new reports: unresolved, still grouping, not a test. The database allows one
+# per code (the constraint below), so concurrent first reports cannot raise two alarms: the loser's INSERT
+# fails and it joins the winner's alarm.
+OPEN_FOR_REPORTS = models.Q(resolved_at__isnull=True, grouping_closed_at__isnull=True, is_test=False)
 
 
 class Alarm(models.Model):
@@ -73,6 +79,9 @@ class Alarm(models.Model):
     update_count = models.PositiveIntegerField(default=0)
     update_notified_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Set when a report arrived after the cooldown and started a new alarm: this one stays unresolved (the
+    # family's to close) but takes no more reports. See OPEN_FOR_REPORTS.
+    grouping_closed_at = models.DateTimeField(null=True, blank=True)
     resolution_notes = models.TextField(blank=True)
     notification_sent = models.BooleanField(default=False)
     notification_status = models.CharField(
@@ -104,6 +113,11 @@ class Alarm(models.Model):
             models.Index(fields=["-timestamp"]),
             models.Index(fields=["resolved_at"]),
             models.Index(fields=["is_phototaker"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["qr_code"], condition=OPEN_FOR_REPORTS, name="alerts_one_open_alarm_per_code"
+            )
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 
 from django.conf import settings
 from django.core import signing
@@ -11,15 +12,17 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from alerts.models import SEVERITY, Alarm, AlarmSource
+from alerts.models import Alarm, AlarmSource
 from alerts.selectors import alarm_public_progress
-from alerts.services.reports import inactive_scan_record, open_alarm_for, scan_report
+from alerts.services.connection import CONNECTION_ERRORS, connection_discard
+from alerts.services.reports import ReportLimited, inactive_scan_record, scan_report
 from keryu_site.ratelimit import Verdict, rate_hit
 from registry.selectors import qr_code_get_for_scan, qr_code_get_inactive, subject_public_profile
 
 from .forms import ScanForm
 from .security import scan_post_is_cross_site
 
+log = logging.getLogger(__name__)
 PHOTOTAKER_HEADER = "HTTP_X_KERYU_CLIENT"  # the Phototaker app sends "X-Keryu-Client: phototaker"
 
 
@@ -48,23 +51,41 @@ def _too_many(request: HttpRequest, verdict: Verdict, page) -> HttpResponse:
     return response
 
 
-def _post_limited(request: HttpRequest, qr_code, situation_type: str) -> Verdict:
-    """Repeat reports are limited per IP and per code. Never limited: the first report for a code (no open
-    alarm), and a report more serious than the open alarm (an INJURED after a LOST must always get through)."""
-    open_alarm = open_alarm_for(qr_code_id=qr_code.pk)
-    if open_alarm is None or SEVERITY.get(situation_type, 0) > SEVERITY.get(open_alarm.situation_type, 0):
-        return Verdict(True)
-    for key, rate in (
+def _repeat_limits(request: HttpRequest, qr_code) -> list[tuple[str, str]]:
+    """Repeat reports are limited per IP and per code. The service applies them only to a report that joins
+    the open alarm: never to the first report, nor to a more serious one (an INJURED after a LOST)."""
+    return [
         (f"scan-post-ip:{client_ip(request)}", settings.KERYU_SCAN_POST_RATE_PER_IP),
         (f"scan-post-code:{qr_code.pk}", settings.KERYU_SCAN_POST_RATE_PER_CODE),
-    ):
-        verdict = rate_hit(key=key, rate=rate)
-        if not verdict.allowed:
-            return verdict
-    return Verdict(True)
+    ]
+
+
+def _try_again(request: HttpRequest, page, code) -> HttpResponse:
+    """The database was unreachable even after the service's retry: a 503 page, never a 500, in the finder's
+    language, with their report still in the form so one tap sends it again, and the emergency number."""
+    context = {
+        "page": page,
+        "form": ScanForm(request.POST),
+        "code": code,
+        "retention_days": settings.KERYU_SCANNER_DATA_RETENTION_DAYS,
+    }
+    response = TemplateResponse(request, "home/scan_try_again.html", context, status=503)
+    response["Retry-After"] = "5"
+    return response
 
 
 def scan(request: HttpRequest, *, page, code) -> HttpResponse:
+    if request.method != "POST":
+        return _scan(request, page=page, code=code)
+    try:
+        return _scan(request, page=page, code=code)
+    except CONNECTION_ERRORS as exc:
+        log.error("scan report not stored: database unreachable (%s); answered 503", type(exc).__name__)
+        connection_discard()
+        return _try_again(request, page, code)
+
+
+def _scan(request: HttpRequest, *, page, code) -> HttpResponse:
     if scan_post_is_cross_site(request):
         return HttpResponseForbidden("Reports are sent from the scan page itself.", content_type="text/plain")
     if request.method == "GET":
@@ -88,16 +109,17 @@ def scan(request: HttpRequest, *, page, code) -> HttpResponse:
         return TemplateResponse(request, "home/scan_unavailable.html", {"page": page}, status=404)
     form = ScanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        verdict = _post_limited(request, qr_code, form.cleaned_data["situation_type"])
-        if not verdict.allowed:
-            return _too_many(request, verdict, page)
-        outcome = scan_report(
-            qr_code=qr_code,
-            scanner_ip=client_ip(request),
-            scanner_user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            source=source,
-            **form.cleaned_data,
-        )
+        try:
+            outcome = scan_report(
+                qr_code=qr_code,
+                scanner_ip=client_ip(request),
+                scanner_user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                source=source,
+                repeat_limits=_repeat_limits(request, qr_code),
+                **form.cleaned_data,
+            )
+        except ReportLimited as limited:
+            return _too_many(request, limited.verdict, page)
         token = progress_token(alarm_id=outcome.alarm.pk, code=code, joined=outcome.joined)
         return redirect(page.url + page.reverse_subpage("sent", kwargs={"code": code, "token": token}))
     profile = subject_public_profile(qr_code.subject)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
-from alerts.models import Alarm, SituationType
+from alerts.models import OPEN_FOR_REPORTS, Alarm, SituationType
 from registry.models import Custodian, QRCode, Subject
 
 PASSWORD = "a-long-test-passphrase"
@@ -65,3 +66,12 @@ class AlarmFactory(factory.django.DjangoModelFactory):
     situation_type = SituationType.LOST
     description = "Found near the fountain"
     location = "Parque México"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """A code has one open alarm (alerts_one_open_alarm_per_code): a newer one made here closes grouping on
+        the code's open one, as a report past the cooldown would, so tests can still make several."""
+        qr_code = kwargs.get("qr_code")
+        if qr_code is not None and not kwargs.get("is_test") and kwargs.get("resolved_at") is None:
+            model_class.objects.filter(OPEN_FOR_REPORTS, qr_code=qr_code).update(grouping_closed_at=timezone.now())
+        return super()._create(model_class, *args, **kwargs)

@@ -4,22 +4,49 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from keryu_site.roles import user_is_staff
 from registry.models import QRCode
 from registry.services import qr_code_mark_used
 
-from ..models import Alarm, AlarmSource, NotificationAttempt, NotificationStatus, SituationType
+from ..models import OPEN_FOR_REPORTS, Alarm, AlarmSource, NotificationAttempt, NotificationStatus, SituationType
 from . import recipients as rec
 from .delivery import enqueue_on_commit
 
 log = logging.getLogger(__name__)
 NOTE_MAX = 500
+
+
+class AlarmAlreadyOpen(ValidationError):
+    """The code already has an open alarm; a further report joins it (the API answers 400 with this)."""
+
+    def __init__(self) -> None:
+        super().__init__("This code already has an open alarm; further reports join it.", code="alarm_open")
+
+
+def _stale_alarm_close(*, qr_code_id: int, now) -> int:
+    """An open alarm older than the cooldown stops taking reports, in the transaction that raises the new one.
+
+    Why a new alarm rather than joining the old one: an alarm that has gone KERYU_SCAN_COOLDOWN_SECONDS since
+    its first report has usually run its escalation and been read; a report now is most likely a new
+    emergency, and the family wants it to reach everyone the policy names with a first message and a fresh
+    escalation, not as a throttled update in a thread they may have stopped watching. The old alarm keeps its
+    history and stays unresolved until someone closes it. Closing it lazily here (instead of by a periodic
+    task) keeps the rule exact at the moment it matters, and racing reports past the cooldown still meet the
+    constraint: the first closes the old alarm and inserts, the others find the new one and join it.
+    """
+    since = now - timedelta(seconds=settings.KERYU_SCAN_COOLDOWN_SECONDS)
+    return Alarm.objects.filter(OPEN_FOR_REPORTS, qr_code_id=qr_code_id, timestamp__lt=since).update(
+        grouping_closed_at=now
+    )
 
 
 def alarm_create(
@@ -42,57 +69,107 @@ def alarm_create(
 
     Rows due now are queued once the transaction commits; scheduled rows (escalation) carry `not_before`
     and are released by the escalation task unless someone acknowledges first.
+
+    A code has at most one open alarm (the database's alerts_one_open_alarm_per_code): raises AlarmAlreadyOpen
+    when it has one. Reports go through alerts.services.reports.scan_report, which joins it instead.
     """
     if situation_type not in SituationType.values:
         raise ValidationError({"situation_type": "Choose what is happening."})
     now = timezone.now()
+    is_test = situation_type == SituationType.TEST
     with transaction.atomic():
-        alarm = Alarm.objects.create(
-            subject=qr_code.subject,  # the scan already loaded it (with custodian and user): no refetch
-            qr_code=qr_code,
-            timestamp=now,
-            situation_type=situation_type,
-            is_test=situation_type == SituationType.TEST,
-            description=description,
-            location=location,
-            latitude=latitude,
-            longitude=longitude,
-            scanner_ip=scanner_ip,
-            scanner_user_agent=scanner_user_agent[:1000],
-            is_phototaker=is_phototaker,
-            triggered_by=triggered_by,
-            finder_name=finder_name[:100],
-            finder_phone=finder_phone[:32],
-            source=AlarmSource.BUTTON if situation_type == SituationType.TEST else source,
-        )
+        if not is_test:
+            _stale_alarm_close(qr_code_id=qr_code.pk, now=now)
+        try:
+            with transaction.atomic():  # a savepoint: a lost race leaves the caller's transaction usable
+                alarm = Alarm.objects.create(
+                    subject=qr_code.subject,  # the scan already loaded it (with custodian and user): no refetch
+                    qr_code=qr_code,
+                    timestamp=now,
+                    situation_type=situation_type,
+                    is_test=is_test,
+                    description=description,
+                    location=location,
+                    latitude=latitude,
+                    longitude=longitude,
+                    scanner_ip=scanner_ip,
+                    scanner_user_agent=scanner_user_agent[:1000],
+                    is_phototaker=is_phototaker,
+                    triggered_by=triggered_by,
+                    finder_name=finder_name[:100],
+                    finder_phone=finder_phone[:32],
+                    source=AlarmSource.BUTTON if is_test else source,
+                )
+        except IntegrityError as exc:
+            # The only unique rule an alarm row has is alerts_one_open_alarm_per_code.
+            raise AlarmAlreadyOpen from exc
         qr_code_mark_used(qr_code_id=qr_code.pk)
-        created = 0
-        for recipient, delay in rec.recipients_for(alarm=alarm):
-            channels = rec.recipient_channels(recipient, alarm)
-            if not channels:
-                log.warning("alarm id=%s recipient=%s has no reachable channel", alarm.pk, recipient.key)
-                continue
-            attempt = NotificationAttempt.objects.create(
-                alarm=alarm,
-                custodian_id=recipient.custodian_id,
-                contact_id=recipient.contact_id,
-                recipient_key=recipient.key,
-                recipient_kind=recipient.kind,
-                recipient_name=recipient.name[:150],
-                language=recipient.language,
-                channel=channels[0],
-                wave=0,
-                not_before=now + delay if delay is not None else None,
-            )
-            created += 1
-            if delay is None:
-                enqueue_on_commit(attempt.pk)
+        created = alarm_route(alarm=alarm, now=now)
         if not created:
             Alarm.objects.filter(pk=alarm.pk).update(
                 notification_status=NotificationStatus.FAILED, notification_error="No reachable recipient."
             )
     log.info("alarm created id=%s situation=%s attempts=%s", alarm.pk, alarm.situation_type, created)
     return alarm
+
+
+def alarm_route(*, alarm: Alarm, now) -> int:
+    """Write the alarm's outbox for its current situation; returns how many rows were written or released.
+
+    Run when the alarm is raised, and again when a more serious report upgrades it (INJURED after LOST). Each
+    recipient the policy names gets one first-message row (update_seq 0) on their first channel, due at once or
+    at alarm.timestamp + the policy's delay. Someone who already has a row is never given a second first
+    message: a row still waiting for a later time is brought forward to what the new policy says, and one an
+    acknowledgement cancelled before it went is released again when the new policy wants them told at once
+    (an injury is news the emergency contacts and the doctor must have even if the custodian saw "lost").
+    """
+    count = 0
+    first = NotificationAttempt.objects.filter(alarm=alarm, update_seq=0)
+    told = set(first.values_list("recipient_key", flat=True))
+    for recipient, delay in rec.recipients_for(alarm=alarm):
+        due = alarm.timestamp + delay if delay is not None else None
+        if due is not None and due <= now:
+            due = None
+        if recipient.key in told:
+            count += _rows_bring_forward(first.filter(recipient_key=recipient.key), due=due, now=now)
+            continue
+        channels = rec.recipient_channels(recipient, alarm)
+        if not channels:
+            log.warning("alarm id=%s recipient=%s has no reachable channel", alarm.pk, recipient.key)
+            continue
+        attempt = NotificationAttempt.objects.create(
+            alarm=alarm,
+            custodian_id=recipient.custodian_id,
+            contact_id=recipient.contact_id,
+            recipient_key=recipient.key,
+            recipient_kind=recipient.kind,
+            recipient_name=recipient.name[:150],
+            language=recipient.language,
+            channel=channels[0],
+            wave=0,
+            not_before=due,
+        )
+        count += 1
+        if due is None:
+            enqueue_on_commit(attempt.pk)
+    return count
+
+
+def _rows_bring_forward(rows, *, due, now) -> int:
+    """Rows that never went and wait past `due` (None: now) are moved to it; each move is a conditional update."""
+    waiting = rows.filter(retry_count=0, sent_at__isnull=True, message__isnull=True)
+    later = Q(status=NotificationStatus.PENDING, not_before__gt=due or now)
+    if due is None:
+        later |= Q(status=NotificationStatus.CANCELLED)
+    moved = 0
+    for pk, status, not_before in waiting.filter(later).values_list("pk", "status", "not_before"):
+        if NotificationAttempt.objects.filter(pk=pk, status=status, not_before=not_before).update(
+            status=NotificationStatus.PENDING, not_before=due, updated_at=now
+        ):
+            moved += 1
+            if due is None:
+                enqueue_on_commit(pk)
+    return moved
 
 
 def alarm_test_create(*, qr_code: QRCode, user) -> Alarm:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -16,13 +17,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from keryu_site.ratelimit import rate_hit
+from keryu_site.ratelimit import Verdict, rate_hit
 from messaging.channels import ChannelError
 from messaging.formatting import address_key
 from messaging.services import message_compose, message_send
 from registry.models import QRCode
 
 from ..models import (
+    OPEN_FOR_REPORTS,
     SEVERITY,
     Alarm,
     AlarmSource,
@@ -33,8 +35,9 @@ from ..models import (
     ScanEvent,
 )
 from . import recipients as rec
-from .alarms import alarm_create
-from .delivery import SUCCESS, attempt_enqueue, attempt_for_recipient, publish_safely
+from .alarms import AlarmAlreadyOpen, alarm_create, alarm_route
+from .connection import retry_once_on_connection_error
+from .delivery import SUCCESS, attempt_enqueue, attempt_for_recipient, enqueue_on_commit, publish_safely
 
 log = logging.getLogger(__name__)
 
@@ -43,17 +46,26 @@ log = logging.getLogger(__name__)
 class ReportOutcome:
     alarm: Alarm
     joined: bool  # True: a further report on an open alarm (a ScanEvent), not a new alarm
+    upgraded: bool = False  # True: the report was more serious and the alarm now carries its situation
+
+
+class ReportLimited(Exception):
+    """A repeat report over one of the caller's rate limits: not recorded (the family already has the alarm)."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__("repeat report rate-limited")
+        self.verdict = verdict
 
 
 def open_alarm_for(*, qr_code_id: int, now=None) -> Alarm | None:
-    """The code's latest alarm if it is still open and within the cooldown (so a new report joins it)."""
+    """The code's alarm that takes new reports: open (the database allows one) and within the cooldown."""
     now = now or timezone.now()
     since = now - timedelta(seconds=settings.KERYU_SCAN_COOLDOWN_SECONDS)
-    return (
-        Alarm.objects.filter(qr_code_id=qr_code_id, timestamp__gte=since, resolved_at__isnull=True, is_test=False)
-        .order_by("-timestamp")
-        .first()
-    )
+    return Alarm.objects.filter(OPEN_FOR_REPORTS, qr_code_id=qr_code_id, timestamp__gte=since).first()
+
+
+def is_more_serious(situation_type: str, alarm: Alarm) -> bool:
+    return SEVERITY.get(situation_type, 0) > SEVERITY.get(alarm.situation_type, 0)
 
 
 def scan_report(
@@ -69,10 +81,16 @@ def scan_report(
     scanner_ip: str | None = None,
     scanner_user_agent: str = "",
     source: str = AlarmSource.WEB,
+    repeat_limits: Sequence[tuple[str, str]] = (),
 ) -> ReportOutcome:
     """A finder's report. The first one raises an alarm; later ones within the cooldown join it as scan events
     and the custodians hear about them at most once per KERYU_SCAN_RENOTIFY_SECONDS. A report more serious
-    than the open alarm (INJURED after LOST, say) is never folded in: it raises its own alarm."""
+    than the open alarm (INJURED after LOST, say) upgrades it in place: one alarm, one thread for the family.
+
+    `repeat_limits` ((cache key, rate) pairs) apply only to a report that would join the open alarm at no
+    greater severity: the first report and a more serious one are never held back. Over a limit: ReportLimited.
+    A dropped database connection is retried once (alerts.services.connection); a second drop propagates.
+    """
     report = {
         "situation_type": situation_type,
         "description": description,
@@ -85,39 +103,82 @@ def scan_report(
         "scanner_user_agent": scanner_user_agent[:1000],
         "source": source,
     }
+    return retry_once_on_connection_error(
+        lambda: _report(qr_code=qr_code, report=report, repeat_limits=repeat_limits), what="scan report"
+    )
+
+
+def _report(*, qr_code: QRCode, report: dict, repeat_limits: Sequence[tuple[str, str]]) -> ReportOutcome:
+    """Get-or-create on the database's one-open-alarm rule: read the open alarm once; if there is none, insert;
+    if the insert loses to a concurrent report (AlarmAlreadyOpen), read again and join the winner's alarm."""
     now = timezone.now()
+    situation_type = report["situation_type"]
     open_alarm = open_alarm_for(qr_code_id=qr_code.pk, now=now)
-    if open_alarm is None or SEVERITY.get(situation_type, 0) > SEVERITY.get(open_alarm.situation_type, 0):
-        alarm = alarm_create(qr_code=qr_code, is_phototaker=source == AlarmSource.PHOTOTAKER, **report)
+    if open_alarm is not None and not is_more_serious(situation_type, open_alarm):
+        for key, rate in repeat_limits:
+            verdict = rate_hit(key=key, rate=rate)
+            if not verdict.allowed:
+                raise ReportLimited(verdict)
+    for _ in range(3):
+        if open_alarm is not None:
+            return _report_join(alarm=open_alarm, report=report, now=now)
+        try:
+            alarm = alarm_create(qr_code=qr_code, is_phototaker=report["source"] == AlarmSource.PHOTOTAKER, **report)
+        except AlarmAlreadyOpen:
+            # Lost the race: the winner's alarm is committed (the unique index waited for it), so it is seen now.
+            log.info("report lost the race for qr_code=%s; joining the open alarm", qr_code.pk)
+            open_alarm = open_alarm_for(qr_code_id=qr_code.pk, now=timezone.now())
+            continue
         return ReportOutcome(alarm=alarm, joined=False)
+    raise AlarmAlreadyOpen  # the open alarm kept closing under us: vanishingly rare; the finder resubmits
+
+
+def _report_join(*, alarm: Alarm, report: dict, now) -> ReportOutcome:
+    """Record the report on the open alarm, upgrade it when the report is more serious, and schedule the
+    family's update, all in one transaction.
+
+    The upgrade is a conditional update (only from a less serious situation), so of two INJURED reports racing
+    on a LOST alarm one upgrades it and runs INJURED's routing (alarms.alarm_route: contacts and doctor at once,
+    nobody given a second first message); the other joins. The custodians (and anyone already reached) get an
+    update at once, in the alarm's thread, saying what is happening now, rather than a second alarm.
+    """
+    situation_type = report["situation_type"]
+    less_serious = [s for s, level in SEVERITY.items() if level < SEVERITY.get(situation_type, 0)]
     with transaction.atomic():
-        event = ScanEvent.objects.create(alarm=open_alarm, timestamp=now, **report)
-        Alarm.objects.filter(pk=open_alarm.pk).update(report_count=F("report_count") + 1)
-    log.info("report joined alarm id=%s event=%s situation=%s", open_alarm.pk, event.pk, situation_type)
-    update_schedule(alarm_id=open_alarm.pk, now=now)
-    return ReportOutcome(alarm=open_alarm, joined=True)
+        event = ScanEvent.objects.create(alarm=alarm, timestamp=now, **report)
+        Alarm.objects.filter(pk=alarm.pk).update(report_count=F("report_count") + 1)
+        upgraded = bool(
+            less_serious
+            and Alarm.objects.filter(pk=alarm.pk, situation_type__in=less_serious).update(situation_type=situation_type)
+        )
+        if upgraded:
+            alarm.refresh_from_db()
+            routed = alarm_route(alarm=alarm, now=now)
+            log.info("alarm id=%s upgraded to %s by event=%s attempts=%s", alarm.pk, situation_type, event.pk, routed)
+        update_schedule(alarm_id=alarm.pk, now=now, at_once=upgraded)
+    log.info("report joined alarm id=%s event=%s situation=%s", alarm.pk, event.pk, situation_type)
+    return ReportOutcome(alarm=alarm, joined=True, upgraded=upgraded)
 
 
-def update_schedule(*, alarm_id: int, now=None) -> list[int]:
+def update_schedule(*, alarm_id: int, now=None, at_once: bool = False) -> list[int]:
     """Tell the alarm's custodians (and whoever else it reached) about the latest report.
 
     At most once per interval: the update goes now if the last one went at least an interval ago, else it is
     scheduled for then. An update already scheduled will carry this report too (its text is written when it
     is sent), so nothing more is scheduled. The claim is a conditional update of `update_count`, so two
-    reports arriving together schedule one update.
+    reports arriving together schedule one update. `at_once` (an upgrade: the subject is now injured) skips
+    the interval: a scheduled update is brought forward to now, else one goes now.
     """
     now = now or timezone.now()
     alarm = Alarm.objects.only("pk", "timestamp", "update_count", "update_notified_at").get(pk=alarm_id)
     seq = alarm.update_count
-    if (
-        seq
-        and NotificationAttempt.objects.filter(
-            alarm_id=alarm_id, update_seq=seq, status=NotificationStatus.PENDING, not_before__gt=now
-        ).exists()
-    ):
-        return []
+    scheduled = NotificationAttempt.objects.filter(
+        alarm_id=alarm_id, update_seq=seq, status=NotificationStatus.PENDING, not_before__gt=now
+    )
+    if seq and scheduled.exists():
+        return _update_bring_forward(alarm_id=alarm_id, scheduled=scheduled, now=now) if at_once else []
     last = alarm.update_notified_at or alarm.timestamp
-    due = max(now, last + timedelta(seconds=settings.KERYU_SCAN_RENOTIFY_SECONDS))
+    due = now if at_once else max(now, last + timedelta(seconds=settings.KERYU_SCAN_RENOTIFY_SECONDS))
     recipients = _update_recipients(alarm_id)
     if not recipients:
         return []
@@ -137,6 +198,21 @@ def update_schedule(*, alarm_id: int, now=None) -> list[int]:
         "alarm id=%s update %s scheduled in %.0fs attempts=%s", alarm_id, seq + 1, (due - now).total_seconds(), created
     )
     return created
+
+
+def _update_bring_forward(*, alarm_id: int, scheduled, now) -> list[int]:
+    released = []
+    with transaction.atomic():
+        for pk, not_before in scheduled.values_list("pk", "not_before"):
+            if NotificationAttempt.objects.filter(
+                pk=pk, status=NotificationStatus.PENDING, not_before=not_before
+            ).update(not_before=None, updated_at=now):
+                released.append(pk)
+                enqueue_on_commit(pk)
+        if released:
+            Alarm.objects.filter(pk=alarm_id).update(update_notified_at=now)
+    log.info("alarm id=%s scheduled update brought forward attempts=%s", alarm_id, released)
+    return released
 
 
 def _update_recipients(alarm_id: int) -> list[tuple[NotificationAttempt, str]]:
@@ -322,15 +398,16 @@ def sms_report(*, from_address: str, body: str, emergency_number: str = "911") -
             inactive_scan_record(qr_code=qr_code, source=AlarmSource.SMS)
         log.info("sms report: no active code (sender key %s)", address_key(sender)[-4:])
         return SMS_REPLIES[("unknown", language)].format(**values)
-    first = open_alarm_for(qr_code_id=qr_code.pk) is None
-    if not first and not rate_hit(key=f"sms-report:{address_key(sender)}", rate=settings.KERYU_SMS_REPORT_RATE).allowed:
+    try:
+        outcome = scan_report(
+            qr_code=qr_code,
+            situation_type=parsed.situation,
+            description=body.strip()[:1000],
+            finder_phone=sender[:32],
+            source=AlarmSource.SMS,
+            repeat_limits=[(f"sms-report:{address_key(sender)}", settings.KERYU_SMS_REPORT_RATE)],
+        )
+    except ReportLimited:
         return SMS_REPLIES[("busy", language)].format(**values)
-    outcome = scan_report(
-        qr_code=qr_code,
-        situation_type=parsed.situation,
-        description=body.strip()[:1000],
-        finder_phone=sender[:32],
-        source=AlarmSource.SMS,
-    )
     log.info("sms report alarm id=%s joined=%s situation=%s", outcome.alarm.pk, outcome.joined, parsed.situation)
     return SMS_REPLIES[("ok", language)].format(**values)

@@ -22,9 +22,9 @@ def _age(qs, seconds: int) -> None:
 @pytest.mark.django_db
 def test_pending_past_the_grace_period_and_processing_past_the_lease_are_requeued(alice_code, settings):
     settings.KERYU_SWEEP_GRACE_SECONDS, settings.KERYU_PROCESSING_LEASE_SECONDS = 10, 60
-    _fresh, stale, dead, working = (
-        alarm_create(qr_code=alice_code, situation_type="LOST").attempts.get() for _ in range(4)
-    )
+    custodian = alice_code.subject.custodian
+    codes = [alice_code, *(QRCodeFactory(subject=SubjectFactory(custodian=custodian)) for _ in range(3))]
+    _fresh, stale, dead, working = (alarm_create(qr_code=code, situation_type="LOST").attempts.get() for code in codes)
     _age(NotificationAttempt.objects.filter(pk=stale.pk), 11)
     NotificationAttempt.objects.filter(pk=dead.pk).update(
         status=NotificationStatus.PROCESSING, claimed_at=timezone.now() - timedelta(seconds=61)

@@ -19,6 +19,7 @@ from alerts.tasks import deliver_attempt
 from messaging.channels import REGISTRY
 
 from ..celery_worker import running_worker, wait_for
+from ..factories import QRCodeFactory, SubjectFactory
 from .channels import FakePrimaryChannel
 from .procs import fast_sweeper, kill_hard, running_beat
 from .provider_fake import ProviderFake
@@ -101,7 +102,9 @@ def test_whole_worker_killed_and_restarted_delivers_every_in_flight_alarm(alice_
     env = worker_env()
     with running_beat(env):
         with running_worker(concurrency=2, env=env) as worker:
-            attempts = [alarm_create(qr_code=alice_code, situation_type="LOST").attempts.get() for _ in range(4)]
+            # One open alarm per code: four alarms need four codes.
+            codes = [QRCodeFactory(subject=SubjectFactory(custodian=alice_code.subject.custodian)) for _ in range(4)]
+            attempts = [alarm_create(qr_code=code, situation_type="LOST").attempts.get() for code in codes]
             wait_for(lambda: len(provider.arrivals) >= 2, timeout=20)
             kill_hard(worker)
         provider.hold.clear()

@@ -74,14 +74,17 @@ def test_updates_go_at_most_once_per_interval_and_carry_the_latest_report(client
     assert "D" in message.content.split("Ubicación:")[1].splitlines()[0]  # the latest report, read at send time
 
 
-def test_a_more_serious_report_is_never_hidden_in_the_open_alarm(client, alice_code):
+def test_a_more_serious_report_upgrades_the_open_alarm_and_is_never_hidden(client, alice_code):
     _post(client, alice_code, situation_type="CONTACT")
     _post(client, alice_code, situation_type="LOST")
     _post(client, alice_code, situation_type="INJURED", description="Fell off a bike")
     _post(client, alice_code, situation_type="LOST")
-    situations = list(Alarm.objects.order_by("timestamp", "pk").values_list("situation_type", flat=True))
-    assert situations == ["CONTACT", "LOST", "INJURED"]
-    assert ScanEvent.objects.get().alarm.situation_type == "INJURED"  # the last LOST joined the INJURED alarm
+    # One emergency, one alarm: each more serious report upgraded it; the last LOST joined without a downgrade.
+    alarm = Alarm.objects.get()
+    assert (alarm.situation_type, alarm.report_count) == ("INJURED", 4)
+    events = ScanEvent.objects.filter(alarm=alarm).order_by("timestamp", "pk")
+    assert [e.situation_type for e in events] == ["LOST", "INJURED", "LOST"]  # every report is on the record
+    assert events[1].description == "Fell off a bike"
 
 
 def test_after_the_cooldown_or_once_resolved_a_report_raises_a_new_alarm(client, alice, alice_code, settings):

@@ -20,7 +20,7 @@ def close_grouping_on_all_but_the_newest(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("alerts", "0003_scan_reports_and_updates")]
+    dependencies = [("alerts", "0004_alarm_protects_subject_attempt_outlives_custodian")]
 
     operations = [
         migrations.AddField(

@@ -2,7 +2,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("alerts", "0004_alarm_grouping_closed_at")]
+    dependencies = [("alerts", "0005_alarm_grouping_closed_at")]
 
     operations = [
         migrations.AddConstraint(

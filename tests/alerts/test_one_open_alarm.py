@@ -186,7 +186,7 @@ def test_the_migration_keeps_duplicate_open_alarms_and_lets_only_the_newest_take
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    before = [("alerts", "0003_scan_reports_and_updates")]
+    before = [("alerts", "0004_alarm_protects_subject_attempt_outlives_custodian")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old_alarm = executor.loader.project_state(before).apps.get_model("alerts", "Alarm")

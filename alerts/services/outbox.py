@@ -240,7 +240,7 @@ def attempt_status_from_message(*, message_id: int, status: str) -> None:
         if new != NotificationStatus.SENT:
             fields["delivered_at"] = Coalesce(F("delivered_at"), Value(now))
         if NotificationAttempt.objects.filter(pk=attempt.pk, status__in=CLOSES[new]).update(**fields):
-            log.info("attempt id=%s closed by a receipt: %s (was %s)", attempt.pk, new, attempt.status)
+            log.info("attempt id=%s now %s by provider news (was %s)", attempt.pk, new, attempt.status)
             alarm_reached(alarm_id=attempt.alarm_id, status=new)
         return
     # Failed or undelivered after it was (or may have been) sent: the provider gave up, try the next channel.

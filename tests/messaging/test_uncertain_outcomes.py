@@ -15,6 +15,8 @@ from messaging.channels.meta_whatsapp import MetaWhatsAppChannel
 from messaging.channels.twilio import TwilioSMSChannel
 from messaging.models import Message, MessageStatus
 from messaging.services import message_create, message_send, message_status_apply
+from tests.celery_worker import wait_for
+from tests.fakes.base import FakeServer, RecordedRequest, Reply
 from tests.fakes.smtp import FakeSMTP
 
 
@@ -64,6 +66,26 @@ def test_meta_refused_connection_is_a_certain_non_send(settings, fake_meta):
     settings.WHATSAPP_API_BASE_URL = "http://127.0.0.1:9"
     error = _error(lambda: MetaWhatsAppChannel().send(_meta_message()))
     assert error.action == ErrorAction.RETRY and not error.uncertain
+
+
+class _Receiver(FakeServer):
+    """Stands in for our webhook endpoint: records what the provider fake posts."""
+
+    def handle(self, request: RecordedRequest) -> Reply:
+        return Reply(200, {})
+
+
+def test_the_meta_fake_can_still_send_the_receipt_of_an_answer_it_dropped(fake_meta):
+    receiver = _Receiver().start()
+    fake_meta.accept_then_drop, fake_meta.receipt_after = True, 0.1
+    fake_meta.webhook_url = receiver.base_url + "/webhooks/whatsapp/"
+    _error(lambda: MetaWhatsAppChannel().send(_meta_message(message_id=77)))
+    try:
+        [posted] = wait_for(lambda: receiver.requests, timeout=5)
+    finally:
+        receiver.stop()
+    [status] = posted.json["entry"][0]["changes"][0]["value"]["statuses"]
+    assert status["status"] == "delivered" and status["biz_opaque_callback_data"] == "77"
 
 
 # --- Twilio (the SDK over requests) ----------------------------------------------------------------------

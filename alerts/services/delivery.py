@@ -4,6 +4,10 @@ The attempt rows are the outbox. A row moves PENDING -> PROCESSING by a conditio
 only the worker whose update changed the row calls the provider. Failures either put the row back to
 PENDING with a `not_before` (transient: the task retries with backoff) or end it (FAILED) and create the
 recipient's next channel, so nothing depends on a task surviving in the broker.
+
+Sent once per channel: a marker (`dispatched_at`) is committed just before the provider call. From then on
+a lost answer, a lost lease or a lost database connection makes the send UNCERTAIN (the provider may have
+it), never PENDING again: it waits for the receipt, and without one the sweeper moves the recipient on.
 """
 
 from __future__ import annotations

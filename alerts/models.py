@@ -26,6 +26,9 @@ class NotificationStatus(models.TextChoices):
     FAILED = "FAILED", "Failed"
     ERROR = "ERROR", "Error"
     CANCELLED = "CANCELLED", "Cancelled (acknowledged before it was due)"
+    # The provider may have the message (answer lost, worker died mid-send): never sent again on this channel.
+    UNCERTAIN = "UNCERTAIN", "Sent, answer lost: waiting for the receipt"
+    UNCONFIRMED = "UNCONFIRMED", "Sent, answer lost, no receipt in time: next channel tried"
 
 
 # How serious a report is: a report more serious than the open alarm upgrades it in place (alerts.services.reports).
@@ -153,6 +156,9 @@ class NotificationAttempt(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(
+        null=True, blank=True, help_text="Written just before the provider call: from then on it may have gone out."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

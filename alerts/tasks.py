@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import connection
 
 from messaging.channels import ChannelError
 
 from . import services
 from .services import maintenance, reports
+from .services.delivery import DATABASE_ERRORS, DB_MAX_RETRIES, DB_RETRY_COUNTDOWN
 
 
 @shared_task(name="alerts.deliver_attempt", bind=True, acks_late=True, max_retries=services.MAX_RETRIES)
@@ -17,6 +19,11 @@ def deliver_attempt(self, attempt_id: int) -> None:
     except ChannelError as exc:
         # Transient: the row is back at PENDING with not_before set; back off exponentially from the base delay.
         raise self.retry(exc=exc, countdown=services.retry_delay(self.request.retries + 1)) from None
+    except DATABASE_ERRORS as exc:
+        # The connection dropped (failover, killed backend): the row is settled (or left to the lease) and a
+        # fresh connection is seconds away. The claim and the dispatch marker keep the provider from a second call.
+        connection.close()
+        raise self.retry(exc=exc, countdown=DB_RETRY_COUNTDOWN, max_retries=DB_MAX_RETRIES) from None
 
 
 @shared_task(name="alerts.sweep", acks_late=True, ignore_result=True)

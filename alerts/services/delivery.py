@@ -4,6 +4,10 @@ The attempt rows are the outbox. A row moves PENDING -> PROCESSING by a conditio
 only the worker whose update changed the row calls the provider. Failures either put the row back to
 PENDING with a `not_before` (transient: the task retries with backoff) or end it (FAILED) and create the
 recipient's next channel, so nothing depends on a task surviving in the broker.
+
+Sent once per channel: a marker (`dispatched_at`) is committed just before the provider call. From then on
+a lost answer, a lost lease or a lost database connection makes the send UNCERTAIN (the provider may have
+it), never PENDING again: it waits for the receipt, and without one the sweeper moves the recipient on.
 """
 
 from __future__ import annotations
@@ -11,18 +15,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from messaging.channels import ChannelError
 from messaging.defaults import DEFAULTS
+from messaging.models import MessageStatus
 from messaging.services import message_compose, message_send, template_find
 
 from ..models import Alarm, NotificationAttempt, NotificationStatus, RecipientKind, ScanEvent, SituationType
@@ -34,7 +39,14 @@ log = logging.getLogger(__name__)
 MAX_RETRIES = 3
 ACK_SALT = "alerts.ack"
 SUCCESS = (NotificationStatus.SENT, NotificationStatus.DELIVERED, NotificationStatus.READ)
-OPEN = (NotificationStatus.PENDING, NotificationStatus.PROCESSING)
+# Still in flight: the alarm has not failed while one of these may reach someone (UNCERTAIN: a receipt may come).
+OPEN = (NotificationStatus.PENDING, NotificationStatus.PROCESSING, NotificationStatus.UNCERTAIN)
+# The provider's answer is what these wait for: the send's own answer, or the receipt standing in for it.
+ANSWER_AWAITED = (NotificationStatus.PROCESSING, NotificationStatus.UNCERTAIN, NotificationStatus.UNCONFIRMED)
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+# Seconds before a task whose database connection dropped tries again: a new connection, not the lease.
+DB_RETRY_COUNTDOWN = 2.0
+DB_MAX_RETRIES = 10
 
 
 def retry_delay(retry_count: int) -> float:
@@ -183,11 +195,13 @@ def _attempt_message(attempt: NotificationAttempt):
 
 
 def attempt_deliver(*, attempt_id: int) -> NotificationAttempt | None:
-    """Deliver one attempt, at most once.
+    """Deliver one attempt, at most once per channel.
 
     The PENDING -> PROCESSING update claims the row: of two workers (or a redelivered task) only the one
     that changed the row goes on. No lock is held across the provider call. Raises ChannelError for a
-    transient failure so the task can retry; the row is back at PENDING by then.
+    transient failure so the task can retry; the row is back at PENDING by then. Raises the database's error
+    when the connection dropped mid-way, after settling the row (see attempt_interrupted) so a retry in
+    seconds can finish it.
     """
     now = timezone.now()
     claimed = (
@@ -198,30 +212,117 @@ def attempt_deliver(*, attempt_id: int) -> NotificationAttempt | None:
     if claimed != 1:
         log.info("attempt id=%s not pending or not due; nothing to do", attempt_id)
         return None
+    try:
+        return _deliver_claimed(attempt_id=attempt_id, claimed_at=now)
+    except DATABASE_ERRORS:
+        attempt_interrupted(attempt_id=attempt_id, claimed_at=now)
+        raise
+
+
+def _deliver_claimed(*, attempt_id: int, claimed_at: datetime) -> NotificationAttempt | None:
     attempt = NotificationAttempt.objects.select_related(
         "alarm__subject__custodian__user", "alarm__triggered_by", "custodian__user", "contact", "message"
     ).get(pk=attempt_id)
     Alarm.objects.filter(pk=attempt.alarm_id).update(
-        notification_attempts=F("notification_attempts") + 1, last_attempt=now
+        notification_attempts=F("notification_attempts") + 1, last_attempt=claimed_at
     )
     try:
         message = attempt.message or _attempt_message(attempt)
+    except ChannelError as exc:
+        return _attempt_failed(attempt=attempt, error=exc)
+    # The marker, committed on its own before the network call: from here on the provider may have the
+    # message, so a lost lease or connection makes the send uncertain instead of sending it again. It is
+    # also the last check of the claim: a receipt or the sweeper may have taken the row meanwhile.
+    if not NotificationAttempt.objects.filter(
+        pk=attempt.pk, status=NotificationStatus.PROCESSING, claimed_at=claimed_at
+    ).update(dispatched_at=timezone.now()):
+        log.warning("attempt id=%s changed hands before sending; not sent", attempt.pk)
+        return None
+    try:
         message = message_send(message=message)
     except ChannelError as exc:
         return _attempt_failed(attempt=attempt, error=exc)
-    with transaction.atomic():
-        NotificationAttempt.objects.filter(pk=attempt.pk).update(
-            status=NotificationStatus.SENT, sent_at=message.sent_at, error="", updated_at=timezone.now()
-        )
-        Alarm.objects.filter(pk=attempt.alarm_id).exclude(
-            notification_status__in=[NotificationStatus.DELIVERED, NotificationStatus.READ]
-        ).update(notification_sent=True, notification_status=NotificationStatus.SENT, notification_error="")
+    _attempt_sent(attempt=attempt, sent_at=message.sent_at or timezone.now())
     attempt.refresh_from_db()
     log.info("attempt sent id=%s alarm=%s channel=%s", attempt.pk, attempt.alarm_id, attempt.channel)
     return attempt
 
 
+def _attempt_sent(*, attempt: NotificationAttempt, sent_at: datetime) -> None:
+    """The provider accepted it. A receipt that got here first (DELIVERED, READ) is never moved back."""
+    with transaction.atomic():
+        NotificationAttempt.objects.filter(pk=attempt.pk, sent_at__isnull=True).update(sent_at=sent_at)
+        NotificationAttempt.objects.filter(pk=attempt.pk, status__in=ANSWER_AWAITED).update(
+            status=NotificationStatus.SENT, error="", updated_at=timezone.now()
+        )
+        alarm_reached(alarm_id=attempt.alarm_id, status=NotificationStatus.SENT)
+
+
+def alarm_reached(*, alarm_id: int, status: str) -> None:
+    """Roll a reached recipient up to the alarm: SENT never overwrites DELIVERED or READ, nothing overwrites READ."""
+    keep = [NotificationStatus.READ] + ([NotificationStatus.DELIVERED] if status == NotificationStatus.SENT else [])
+    Alarm.objects.filter(pk=alarm_id).exclude(notification_status__in=keep).update(
+        notification_sent=True, notification_status=status, notification_error=""
+    )
+
+
+def attempt_interrupted(*, attempt_id: int, claimed_at: datetime) -> None:
+    """The worker's database connection dropped after its claim: reconnect and settle the row at once, so the
+    task's retry (seconds away) finishes it instead of the sweeper's lease (minutes). When the database is
+    still away the row stays PROCESSING and the lease covers it."""
+    connection.close()
+    try:
+        outcome = attempt_reclaim(attempt_id=attempt_id, claimed_at=claimed_at)
+    except DATABASE_ERRORS:
+        log.warning("attempt id=%s: database still away; left to the lease", attempt_id)
+        return
+    log.warning("attempt id=%s: database connection lost mid-delivery; now %s", attempt_id, outcome)
+
+
+def attempt_reclaim(*, attempt_id: int, claimed_at: datetime) -> str | None:
+    """Settle a PROCESSING row whose worker lost it (lease expired, connection dropped), claimed once by its
+    claimed_at. Back to PENDING only if the send never reached the network; otherwise what the message
+    recorded decides (accepted: SENT; refused: FAILED and the next channel) and else it is UNCERTAIN: never
+    sent again on this channel. Returns the new status, or None when someone else settled it first.
+    """
+    attempt = (
+        NotificationAttempt.objects.filter(pk=attempt_id, status=NotificationStatus.PROCESSING, claimed_at=claimed_at)
+        .select_related("message")
+        .first()
+    )
+    if attempt is None:
+        return None
+    mine = NotificationAttempt.objects.filter(
+        pk=attempt.pk, status=NotificationStatus.PROCESSING, claimed_at=claimed_at
+    )
+    now = timezone.now()
+    dispatched = attempt.dispatched_at is not None and attempt.dispatched_at >= claimed_at
+    said = attempt.message.status if dispatched and attempt.message is not None else None
+    if not dispatched:
+        new = NotificationStatus.PENDING
+        changed = mine.update(status=new, not_before=None, updated_at=now)
+    elif said in (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ):
+        new = NotificationStatus.SENT
+        changed = mine.update(status=new, sent_at=attempt.message.sent_at or now, error="", updated_at=now)
+        if changed:
+            alarm_reached(alarm_id=attempt.alarm_id, status=new)
+    elif said == MessageStatus.FAILED:
+        new = NotificationStatus.FAILED
+        changed = mine.update(status=new, error=attempt.message.error_message[:2000], updated_at=now)
+        if changed:
+            attempt.refresh_from_db()
+            attempt_fallback(attempt=attempt)
+    else:
+        new = NotificationStatus.UNCERTAIN
+        changed = mine.update(
+            status=new, error="Worker lost after the provider call; waiting for the receipt.", updated_at=now
+        )
+    return new if changed else None
+
+
 def _attempt_failed(*, attempt: NotificationAttempt, error: ChannelError) -> NotificationAttempt:
+    if error.uncertain:
+        return _attempt_uncertain(attempt=attempt, error=error)
     final = error.permanent or attempt.retry_count >= MAX_RETRIES
     now = timezone.now()
     fields: dict[str, object] = {"error": str(error)[:2000], "updated_at": now}
@@ -252,6 +353,19 @@ def _attempt_failed(*, attempt: NotificationAttempt, error: ChannelError) -> Not
         raise error
     attempt.refresh_from_db()
     attempt_fallback(attempt=attempt)
+    return attempt
+
+
+def _attempt_uncertain(*, attempt: NotificationAttempt, error: ChannelError) -> NotificationAttempt:
+    """The provider may have it: wait for the receipt (webhooks), never send again on this channel. The
+    sweeper moves the recipient on after KERYU_UNCERTAIN_RECEIPT_SECONDS without one."""
+    NotificationAttempt.objects.filter(pk=attempt.pk, status=NotificationStatus.PROCESSING).update(
+        status=NotificationStatus.UNCERTAIN, error=str(error)[:2000], updated_at=timezone.now()
+    )
+    log.warning(
+        "attempt uncertain id=%s channel=%s code=%s: waiting for the receipt", attempt.pk, attempt.channel, error.code
+    )
+    attempt.refresh_from_db()
     return attempt
 
 

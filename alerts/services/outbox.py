@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..models import Alarm, NotificationAttempt, NotificationStatus, SituationType
 from . import recipients as rec
-from .delivery import SUCCESS, attempt_add, attempt_enqueue, attempt_fallback, tried_channels
+from .delivery import (
+    SUCCESS,
+    alarm_reached,
+    attempt_add,
+    attempt_enqueue,
+    attempt_fallback,
+    attempt_reclaim,
+    tried_channels,
+)
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +34,8 @@ log = logging.getLogger(__name__)
 class SweepResult:
     requeued: list[int] = field(default_factory=list)
     reclaimed: list[int] = field(default_factory=list)
+    settled: list[int] = field(default_factory=list)  # lease expired after the provider call: SENT/UNCERTAIN/...
+    moved_on: list[int] = field(default_factory=list)  # uncertain without a receipt: next channel
     broker_down: bool = False
 
 
@@ -43,13 +54,16 @@ def attempts_sweep(*, limit: int = 500) -> SweepResult:
     result = SweepResult()
     stuck = NotificationAttempt.objects.filter(status=NotificationStatus.PROCESSING, claimed_at__lt=lease)
     for pk, claimed_at in stuck.values_list("pk", "claimed_at")[:limit]:
-        # Back to PENDING only if nobody else did it first (the claimed_at we saw is still there).
-        if NotificationAttempt.objects.filter(
-            pk=pk, status=NotificationStatus.PROCESSING, claimed_at=claimed_at
-        ).update(status=NotificationStatus.PENDING, not_before=None, updated_at=now):
-            log.warning("attempt id=%s: worker lease expired; re-queued", pk)
+        # Claimed once by the claimed_at we saw. Re-queued only if the send never reached the network.
+        outcome = attempt_reclaim(attempt_id=pk, claimed_at=claimed_at)
+        if outcome == NotificationStatus.PENDING:
+            log.warning("attempt id=%s: worker lease expired before sending; re-queued", pk)
             result.reclaimed.append(pk)
             _requeue(pk, result)
+        elif outcome is not None:
+            log.warning("attempt id=%s: worker lease expired after sending; now %s", pk, outcome)
+            result.settled.append(pk)
+    result.moved_on = attempts_uncertain_expire(now=now, limit=limit)
     due = NotificationAttempt.objects.filter(status=NotificationStatus.PENDING).filter(
         Q(not_before__isnull=True, updated_at__lt=grace) | Q(not_before__lt=grace)
     )
@@ -61,14 +75,36 @@ def attempts_sweep(*, limit: int = 500) -> SweepResult:
         ):
             result.requeued.append(pk)
             _requeue(pk, result)
-    if result.requeued or result.reclaimed:
+    if result.requeued or result.reclaimed or result.settled or result.moved_on:
         log.info(
-            "sweep requeued=%s reclaimed=%s broker_down=%s",
+            "sweep requeued=%s reclaimed=%s settled=%s moved_on=%s broker_down=%s",
             len(result.requeued),
             len(result.reclaimed),
+            len(result.settled),
+            len(result.moved_on),
             result.broker_down,
         )
     return result
+
+
+def attempts_uncertain_expire(*, now: datetime, limit: int = 500) -> list[int]:
+    """Uncertain sends with no receipt after KERYU_UNCERTAIN_RECEIPT_SECONDS (counted from the request going
+    out): the recipient moves to the next channel. The attempt stays readable as UNCONFIRMED and a late
+    receipt still closes it; the channel is never tried again for this message. Claimed once per row."""
+    cutoff = now - timedelta(seconds=settings.KERYU_UNCERTAIN_RECEIPT_SECONDS)
+    due = NotificationAttempt.objects.filter(status=NotificationStatus.UNCERTAIN).filter(
+        Q(dispatched_at__lt=cutoff) | Q(dispatched_at__isnull=True, updated_at__lt=cutoff)
+    )
+    moved = []
+    for pk in due.values_list("pk", flat=True)[:limit]:
+        if not NotificationAttempt.objects.filter(pk=pk, status=NotificationStatus.UNCERTAIN).update(
+            status=NotificationStatus.UNCONFIRMED, updated_at=now
+        ):
+            continue
+        attempt = NotificationAttempt.objects.select_related("contact", "custodian").get(pk=pk)
+        attempt_fallback(attempt=attempt, reason="no receipt for an uncertain send")
+        moved.append(pk)
+    return moved
 
 
 def attempts_release_due() -> list[int]:
@@ -167,15 +203,31 @@ def _next_channel(attempt: NotificationAttempt, level: int) -> NotificationAttem
 
 
 STATUS_MAP = {
+    "sent": NotificationStatus.SENT,
     "delivered": NotificationStatus.DELIVERED,
     "read": NotificationStatus.READ,
     "undelivered": NotificationStatus.UNDELIVERED,
     "failed": NotificationStatus.FAILED,
 }
+# What each receipt may close: any state below it, forward only. A receipt for an attempt that went back to
+# PENDING (or is being claimed again) ends it there: the claim and the dispatch marker both refuse to send it.
+CLOSES = {
+    NotificationStatus.SENT: [
+        NotificationStatus.PENDING,
+        NotificationStatus.PROCESSING,
+        NotificationStatus.UNCERTAIN,
+        NotificationStatus.UNCONFIRMED,
+        NotificationStatus.FAILED,
+        NotificationStatus.ERROR,
+    ],
+    NotificationStatus.DELIVERED: [s for s in NotificationStatus.values if s not in SUCCESS[1:]],
+    NotificationStatus.READ: [s for s in NotificationStatus.values if s != NotificationStatus.READ],
+}
 
 
 def attempt_status_from_message(*, message_id: int, status: str) -> None:
-    """Provider news about a message: move its attempt forward; an undelivered/failed one falls back."""
+    """Provider news about a message (its receipt): move its attempt forward from whatever state it is in;
+    an undelivered/failed one falls back to the next channel unless it already did."""
     new = STATUS_MAP.get(status)
     if new is None:
         return
@@ -183,19 +235,23 @@ def attempt_status_from_message(*, message_id: int, status: str) -> None:
     if attempt is None:
         return
     now = timezone.now()
-    if new in (NotificationStatus.DELIVERED, NotificationStatus.READ):
-        allowed = [NotificationStatus.SENT, NotificationStatus.DELIVERED, NotificationStatus.PROCESSING]
-        if NotificationAttempt.objects.filter(pk=attempt.pk, status__in=allowed).update(
-            status=new, delivered_at=now, updated_at=now
-        ):
-            Alarm.objects.filter(pk=attempt.alarm_id).exclude(notification_status=NotificationStatus.READ).update(
-                notification_status=new, notification_sent=True
-            )
+    if new in CLOSES:
+        fields: dict[str, object] = {"status": new, "updated_at": now, "sent_at": Coalesce(F("sent_at"), Value(now))}
+        if new != NotificationStatus.SENT:
+            fields["delivered_at"] = Coalesce(F("delivered_at"), Value(now))
+        if NotificationAttempt.objects.filter(pk=attempt.pk, status__in=CLOSES[new]).update(**fields):
+            log.info("attempt id=%s now %s by provider news (was %s)", attempt.pk, new, attempt.status)
+            alarm_reached(alarm_id=attempt.alarm_id, status=new)
         return
-    # Failed or undelivered after it was sent: the provider gave up, try the next channel.
-    if NotificationAttempt.objects.filter(pk=attempt.pk, status=NotificationStatus.SENT).update(
+    # Failed or undelivered after it was (or may have been) sent: the provider gave up, try the next channel.
+    # UNCONFIRMED already moved on; its record just learns the outcome.
+    if NotificationAttempt.objects.filter(pk=attempt.pk, status=NotificationStatus.UNCONFIRMED).update(
         status=new, updated_at=now
     ):
+        return
+    if NotificationAttempt.objects.filter(
+        pk=attempt.pk, status__in=[NotificationStatus.SENT, NotificationStatus.UNCERTAIN]
+    ).update(status=new, updated_at=now):
         attempt.refresh_from_db()
         attempt_fallback(attempt=attempt, reason=status)
 

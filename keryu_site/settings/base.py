@@ -354,6 +354,9 @@ MESSAGING_WEBHOOK_TRUST_FORWARDED = env.bool("MESSAGING_WEBHOOK_TRUST_FORWARDED"
 # --- Alerts: outbox sweeper, escalation, retention (see .env.example) -----------------------------
 KERYU_SWEEP_GRACE_SECONDS = env.int("KERYU_SWEEP_GRACE_SECONDS", default=15)
 KERYU_PROCESSING_LEASE_SECONDS = env.int("KERYU_PROCESSING_LEASE_SECONDS", default=90)
+# A send whose answer was lost (it may have gone out) waits this long for the provider's receipt, then the
+# recipient gets the next channel; the uncertain channel is never used again for that message.
+KERYU_UNCERTAIN_RECEIPT_SECONDS = env.int("KERYU_UNCERTAIN_RECEIPT_SECONDS", default=45)
 KERYU_RETRY_FAILED_WINDOW_HOURS = env.int("KERYU_RETRY_FAILED_WINDOW_HOURS", default=6)
 KERYU_RETRY_FAILED_MAX = env.int("KERYU_RETRY_FAILED_MAX", default=3)
 KERYU_MESSAGE_RETENTION_DAYS = env.int("KERYU_MESSAGE_RETENTION_DAYS", default=365)

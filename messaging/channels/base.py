@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import requests
+from urllib3.exceptions import NewConnectionError
+
 
 @dataclass(frozen=True)
 class OutboundMessage:
@@ -34,10 +37,14 @@ class ErrorAction:
     RETRY = "retry"  # transient: try the same channel again after a backoff
     SWITCH = "switch"  # this channel cannot reach this recipient: go to the next channel now
     STOP = "stop"  # our configuration is wrong (credentials, parameters, spam limit): next channel and alert staff
+    # The request may have reached the provider and only the answer was lost (read timeout, connection closed
+    # after sending, a proxy's bodiless 5xx): never send again on this channel; wait for the receipt.
+    UNCERTAIN = "uncertain"
 
 
 class ChannelError(Exception):
-    """A send that did not go out. `permanent` means retrying the same channel cannot help."""
+    """A send that did not go out, or may have. `permanent` means the same channel must not be tried again:
+    it cannot help (SWITCH, STOP) or it may duplicate a message the provider already has (UNCERTAIN)."""
 
     def __init__(
         self,
@@ -59,6 +66,10 @@ class ChannelError(Exception):
     def alert_staff(self) -> bool:
         return self.action == ErrorAction.STOP
 
+    @property
+    def uncertain(self) -> bool:
+        return self.action == ErrorAction.UNCERTAIN
+
 
 def error_for(action: str, message: str, *, code: object = None, flag_address: bool = False) -> ChannelError:
     """A ChannelError from a mapped action; `permanent` follows from it."""
@@ -69,6 +80,35 @@ def error_for(action: str, message: str, *, code: object = None, flag_address: b
         action=action,
         flag_address=flag_address,
     )
+
+
+def uncertain_error(provider: str, reason: str, *, code: str) -> ChannelError:
+    return ChannelError(
+        f"{provider}: {reason}; it may have been accepted", permanent=True, code=code, action=ErrorAction.UNCERTAIN
+    )
+
+
+def network_error(provider: str, exc: requests.RequestException) -> ChannelError:
+    """A network failure from `requests` (raw or under the twilio SDK), sorted by whether the request left.
+
+    A connection never made (refused, connect timeout, name not resolved, TLS handshake) is a certain
+    non-send: retrying is safe. A read timeout, or a connection closed or reset after the request was
+    written, may have left the provider with the message: uncertain.
+    """
+    if isinstance(exc, requests.ConnectTimeout):
+        return ChannelError(f"{provider}: connect timeout", permanent=False, code="connect_timeout")
+    if isinstance(exc, requests.ReadTimeout):
+        return uncertain_error(provider, "no answer in time", code="timeout")
+    if isinstance(exc, requests.exceptions.SSLError | requests.exceptions.ProxyError):
+        return ChannelError(f"{provider}: {type(exc).__name__}", permanent=False, code="network")
+    if isinstance(exc, requests.ConnectionError):
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        if isinstance(reason, NewConnectionError):
+            return ChannelError(f"{provider} unreachable", permanent=False, code="network")
+        return uncertain_error(provider, "connection lost before the answer", code="connection_lost")
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
+        return uncertain_error(provider, "answer cut off", code="connection_lost")
+    return ChannelError(f"{provider}: {type(exc).__name__}", permanent=False, code="network")
 
 
 class Channel:

@@ -29,23 +29,49 @@ class EmailChannel(Channel):
         html = message.html or render_to_string(
             "messaging/email/message.html", {"subject": message.subject, "paragraphs": message.body.split("\n\n")}
         )
+        connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
         email = EmailMultiAlternatives(
             subject=message.subject or "Keryu",
             body=message.body,
             to=[message.to],
             headers={"Message-ID": message_id},
-            connection=get_connection(timeout=settings.EMAIL_TIMEOUT),
+            connection=connection,
         )
         email.attach_alternative(html, "text/html")
         try:
-            email.send()
-        except smtplib.SMTPRecipientsRefused:
-            raise ChannelError("recipient refused", permanent=True, code="recipient_refused") from None
+            # Greeting, TLS and login first, on their own: a failure there is a certain non-send.
+            connection.open()
         except smtplib.SMTPAuthenticationError:
             raise ChannelError(
                 "SMTP authentication failed", permanent=True, action=ErrorAction.STOP, code="auth"
             ) from None
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise ChannelError(f"SMTP unavailable: {type(exc).__name__}", permanent=False, code="smtp") from None
+        try:
+            email.send()
+        except smtplib.SMTPRecipientsRefused:
+            raise ChannelError("recipient refused", permanent=True, code="recipient_refused") from None
+        except smtplib.SMTPResponseException as exc:
+            # The server answered with a refusal (sender, data): it did not take the message.
+            raise ChannelError(f"SMTP refused: {exc.smtp_code}", permanent=False, code="smtp") from None
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            # The connection died mid-transaction, possibly after the data went out and before the server's
+            # "250 queued" came back: the message may be on its way.
+            raise ChannelError(
+                f"SMTP connection lost mid-send: {type(exc).__name__}; it may have been accepted",
+                permanent=True,
+                action=ErrorAction.UNCERTAIN,
+                code="smtp_lost",
+            ) from None
+        finally:
+            _close_quietly(connection)
         log.info("email sent id=%s", message.message_id)
         return SendResult(provider_message_id=message_id.strip("<>"))
+
+
+def _close_quietly(connection) -> None:
+    """QUIT after the message is out (or lost): its failure changes nothing about the send."""
+    try:
+        connection.close()
+    except (smtplib.SMTPException, OSError):
+        pass

@@ -13,7 +13,16 @@ import requests
 from django.conf import settings
 
 from ..formatting import phone_for_meta_whatsapp, template_parameter
-from .base import Channel, ChannelError, ErrorAction, OutboundMessage, SendResult, error_for
+from .base import (
+    Channel,
+    ChannelError,
+    ErrorAction,
+    OutboundMessage,
+    SendResult,
+    error_for,
+    network_error,
+    uncertain_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +93,17 @@ class MetaWhatsAppChannel(Channel):
                 headers={"Authorization": f"Bearer {settings.WHATSAPP_ACCESS_TOKEN}"},
                 timeout=timeouts(),
             )
-        except requests.Timeout:
-            raise ChannelError("Meta timed out", permanent=False, code="timeout") from None
         except requests.RequestException as exc:
-            raise ChannelError(f"Meta unreachable: {type(exc).__name__}", permanent=False, code="network") from None
+            raise network_error("Meta", exc) from None
         try:
             body = response.json()
         except ValueError:
-            body = {}
+            body = None
+        if body is None and response.status_code >= 500:
+            # Not Meta's error format: a proxy or load balancer answered, maybe after Meta took the request.
+            log.warning("meta send uncertain id=%s http=%s (no API body)", message.message_id, response.status_code)
+            raise uncertain_error("Meta", f"HTTP {response.status_code} without an API answer", code="proxy_5xx")
+        body = body if isinstance(body, dict) else {}
         if response.status_code >= 400 or "error" in body:
             error = body.get("error") or {}
             code = error.get("code")
@@ -109,5 +121,6 @@ class MetaWhatsAppChannel(Channel):
         try:
             provider_id = body["messages"][0]["id"]
         except (KeyError, IndexError, TypeError):
-            raise ChannelError("Meta answered without a message id", permanent=False, code="bad_response") from None
+            # Meta said yes (2xx) without the id: the message is out, only a receipt can tell us more.
+            raise uncertain_error("Meta", "accepted without a message id", code="bad_response") from None
         return SendResult(provider_message_id=provider_id)

@@ -17,7 +17,16 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from ..formatting import phone_for_twilio_sms, phone_for_twilio_whatsapp, template_parameter
-from .base import Channel, ChannelError, ErrorAction, OutboundMessage, SendResult, error_for
+from .base import (
+    Channel,
+    ChannelError,
+    ErrorAction,
+    OutboundMessage,
+    SendResult,
+    error_for,
+    network_error,
+    uncertain_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +90,20 @@ class _TwilioChannel(Channel):
     def send(self, message: OutboundMessage) -> SendResult:
         if not self.is_configured():
             raise ChannelError(f"{self.label} is not configured", permanent=True, action=ErrorAction.STOP)
+        params = self.params(message)
         try:
-            created = twilio_client().messages.create(**self.params(message))
+            created = twilio_client().messages.create(**params)
         except TwilioRestException as exc:
+            if exc.status >= 500 and exc.code == exc.status:
+                # The SDK's fallback when the body is not Twilio's JSON: a proxy answered, maybe after Twilio
+                # took the request (the SDK itself sends through requests, whose errors come through raw).
+                log.warning(
+                    "twilio send uncertain id=%s channel=%s http=%s (no API body)",
+                    message.message_id,
+                    self.key,
+                    exc.status,
+                )
+                raise uncertain_error("Twilio", f"HTTP {exc.status} without an API answer", code="proxy_5xx") from None
             action = twilio_error_action(exc.code, retry_count=message.retry_count, http_status=exc.status)
             log.warning(
                 "twilio send failed id=%s channel=%s http=%s code=%s action=%s",
@@ -97,10 +117,13 @@ class _TwilioChannel(Channel):
             raise error_for(
                 action, f"Twilio error {exc.code}: {exc.msg}"[:500], code=exc.code, flag_address=flag
             ) from None
-        except requests.Timeout:
-            raise ChannelError("Twilio timed out", permanent=False, code="timeout") from None
-        except (requests.RequestException, TwilioException) as exc:
+        except requests.RequestException as exc:
+            raise network_error("Twilio", exc) from None
+        except TwilioException as exc:
             raise ChannelError(f"Twilio unreachable: {type(exc).__name__}", permanent=False, code="network") from None
+        except ValueError:
+            # A 2xx whose body is not JSON (the SDK parses it): Twilio took the message, the answer is unreadable.
+            raise uncertain_error("Twilio", "accepted with an unreadable answer", code="bad_response") from None
         if created.error_code:
             action = twilio_error_action(int(created.error_code), retry_count=message.retry_count)
             raise error_for(action, f"Twilio error {created.error_code}", code=created.error_code)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -89,7 +91,8 @@ def _outbound(message: Message) -> OutboundMessage:
 
 
 def message_send(*, message: Message) -> Message:
-    """Hand a pending message to its channel. Raises ChannelError when it did not go out.
+    """Hand a pending message to its channel. Raises ChannelError when it did not go out, or may not have
+    (`error.uncertain`: the provider may have it; the message stays PENDING for its receipt).
 
     The network call happens outside any transaction; the provider id is stored in the same update that
     marks the message SENT. A status webhook that arrived first (it can) is never moved backwards.
@@ -103,16 +106,41 @@ def message_send(*, message: Message) -> Message:
     except ChannelError as exc:
         _record_failure(message=message, error=exc)
         raise
-    now = timezone.now()
-    with transaction.atomic():
-        Message.objects.filter(pk=message.pk).update(
-            provider_message_id=result.provider_message_id, sent_at=now, updated_at=now
-        )
-        Message.objects.filter(pk=message.pk, status=MessageStatus.PENDING).update(status=MessageStatus.SENT)
+    _write_surviving_a_dropped_connection(
+        lambda: _record_sent(message=message, provider_message_id=result.provider_message_id)
+    )
     message.refresh_from_db()
     log.info("message sent id=%s channel=%s provider_id=%s", message.pk, message.channel, result.provider_message_id)
     message_status_changed.send(sender=Message, message=message, status=message.status)
     return message
+
+
+def _record_sent(*, message: Message, provider_message_id: str) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(
+            provider_message_id=provider_message_id, sent_at=now, updated_at=now
+        )
+        Message.objects.filter(pk=message.pk, status=MessageStatus.PENDING).update(status=MessageStatus.SENT)
+
+
+def _write_surviving_a_dropped_connection(write: Callable[[], None], *, tries: int = 4) -> None:
+    """Run `write`, reconnecting when the database connection was lost (a failover, a killed backend).
+
+    Only for what the provider just told us: its answer exists nowhere else, and losing it turns a message
+    it accepted into an unknown. Anything else is re-derived from the rows by the caller's retry. Never inside
+    an outer transaction, whose work a reconnect would silently drop.
+    """
+    for attempt in range(tries):
+        try:
+            write()
+            return
+        except (OperationalError, InterfaceError):
+            if attempt == tries - 1 or connection.in_atomic_block:
+                raise
+            log.warning("database connection lost recording a send; reconnecting (try %s)", attempt + 2)
+            connection.close()
+            time.sleep(0.5 * (attempt + 1))
 
 
 def _record_failure(*, message: Message, error: ChannelError) -> None:
@@ -122,10 +150,13 @@ def _record_failure(*, message: Message, error: ChannelError) -> None:
         "error_action": error.action,
         "updated_at": timezone.now(),
     }
+    # Uncertain: the provider may have it. The message stays PENDING so its receipt (matched by our id, which
+    # rode along with the send) can still move it to SENT, DELIVERED or FAILED.
+    failed = error.permanent and not error.uncertain
     if not error.permanent:
         fields["retry_count"] = F("retry_count") + 1
     Message.objects.filter(pk=message.pk).update(**fields)
-    if error.permanent:
+    if failed:
         Message.objects.filter(pk=message.pk, status=MessageStatus.PENDING).update(status=MessageStatus.FAILED)
     if error.flag_address:
         FlaggedAddress.objects.update_or_create(
@@ -141,5 +172,5 @@ def _record_failure(*, message: Message, error: ChannelError) -> None:
         error.code,
         error.action,
     )
-    if error.permanent:
+    if failed:
         message_status_changed.send(sender=Message, message=message, status=message.status)

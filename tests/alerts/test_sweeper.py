@@ -70,3 +70,42 @@ def test_two_sweepers_at_once_requeue_each_row_once(alice, settings):
     requeued = results[0].requeued + results[1].requeued
     assert sorted(requeued) == sorted(NotificationAttempt.objects.values_list("pk", flat=True))
     assert len(set(requeued)) == 30
+
+
+@pytest.mark.django_db
+def test_a_lease_lost_after_the_dispatch_marker_is_uncertain_and_never_requeued(alice_code, recording, settings):
+    # The receipt window counts from the request going out: longer than the lease here, so the row waits.
+    settings.KERYU_PROCESSING_LEASE_SECONDS, settings.KERYU_UNCERTAIN_RECEIPT_SECONDS = 60, 120
+    before, after = (alarm_create(qr_code=alice_code, situation_type="LOST").attempts.get() for _ in range(2))
+    claimed = timezone.now() - timedelta(seconds=61)
+    for attempt in (before, after):
+        NotificationAttempt.objects.filter(pk=attempt.pk).update(
+            status=NotificationStatus.PROCESSING, claimed_at=claimed
+        )
+    # The worker died after writing its marker: the provider may have the message.
+    NotificationAttempt.objects.filter(pk=after.pk).update(dispatched_at=claimed + timedelta(seconds=1))
+    result = attempts_sweep()
+    assert result.reclaimed == [before.pk] and result.settled == [after.pk]
+    assert NotificationAttempt.objects.get(pk=before.pk).status == NotificationStatus.PENDING
+    assert NotificationAttempt.objects.get(pk=after.pk).status == NotificationStatus.UNCERTAIN
+    # A marker from an earlier claim (a retried attempt) says nothing about this one.
+    NotificationAttempt.objects.filter(pk=before.pk).update(
+        status=NotificationStatus.PROCESSING, claimed_at=claimed, dispatched_at=claimed - timedelta(seconds=30)
+    )
+    assert attempts_sweep().reclaimed == [before.pk]
+
+
+@pytest.mark.django_db
+def test_an_uncertain_send_without_a_receipt_moves_to_the_next_channel_once(alice_code, recording, settings):
+    settings.KERYU_UNCERTAIN_RECEIPT_SECONDS = 45
+    attempt = alarm_create(qr_code=alice_code, situation_type="LOST").attempts.get()
+    NotificationAttempt.objects.filter(pk=attempt.pk).update(
+        status=NotificationStatus.UNCERTAIN, dispatched_at=timezone.now() - timedelta(seconds=30)
+    )
+    assert attempts_sweep().moved_on == []  # still inside the receipt window
+    NotificationAttempt.objects.filter(pk=attempt.pk).update(dispatched_at=timezone.now() - timedelta(seconds=46))
+    assert attempts_sweep().moved_on == [attempt.pk]
+    assert attempts_sweep().moved_on == []
+    assert NotificationAttempt.objects.get(pk=attempt.pk).status == NotificationStatus.UNCONFIRMED
+    channels = list(attempt.alarm.attempts.order_by("pk").values_list("channel", flat=True))
+    assert channels == ["development", "recording"]

@@ -76,35 +76,43 @@ def test_ten_concurrent_executions_of_one_attempt_make_exactly_one_provider_call
     assert provider.calls_for(_message_id(attempt.pk)) == 1
 
 
-def test_worker_child_killed_before_the_provider_call_is_delivered_once(alice_code, provider):
+def test_worker_child_killed_mid_send_never_sends_twice_and_the_next_channel_reaches_them(alice_code, provider):
+    # Killed inside the channel's send, after the dispatch marker: the provider may have the message (this
+    # fake's /before stands where a real adapter opens its connection). Not re-sent on that channel; once no
+    # receipt comes within the window, the next channel reaches the recipient. Killed before the marker, the
+    # row goes back to PENDING on the same channel (tests/alerts/test_sweeper.py).
     fast_sweeper()
     provider.hold.set()
-    with running_worker(concurrency=1, env=worker_env()) as worker, running_beat(worker_env()):
-        attempt = alarm_create(qr_code=alice_code, situation_type="LOST").attempts.get()
+    env = worker_env(KERYU_UNCERTAIN_RECEIPT_SECONDS="2")
+    with running_worker(concurrency=1, env=env) as worker, running_beat(env):
+        alarm = alarm_create(qr_code=alice_code, situation_type="LOST")
+        attempt = alarm.attempts.get()
         wait_for(lambda: provider.arrivals, timeout=20)
         os.kill(provider.arrivals[0], 9)  # the pool child, about to call the provider
         killed_at = time.monotonic()
         provider.hold.clear()
         provider.release.set()
         try:
-            wait_for(lambda: _sent(attempt.pk), timeout=30)
+            wait_for(
+                lambda: alarm.attempts.filter(channel="development", status__in=SENT_OR_BETTER).exists(), timeout=30
+            )
         except AssertionError:
-            raise AssertionError("not delivered; worker said:\n" + worker.output) from None
+            raise AssertionError("not reached; worker said:\n" + worker.output) from None
         elapsed = time.monotonic() - killed_at
-    print(f"\nMEASURED child SIGKILL -> delivered: {elapsed:.1f} s")
-    assert provider.calls_for(_message_id(attempt.pk)) == 1
-    assert len(provider.calls) == 1
+    print(f"\nMEASURED child SIGKILL mid-send -> next channel sent: {elapsed:.1f} s (receipt window 2 s)")
+    assert provider.calls == []
+    assert NotificationAttempt.objects.get(pk=attempt.pk).status == NotificationStatus.UNCONFIRMED
 
 
-def test_whole_worker_killed_and_restarted_delivers_every_in_flight_alarm(alice_code, provider):
+def test_whole_worker_killed_and_restarted_reaches_every_in_flight_alarm_once(alice_code, provider):
     fast_sweeper()
     provider.hold.set()
-    env = worker_env()
+    env = worker_env(KERYU_UNCERTAIN_RECEIPT_SECONDS="2")
     with running_beat(env):
         with running_worker(concurrency=2, env=env) as worker:
             # One open alarm per code: four alarms need four codes.
             codes = [QRCodeFactory(subject=SubjectFactory(custodian=alice_code.subject.custodian)) for _ in range(4)]
-            attempts = [alarm_create(qr_code=code, situation_type="LOST").attempts.get() for code in codes]
+            alarms = [alarm_create(qr_code=code, situation_type="LOST") for code in codes]
             wait_for(lambda: len(provider.arrivals) >= 2, timeout=20)
             kill_hard(worker)
         provider.hold.clear()
@@ -112,13 +120,20 @@ def test_whole_worker_killed_and_restarted_delivers_every_in_flight_alarm(alice_
         with running_worker(concurrency=2, env=env) as worker:
             restarted_at = time.monotonic()
             try:
-                wait_for(lambda: all(_sent(a.pk) for a in attempts), timeout=60)
+                wait_for(lambda: all(_reached(a) for a in alarms), timeout=60)
             except AssertionError:
-                raise AssertionError("not all delivered; worker said:\n" + worker.output) from None
+                raise AssertionError("not all reached; worker said:\n" + worker.output) from None
             elapsed = time.monotonic() - restarted_at
-    print(f"\nMEASURED worker SIGKILL + restart -> all {len(attempts)} delivered: {elapsed:.1f} s after restart")
-    for attempt in attempts:
-        assert provider.calls_for(_message_id(attempt.pk)) == 1
+    print(f"\nMEASURED worker SIGKILL + restart -> all {len(alarms)} reached: {elapsed:.1f} s after restart")
+    for alarm in alarms:
+        primary = alarm.attempts.get(channel="fake_primary")
+        assert provider.calls_for(primary.message_id) <= 1
+        # Killed mid-send (uncertain): reached on the next channel instead; otherwise sent on the first.
+        assert alarm.attempts.filter(status__in=SENT_OR_BETTER).count() == 1
+
+
+def _reached(alarm) -> bool:
+    return alarm.attempts.filter(status__in=SENT_OR_BETTER).exists()
 
 
 def test_primary_provider_returning_500s_falls_back_to_the_next_channel(alice_code, provider):

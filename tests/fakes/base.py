@@ -31,8 +31,10 @@ class RecordedRequest:
 @dataclass
 class Reply:
     status: int
-    body: dict
+    body: dict | str  # a str goes out as an HTML page (what a proxy answers), not JSON
     delay: float = 0.0
+    # Take the request, then close the connection without answering (the answer lost on the way back).
+    drop: bool = False
 
 
 @dataclass
@@ -40,11 +42,16 @@ class FakeServer:
     """Subclasses implement `handle(request) -> Reply`. `script` overrides the next answers, in order.
 
     `latency` (seconds) is added to every answer: a real provider takes about 100 ms (benchmarks use it).
+    `accept_then_drop`: every request the provider accepts (a 2xx it would answer) is recorded in `accepted`
+    (it counts as sent to the user) and the connection is closed without an answer, as when a proxy or the
+    network loses the response. Refusals are still answered.
     """
 
     requests: list[RecordedRequest] = field(default_factory=list)
     script: list[Reply] = field(default_factory=list)
     latency: float = 0.0
+    accept_then_drop: bool = False
+    accepted: list[tuple[RecordedRequest, dict]] = field(default_factory=list)
 
     def start(self) -> FakeServer:
         fake = self
@@ -59,10 +66,16 @@ class FakeServer:
                 reply = fake.script.pop(0) if fake.script else fake.handle(request)
                 if reply.delay or fake.latency:
                     time.sleep(reply.delay + fake.latency)
-                payload = json.dumps(reply.body).encode()
+                if reply.drop or (fake.accept_then_drop and 200 <= reply.status < 300):
+                    fake.accepted.append((request, reply.body))
+                    fake.on_dropped(request, reply.body)
+                    self.close_connection = True
+                    return  # the socket closes with no status line: the client sees the connection end
+                html = isinstance(reply.body, str)
+                payload = reply.body.encode() if html else json.dumps(reply.body).encode()
                 try:
                     self.send_response(reply.status)
-                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Type", "text/html" if html else "application/json")
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
                     self.wfile.write(payload)
@@ -91,6 +104,17 @@ class FakeServer:
 
     def handle(self, request: RecordedRequest) -> Reply:
         raise NotImplementedError
+
+    def on_dropped(self, request: RecordedRequest, body: dict | str) -> None:
+        """A request was accepted and its answer dropped: a provider fake may still send the receipt."""
+
+    def drop_next(self) -> None:
+        """The next request is taken and its connection closed without an answer."""
+        self.script.append(Reply(200, {}, drop=True))
+
+    def proxy_error_next(self, status: int = 502) -> None:
+        """The next request is answered by a proxy in front of the provider: an HTML page, no API error."""
+        self.script.append(Reply(status, f"<html><body><h1>{status} Bad Gateway</h1></body></html>"))
 
     def hang_next(self, seconds: float = 1.0) -> None:
         """The next request gets its answer only after `seconds` (longer than the client's read timeout)."""

@@ -11,6 +11,7 @@ import hmac
 import itertools
 import json
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -43,6 +44,8 @@ class FakeMeta(FakeServer):
     # False: the recipient has not written in 24 hours, so a text is accepted and then fails with 131047.
     window_open: bool = True
     webhook_url: str = ""
+    # With accept_then_drop and a webhook_url: seconds after a dropped answer Meta still reports "delivered".
+    receipt_after: float | None = None
 
     def fail_next(self, code: int, *, status: int = 400, message: str = "error", subcode: int | None = None) -> None:
         self.script.append(Reply(status, meta_error(code, message, subcode=subcode)))
@@ -105,6 +108,20 @@ class FakeMeta(FakeServer):
         if len(params) != self.templates[(name, language)]:
             return meta_error(132000, "Number of parameters does not match the expected number of params")
         return None
+
+    def on_dropped(self, request: RecordedRequest, body: dict | str) -> None:
+        if self.receipt_after is not None and self.webhook_url:
+            threading.Timer(
+                self.receipt_after, post, args=(self.webhook_url, *self.signed(self.receipt(request, body)))
+            ).start()
+
+    def receipt(self, request: RecordedRequest, body: dict | str, status: str = "delivered") -> dict:
+        """The status webhook for a request Meta accepted (its answer may never have reached us)."""
+        sent = request.json
+        wamid = body["messages"][0]["id"] if isinstance(body, dict) and body.get("messages") else "wamid.LOST"
+        return self.status_payload(
+            wamid, status, to=str(sent.get("to", "")), biz_opaque=sent.get("biz_opaque_callback_data")
+        )
 
     # --- webhooks Meta sends us ---------------------------------------------------------------------
     def signed(self, payload: dict) -> tuple[bytes, dict[str, str]]:

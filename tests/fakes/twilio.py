@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -33,6 +34,8 @@ class FakeTwilio(FakeServer):
     auth_token: str = "twilio-test-token"
     # False: the WhatsApp user has not written in 24 hours; a plain Body is accepted, then fails with 63016.
     whatsapp_session_open: bool = True
+    # With accept_then_drop: seconds after a dropped answer Twilio still calls the StatusCallback ("delivered").
+    receipt_after: float | None = None
 
     def fail_next(self, code: int, *, status: int = 400, message: str = "error") -> None:
         self.script.append(Reply(status, twilio_error(code, message, status)))
@@ -101,6 +104,16 @@ class FakeTwilio(FakeServer):
             "to": form.get("To"),
             "uri": uri,
         }
+
+    def on_dropped(self, request: RecordedRequest, body: dict | str) -> None:
+        url = request.form.get("StatusCallback", "")
+        if self.receipt_after is not None and url.startswith(("http://127.0.0.1", "http://localhost")):
+            threading.Timer(self.receipt_after, self.send_status, args=(url, *self.receipt(request, body))).start()
+
+    def receipt(self, request: RecordedRequest, body: dict | str, status: str = "delivered") -> tuple[str, str]:
+        """(sid, status) of the callback for a request Twilio accepted (its answer may never have reached us)."""
+        sid = body.get("sid", "SMLOST") if isinstance(body, dict) else "SMLOST"
+        return sid, status
 
     # --- callbacks Twilio sends us ------------------------------------------------------------------
     def signed(self, url: str, params: dict[str, str]) -> tuple[bytes, dict[str, str]]:

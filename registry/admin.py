@@ -9,6 +9,8 @@ from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.widgets import UnfoldBooleanWidget
 
+from keryu_site.scoping import ScopedAdminMixin
+
 from .models import Custodian, Subject
 from .resources import CustodianResource, SubjectResource
 
@@ -37,7 +39,7 @@ class SensitiveExportMixin:
 
 
 @admin.register(Custodian)
-class CustodianAdmin(SensitiveExportMixin, ImportExportModelAdmin, ModelAdmin):
+class CustodianAdmin(ScopedAdminMixin, SensitiveExportMixin, ImportExportModelAdmin, ModelAdmin):
     resource_classes = [CustodianResource]
     list_display = ["__str__", "language", "preferred_channel", "drill_opt_out", "created_at"]
     list_filter = ["language", "preferred_channel", "drill_opt_out"]
@@ -47,7 +49,7 @@ class CustodianAdmin(SensitiveExportMixin, ImportExportModelAdmin, ModelAdmin):
 
 
 @admin.register(Subject)
-class SubjectAdmin(SensitiveExportMixin, ImportExportModelAdmin, ModelAdmin):
+class SubjectAdmin(ScopedAdminMixin, SensitiveExportMixin, ImportExportModelAdmin, ModelAdmin):
     resource_classes = [SubjectResource]
     list_display = ["name", "custodian", "is_active", "created_at"]
     list_filter = ["is_active", "gender"]

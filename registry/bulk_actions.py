@@ -15,15 +15,13 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
 from keryu_site import scoping as keryu_scoping
 
-from .models import Custodian, QRCode, Subject
-
-
-class ScopedDeleteBulkAction(keryu_scoping.ScopedDeleteBulkAction):
-    models = [Custodian, Subject, QRCode]
+from .models import QRCode
 
 
 class PrintBadgesBulkAction(keryu_scoping.ScopedBulkActionMixin, SnippetBulkAction):
     """Selected codes -> one printable badge sheet (the PDF view re-checks the scope)."""
+
+    writes = False
 
     display_name = "Print badges"
     action_type = "print_badges"

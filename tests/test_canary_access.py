@@ -25,7 +25,7 @@ from wagtail.admin.views.bulk_action.registry import bulk_action_registry
 from wagtail.log_actions import log
 from wagtail.snippets.models import get_snippet_models
 
-from alerts.models import Alarm, InactiveCodeScan, NotificationAttempt, ReachabilityCheck, ScanEvent, SituationType
+from alerts.models import InactiveCodeScan, NotificationAttempt, ReachabilityCheck, ScanEvent, SituationType
 from messaging.models import FlaggedAddress, InboundMessage, Message
 from registry.models import EmergencyContact
 
@@ -71,7 +71,10 @@ def seed_alice() -> tuple[dict[str, list], list[str]]:
         public_message=_m("publicmessage"),
     )
     contact = EmergencyContact.objects.create(
-        subject=subject, name=f"{TERM} {_m('contactname')}", relation=_m("relation"), email=f"{_m('contactemail')}@example.com"
+        subject=subject,
+        name=f"{TERM} {_m('contactname')}",
+        relation=_m("relation"),
+        email=f"{_m('contactemail')}@example.com",
     )
     code = QRCodeFactory(subject=subject, is_active=True)
     alarms = [
@@ -279,7 +282,7 @@ def _report(seen: dict[str, list[str]]) -> str:
 
 @pytest.mark.parametrize("who", ["bob", "editor"])
 def test_no_marker_of_alices_reaches_another_user_anywhere(client, canary, who, request):
-    objects, markers, urls = canary
+    _objects, markers, urls = canary
     user = request.getfixturevalue(who)
     if who == "bob":
         SubjectFactory(custodian=user.custodian, name="Walter Baker")
@@ -293,7 +296,7 @@ def test_no_marker_of_alices_reaches_another_user_anywhere(client, canary, who, 
 
 def test_staff_see_every_marker_somewhere_on_the_same_walk(client, canary, staff):
     """The markers are real: each one shows on some page for staff, so their absence for Bob means something."""
-    objects, markers, urls = canary
+    _objects, markers, urls = canary
     client.force_login(staff)
     seen = walk(client, urls, markers)
     errors = seen.pop("500", [])

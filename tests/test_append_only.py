@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from alerts.models import Alarm, AlarmNote, InactiveCodeScan
+from alerts.models import Alarm, InactiveCodeScan
 from messaging.models import InboundMessage, Message
 
 from .factories import AlarmFactory, QRCodeFactory, UserFactory
@@ -103,6 +103,8 @@ def test_custodian_still_resolves_her_alarm_through_its_own_action(client, alice
 
 
 def test_staff_annotate_an_alarm_and_the_note_shows_on_its_timeline(client, staff, records):
+    from alerts.models import AlarmNote
+
     alarm = records["alerts/alarm"]
     client.force_login(staff)
     page = client.get(f"/admin/snippets/alerts/alarm/inspect/{alarm.pk}/").content.decode()
@@ -116,6 +118,8 @@ def test_staff_annotate_an_alarm_and_the_note_shows_on_its_timeline(client, staf
 
 
 def test_custodians_do_not_add_notes_and_bob_never_reaches_alices_alarm(client, alice, bob, records):
+    from alerts.models import AlarmNote
+
     alarm = records["alerts/alarm"]
     client.force_login(alice)
     page = client.get(f"/admin/snippets/alerts/alarm/inspect/{alarm.pk}/").content.decode()

@@ -40,6 +40,9 @@ TERM = "Zebrafinch"
 ALARMS = 12  # more than a chooser page (10), so `p=2` has something to show
 LISTING_QUERIES = ["", f"?q={TERM}", "?p=2", f"?q={TERM}&p=2", "?export=csv", "?export=xlsx"]
 OPS_QUERIES = ["", f"?q={TERM}", "?p=2"]  # Django's admin has no `export` parameter (import-export has its own URL)
+# Stored but shown on no console page, staff's included (the records are read-only: no edit form shows them).
+# Still markers for Bob and the editor; only the staff walk's "every marker shows somewhere" skips them.
+NOT_SHOWN = {"qxautoreply", "qxinboundproviderid", "qxmessageto", "qxnotificationerror"}
 # Patterns never fetched: they end the session or are Wagtail's deliberate error pages.
 SKIP = {"admin/logout/", "ops/logout/", "admin/failwhale/", "admin/test404/"}
 
@@ -156,7 +159,7 @@ def seed_alice() -> tuple[dict[str, list], list[str]]:
         note = note_model.objects.create(alarm=alarm, text=f"{TERM} {_m('alarmnote')}")
         objects["alerts.alarmnote"] = [note.pk]
     # Records whose label carries no marker are recognised by their label ("Message #12 · Email · pending").
-    labels = [str(o) for o in (message, inbound, attempt, scan)]
+    labels = [str(o) for o in (message, inbound)]
     markers = sorted(
         {
             *labels,
@@ -302,5 +305,5 @@ def test_staff_see_every_marker_somewhere_on_the_same_walk(client, canary, staff
     errors = seen.pop("500", [])
     print(f"\ncanary walk as staff: server errors on {len(errors)} URL(s): {errors[:5]}")
     print(f"\ncanary walk as staff: {len(urls)} URLs visited, {len(seen)} of {len(markers)} markers seen")
-    unseen = sorted(set(markers) - set(seen))
+    unseen = sorted(set(markers) - set(seen) - NOT_SHOWN)
     assert not unseen, f"markers no page shows to staff (drop them or show them): {unseen}"

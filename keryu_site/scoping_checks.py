@@ -173,7 +173,10 @@ class StaffOnlyReportsMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         match = request.resolver_match
-        if match is not None and STAFF_ONLY_NAMESPACES & set(match.namespaces) and not user_is_staff(request.user):
+        if match is None or not STAFF_ONLY_NAMESPACES & set(match.namespaces):
+            return None
+        # Anonymous visitors go on to the admin's own sign-in redirect; signed-in non-staff get nothing.
+        if request.user.is_authenticated and not user_is_staff(request.user):
             raise Http404
         return None
 

@@ -3,7 +3,12 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from keryu_site.scoping_checks import hide_reports_from_non_staff
+
 from . import profile_views
+
+# Wagtail's own reports list every family's objects: staff only (keryu_site.scoping_checks also refuses the URLs).
+hooks.register("construct_reports_menu", hide_reports_from_non_staff)
 
 
 @hooks.register("register_admin_urls")

@@ -8,6 +8,7 @@ urlpatterns = [
     path("test-alarm/<int:qr_pk>/", views.test_alarm, name="alerts_test_alarm"),
     path("alarms/<int:pk>/retry/", views.retry, name="alerts_retry"),
     path("alarms/<int:pk>/resolve/", views.resolve, name="alerts_resolve"),
+    path("alarms/<int:pk>/notes/", views.note_add, name="alerts_note_add"),
     path("export/<str:fmt>/", views.export, name="alerts_export"),
     path("statistics/", views.statistics, name="alerts_statistics"),
 ]

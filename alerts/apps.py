@@ -14,3 +14,20 @@ class AlertsConfig(AppConfig):
         message_status_changed.connect(receivers.on_message_status_changed, dispatch_uid="alerts.message_status")
         inbound_message_received.connect(receivers.on_inbound_message_received, dispatch_uid="alerts.inbound")
         extra_channels_register()
+        self._register_scopes()
+
+    @staticmethod
+    def _register_scopes() -> None:
+        """Each model's one scope in both consoles (keryu_site.scoping). Records of what happened are
+        append-only: nobody adds, edits or deletes them by hand; staff annotate with notes."""
+        from keryu_site.scoping import scope_register
+
+        from . import selectors
+        from .models import Alarm, AlarmNote, InactiveCodeScan, NotificationAttempt, ReachabilityCheck, ScanEvent
+
+        scope_register(Alarm, selectors.alarms_visible_to, append_only=True)
+        scope_register(NotificationAttempt, selectors.attempts_visible_to, append_only=True)
+        scope_register(ScanEvent, selectors.scan_events_visible_to, append_only=True)
+        scope_register(InactiveCodeScan, selectors.inactive_scans_visible_to, append_only=True)
+        scope_register(AlarmNote, selectors.alarm_notes_visible_to, append_only=True)
+        scope_register(ReachabilityCheck, selectors.reachability_checks_visible_to)

@@ -270,3 +270,20 @@ class ReachabilityCheck(models.Model):
 
     def __str__(self) -> str:
         return f"Reachability · {self.contact} · {self.status}"
+
+
+class AlarmNote(models.Model):
+    """What staff add to an alarm's record instead of editing it: the record itself is append-only, so are notes."""
+
+    alarm = models.ForeignKey(Alarm, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # A snapshot: the note keeps saying who wrote it if the account goes.
+    author_name = models.CharField(max_length=150)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Note #{self.pk} · {self.author_name} · {self.created_at:%Y-%m-%d %H:%M}"

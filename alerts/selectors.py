@@ -12,8 +12,17 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from keryu_site.roles import user_is_staff
+from registry.selectors import qr_codes_visible_to
 
-from .models import Alarm, NotificationAttempt, NotificationStatus, SituationType
+from .models import (
+    Alarm,
+    AlarmNote,
+    InactiveCodeScan,
+    NotificationAttempt,
+    NotificationStatus,
+    ScanEvent,
+    SituationType,
+)
 
 DELIVERED = (NotificationStatus.DELIVERED, NotificationStatus.READ)
 SUCCESS = (NotificationStatus.SENT, *DELIVERED)
@@ -182,3 +191,23 @@ def reachability_checks_visible_to(user):
 
 def attempts_visible_to(user) -> QuerySet[NotificationAttempt]:
     return NotificationAttempt.objects.filter(alarm__in=alarms_visible_to(user).values("pk"))
+
+
+def scan_events_visible_to(user) -> QuerySet[ScanEvent]:
+    return ScanEvent.objects.filter(alarm__in=alarms_visible_to(user).values("pk"))
+
+
+def inactive_scans_visible_to(user) -> QuerySet[InactiveCodeScan]:
+    return InactiveCodeScan.objects.select_related("qr_code__subject").filter(
+        qr_code__in=qr_codes_visible_to(user).values("pk")
+    )
+
+
+def alarm_notes_visible_to(user) -> QuerySet[AlarmNote]:
+    """Notes are part of the alarm's record: whoever sees the alarm sees them (the family included)."""
+    return AlarmNote.objects.filter(alarm__in=alarms_visible_to(user).values("pk"))
+
+
+def alarm_note_entries(*, alarm: Alarm) -> list[TimelineEntry]:
+    """The alarm's notes as timeline entries (merged with `alarm_timeline` by the inspect view)."""
+    return [TimelineEntry(n.created_at, "note", f"Note by {n.author_name}: {n.text}") for n in alarm.notes.all()]

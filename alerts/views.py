@@ -19,6 +19,7 @@ from . import exports, services
 from .charts import bar_chart
 from .models import Alarm, NotificationAttempt
 from .selectors import alarm_public_progress, alarm_statistics, alarms_filtered, alarms_visible_to
+from .services.notes import NOTE_MAX, alarm_note_add
 
 
 class AcknowledgeForm(forms.Form):
@@ -103,6 +104,29 @@ def resolve(request, pk: int):
         messages.success(request, "Alarm resolved.")
         return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
     return TemplateResponse(request, "alerts/resolve.html", {"alarm": alarm, "form": form})
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTE_MAX)
+
+
+@require_POST
+def note_add(request, pk: int):
+    """Staff annotate an alarm (its record is append-only); the note shows on the timeline."""
+    alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
+    try:
+        alarm_note_add(alarm=alarm, author=request.user, text=form.cleaned_data["text"])
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Note added.")
+    return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
 
 
 def _filename(ext: str) -> str:

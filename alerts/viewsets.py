@@ -1,22 +1,25 @@
-"""Wagtail admin screens for alarms (scoped to the custodian's own subjects) and the escalation policy."""
+"""Wagtail admin screens for alarms (scoped to the custodian's own subjects) and the escalation policy.
+
+Scoping and append-only come from keryu_site.scoping and the registrations in alerts.apps: an alarm is
+inspected, resolved through its own action, annotated by staff; never added, edited or deleted here.
+"""
 
 from __future__ import annotations
 
 import django_filters
-from django.shortcuts import redirect
 from django.urls import reverse
-from django.views import View
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import Button
-from wagtail.snippets.views.snippets import IndexView, InspectView, SnippetViewSet
+from wagtail.snippets.views.snippets import IndexView, InspectView
 
-from keryu_site.scoping import ScopedDeleteBulkAction, ScopedSnippetViewSet
+from keryu_site.roles import user_is_staff
+from keryu_site.scoping import ScopedSnippetViewSet, SharedSnippetViewSet
 from registry.selectors import subjects_visible_to
 
 from .models import Alarm, EscalationPolicy, NotificationStatus, ReachabilityCheck, SituationType
-from .selectors import alarm_timeline, alarms_visible_to, attempts_for_alarm, reachability_checks_visible_to
+from .selectors import alarm_note_entries, alarm_timeline, attempts_for_alarm
 
 # Above this many subjects in scope the subject drop-down gives way to a name search: rendering 17,000
 # options (each subject loaded and decrypted) took ~10 s per page for staff (docs/benchmarks.md).
@@ -70,18 +73,13 @@ class AlarmInspectView(InspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["attempts"] = attempts_for_alarm(alarm=self.object)
-        context["timeline"] = alarm_timeline(alarm=self.object)
+        timeline = alarm_timeline(alarm=self.object) + alarm_note_entries(alarm=self.object)
+        context["timeline"] = sorted(timeline, key=lambda entry: entry.at)
+        context["can_add_note"] = user_is_staff(self.request.user)
         context["has_failed"] = self.object.attempts.filter(
             status__in=[NotificationStatus.FAILED, NotificationStatus.ERROR, NotificationStatus.UNDELIVERED]
         ).exists()
         return context
-
-
-class AlarmEditRedirect(View):
-    """Alarms record what happened: no generic edit form. Resolution goes through the resolve action."""
-
-    def dispatch(self, request, *args, **kwargs):
-        return redirect("wagtailsnippets_alerts_alarm:inspect", pk=kwargs["pk"])
 
 
 class AlarmViewSet(ScopedSnippetViewSet):
@@ -103,7 +101,6 @@ class AlarmViewSet(ScopedSnippetViewSet):
     index_view_class = AlarmIndexView
     inspect_view_enabled = True
     inspect_view_class = AlarmInspectView
-    edit_view_class = AlarmEditRedirect
     inspect_view_fields = [
         "subject",
         "situation_type",
@@ -126,11 +123,8 @@ class AlarmViewSet(ScopedSnippetViewSet):
         "resolution_notes",
     ]
 
-    def scope(self, request):
-        return alarms_visible_to(request.user)
 
-
-class EscalationPolicyViewSet(SnippetViewSet):
+class EscalationPolicyViewSet(SharedSnippetViewSet):
     """Staff only (model permissions): custodians hold no permission on it."""
 
     model = EscalationPolicy
@@ -166,10 +160,3 @@ class ReachabilityCheckViewSet(ScopedSnippetViewSet):
     list_display = ["contact", "channel", "status", "flagged", "reason", "created_at"]
     list_filter = ["flagged", "status"]
     inspect_view_enabled = True
-
-    def scope(self, request):
-        return reachability_checks_visible_to(request.user)
-
-
-class AlarmDeleteBulkAction(ScopedDeleteBulkAction):
-    models = [Alarm, ReachabilityCheck]

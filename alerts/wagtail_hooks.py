@@ -2,7 +2,7 @@ from django.urls import include, path
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
-from .viewsets import AlarmDeleteBulkAction, AlarmViewSet, EscalationPolicyViewSet, ReachabilityCheckViewSet
+from .viewsets import AlarmViewSet, EscalationPolicyViewSet, ReachabilityCheckViewSet
 
 register_snippet(AlarmViewSet)
 register_snippet(EscalationPolicyViewSet)
@@ -12,6 +12,3 @@ register_snippet(ReachabilityCheckViewSet)
 @hooks.register("register_admin_urls")
 def register_alerts_admin_urls():
     return [path("alerts/", include("alerts.admin_urls"))]
-
-
-hooks.register("register_bulk_action", AlarmDeleteBulkAction, order=100)

@@ -1,22 +1,160 @@
-"""Object-level scoping for Wagtail snippet viewsets.
+"""One scoping mechanism for both consoles: which rows of a model a user may reach, and which records nobody edits.
 
-Wagtail scopes only the listing through `SnippetViewSet.get_queryset`; its edit, delete, inspect, history,
-usage, revision and lock views look objects up by primary key and check model-level permission alone. Every
-view a `ScopedSnippetViewSet` builds is given a guard that refuses, with a 404 (Wagtail turns a 403 into
-a redirect), any primary key outside the viewset's `scope(request)` queryset, before the view does anything.
+Each app registers, in its AppConfig.ready(), one selector per model holding family data
+(`scope_register(Alarm, alarms_visible_to, append_only=True)`). Everything else reads that registry:
+
+- `ScopedSnippetViewSet` (Wagtail): the listing, every object view (edit, delete, inspect, history, usage,
+  revisions, lock: a guard answers 404 outside the scope before the view runs), the chooser (choose,
+  results, chosen, chosen-multiple; creating from the modal is off) and the permission policy that Wagtail
+  asks before showing a button. Wagtail scopes only the listing by itself; its other views look objects
+  up by primary key and check model permission alone (shared/STACK.md, trap 4).
+- `ScopedBulkActionMixin`: bulk actions drop ids outside the scope before loading anything.
+- `ScopedAdminMixin` (/ops/, Django admin): the queryset behind the changelist, change, delete and history.
+- Append-only models (the message log, attempts, alarms, notes) are refused add, change and delete in both
+  consoles, for everyone including superusers: the permission policy says no, and the views answer 404.
+
+`SharedSnippetViewSet` is for shared content (templates, escalation policy): model permissions only.
+keryu_site.scoping_checks refuses, at start-up, a snippet viewset or /ops/ admin that skips all this.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib.admin.utils import unquote
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.dispatch import Signal
 from django.http import Http404
+from django.utils.functional import cached_property
+from wagtail.admin.ui.tables import BulkActionsCheckboxColumn
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.views.generic.usage import UsageView
+from wagtail.permission_policies.base import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.chooser import (
+    ChooseResultsView,
+    ChooseView,
+    SnippetChooserViewSet,
+    SnippetChosenMultipleView,
+    SnippetChosenView,
+    SnippetCreateView,
+)
+from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
 # Sent (with `request`) whenever a guard refuses an object; the accounts app records it as a security event.
 object_access_refused = Signal()
+
+# Actions that write: refused on append-only models, whoever asks.
+WRITE_ACTIONS = frozenset({"add", "change", "delete", "publish", "lock", "unlock"})
+
+
+@dataclass(frozen=True)
+class Scope:
+    selector: Callable[..., QuerySet]  # selector(user) -> what the user may reach
+    append_only: bool
+
+
+_SCOPES: dict[type[Model], Scope] = {}
+
+
+def scope_register(model: type[Model], selector: Callable[..., QuerySet], *, append_only: bool = False) -> None:
+    """Declare `model` family data reachable through `selector`; called from the owning app's ready()."""
+    _SCOPES[model] = Scope(selector=selector, append_only=append_only)
+    register_permission_policy(model, ScopedPermissionPolicy(model))
+
+
+def scoped_models() -> dict[type[Model], Scope]:
+    return dict(_SCOPES)
+
+
+def scope_for(model: type[Model], user) -> QuerySet:
+    """Everything of `model` that `user` may reach (LookupError for a model nobody declared: fail loudly)."""
+    try:
+        return _SCOPES[model].selector(user)
+    except KeyError:
+        raise LookupError(f"{model._meta.label} has no registered scope (keryu_site.scoping.scope_register)") from None
+
+
+def is_append_only(model: type[Model]) -> bool:
+    scope = _SCOPES.get(model)
+    return bool(scope and scope.append_only)
+
+
+# --- Wagtail: permission policy ------------------------------------------------------------------------
+
+
+class ScopedPermissionPolicy(ModelPermissionPolicy):
+    """Model permission AND the scope; no writes at all on append-only models (superusers included)."""
+
+    def user_has_permission(self, user, action) -> bool:
+        if action in WRITE_ACTIONS and is_append_only(self.model):
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions) -> bool:
+        return any(self.user_has_permission(user, a) for a in actions)
+
+    def user_has_permission_for_instance(self, user, action, instance) -> bool:
+        if not self.user_has_permission(user, action):
+            return False
+        return scope_for(self.model, user).filter(pk=instance.pk).exists()
+
+    def user_has_any_permission_for_instance(self, user, actions, instance) -> bool:
+        return any(self.user_has_permission_for_instance(user, a, instance) for a in actions)
+
+    def instances_user_has_any_permission_for(self, user, actions) -> QuerySet:
+        if not self.user_has_any_permission(user, actions):
+            return self.model._default_manager.none()
+        return scope_for(self.model, user)
+
+    def instances_user_has_permission_for(self, user, action) -> QuerySet:
+        return self.instances_user_has_any_permission_for(user, [action])
+
+
+# --- Wagtail: choosers -----------------------------------------------------------------------------------
+
+
+class _ScopedChooseMixin:
+    def get_object_list(self):
+        return scope_for(self.model_class, self.request.user)
+
+
+class ScopedChooseView(_ScopedChooseMixin, ChooseView):
+    pass
+
+
+class ScopedChooseResultsView(_ScopedChooseMixin, ChooseResultsView):
+    pass
+
+
+class ScopedChosenView(SnippetChosenView):
+    def get_object(self, pk):
+        return scope_for(self.model_class, self.request.user).get(pk=unquote(str(pk)))
+
+
+class ScopedChosenMultipleView(SnippetChosenMultipleView):
+    def get_objects(self, pks):
+        return scope_for(self.model_class, self.request.user).filter(pk__in=pks)
+
+
+class NoChooserCreateView(SnippetCreateView):
+    """Creating records from inside a chooser modal would bypass the scoped forms: switched off."""
+
+    def dispatch(self, request, *args, **kwargs):
+        raise Http404
+
+
+class ScopedChooserViewSet(SnippetChooserViewSet):
+    create_view_class = NoChooserCreateView
+    choose_view_class = ScopedChooseView
+    choose_results_view_class = ScopedChooseResultsView
+    chosen_view_class = ScopedChosenView
+    chosen_multiple_view_class = ScopedChosenMultipleView
+
+
+# --- Wagtail: snippet viewsets ---------------------------------------------------------------------------
 
 
 class ScopedObjectMixin:
@@ -31,32 +169,105 @@ class ScopedObjectMixin:
         super().setup(request, *args, **kwargs)
 
 
+class NoBulkActionsMixin:
+    """A listing without the selection checkboxes: the bulk-action bar (delete) never appears."""
+
+    @cached_property
+    def columns(self):
+        return [c for c in super().columns if not isinstance(c, BulkActionsCheckboxColumn)]
+
+
+_READ_PERMISSION = {"permission_required": "view", "any_permission_required": None}
+
+
+def _refused(request, *args, **kwargs):
+    raise Http404
+
+
+# Views that write: on an append-only model they are not served at all.
+_WRITE_VIEWS = (
+    "add_view",
+    "edit_view",
+    "copy_view",
+    "delete_view",
+    "revisions_revert_view",
+    "revisions_unschedule_view",
+    "unpublish_view",
+    "lock_view",
+    "unlock_view",
+    "workflow_action_view",
+    "collect_workflow_action_data_view",
+    "confirm_workflow_cancellation_view",
+    "preview_on_add_view",
+    "preview_on_edit_view",
+)
+
+
 class ScopedSnippetViewSet(SnippetViewSet):
+    """A snippet viewset whose every view and chooser goes through the model's registered scope."""
+
+    chooser_viewset_class = ScopedChooserViewSet
+
     def scope(self, request) -> QuerySet:
-        """Everything this request's user may reach. Subclasses call their app's selector."""
-        raise NotImplementedError
+        """Everything this request's user may reach: the model's registered selector."""
+        return scope_for(self.model, request.user)
 
     def get_queryset(self, request) -> QuerySet:
         return self.scope(request)
 
+    @property
+    def append_only(self) -> bool:
+        return is_append_only(self.model)
+
     def construct_view(self, view_class, **kwargs):
         if not issubclass(view_class, ScopedObjectMixin):
             view_class = type(f"Scoped{view_class.__name__}", (ScopedObjectMixin, view_class), {})
+        if self.append_only and issubclass(view_class, IndexView):
+            view_class = type(f"ReadOnly{view_class.__name__}", (NoBulkActionsMixin, view_class), {})
+        if self.append_only and issubclass(view_class, HistoryView | UsageView):
+            # Wagtail asks for a write permission to read these; nobody holds one on an append-only model.
+            view_class = type(f"ReadOnly{view_class.__name__}", (view_class,), _READ_PERMISSION)
         return super().construct_view(view_class, scope_viewset=self, **kwargs)
+
+
+def _write_view(name: str) -> property:
+    """The write view `name`; on an append-only model a 404 whoever asks. The URLs stay so that Wagtail's
+    templates can still name them; the permission policy hides every button that would lead there."""
+
+    def get(self):
+        if is_append_only(self.model):
+            return _refused
+        return getattr(super(ScopedSnippetViewSet, self), name)
+
+    return property(get)
+
+
+for _name in _WRITE_VIEWS:
+    setattr(ScopedSnippetViewSet, _name, _write_view(_name))
+
+
+class SharedSnippetViewSet(SnippetViewSet):
+    """Shared content (no family's data): model permissions decide. Refused on family data at start-up."""
+
+
+# --- Wagtail: bulk actions ---------------------------------------------------------------------------------
 
 
 class ScopedBulkActionMixin:
     """Wagtail's bulk actions load objects by the ids in the query string with `model.objects` and name the
-    ones the user may not act on. Here ids outside the model's viewset scope are dropped before anything is
-    loaded (none left: 404), so no other custodian's record is ever named."""
+    ones the user may not act on. Here ids outside the model's scope are dropped before anything is loaded
+    (none left: 404), so no other custodian's record is ever named. Append-only models: always 404."""
+
+    writes = True
 
     def _scope(self, model) -> QuerySet:
-        viewset = getattr(model, "snippet_viewset", None)
-        if isinstance(viewset, ScopedSnippetViewSet):
-            return viewset.scope(self.request)
+        if model in _SCOPES:
+            return scope_for(model, self.request.user)
         return model._default_manager.all()
 
     def get_queryset(self, model, object_ids):
+        if self.writes and is_append_only(model):
+            raise Http404
         objects = list(self._scope(model).filter(pk__in=object_ids))
         if not objects:
             raise Http404
@@ -67,6 +278,27 @@ class ScopedBulkActionMixin:
 
 
 class ScopedDeleteBulkAction(ScopedBulkActionMixin, DeleteBulkAction):
-    """Subclass with `models = [...]` and register with `order=100` to replace Wagtail's unscoped delete."""
+    """Replaces Wagtail's unscoped delete for every snippet model (its `models` is every snippet model);
+    registered once, with order=100 so that it comes after Wagtail's own."""
 
-    models: list = []
+
+# --- /ops/ (Django admin) ------------------------------------------------------------------------------------
+
+
+class ScopedAdminMixin:
+    """Put before the ModelAdmin base: the queryset behind every /ops/ view is the registered scope, and an
+    append-only model is read-only there too (no add, change, delete or bulk delete, superusers included)."""
+
+    def get_queryset(self, request):
+        qs = scope_for(self.model, request.user)
+        ordering = self.get_ordering(request)
+        return qs.order_by(*ordering) if ordering else qs
+
+    def has_add_permission(self, request, *args) -> bool:
+        return not is_append_only(self.model) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return not is_append_only(self.model) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return not is_append_only(self.model) and super().has_delete_permission(request, obj)

@@ -10,6 +10,8 @@ from django.urls import reverse
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
+from keryu_site.scoping import ScopedAdminMixin
+
 from .forms import TestMessageForm
 from .models import ChannelSetting, FlaggedAddress, MetaTemplateStatus
 from .selectors import channel_is_configured, channel_order
@@ -80,7 +82,7 @@ class MetaTemplateStatusAdmin(ModelAdmin):
 
 
 @admin.register(FlaggedAddress)
-class FlaggedAddressAdmin(ModelAdmin):
+class FlaggedAddressAdmin(ScopedAdminMixin, ModelAdmin):
     list_display = ["channel", "code", "message", "flagged_at"]
     list_filter = ["channel", "code"]
     readonly_fields = ["channel", "address_key", "code", "message", "flagged_at"]

@@ -15,3 +15,17 @@ class MessagingConfig(AppConfig):
     def ready(self) -> None:
         # Every known channel has a row staff can order in /ops/ (also after a test flush).
         post_migrate.connect(_ensure_channel_rows, sender=self)
+        self._register_scopes()
+
+    @staticmethod
+    def _register_scopes() -> None:
+        """Each model's one scope in both consoles (keryu_site.scoping). The message log and the replies are
+        append-only: what was sent and received is never added, edited or deleted by hand."""
+        from keryu_site.scoping import scope_register
+
+        from . import selectors
+        from .models import FlaggedAddress, InboundMessage, Message
+
+        scope_register(Message, selectors.messages_visible_to, append_only=True)
+        scope_register(InboundMessage, selectors.inbound_visible_to, append_only=True)
+        scope_register(FlaggedAddress, selectors.flagged_addresses_visible_to)

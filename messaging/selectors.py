@@ -11,6 +11,7 @@ from .channels import REGISTRY
 from .models import (
     CHANNEL_FAMILIES,
     ChannelSetting,
+    FlaggedAddress,
     InboundMessage,
     Message,
     MessageTemplate,
@@ -35,6 +36,11 @@ def inbound_visible_to(user) -> QuerySet[InboundMessage]:
     if not getattr(user, "is_authenticated", False):
         return qs.none()
     return qs.filter(owner=user)
+
+
+def flagged_addresses_visible_to(user) -> QuerySet[FlaggedAddress]:
+    """Addresses providers keep failing to reach: a staff worklist, nobody else's business."""
+    return FlaggedAddress.objects.all() if user_is_staff(user) else FlaggedAddress.objects.none()
 
 
 def channel_is_configured(key: str) -> bool:

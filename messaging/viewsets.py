@@ -1,15 +1,15 @@
-"""Wagtail admin screens: the message log (scoped) and the editor-kept templates."""
+"""Wagtail admin screens: the message log (scoped, append-only: see messaging.apps) and the editor-kept templates."""
 
 from __future__ import annotations
 
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.admin.ui.tables import Column
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
-from keryu_site.scoping import ScopedDeleteBulkAction, ScopedSnippetViewSet
+from keryu_site.scoping import ScopedSnippetViewSet, SharedSnippetViewSet
 
 from .models import InboundMessage, Message, MessageTemplate, MetaApproval
-from .selectors import inbound_visible_to, messages_visible_to, meta_template_approval
+from .selectors import meta_template_approval
 
 
 class MessageViewSet(ScopedSnippetViewSet):
@@ -40,9 +40,6 @@ class MessageViewSet(ScopedSnippetViewSet):
         "read_at",
     ]
 
-    def scope(self, request):
-        return messages_visible_to(request.user)
-
 
 class InboundMessageViewSet(ScopedSnippetViewSet):
     model = InboundMessage
@@ -53,9 +50,6 @@ class InboundMessageViewSet(ScopedSnippetViewSet):
     inspect_view_enabled = True
     inspect_view_fields = ["channel", "body", "in_reply_to", "received_at"]
 
-    def scope(self, request):
-        return inbound_visible_to(request.user)
-
 
 def _approval(template: MessageTemplate) -> str:
     status = meta_template_approval(template)
@@ -64,7 +58,7 @@ def _approval(template: MessageTemplate) -> str:
     return status if status == MetaApproval.APPROVED else f"⚠ {status}: not used on WhatsApp"
 
 
-class MessageTemplateViewSet(SnippetViewSet):
+class MessageTemplateViewSet(SharedSnippetViewSet):
     """Editors keep these; drafts and revisions from Wagtail, only the live version is sent."""
 
     model = MessageTemplate
@@ -106,7 +100,3 @@ class MessagingViewSetGroup(SnippetViewSetGroup):
     menu_icon = "mail"
     menu_order = 110
     items = (MessageViewSet, InboundMessageViewSet, MessageTemplateViewSet)
-
-
-class MessageDeleteBulkAction(ScopedDeleteBulkAction):
-    models = [Message, InboundMessage]

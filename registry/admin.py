@@ -10,6 +10,7 @@ from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.widgets import UnfoldBooleanWidget
 
 from keryu_site.archiving import ArchivingDeleteAdminMixin
+from keryu_site.scoping import ScopedAdminMixin
 
 from .models import Custodian, Subject
 from .resources import CustodianResource, SubjectResource
@@ -41,7 +42,9 @@ class SensitiveExportMixin:
 
 
 @admin.register(Custodian)
-class CustodianAdmin(ArchivingDeleteAdminMixin, SensitiveExportMixin, ImportExportModelAdmin, ModelAdmin):
+class CustodianAdmin(
+    ScopedAdminMixin, ArchivingDeleteAdminMixin, SensitiveExportMixin, ImportExportModelAdmin, ModelAdmin
+):
     deletion_archives = staticmethod(deletion_archives)
     remove_object = staticmethod(lambda custodian: custodian_remove(custodian=custodian))
     resource_classes = [CustodianResource]
@@ -53,7 +56,9 @@ class CustodianAdmin(ArchivingDeleteAdminMixin, SensitiveExportMixin, ImportExpo
 
 
 @admin.register(Subject)
-class SubjectAdmin(ArchivingDeleteAdminMixin, SensitiveExportMixin, ImportExportModelAdmin, ModelAdmin):
+class SubjectAdmin(
+    ScopedAdminMixin, ArchivingDeleteAdminMixin, SensitiveExportMixin, ImportExportModelAdmin, ModelAdmin
+):
     deletion_archives = staticmethod(deletion_archives)
     remove_object = staticmethod(lambda subject: subject_remove(subject=subject))
     resource_classes = [SubjectResource]

@@ -20,11 +20,6 @@ from .models import Custodian, QRCode, Subject
 from .selectors import deletion_archives
 from .services import Removal, custodian_remove, subject_remove
 
-
-class ScopedDeleteBulkAction(keryu_scoping.ScopedDeleteBulkAction):
-    models = [QRCode]
-
-
 REMOVE = {
     Subject: lambda obj: subject_remove(subject=obj),
     Custodian: lambda obj: custodian_remove(custodian=obj),
@@ -70,6 +65,8 @@ class ArchivingDeleteBulkAction(keryu_scoping.ScopedDeleteBulkAction):
 
 class PrintBadgesBulkAction(keryu_scoping.ScopedBulkActionMixin, SnippetBulkAction):
     """Selected codes -> one printable badge sheet (the PDF view re-checks the scope)."""
+
+    writes = False
 
     display_name = "Print badges"
     action_type = "print_badges"

@@ -1,84 +1,27 @@
 """Wagtail admin screens for the registry (snippet viewsets, scoped to the user's own records).
 
-Scoping: every object view is guarded by keryu_site.scoping (404 outside the selector's scope); the
-chooser views below use the same scope; bulk actions are scoped in registry.bulk_actions; the permission
-policy (registry.permissions) answers instance questions from the same selectors.
+Scoping: keryu_site.scoping, from the selectors registered in registry.apps: every object view, the
+chooser, bulk actions and the permission policy (404 outside the selector's scope).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
-from wagtail.snippets.views.chooser import (
-    ChooseResultsView,
-    ChooseView,
-    SnippetChooserViewSet,
-    SnippetChosenMultipleView,
-    SnippetChosenView,
-    SnippetCreateView,
-)
 from wagtail.snippets.views.snippets import DeleteView, InspectView, SnippetViewSetGroup
 
 from keryu_site.scoping import ScopedSnippetViewSet
 
 from .forms import CustodianForm, QRCodeForm, SubjectForm
 from .models import Custodian, QRCode, Subject
-from .permissions import scope_for
-from .selectors import (
-    custodians_visible_to,
-    deletion_archives,
-    qr_code_usage,
-    qr_codes_visible_to,
-    subjects_visible_to,
-)
+from .selectors import deletion_archives, qr_code_usage
 from .services import Removal, custodian_remove, subject_remove
-
-# --- Choosers: the same scope as the listings --------------------------------------------------
-
-
-class ScopedChooseMixin:
-    def get_object_list(self):
-        return scope_for(self.model_class, self.request.user)
-
-
-class ScopedChooseView(ScopedChooseMixin, ChooseView):
-    pass
-
-
-class ScopedChooseResultsView(ScopedChooseMixin, ChooseResultsView):
-    pass
-
-
-class ScopedChosenView(SnippetChosenView):
-    def get_object(self, pk):
-        return scope_for(self.model_class, self.request.user).get(pk=pk)
-
-
-class ScopedChosenMultipleView(SnippetChosenMultipleView):
-    def get_objects(self, pks):
-        return scope_for(self.model_class, self.request.user).filter(pk__in=pks)
-
-
-class NoChooserCreateView(SnippetCreateView):
-    """Creating records from inside a chooser modal would bypass the scoped forms: switched off."""
-
-    def dispatch(self, request, *args, **kwargs):
-        raise Http404
-
-
-class ScopedChooserViewSet(SnippetChooserViewSet):
-    create_view_class = NoChooserCreateView
-    choose_view_class = ScopedChooseView
-    choose_results_view_class = ScopedChooseResultsView
-    chosen_view_class = ScopedChosenView
-    chosen_multiple_view_class = ScopedChosenMultipleView
-
 
 # --- Listing columns -------------------------------------------------------------------------------
 
@@ -204,7 +147,6 @@ class SubjectViewSet(ScopedSnippetViewSet):
         "share_conditions",
         "public_message",
     ]
-    chooser_viewset_class = ScopedChooserViewSet
     delete_view_class = SubjectDeleteView
     edit_handler = ObjectList(
         [
@@ -247,9 +189,6 @@ class SubjectViewSet(ScopedSnippetViewSet):
         base_form_class=SubjectForm,
     )
 
-    def scope(self, request):
-        return subjects_visible_to(request.user)
-
 
 # --- QR codes ---------------------------------------------------------------------------------------
 
@@ -282,11 +221,7 @@ class QRCodeViewSet(ScopedSnippetViewSet):
     inspect_view_enabled = True
     inspect_view_class = QRCodeInspectView
     inspect_view_fields = ["short_code", "uuid", "subject", "is_active", "created_at", "activated_at", "last_used"]
-    chooser_viewset_class = ScopedChooserViewSet
     edit_handler = ObjectList([FieldPanel("subject")], base_form_class=QRCodeForm)
-
-    def scope(self, request):
-        return qr_codes_visible_to(request.user)
 
 
 # --- Custodians -------------------------------------------------------------------------------------
@@ -312,7 +247,6 @@ class CustodianViewSet(ScopedSnippetViewSet):
         "drill_opt_out",
         "created_at",
     ]
-    chooser_viewset_class = ScopedChooserViewSet
     delete_view_class = CustodianDeleteView
     edit_handler = ObjectList(
         [
@@ -325,9 +259,6 @@ class CustodianViewSet(ScopedSnippetViewSet):
         ],
         base_form_class=CustodianForm,
     )
-
-    def scope(self, request):
-        return custodians_visible_to(request.user)
 
 
 class RegistryViewSetGroup(SnippetViewSetGroup):

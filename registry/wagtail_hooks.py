@@ -1,16 +1,13 @@
 from django.urls import path
 from wagtail import hooks
-from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
-from . import views
-from .bulk_actions import ArchivingDeleteBulkAction, PrintBadgesBulkAction, ScopedDeleteBulkAction
-from .dashboard import registry_homepage_panels
-from .permissions import policies
-from .viewsets import RegistryViewSetGroup
+from keryu_site.scoping import ScopedDeleteBulkAction
 
-for _model, _policy in policies():
-    register_permission_policy(_model, _policy)
+from . import views
+from .bulk_actions import ArchivingDeleteBulkAction, PrintBadgesBulkAction
+from .dashboard import registry_homepage_panels
+from .viewsets import RegistryViewSetGroup
 
 register_snippet(RegistryViewSetGroup)
 
@@ -32,7 +29,7 @@ def registry_admin_urls():
     ]
 
 
-# order=100: after wagtail.snippets' own registration, so ours replaces the unscoped delete action.
+# order=100: after wagtail.snippets' own registration, so the scoped delete replaces it for every snippet.
 hooks.register("register_bulk_action", ScopedDeleteBulkAction, order=100)
 hooks.register("register_bulk_action", ArchivingDeleteBulkAction, order=100)
 hooks.register("register_bulk_action", PrintBadgesBulkAction, order=100)

@@ -64,3 +64,75 @@ def _walk(patterns, route: str, regex: str) -> Iterator[Route]:
 
 def all_routes() -> list[Route]:
     return list(_walk(get_resolver().url_patterns, "", ""))
+
+
+# --- Filling patterns with real objects (the canary walk) ------------------------------------------------
+
+# A pattern under one of these prefixes names its model in the path: its object parameter is that model's.
+_MODEL_IN_PATH = [
+    re.compile(r"^admin/snippets/choose/(?P<app>\w+)/(?P<model>\w+)/"),
+    re.compile(r"^admin/snippets/(?P<app>\w+)/(?P<model>\w+)/"),
+    re.compile(r"^ops/(?P<app>\w+)/(?P<model>\w+)/"),
+]
+_FILL_PARAMS = {"pk", "object_id", "id"}
+# Parameters that name one object: a pattern with none of them is a listing (asked with `q`, `p`, exports).
+OBJECT_PARAMS = _FILL_PARAMS | {"page_id", "qr_pk", "name", "document_id", "image_id", "redirect_id", "doc_id"}
+# Generic patterns that take a model as (app, model) parameters.
+MODEL_PAIRS = [
+    ("app_label", "model_name"),
+    ("app_name", "model_name"),
+    ("content_type_app_name", "content_type_model_name"),
+]
+MODEL_PARAMS = {p for pair in MODEL_PAIRS for p in pair}
+
+
+def params_of(route: Route) -> list[str]:
+    return normalize(route.regex)[0][1]
+
+
+def _sample_values(route: Route) -> dict[str, str] | None:
+    fmt, params = normalize(route.regex)[0]
+    for values in itertools.product(*[_candidates(route.regex, p) for p in params]):
+        kwargs = dict(zip(params, values, strict=True))
+        try:
+            if resolve("/" + fmt % kwargs).route == route.route:
+                return kwargs
+        except Resolver404:
+            continue
+    return None
+
+
+def _url(route: Route, kwargs: dict[str, str]) -> str | None:
+    """The URL for these values, if it resolves back to this very pattern."""
+    fmt, _ = normalize(route.regex)[0]
+    url = "/" + fmt % kwargs
+    try:
+        return url if resolve(url).route == route.route else None
+    except Resolver404:
+        return None
+
+
+def filled_urls(route: Route, objects: dict[str, list], models: list[tuple[str, str]]) -> list[str]:
+    """Concrete URLs for `route`, its object parameters filled with the objects of `objects` (keyed by
+    "app_label.model_name", values are primary keys) and its model parameters with each of `models`.
+    Parameters that name neither take the sample value. Empty if the pattern cannot be filled."""
+    base = _sample_values(route)
+    if base is None:
+        return []
+    params = params_of(route)
+    in_path = next((m for rx in _MODEL_IN_PATH if (m := rx.match(route.route))), None)
+    variants: list[dict[str, str]] = []
+    pair = next((p for p in MODEL_PAIRS if p[0] in params and p[1] in params), None)
+    if pair:
+        for app, model in models:
+            kwargs = {**base, pair[0]: app, pair[1]: model}
+            pks = objects.get(f"{app}.{model}") or [None]
+            obj = next((p for p in params if p in _FILL_PARAMS), None)
+            variants += [{**kwargs, obj: str(pk)} if obj and pk is not None else kwargs for pk in pks[:1]]
+    elif in_path and any(p in OBJECT_PARAMS for p in params):
+        pks = objects.get(f"{in_path['app']}.{in_path['model']}") or []
+        obj = next(p for p in params if p in _FILL_PARAMS)
+        variants += [{**base, obj: str(pk)} for pk in pks[:1]] or [base]
+    else:
+        variants.append(base)
+    return [url for kwargs in variants if (url := _url(route, kwargs))]

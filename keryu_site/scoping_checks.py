@@ -1,0 +1,187 @@
+"""What keeps keryu_site.scoping from being forgotten: a start-up check and the staff-only Wagtail reports.
+
+`check_consoles_are_scoped` is a Django system check (registered in registry's AppConfig.ready), so
+`manage.py check`, `migrate` and `runserver` refuse to start when:
+- a Wagtail snippet viewset is neither a ScopedSnippetViewSet (family data) nor a SharedSnippetViewSet
+  (shared content), or is shared but its model holds family data, or its model has no registered scope,
+  or its chooser is not the scoped one;
+- an /ops/ ModelAdmin serves a model holding family data without ScopedAdminMixin;
+- an append-only model can be added, changed or deleted by a superuser in either console.
+A model holds family data when it has a registered scope, or a chain of foreign keys leads to one.
+
+Wagtail's own reports (site history, page and workflow reports, aging and locked pages) list objects
+across every family and cannot be scoped: `StaffOnlyReportsMiddleware` answers 404 to anyone but staff,
+and `hide_reports_from_non_staff` (a `construct_reports_menu` hook) keeps them out of the menu.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.core import checks
+from django.db.models import Model
+from django.http import Http404
+from django.test import RequestFactory
+from django.urls import resolve
+
+from .roles import user_is_staff
+from .scoping import (
+    ScopedAdminMixin,
+    ScopedChooserViewSet,
+    ScopedSnippetViewSet,
+    SharedSnippetViewSet,
+    is_append_only,
+    scoped_models,
+)
+
+# Wagtail's report views (their URL namespace): cross-family by construction.
+STAFF_ONLY_NAMESPACES = frozenset({"wagtailadmin_reports"})
+_DEPTH = 4
+
+
+def holds_family_data(model: type[Model], depth: int = _DEPTH) -> bool:
+    """A scoped model, or one whose foreign keys lead to one within `depth` hops."""
+    if model in scoped_models():
+        return True
+    if depth == 0:
+        return False
+    for field in model._meta.get_fields():
+        if field.is_relation and (field.many_to_one or field.one_to_one) and not field.auto_created:
+            target = field.related_model
+            if isinstance(target, type) and target is not model and holds_family_data(target, depth - 1):
+                return True
+    return False
+
+
+def _superuser_request():
+    request = RequestFactory().get("/")
+    request.user = User(username="scoping-check", is_superuser=True, is_staff=True, is_active=True)
+    return request
+
+
+def _snippet_errors() -> list[checks.CheckMessage]:
+    from wagtail.permissions import policy_registry
+    from wagtail.snippets.models import get_snippet_models
+
+    errors = []
+    superuser = _superuser_request().user
+    for model in get_snippet_models():
+        viewset = model.snippet_viewset
+        label = f"{type(viewset).__name__} ({model._meta.label})"
+        family = holds_family_data(model)
+        if not isinstance(viewset, ScopedSnippetViewSet | SharedSnippetViewSet):
+            errors.append(
+                checks.Error(
+                    f"{label} is not scoped.",
+                    hint="Subclass keryu_site.scoping.ScopedSnippetViewSet (family data, with scope_register) "
+                    "or SharedSnippetViewSet (shared content).",
+                    id="keryu.E001",
+                )
+            )
+        elif isinstance(viewset, SharedSnippetViewSet) and family:
+            errors.append(
+                checks.Error(
+                    f"{label} is shared but its model holds family data.",
+                    hint="Use ScopedSnippetViewSet and register the model's selector with scope_register.",
+                    id="keryu.E002",
+                )
+            )
+        elif isinstance(viewset, ScopedSnippetViewSet):
+            if model not in scoped_models():
+                errors.append(
+                    checks.Error(
+                        f"{label} has no registered scope.",
+                        hint="Call keryu_site.scoping.scope_register(model, selector) in the app's ready().",
+                        id="keryu.E003",
+                    )
+                )
+            if not issubclass(viewset.chooser_viewset_class, ScopedChooserViewSet):
+                errors.append(
+                    checks.Error(
+                        f"{label} has an unscoped chooser.",
+                        hint="Its chooser_viewset_class must subclass ScopedChooserViewSet.",
+                        id="keryu.E004",
+                    )
+                )
+        if is_append_only(model):
+            policy = policy_registry.get_by_type(model)
+            writable = [a for a in ("add", "change", "delete") if policy.user_has_permission(superuser, a)]
+            if writable or not isinstance(viewset, ScopedSnippetViewSet):
+                errors.append(
+                    checks.Error(
+                        f"{label} is append-only but its admin allows {writable or 'writes'}.",
+                        id="keryu.E005",
+                    )
+                )
+    return errors
+
+
+def _ops_errors() -> list[checks.CheckMessage]:
+    errors = []
+    request = _superuser_request()
+    for model, model_admin in admin.site._registry.items():
+        label = f"{type(model_admin).__name__} ({model._meta.label})"
+        if holds_family_data(model) and not isinstance(model_admin, ScopedAdminMixin):
+            errors.append(
+                checks.Error(
+                    f"/ops/ admin {label} serves family data unscoped.",
+                    hint="Put keryu_site.scoping.ScopedAdminMixin first in its bases (and scope_register the model).",
+                    id="keryu.E006",
+                )
+            )
+        if is_append_only(model):
+            writable = [
+                name
+                for name, allowed in (
+                    ("add", model_admin.has_add_permission(request)),
+                    ("change", model_admin.has_change_permission(request)),
+                    ("delete", model_admin.has_delete_permission(request)),
+                )
+                if allowed
+            ]
+            if writable:
+                errors.append(
+                    checks.Error(f"/ops/ admin {label} is append-only but allows {writable}.", id="keryu.E007")
+                )
+    return errors
+
+
+def check_consoles_are_scoped(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    from django.urls import get_resolver
+    from wagtail import hooks
+
+    get_resolver().url_patterns  # noqa: B018  (the URLconf registers the snippets and the /ops/ re-registrations)
+    hooks.search_for_hooks()
+    return _snippet_errors() + _ops_errors()
+
+
+def register_checks() -> None:
+    checks.register(check_consoles_are_scoped, checks.Tags.security)
+
+
+# --- Wagtail's reports: staff only -----------------------------------------------------------------------
+
+
+class StaffOnlyReportsMiddleware:
+    """404 for anyone but staff on Wagtail's built-in reports (they cannot be scoped to one family)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None or not STAFF_ONLY_NAMESPACES & set(match.namespaces):
+            return None
+        # Anonymous visitors go on to the admin's own sign-in redirect; signed-in non-staff get nothing.
+        if request.user.is_authenticated and not user_is_staff(request.user):
+            raise Http404
+        return None
+
+
+def hide_reports_from_non_staff(request, menu_items: list) -> None:
+    """`construct_reports_menu` hook: non-staff see none of Wagtail's own reports in the menu."""
+    if not user_is_staff(request.user):
+        menu_items[:] = [item for item in menu_items if not STAFF_ONLY_NAMESPACES & set(resolve(item.url).namespaces)]

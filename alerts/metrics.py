@@ -61,7 +61,9 @@ class KeryuCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         since = window_start(settings.KERYU_METRICS_WINDOW_SECONDS)
 
-        alarms = CounterMetricFamily("keryu_alarms", "Alarms raised (and still kept), by situation.", labels=["situation"])
+        alarms = CounterMetricFamily(
+            "keryu_alarms", "Alarms raised (and still kept), by situation.", labels=["situation"]
+        )
         unacked = GaugeMetricFamily(
             "keryu_alarms_unacknowledged",
             "Open, unresolved, non-test alarms nobody has acknowledged, by situation.",
@@ -88,7 +90,9 @@ class KeryuCollector(Collector):
         yield attempts
 
         backlog = outbox_backlog()
-        yield GaugeMetricFamily("keryu_outbox_due_attempts", "Notifications due and not yet claimed.", value=backlog.due)
+        yield GaugeMetricFamily(
+            "keryu_outbox_due_attempts", "Notifications due and not yet claimed.", value=backlog.due
+        )
         yield GaugeMetricFamily(
             "keryu_outbox_oldest_due_seconds",
             "How long the oldest due notification has waited (0 when none is due).",

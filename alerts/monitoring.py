@@ -69,7 +69,9 @@ def channel_outcomes(*, since: datetime) -> list[ChannelOutcomes]:
     rows = (
         NotificationAttempt.objects.filter(updated_at__gte=since)
         .values("channel")
-        .annotate(succeeded=Count("pk", filter=Q(status__in=SUCCEEDED)), failed=Count("pk", filter=Q(status__in=FAILED)))
+        .annotate(
+            succeeded=Count("pk", filter=Q(status__in=SUCCEEDED)), failed=Count("pk", filter=Q(status__in=FAILED))
+        )
         .order_by("channel")
     )
     return [ChannelOutcomes(r["channel"], r["succeeded"], r["failed"]) for r in rows]
@@ -126,4 +128,3 @@ def alarm_latencies(*, since: datetime) -> Latencies:
 
 def window_start(seconds: int) -> datetime:
     return timezone.now() - timedelta(seconds=seconds)
-

@@ -17,7 +17,11 @@ from .alerts.procs import kill_hard, running_beat
 from .celery_worker import running_worker, wait_for
 
 MAX_AGE = 4
-CHILD_ENV = {"KERYU_WORKER_HEARTBEAT_INTERVAL": "1", "KERYU_WATCHDOG_INTERVAL": "1", "KERYU_BEAT_HEARTBEAT_MAX_AGE": "4"}
+CHILD_ENV = {
+    "KERYU_WORKER_HEARTBEAT_INTERVAL": "1",
+    "KERYU_WATCHDOG_INTERVAL": "1",
+    "KERYU_BEAT_HEARTBEAT_MAX_AGE": "4",
+}
 
 
 def _only_the_beat_heartbeat_every_second() -> None:

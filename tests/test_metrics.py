@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -119,3 +121,12 @@ def test_a_rate_limit_refusal_is_logged_without_the_address_or_code(client, alic
     refused = [r.getMessage() for r in caplog.records if "rate limit refused" in r.getMessage()]
     assert refused == ["rate limit refused kind=scan-get-ip limit=1/600s"]  # once per key and window
     assert "203.0.113.77" not in caplog.text and str(alice_code.uuid) not in caplog.text
+
+
+def test_every_metric_the_sample_alert_rules_use_is_exported(client, token):
+    rules = (settings.BASE_DIR / "docs" / "prometheus-alerts.yml").read_text()
+    response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    families = list(text_string_to_metric_families(response.content.decode()))
+    exported = {f.name for f in families} | {s.name for f in families for s in f.samples}
+    used = set(re.findall(r"\bkeryu_[a-z_]+", rules))
+    assert used and used <= exported, used - exported

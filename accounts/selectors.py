@@ -9,3 +9,24 @@ from django.db.models import QuerySet
 def activity_for(user) -> QuerySet[LogEntry]:
     """A user's own activity: audit entries they caused (never other people's)."""
     return LogEntry.objects.filter(actor=user).select_related("content_type").order_by("-timestamp")
+
+
+def security_events_since(*, since) -> dict[str, int]:
+    """Lockouts and refused object accesses since `since`, for the watchdog (alerts.services.watchdog).
+
+    A lockout is an axes record (username and IP) whose failures reached AXES_FAILURE_LIMIT, counted by its
+    last failure; a refused access is a SecurityEvent that keryu_site.scoping's guard caused.
+    """
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    from .models import SecurityEvent
+
+    return {
+        "lockouts": AccessAttempt.objects.filter(
+            attempt_time__gte=since, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+        ).count(),
+        "access_refused": SecurityEvent.objects.filter(
+            kind=SecurityEvent.Kind.ACCESS_REFUSED, created_at__gte=since
+        ).count(),
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 
 # name -> (task, every seconds or crontab fields)
@@ -16,6 +17,16 @@ SCHEDULE: dict[str, tuple[str, int | dict[str, str]]] = {
         {"minute": "0", "hour": "11", "day_of_month": "1"},
     ),
     "Alerts: flag contacts never reached": ("alerts.reachability_flag", {"minute": "7"}),
+    "Alerts: beat heartbeat": ("alerts.beat_heartbeat", settings.KERYU_BEAT_HEARTBEAT_INTERVAL),
+    "Alerts: watchdog (backlog, beat, failing channels, security events)": (
+        "alerts.watchdog",
+        settings.KERYU_WATCHDOG_INTERVAL,
+    ),
+}
+# Extra PeriodicTask fields by name. A heartbeat queued while no worker ran is stale: it must expire rather
+# than make a dead beat look alive when a worker comes back and drains the queue.
+OPTIONS: dict[str, dict[str, int]] = {
+    "Alerts: beat heartbeat": {"expire_seconds": 2 * settings.KERYU_BEAT_HEARTBEAT_INTERVAL},
 }
 
 
@@ -30,7 +41,7 @@ def periodic_tasks_ensure() -> int:
                 continue
             if isinstance(when, int):
                 interval, _ = IntervalSchedule.objects.get_or_create(every=when, period=IntervalSchedule.SECONDS)
-                PeriodicTask.objects.create(name=name, task=task, interval=interval)
+                PeriodicTask.objects.create(name=name, task=task, interval=interval, **OPTIONS.get(name, {}))
             else:
                 crontab, _ = CrontabSchedule.objects.get_or_create(
                     minute=when.get("minute", "*"),
@@ -40,6 +51,6 @@ def periodic_tasks_ensure() -> int:
                     month_of_year="*",
                     timezone="UTC",
                 )
-                PeriodicTask.objects.create(name=name, task=task, crontab=crontab)
+                PeriodicTask.objects.create(name=name, task=task, crontab=crontab, **OPTIONS.get(name, {}))
             created += 1
     return created

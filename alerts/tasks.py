@@ -68,3 +68,18 @@ def reachability_drill() -> None:
 @shared_task(name="alerts.reachability_flag", acks_late=True, ignore_result=True)
 def reachability_flag() -> None:
     maintenance.reachability_flag_silent()
+
+
+@shared_task(name="alerts.beat_heartbeat", acks_late=True, ignore_result=True)
+def beat_heartbeat() -> None:
+    """Sent by beat every KERYU_BEAT_HEARTBEAT_INTERVAL s; its timestamp is beat's heartbeat (keryu_site.heartbeat)."""
+    from keryu_site.heartbeat import beat_pulse_write
+
+    beat_pulse_write()
+
+
+@shared_task(name="alerts.watchdog", acks_late=True, ignore_result=True)
+def watchdog() -> None:
+    from .services.watchdog import watchdog_run
+
+    watchdog_run()

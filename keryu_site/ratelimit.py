@@ -37,5 +37,8 @@ def rate_hit(*, key: str, rate: str) -> Verdict:
         log.warning("rate limit cache unavailable; allowing key=%s", key.split(":", 1)[0])
         return Verdict(True)
     if count > limit:
+        if count == limit + 1:  # once per key and window: a flood must not flood the log too
+            # The key's kind only ("scan-post-ip"): what follows it is an address, a code or a phone hash.
+            log.warning("rate limit refused kind=%s limit=%s/%ss", key.split(":", 1)[0], limit, window)
         return Verdict(False, retry_after=max(1, int(window - now % window)))
     return Verdict(True)

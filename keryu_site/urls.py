@@ -11,7 +11,8 @@ from registry import views as registry_views
 
 from . import ops_admin  # noqa: F401  (Unfold re-registrations of third-party admins)
 from .exports import neutralise_wagtail_exports
-from .health import health
+from .health import health, live, ready
+from .metrics import metrics
 
 neutralise_wagtail_exports()  # formula cells in Wagtail's CSV/XLSX exports (keryu_site.exports)
 
@@ -20,6 +21,9 @@ urlpatterns = [
     path("ops/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("health/", health, name="health"),
+    path("health/live", live, name="health_live"),
+    path("health/ready", ready, name="health_ready"),
+    path("metrics", metrics, name="metrics"),
     path("webhooks/", include("messaging.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/", include("api.urls")),

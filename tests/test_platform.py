@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from keryu_site.heartbeat import CACHE_KEY
+from keryu_site.heartbeat import BEAT_CACHE_KEY, CACHE_KEY
 
 ROOT = settings.BASE_DIR
 
@@ -43,12 +43,14 @@ def test_ops_console_opens_for_staff_with_periodic_tasks(client, staff):
 
 
 @pytest.mark.django_db
-def test_health_is_ok_with_a_fresh_worker_heartbeat(client):
+def test_health_is_ok_with_fresh_worker_and_beat_heartbeats(client):
     cache.set(CACHE_KEY, time.time())
+    cache.set(BEAT_CACHE_KEY, time.time())
     response = client.get("/health/")
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ok" and body["database"]["ok"] and body["broker"]["ok"] and body["worker"]["ok"]
+    assert body["beat"]["ok"]
 
 
 @pytest.mark.django_db

@@ -310,7 +310,7 @@ LOGGING = {
 }
 
 # How stale the worker heartbeat may be before /health/ reports the worker down.
-KERYU_WORKER_HEARTBEAT_INTERVAL = 10
+KERYU_WORKER_HEARTBEAT_INTERVAL = env.int("KERYU_WORKER_HEARTBEAT_INTERVAL", default=10)
 KERYU_WORKER_HEARTBEAT_MAX_AGE = env.int("KERYU_WORKER_HEARTBEAT_MAX_AGE", default=60)
 
 # Base delay (seconds) of the exponential backoff between delivery retries: 1, 2, 4 s by default.
@@ -458,3 +458,33 @@ SPECTACULAR_SETTINGS = {
 # Seconds a request waits for the broker to take a task; after a failure, seconds before trying it again.
 KERYU_ENQUEUE_TIMEOUT = env.float("KERYU_ENQUEUE_TIMEOUT", default=1.5)
 KERYU_ENQUEUE_BACKOFF = env.float("KERYU_ENQUEUE_BACKOFF", default=5.0)
+
+# --- Health, metrics and the watchdog (issue 19; see docs/monitoring.md) ------------------------------
+# Beat's heartbeat: a periodic task writes it every INTERVAL seconds; /health/ready fails past MAX_AGE.
+KERYU_BEAT_HEARTBEAT_INTERVAL = env.int("KERYU_BEAT_HEARTBEAT_INTERVAL", default=15)
+KERYU_BEAT_HEARTBEAT_MAX_AGE = env.int("KERYU_BEAT_HEARTBEAT_MAX_AGE", default=60)
+# Backlog: tasks waiting in the broker's queue, and how long the oldest due notification may wait (seconds).
+KERYU_HEALTH_MAX_QUEUE_DEPTH = env.int("KERYU_HEALTH_MAX_QUEUE_DEPTH", default=500)
+KERYU_HEALTH_MAX_DUE_SECONDS = env.int("KERYU_HEALTH_MAX_DUE_SECONDS", default=300)
+# Balancers probe the backend over plain HTTP: the health URLs answer there instead of redirecting.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+# GET /metrics with "Authorization: Bearer <token>"; empty: the endpoint does not exist (404).
+KERYU_METRICS_TOKEN = env.str("KERYU_METRICS_TOKEN", default="")
+# The latency histograms and attempt counts cover alarms and attempts of this many recent seconds.
+KERYU_METRICS_WINDOW_SECONDS = env.int("KERYU_METRICS_WINDOW_SECONDS", default=3600)
+# Request metrics per web process (django-prometheus); Keryu's own are read from the database per scrape.
+INSTALLED_APPS += ["django_prometheus"]
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+# The watchdog: how often it looks (seconds), at most one staff alert per cause per ALERT_INTERVAL, and
+# the window and thresholds for a failing channel and repeated security events.
+KERYU_WATCHDOG_INTERVAL = env.int("KERYU_WATCHDOG_INTERVAL", default=60)
+KERYU_WATCHDOG_ALERT_INTERVAL = env.int("KERYU_WATCHDOG_ALERT_INTERVAL", default=3600)
+KERYU_WATCHDOG_WINDOW_SECONDS = env.int("KERYU_WATCHDOG_WINDOW_SECONDS", default=900)
+KERYU_WATCHDOG_CHANNEL_MIN_FAILURES = env.int("KERYU_WATCHDOG_CHANNEL_MIN_FAILURES", default=5)
+KERYU_WATCHDOG_CHANNEL_FAILURE_RATIO = env.float("KERYU_WATCHDOG_CHANNEL_FAILURE_RATIO", default=0.5)
+KERYU_WATCHDOG_LOCKOUTS = env.int("KERYU_WATCHDOG_LOCKOUTS", default=3)
+KERYU_WATCHDOG_ACCESS_REFUSED = env.int("KERYU_WATCHDOG_ACCESS_REFUSED", default=10)

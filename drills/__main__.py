@@ -164,6 +164,8 @@ def soak(
         provider_ports={meta.server.server_address[1], twilio.server.server_address[1]},
         event=event,
         rng=random.Random(seed + 5),
+        database_url=args.database_url,
+        scanner=scanner,
     )
     rotation = [f for f in args.faults.split(",") if f] or ROTATION
     unknown = set(rotation) - set(ROTATION)

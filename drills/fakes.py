@@ -27,9 +27,11 @@ class Send:
     status: int  # HTTP status the provider answered
     error_code: int | None = None
     body: str = ""  # text body (Twilio), for the acknowledgement link
+    dropped: bool = False  # the provider took it, then the connection closed before its answer
 
     @property
     def accepted(self) -> bool:
+        """The provider took the message (the user gets it), whether or not its answer reached Keryu."""
         return self.status < 300
 
 
@@ -41,11 +43,15 @@ class Behaviour:
     failing_until: float = 0.0  # monotonic: answer 500 until then
     permanent_until: float = 0.0  # monotonic: a share of sends get a permanent error until then
     permanent_share: float = 0.0
+    drop_until: float = 0.0  # monotonic: accept each send, then close the connection unanswered until then
     receipts: bool = True
     rng: random.Random = field(default_factory=random.Random)
 
     def failing(self) -> bool:
         return time.monotonic() < self.failing_until
+
+    def dropping(self) -> bool:
+        return time.monotonic() < self.drop_until
 
     def permanent(self) -> bool:
         return time.monotonic() < self.permanent_until and self.rng.random() < self.permanent_share

@@ -14,6 +14,7 @@ from tests.alerts.procs import children_of
 
 from .fakes import Behaviour
 from .procs import Stack
+from .scanner import Scanner
 
 ROTATION = [
     "kill-worker-child",
@@ -25,6 +26,9 @@ ROTATION = [
     "kill-web",
     "meta-and-twilio-500",
     "kill-beat",
+    "provider-accept-drop",
+    "postgres-terminate",
+    "report-burst",
 ]
 
 
@@ -78,7 +82,11 @@ class Faults:
         provider_ports: set[int],
         event: Callable[..., None],
         rng: random.Random,
+        database_url: str = "",
+        scanner: Scanner | None = None,
     ) -> None:
+        self.database_url = database_url
+        self.scanner = scanner
         self.stack = stack
         self.meta = meta
         self.twilio = twilio
@@ -195,10 +203,57 @@ class Faults:
             "30% of sends refused for 90 s (Meta 131026 undeliverable, Twilio 21610 unsubscribed)",
         )
 
+    def provider_accept_drop(self) -> None:
+        """Meta takes each send (the user will get it), then the connection drops before its answer: the
+        outcome is uncertain, so Keryu must not send again on Meta; half the receipts come late, after the
+        uncertain window, the other half never."""
+        began = time.time()
+        self.meta.drop_until = time.monotonic() + 60
+        self._sleep(60)
+        self.meta.drop_until = 0
+        self.event(
+            "provider-accept-drop",
+            "fake Meta",
+            began,
+            time.time(),
+            "every send accepted, then the connection closed unanswered, for 60 s (receipts: half late, half never)",
+        )
+
+    def postgres_terminate(self) -> None:
+        """Every backend of the drill's database is terminated at once (a failover, a restarted pooler)."""
+        import psycopg
+
+        began = time.time()
+        name = self.database_url.rsplit("/", 1)[-1]
+        admin = self.database_url.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            killed = conn.execute(
+                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                [name],
+            ).fetchone()[0]
+        self.event("postgres-terminate", f"database {name}", began, time.time(), f"{killed} backends terminated")
+
+    def report_burst(self) -> None:
+        """Fifty finders report one code at the same instant (a crowd around one child): one alarm, one
+        message per recipient and channel."""
+        if self.scanner is None:
+            return
+        began = time.time()
+        code, alarms = self.scanner.burst(50)
+        self.event(
+            "report-burst",
+            f"code {code[:8]}",
+            began,
+            time.time(),
+            f"50 concurrent reports of one code -> {len(alarms)} alarm(s) {sorted(alarms)}",
+        )
+
     def heal(self) -> None:
         """Undo whatever is in force: the drill is stopping."""
         self.meta.failing_until = self.twilio.failing_until = 0
         self.meta.permanent_until = self.twilio.permanent_until = 0
+        self.meta.drop_until = 0
         pid = self.stack.pid("redis")
         if pid and self.stack.redis.alive():
             os.kill(pid, signal.SIGCONT)

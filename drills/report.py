@@ -144,6 +144,7 @@ def build(inputs: Inputs) -> tuple[str, dict[str, object]]:
             "created_at",
             "error",
             "sent_at",
+            "update_seq",
         )
     }
     by_message = {a["message_id"]: pk for pk, a in attempts.items() if a["message_id"]}
@@ -207,41 +208,54 @@ def build(inputs: Inputs) -> tuple[str, dict[str, object]]:
     )
 
     # --- duplicates ----------------------------------------------------------------------------------
+    # The uncertain-outcome rule: once a provider may have taken a message (it answered, or took the request
+    # and the answer was lost), that recipient is never sent the same notice again on that channel. An
+    # attempt is one (alarm, update, recipient, channel), so every provider-taken request beyond the first on
+    # one attempt is a duplicate, whatever caused it (a worker kill, a lost answer, a retry).
     kills = [e for e in inputs.events if e.kind in WORKER_KILLS]
+    drops = [e for e in inputs.events if e.kind == "provider-accept-drop"]
     real_dups: list[str] = []
+    dups_by_channel: Counter[str] = Counter()
     intentional = Counter()
     groups: dict[tuple[int, str, int], list[int]] = defaultdict(list)
     for attempt_id in per_attempt:
         a = attempts[attempt_id]
-        groups[(a["alarm_id"], a["recipient_key"], a["wave"])].append(attempt_id)
-    for (alarm_id, key, wave), ids in sorted(groups.items()):
+        groups[(a["alarm_id"], a["recipient_key"], a["update_seq"])].append(attempt_id)
+    for (alarm_id, key, seq), ids in sorted(groups.items()):
         for attempt_id in ids:
             ds = sorted(per_attempt[attempt_id], key=lambda d: d.at)
             for first, again in itertools.pairwise(ds):
                 kill = next((k for k in kills if first.at - 1 <= k.began <= again.at), None)
-                same = first.message_id is not None and first.message_id == again.message_id
-                if kill is not None and same:
-                    why = (
-                        f"at-least-once window: {kill.kind} at {clock(kill.began)} after the provider accepted "
-                        f"message {first.message_id} at {clock(first.at)} but before SENT was recorded; the sweeper "
-                        f"re-sent it after the processing lease ({again.at - first.at:.0f} s later)"
-                    )
-                elif same:
-                    why = f"same message {first.message_id} sent twice, no worker kill in between: UNEXPLAINED"
+                drop = next((e for e in drops if e.began - 1 <= first.at <= e.ended + 1), None)
+                if drop is not None:
+                    why = f"sent again after the answer was lost ({drop.kind} at {clock(drop.began)})"
+                elif kill is not None:
+                    why = f"sent again after {kill.kind} at {clock(kill.began)} ({again.at - first.at:.0f} s later)"
                 else:
-                    why = "resent as a new message (periodic retry of a failed attempt)"
-                real_dups.append(
-                    f"alarm {alarm_id} · {key} · wave {wave} · {attempts[attempt_id]['channel']} "
-                    f"(attempt {attempt_id}): {why}"
-                )
+                    why = "sent again, no fault in between: UNEXPLAINED"
+                channel = attempts[attempt_id]["channel"]
+                dups_by_channel[channel] += 1
+                real_dups.append(f"alarm {alarm_id} · {key} · update {seq} · {channel} (attempt {attempt_id}): {why}")
         if len(ids) > 1:
             ordered = sorted(ids, key=lambda i: attempts[i]["created_at"])
             for later in ordered[1:]:
                 before = [attempts[i] for i in ordered if attempts[i]["created_at"] < attempts[later]["created_at"]]
-                if any(b["status"] in ("FAILED", "UNDELIVERED") for b in before):
+                if any(b["status"] == "UNCERTAIN" or "uncertain" in (b["error"] or "").lower() for b in before):
+                    intentional["next channel after an uncertain send got no receipt in time"] += 1
+                elif any(b["status"] in ("FAILED", "UNDELIVERED") for b in before):
                     intentional["fallback after a provider-reported failure"] += 1
                 else:
                     intentional["WhatsApp follow-up: no delivery receipt within the policy's timeout"] += 1
+    dropped_sends = sum(1 for s in inputs.sends if getattr(s, "dropped", False))
+    bursts = [e for e in inputs.events if e.kind == "report-burst"]
+    burst_scans = [s for s in scans if getattr(s, "burst", False)]
+    burst_codes = {s.code for s in burst_scans}
+    burst_alarm_sets = {c: {s.alarm_id for s in burst_scans if s.code == c and s.alarm_id} for c in burst_codes}
+    burst_sends = Counter()
+    for attempt_id, ds in per_attempt.items():
+        a = attempts[attempt_id]
+        if any(a["alarm_id"] in ids for ids in burst_alarm_sets.values()) and a["update_seq"] == 0:
+            burst_sends[(a["alarm_id"], a["recipient_key"], a["channel"])] += len(ds)
     # Provider accepted, the worker died before recording SENT, and the delivery receipt closed the row:
     # the at-least-once window that did not turn into a duplicate.
     receipt_closed = sum(1 for a in attempts.values() if a["status"] in ("DELIVERED", "READ") and a["sent_at"] is None)
@@ -283,6 +297,9 @@ def build(inputs: Inputs) -> tuple[str, dict[str, object]]:
         "lost": lost,
         "delivered": len(delivered),
         "real_duplicates": len(real_dups),
+        "duplicates_by_channel": dict(dups_by_channel),
+        "bursts": len(bursts),
+        "burst_alarms": {c[:8]: len(v) for c, v in burst_alarm_sets.items()},
         "due_unreached": len(due_unreached),
     }
     s = inputs.settings
@@ -310,7 +327,23 @@ def build(inputs: Inputs) -> tuple[str, dict[str, object]]:
         + (", ".join(f"{k} × {v}" for k, v in failed_sends.most_common(6)) or "none")
         + " |",
         f"| sends not traceable to an attempt | {len(unmapped)} |",
-        f"| **duplicates** (same alarm, recipient and wave sent more than once on one channel) | **{len(real_dups)}** |",
+        f"| **duplicates** (same alarm, update and recipient sent more than once on one channel, uncertain sends "
+        f"included) | **{len(real_dups)}**"
+        + (" (" + ", ".join(f"{k} {v}" for k, v in sorted(dups_by_channel.items())) + ")" if dups_by_channel else "")
+        + " |",
+        f"| sends the provider took whose answer was lost (accept-then-drop) | {dropped_sends} |",
+        f"| bursts of concurrent reports on one code | {len(bursts)}: "
+        + (
+            "; ".join(
+                f"{sum(1 for s in burst_scans if s.code == c)} reports -> {len(v)} alarm(s), "
+                f"{sum(1 for s in burst_scans if s.code == c and s.accepted)} accepted, "
+                f"max first-notice sends per recipient and channel "
+                f"{max((n for (al, _, _), n in burst_sends.items() if al in v), default=0)}"
+                for c, v in sorted(burst_alarm_sets.items())
+            )
+            or "none"
+        )
+        + " |",
         f"| sends interrupted by a worker kill after the provider accepted, closed by the delivery receipt (no resend) | {receipt_closed} |",
         "| intentional repeats (not duplicates) | "
         + (", ".join(f"{k}: {v}" for k, v in intentional.items()) or "none")

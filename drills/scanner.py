@@ -31,6 +31,7 @@ class Scan:
     latency: float | None = None
     error: str = ""
     alarm_id: int | None = None  # from the signed confirmation link, when accepted
+    burst: bool = False  # one of a burst of concurrent reports of one code
 
     @property
     def accepted(self) -> bool:
@@ -93,6 +94,28 @@ class Scanner:
             self.scans.append(scan)
             self._pool.submit(self._post, scan)
             self.stop.wait(every * self.rng.uniform(0.5, 1.5))
+
+    def burst(self, count: int) -> tuple[str, set[int]]:
+        """`count` reports of one code released together; the alarms they were told of."""
+        code = self._cycle.pop() if self._cycle else self.rng.choice(self.codes)
+        barrier = threading.Barrier(count)
+        scans = [
+            Scan(at=time.time(), code=code, situation=self.rng.choice(SITUATIONS), repeat=i > 0, burst=True)
+            for i in range(count)
+        ]
+        self.scans.extend(scans)
+
+        def post(scan: Scan) -> None:
+            barrier.wait(timeout=30)
+            scan.at = time.time()
+            self._post(scan)
+
+        threads = [threading.Thread(target=post, args=(s,), daemon=True) for s in scans]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=90)
+        return code, {s.alarm_id for s in scans if s.alarm_id is not None}
 
     def _post(self, scan: Scan) -> None:
         began = time.monotonic()
@@ -163,7 +186,17 @@ class Acker:
             connection.close()
 
     def _ack(self, alarm_id: int) -> bool:
-        """Acknowledge through the link of a message the custodian received; False: nothing received yet."""
+        """Acknowledge through the link of a message the custodian received; False: nothing received yet
+        (or the database connection was cut by a fault: try again later)."""
+        from django.db import DatabaseError
+
+        try:
+            return self._ack_once(alarm_id)
+        except DatabaseError:
+            connection.close()
+            return False
+
+    def _ack_once(self, alarm_id: int) -> bool:
         from alerts.models import NotificationAttempt, RecipientKind
         from alerts.services import ack_url
         from alerts.services.delivery import SUCCESS

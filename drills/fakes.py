@@ -66,9 +66,9 @@ class ReceiptSender:
         self.failed = 0
         self._lock = threading.Lock()
 
-    def later(self, deliver) -> None:
+    def later(self, deliver, delay: float | None = None) -> None:
         def run() -> None:
-            time.sleep(random.uniform(0.5, 2.0))
+            time.sleep(random.uniform(0.5, 2.0) if delay is None else delay)
             for wait in (2, 5, 10, 20, 30):
                 try:
                     if deliver() < 300:
@@ -105,13 +105,22 @@ class DrillMeta(FakeMeta):
         else:
             reply = super().handle(request)
         reply.delay = b.latency
+        # Accept-then-drop: Meta takes the message (the user gets it) and the connection closes unanswered.
+        reply.drop = reply.status < 300 and b.dropping()
         code = (reply.body.get("error") or {}).get("code") if reply.status >= 300 else None
-        self.sends.append(Send(time.time(), "meta", "meta_whatsapp", message_id, reply.status, code))
+        self.sends.append(
+            Send(time.time(), "meta", "meta_whatsapp", message_id, reply.status, code, dropped=reply.drop)
+        )
         if reply.status < 300 and b.receipts and self.webhook_url:
             wamid = reply.body["messages"][0]["id"]
             to = str(payload.get("to", ""))
             url = self.webhook_url
-            self.receipts.later(lambda: self.send_status(url, wamid, "delivered", to=to, biz_opaque=str(message_id)))
+            # A lost answer's receipt: half come late (after Keryu's uncertain window), half never.
+            delay = None if not reply.drop else (b.rng.uniform(50, 90) if b.rng.random() < 0.5 else -1)
+            if delay is None or delay >= 0:
+                self.receipts.later(
+                    lambda: self.send_status(url, wamid, "delivered", to=to, biz_opaque=str(message_id)), delay
+                )
         return reply
 
 

@@ -75,7 +75,8 @@ class TimelineEntry:
 
 def alarm_timeline(*, alarm: Alarm) -> list[TimelineEntry]:
     """Scans of the same code around this alarm, attempts and their message statuses, ack and resolution."""
-    entries = [TimelineEntry(alarm.timestamp, "scan", f"Scan: {alarm.get_situation_type_display()}")]
+    first = SituationType(alarm.first_situation_type or alarm.situation_type)
+    entries = [TimelineEntry(alarm.timestamp, "scan", f"Scan: {first.label}")]
     if alarm.qr_code_id:
         window = (alarm.timestamp - timedelta(hours=6), alarm.timestamp + timedelta(hours=6))
         for other in Alarm.objects.filter(qr_code_id=alarm.qr_code_id, timestamp__range=window).exclude(pk=alarm.pk):

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from alerts import selectors as alert_selectors
 from alerts import services as alert_services
@@ -27,10 +27,27 @@ from . import filters
 from . import serializers as s
 
 
-@csrf_exempt  # it changes nothing; without this a POST with a session cookie would get CSRF's HTML 403
-def not_found(request: HttpRequest) -> JsonResponse:
-    """Unknown API URLs answer like the API's own 404s: JSON with a `detail`, whoever asks."""
-    return JsonResponse({"detail": "Not found."}, status=404)
+@extend_schema(exclude=True)
+class NotFoundView(APIView):
+    """Unknown API URLs answer like the API's own 404s: JSON with a `detail`, whoever asks and by any method.
+
+    An APIView with no authentication: it changes nothing, so there is no session for CSRF to protect, and
+    DRF's own CSRF handling (SessionAuthentication only) never runs."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes: list = []
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise NotFound()
+
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        raise NotFound()
+
+    post = put = patch = delete = get
+
+
+not_found = NotFoundView.as_view()
 
 
 class IsStaff(permissions.BasePermission):
@@ -106,18 +123,15 @@ class QRCodeViewSet(
         return Response(self.get_serializer(code).data)
 
 
-class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Alarms are append-only records: read, resolve and retry here; nobody deletes one (405)."""
+
     serializer_class = s.AlarmSerializer
     filterset_class = filters.AlarmFilter
     ordering_fields = ["timestamp"]
 
     def get_queryset(self) -> QuerySet:
         return alert_selectors.alarms_visible_to(self.request.user).order_by("-timestamp", "-pk")
-
-    def get_permissions(self):
-        if self.action == "destroy":
-            return [permissions.IsAuthenticated(), IsStaff()]
-        return super().get_permissions()
 
     @extend_schema(request=s.AlarmCreateSerializer, responses={201: s.AlarmSerializer})
     def create(self, request: Request) -> Response:

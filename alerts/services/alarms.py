@@ -87,6 +87,7 @@ def alarm_create(
                     qr_code=qr_code,
                     timestamp=now,
                     situation_type=situation_type,
+                    first_situation_type=situation_type,
                     is_test=is_test,
                     description=description,
                     location=location,

@@ -142,7 +142,7 @@ def test_lost_then_injured_upgrades_the_one_alarm_and_reaches_contacts_and_docto
     assert update.recipient_kind == RecipientKind.CUSTODIAN and update.not_before is None
     # The timeline shows both reports.
     texts = [e.text for e in alarm_timeline(alarm=alarm)]
-    assert any(t.startswith("Scan:") for t in texts)
+    assert "Scan: Subject lost" in texts  # the first report, as it was
     assert "Further report (Scan page): Subject injured at Metro Chilpancingo" in texts
 
     for pk in alarm.attempts.filter(not_before__isnull=True).values_list("pk", flat=True):

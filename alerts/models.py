@@ -67,7 +67,9 @@ class Alarm(models.Model):
     situation_type = models.CharField(max_length=20, choices=SituationType.choices, default=SituationType.TEST)
     # What the first report said: a more serious later report upgrades `situation_type` in place, and the
     # timeline must still show both reports.
-    first_situation_type = models.CharField(max_length=20, choices=SituationType.choices, blank=True)
+    first_situation_type = models.CharField(
+        max_length=20, choices=SituationType.choices, blank=True, default="", db_default=""
+    )
     description = models.TextField(blank=True)
     location = models.CharField(max_length=255, blank=True)
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)

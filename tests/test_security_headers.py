@@ -65,6 +65,7 @@ PUBLIC: dict[str, str] = {
     "api/token/refresh/": "API token refresh",
     "api/schema/": "OpenAPI schema",
     "api/docs/": "API docs (Swagger UI)",
+    "api/.*(?:/|\\.[^/]*)$": "the API's JSON 404 for unknown URLs (serves nothing, whoever asks)",
     "subjects/qr/<uuid:code>/scan/": "the spec's scan URL, redirecting to the scan page",
     "^(scan/[0-9a-f-]{36}/)$": "the public scan form",
     "scan-photo/<uuid:code>/": "a subject's photo, only through an active code and only if shared",

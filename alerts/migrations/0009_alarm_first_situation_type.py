@@ -23,6 +23,8 @@ class Migration(migrations.Migration):
                     ("CONTACT", "Subject needs contact"),
                 ],
                 max_length=20,
+                default="",
+                db_default="",
             ),
         ),
         migrations.RunPython(copy_situation, migrations.RunPython.noop),

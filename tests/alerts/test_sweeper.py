@@ -76,7 +76,9 @@ def test_two_sweepers_at_once_requeue_each_row_once(alice, settings):
 def test_a_lease_lost_after_the_dispatch_marker_is_uncertain_and_never_requeued(alice_code, recording, settings):
     # The receipt window counts from the request going out: longer than the lease here, so the row waits.
     settings.KERYU_PROCESSING_LEASE_SECONDS, settings.KERYU_UNCERTAIN_RECEIPT_SECONDS = 60, 120
-    before, after = (alarm_create(qr_code=alice_code, situation_type="LOST").attempts.get() for _ in range(2))
+    # One open alarm per code: two alarms need two codes.
+    codes = [alice_code, QRCodeFactory(subject=SubjectFactory(custodian=alice_code.subject.custodian))]
+    before, after = (alarm_create(qr_code=code, situation_type="LOST").attempts.get() for code in codes)
     claimed = timezone.now() - timedelta(seconds=61)
     for attempt in (before, after):
         NotificationAttempt.objects.filter(pk=attempt.pk).update(

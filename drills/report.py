@@ -240,7 +240,7 @@ def build(inputs: Inputs) -> tuple[str, dict[str, object]]:
             ordered = sorted(ids, key=lambda i: attempts[i]["created_at"])
             for later in ordered[1:]:
                 before = [attempts[i] for i in ordered if attempts[i]["created_at"] < attempts[later]["created_at"]]
-                if any(b["status"] == "UNCERTAIN" or "uncertain" in (b["error"] or "").lower() for b in before):
+                if any(b["status"] in ("UNCERTAIN", "UNCONFIRMED") for b in before):
                     intentional["next channel after an uncertain send got no receipt in time"] += 1
                 elif any(b["status"] in ("FAILED", "UNDELIVERED") for b in before):
                     intentional["fallback after a provider-reported failure"] += 1

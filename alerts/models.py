@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from registry.fields import EncryptedCharField
+from keryu_site.encryption import EncryptedCharField
 
 
 class SituationType(models.TextChoices):
@@ -80,7 +80,7 @@ class Alarm(models.Model):
     scanner_ip = models.GenericIPAddressField(null=True, blank=True)
     scanner_user_agent = models.TextField(blank=True)
     # The finder's own details, only if they gave them, so the custodian can call back. Purged with scanner data.
-    finder_name = models.CharField(max_length=100, blank=True)
+    finder_name = EncryptedCharField(max_length=100, blank=True)
     finder_phone = EncryptedCharField(max_length=32, blank=True)
     # Further reports joined to this alarm (ScanEvent) and the update notifications they caused.
     report_count = models.PositiveIntegerField(default=1)
@@ -195,7 +195,7 @@ class ScanEvent(models.Model):
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     source = models.CharField(max_length=16, choices=AlarmSource.choices, default=AlarmSource.WEB)
-    finder_name = models.CharField(max_length=100, blank=True)
+    finder_name = EncryptedCharField(max_length=100, blank=True)
     finder_phone = EncryptedCharField(max_length=32, blank=True)
     scanner_ip = models.GenericIPAddressField(null=True, blank=True)
     scanner_user_agent = models.TextField(blank=True)

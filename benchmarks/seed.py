@@ -21,10 +21,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from alerts.models import Alarm, NotificationStatus, SituationType
+from keryu_site.encryption import phone_hash
 from keryu_site.roles import CUSTODIANS, STAFF
 from messaging.models import MessageTemplate
 from messaging.services import meta_template_status_update
-from registry.crypto import phone_hash
 from registry.models import Custodian, EmergencyContact, QRCode, Subject
 
 from .config import Config

@@ -85,4 +85,4 @@ class MetaTemplateStatusAdmin(ModelAdmin):
 class FlaggedAddressAdmin(ScopedAdminMixin, ModelAdmin):
     list_display = ["channel", "code", "message", "flagged_at"]
     list_filter = ["channel", "code"]
-    readonly_fields = ["channel", "address_key", "code", "message", "flagged_at"]
+    readonly_fields = ["channel", "address_hash", "code", "message", "flagged_at"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from keryu_site.encryption import keyed_hash
+
 _NON_DIGITS = re.compile(r"\D")
 
 
@@ -52,6 +54,11 @@ def address_key(address: str) -> str:
     if digits.startswith("521") and len(digits) == 13:
         digits = "52" + digits[3:]
     return digits
+
+
+def address_hash(address: str) -> str:
+    """What the message log stores to find an address again: a keyed hash of its comparable form."""
+    return keyed_hash(address_key(address))
 
 
 def text_normalise(text: str) -> str:

@@ -2,6 +2,10 @@
 
 `messaging` knows nothing of alarms or custodians: a message has an address, a channel and an owner (the
 user whose data it concerns, for scoping), and announces status changes with `signals.message_status_changed`.
+
+Addresses and texts are personal data (the family's phones, a finder's name, phone and position quoted in an
+alarm): they are encrypted at rest like the registry's fields, looked up only through `address_hash` (a keyed
+hash of `formatting.address_key`), and removed after the scanner-data retention (services.messages_purge).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from wagtail.models import DraftStateMixin, LockableMixin, PreviewableMixin, RevisionMixin, WorkflowMixin
+
+from keryu_site.encryption import EncryptedCharField, EncryptedJSONField, EncryptedTextField
 
 from .defaults import SAMPLE_CONTEXT, allowed_variables
 
@@ -222,23 +228,26 @@ class Message(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    recipient_name = models.CharField(max_length=150, blank=True)
-    to = models.CharField(max_length=254, help_text="Phone number (E.164) or email address.")
-    address_key = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
+    recipient_name = EncryptedCharField(max_length=150, blank=True)
+    # Blank once past the scanner-data retention: the record stays, the address goes.
+    to = EncryptedCharField(max_length=254, blank=True, help_text="Phone number (E.164) or email address.")
+    # keyed_hash(address_key(to)): replies and flagged addresses match on this.
+    address_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     channel = models.CharField(max_length=32, choices=Channel.choices)
     kind = models.CharField(max_length=32, choices=TemplateKind.choices, blank=True)
-    subject_line = models.CharField(max_length=200, blank=True)
-    content = models.TextField()
+    subject_line = EncryptedCharField(max_length=200, blank=True)
+    content = EncryptedTextField()
     template = models.ForeignKey(MessageTemplate, on_delete=models.SET_NULL, null=True, blank=True)
     template_revision = models.ForeignKey(
         "wagtailcore.Revision", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    provider_template = models.JSONField(
+    provider_template = EncryptedJSONField(
         default=dict, blank=True, help_text="WhatsApp template name, language and parameters sent, if any."
     )
     status = models.CharField(max_length=16, choices=MessageStatus.choices, default=MessageStatus.PENDING)
     provider_message_id = models.CharField(max_length=128, null=True, blank=True, unique=True)
-    error_message = models.TextField(blank=True)
+    # Providers quote the address in their errors ("The 'To' number +52... is not valid").
+    error_message = EncryptedTextField(blank=True)
     error_code = models.CharField(max_length=32, blank=True)
     error_action = models.CharField(max_length=16, blank=True, help_text="retry, switch or stop")
     retry_count = models.PositiveIntegerField(default=0)
@@ -260,16 +269,16 @@ class InboundMessage(models.Model):
     """A reply a recipient sent us (WhatsApp or SMS); `signals.inbound_message_received` announces it."""
 
     channel = models.CharField(max_length=32, choices=Channel.choices)
-    from_address = models.CharField(max_length=254)
-    address_key = models.CharField(max_length=254, db_index=True, editable=False)
-    body = models.TextField(blank=True)
+    from_address = EncryptedCharField(max_length=254, blank=True)
+    address_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    body = EncryptedTextField(blank=True)
     provider_message_id = models.CharField(max_length=128, unique=True)
     in_reply_to = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="replies")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     # What we answered in the webhook's own response (an SMS report's confirmation to the finder).
-    auto_reply = models.TextField(blank=True)
+    auto_reply = EncryptedTextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -283,13 +292,13 @@ class FlaggedAddress(models.Model):
     """An address a provider keeps failing to reach (Twilio 30003 twice): shown to staff to check."""
 
     channel = models.CharField(max_length=32, choices=Channel.choices)
-    address_key = models.CharField(max_length=254)
+    address_hash = models.CharField(max_length=64)
     code = models.CharField(max_length=32)
     message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     flagged_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["channel", "address_key"], name="flagged_address_unique")]
+        constraints = [models.UniqueConstraint(fields=["channel", "address_hash"], name="flagged_address_unique")]
         verbose_name_plural = "flagged addresses"
 
     def __str__(self) -> str:

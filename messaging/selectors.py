@@ -82,10 +82,10 @@ def meta_template_approval(template: MessageTemplate) -> str:
     return status or MetaApproval.UNKNOWN
 
 
-def message_for_reply(*, channel_family: tuple[str, ...], address_key: str) -> Message | None:
+def message_for_reply(*, channel_family: tuple[str, ...], address_hash: str) -> Message | None:
     """The latest message we sent this address on these channels: what a reply without context answers."""
     return (
-        Message.objects.filter(channel__in=channel_family, address_key=address_key)
+        Message.objects.filter(channel__in=channel_family, address_hash=address_hash)
         .exclude(provider_message_id=None)
         .order_by("-created_at")
         .first()
@@ -98,7 +98,7 @@ def unreachable_before(*, sid: str, message_id: int | None) -> bool:
     if message is None:
         return False
     return (
-        Message.objects.filter(channel=message.channel, address_key=message.address_key, error_code="30003")
+        Message.objects.filter(channel=message.channel, address_hash=message.address_hash, error_code="30003")
         .exclude(pk=message.pk)
         .exists()
     )

@@ -26,7 +26,7 @@ def records(alice, alice_code):
     inbound = InboundMessage.objects.create(
         channel="sms",
         from_address="+525500000001",
-        address_key="525500000001",
+        address_hash="525500000001",
         body="Reply",
         provider_message_id="r1",
         owner=alice,

@@ -122,7 +122,7 @@ def seed_alice() -> tuple[dict[str, list], list[str]]:
     inbound = InboundMessage.objects.create(
         channel="sms",
         from_address="+525591827364",
-        address_key="525591827364",
+        address_hash="525591827364",
         body=f"{TERM} {_m('inboundbody')}",
         provider_message_id=_m("inboundproviderid"),
         in_reply_to=message,
@@ -134,7 +134,7 @@ def seed_alice() -> tuple[dict[str, list], list[str]]:
     )
     inactive_code = QRCodeFactory(subject=subject, is_active=False)
     inactive = InactiveCodeScan.objects.create(qr_code=inactive_code)
-    flagged = FlaggedAddress.objects.create(channel="sms", address_key=_m("flaggedkey"), code="30003", message=message)
+    flagged = FlaggedAddress.objects.create(channel="sms", address_hash=_m("flaggedkey"), code="30003", message=message)
     # What Wagtail's own logging records when Alice edits her subject in the admin (the site-history report).
     log(instance=subject, action="wagtail.edit", user=user)
     log(instance=code, action="wagtail.edit", user=user)

@@ -7,18 +7,27 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from messaging.channels import ChannelError
 from messaging.models import Message
-from messaging.services import message_compose, message_send
+from messaging.services import message_compose, message_send, messages_addresses_purge, messages_redact, text_redact
 from registry.models import Custodian, EmergencyContact
 from registry.services import archived_personal_data_purge
 
-from ..models import Alarm, InactiveCodeScan, NotificationAttempt, NotificationStatus, ReachabilityCheck, ScanEvent
+from ..models import (
+    Alarm,
+    InactiveCodeScan,
+    NotificationAttempt,
+    NotificationStatus,
+    ReachabilityCheck,
+    ScanEvent,
+    SituationType,
+)
 from . import recipients as rec
 from .alarms import RETRYABLE, alarm_retry_failed
+from .delivery import maps_url
 
 log = logging.getLogger(__name__)
 
@@ -107,15 +116,80 @@ def _purge(queryset, fields: dict[str, object]) -> int:
     return queryset.exclude(**empty).update(**fields)
 
 
+# Rows that still hold something the purge must take: what a finder said about themselves and where they were.
+HOLDS_FINDER_DATA = ~Q(finder_name="") | ~Q(finder_phone="") | Q(latitude__isnull=False) | Q(longitude__isnull=False)
+ALARM_MESSAGE_KINDS = [*SituationType.values, "UPDATE"]
+
+
+def removed_marker() -> str:
+    return f"[removed after {settings.KERYU_SCANNER_DATA_RETENTION_DAYS} days]"
+
+
+def _quoted(report: Alarm | ScanEvent) -> set[str]:
+    """Every form in which the delivery texts quote this report's finder and position (delivery.message_context)."""
+    values = {report.finder_name, report.finder_phone}
+    if report.latitude is not None and report.longitude is not None:
+        values |= {maps_url(report), f"{report.latitude},{report.longitude}"}
+    values |= {str(c) for c in (report.latitude, report.longitude) if c is not None}
+    return {v for v in values if v}
+
+
+def _quotes_redact(*, before) -> int:
+    """Redact the finder's details and position from every text that quoted them, before they are blanked.
+
+    The messages of an alarm are those its attempts point at and, in case a crash came between writing a
+    message and linking it, every alarm message of the same family (their owner). Provider errors on the
+    attempts and the alarm are redacted too.
+    """
+    quoted: dict[int, set[str]] = {}
+    for alarm in Alarm.objects.filter(HOLDS_FINDER_DATA, timestamp__lt=before):
+        quoted.setdefault(alarm.pk, set()).update(_quoted(alarm))
+    for event in ScanEvent.objects.filter(HOLDS_FINDER_DATA, timestamp__lt=before):
+        quoted.setdefault(event.alarm_id, set()).update(_quoted(event))
+    marker, changed = removed_marker(), 0
+    alarms = Alarm.objects.filter(pk__in=quoted).select_related("subject__custodian")
+    for alarm in alarms:
+        values = quoted[alarm.pk]
+        linked = NotificationAttempt.objects.filter(alarm=alarm, message__isnull=False).values("message_id")
+        messages = Message.objects.filter(
+            Q(pk__in=linked) | Q(owner_id=alarm.subject.custodian.user_id, kind__in=ALARM_MESSAGE_KINDS)
+        )
+        changed += messages_redact(messages=messages, values=values, replacement=marker)
+        for attempt in NotificationAttempt.objects.filter(alarm=alarm).exclude(error="").only("pk", "error"):
+            error = text_redact(attempt.error, values=values, replacement=marker)
+            if error != attempt.error:
+                changed += NotificationAttempt.objects.filter(pk=attempt.pk).update(error=error)
+        error = text_redact(alarm.notification_error, values=values, replacement=marker)
+        if error != alarm.notification_error:
+            Alarm.objects.filter(pk=alarm.pk).update(notification_error=error)
+    return changed
+
+
 def scanner_data_purge() -> int:
-    """Scanner IP, user agent, GPS and the finder's own details are kept only for the retention period."""
+    """Scanner IP, user agent, GPS and the finder's own details are kept only for the retention period the
+    scan page states (KERYU_SCANNER_DATA_RETENTION_DAYS), and so is every copy: the texts that quoted them
+    are redacted in the same transaction that blanks the originals (once blank, nothing says what to look
+    for). The message log's addresses go on the same schedule: the recipients' phones and emails are
+    needed to send and to match receipts and replies, which happens within days, never 90 days later.
+    """
     before = timezone.now() - timedelta(days=settings.KERYU_SCANNER_DATA_RETENTION_DAYS)
-    purged = _purge(Alarm.objects.filter(timestamp__lt=before), SCANNER_FIELDS)
-    events = _purge(ScanEvent.objects.filter(timestamp__lt=before), SCANNER_FIELDS)
-    inactive = _purge(
-        InactiveCodeScan.objects.filter(timestamp__lt=before), {"scanner_ip": None, "scanner_user_agent": ""}
+    with transaction.atomic():
+        redacted = _quotes_redact(before=before)
+        purged = _purge(Alarm.objects.filter(timestamp__lt=before), SCANNER_FIELDS)
+        events = _purge(ScanEvent.objects.filter(timestamp__lt=before), SCANNER_FIELDS)
+        inactive = _purge(
+            InactiveCodeScan.objects.filter(timestamp__lt=before), {"scanner_ip": None, "scanner_user_agent": ""}
+        )
+    addresses = messages_addresses_purge(before=before)
+    log.info(
+        "scanner data purged alarms=%s reports=%s inactive_scans=%s texts_redacted=%s messages=%s replies=%s",
+        purged,
+        events,
+        inactive,
+        redacted,
+        addresses["messages"],
+        addresses["replies"],
     )
-    log.info("scanner data purged alarms=%s reports=%s inactive_scans=%s", purged, events, inactive)
     return purged + events + inactive
 
 

@@ -19,7 +19,7 @@ from django.utils.formats import date_format
 
 from keryu_site.ratelimit import Verdict, rate_hit
 from messaging.channels import ChannelError
-from messaging.formatting import address_key
+from messaging.formatting import address_hash
 from messaging.services import message_compose, message_send
 from registry.models import QRCode
 
@@ -396,7 +396,7 @@ def sms_report(*, from_address: str, body: str, emergency_number: str = "911") -
     if qr_code is None or not (qr_code.is_active and qr_code.subject.is_active):
         if qr_code is not None:
             inactive_scan_record(qr_code=qr_code, source=AlarmSource.SMS)
-        log.info("sms report: no active code (sender key %s)", address_key(sender)[-4:])
+        log.info("sms report: no active code (sender key %s)", address_hash(sender)[-4:])
         return SMS_REPLIES[("unknown", language)].format(**values)
     try:
         outcome = scan_report(
@@ -405,7 +405,7 @@ def sms_report(*, from_address: str, body: str, emergency_number: str = "911") -
             description=body.strip()[:1000],
             finder_phone=sender[:32],
             source=AlarmSource.SMS,
-            repeat_limits=[(f"sms-report:{address_key(sender)}", settings.KERYU_SMS_REPORT_RATE)],
+            repeat_limits=[(f"sms-report:{address_hash(sender)}", settings.KERYU_SMS_REPORT_RATE)],
         )
     except ReportLimited:
         return SMS_REPLIES[("busy", language)].format(**values)

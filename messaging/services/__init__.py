@@ -1,12 +1,14 @@
 """Writes for messaging. Other apps use: template_render, message_compose, message_send (and the signals).
 
 Split by concern: templates (render, defaults, Meta approval), messages (compose, send, record failures),
-provider_events (webhook statuses and inbound replies), channels (order, test sends).
+provider_events (webhook statuses and inbound replies), channels (order, test sends), retention (redacting
+quoted personal details, purging addresses past the scanner-data retention).
 """
 
 from .channels import TestSendOutcome, channel_order_set, channel_settings_ensure, channel_test_send
 from .messages import message_compose, message_create, message_send
 from .provider_events import inbound_record, message_status_apply
+from .retention import messages_addresses_purge, messages_redact, text_redact
 from .templates import (
     RenderedText,
     meta_template_status_update,
@@ -27,9 +29,12 @@ __all__ = [
     "message_create",
     "message_send",
     "message_status_apply",
+    "messages_addresses_purge",
+    "messages_redact",
     "meta_template_status_update",
     "template_defaults_ensure",
     "template_find",
     "template_render",
     "template_variables",
+    "text_redact",
 ]

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..channels import ChannelError, ErrorAction, OutboundMessage, get_channel
-from ..formatting import address_key
+from ..formatting import address_hash
 from ..models import FlaggedAddress, Message, MessageStatus, MessageTemplate
 from ..signals import message_status_changed
 from .templates import template_render
@@ -33,7 +33,7 @@ def message_create(
 ) -> Message:
     return Message.objects.create(
         to=to,
-        address_key=address_key(to),
+        address_hash=address_hash(to),
         channel=channel,
         kind=kind,
         content=content,
@@ -161,7 +161,7 @@ def _record_failure(*, message: Message, error: ChannelError) -> None:
     if error.flag_address:
         FlaggedAddress.objects.update_or_create(
             channel=message.channel,
-            address_key=message.address_key,
+            address_hash=message.address_hash,
             defaults={"code": error.code or "", "message": message},
         )
     message.refresh_from_db()

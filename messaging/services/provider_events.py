@@ -11,7 +11,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..formatting import address_key
+from ..formatting import address_hash
 from ..models import CHANNEL_FAMILIES, STATUS_RANK, InboundMessage, Message, MessageStatus
 from ..selectors import message_for_reply
 from ..signals import inbound_message_received, message_status_changed
@@ -74,13 +74,13 @@ def inbound_record(
     *, channel: str, from_address: str, body: str, provider_message_id: str, context_provider_id: str = ""
 ) -> InboundMessage | None:
     """Record a reply once and announce it; a duplicate delivery returns None and announces nothing."""
-    key = address_key(from_address)
+    key = address_hash(from_address)
     in_reply_to = None
     if context_provider_id:
         in_reply_to = Message.objects.filter(provider_message_id=context_provider_id).first()
     if in_reply_to is None:
         family = next((f for f in CHANNEL_FAMILIES.values() if channel in f), (channel,))
-        in_reply_to = message_for_reply(channel_family=family, address_key=key)
+        in_reply_to = message_for_reply(channel_family=family, address_hash=key)
     try:
         with transaction.atomic():
             inbound, created = InboundMessage.objects.get_or_create(
@@ -88,7 +88,7 @@ def inbound_record(
                 defaults={
                     "channel": channel,
                     "from_address": from_address,
-                    "address_key": key,
+                    "address_hash": key,
                     "body": body[:4000],
                     "in_reply_to": in_reply_to,
                     "owner_id": in_reply_to.owner_id if in_reply_to else None,

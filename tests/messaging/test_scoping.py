@@ -24,7 +24,7 @@ def alices_records(alice):
     reply = InboundMessage.objects.create(
         channel="meta_whatsapp",
         from_address="5215512345678",
-        address_key="525512345678",
+        address_hash="525512345678",
         body="Voy",
         provider_message_id="wamid.R1",
         in_reply_to=message,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from messaging.channels import ChannelError
+from messaging.formatting import address_hash
 from messaging.models import ChannelSetting, FlaggedAddress, Message, MessageStatus, MetaApproval, MetaTemplateStatus
 from messaging.selectors import channel_order
 from messaging.services import channel_order_set, message_compose, message_send
@@ -82,7 +83,7 @@ def test_30003_twice_flags_the_number_for_staff(fake_twilio):
         message_send(message=message)
     assert caught.value.action == "switch"
     flagged = FlaggedAddress.objects.get()
-    assert flagged.code == "30003" and flagged.address_key == "525512345678"
+    assert flagged.code == "30003" and flagged.address_hash == address_hash("+525512345678") != "525512345678"
 
 
 def test_channel_order_comes_from_the_environment_until_staff_choose(settings, fake_meta, fake_twilio):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from registry.fields import EncryptedMixin, rotate_str
+from keryu_site.encryption import EncryptedMixin, rotate_str
 from registry.models import Custodian, EmergencyContact, Subject
 
 

@@ -1,14 +1,19 @@
-"""Model fields encrypted at rest with Fernet (AES-128-CBC + HMAC), keys from KERYU_FIELD_ENCRYPTION_KEYS.
+"""Encryption at rest shared by every app: Fernet fields, file bytes, and the keyed hash used for lookups.
 
-Why our own small module: the values are read and written only through the ORM, the keys must rotate
-(MultiFernet: the first key encrypts, every key decrypts; `manage.py rotate_field_encryption` re-encrypts),
-and the phone field must keep django-phonenumber-field's validation and E.164 normalisation.
-Ciphertext is random per write, so these columns cannot be filtered on: phone lookups use the keyed hash
-beside them (registry.crypto.phone_hash). The empty string is stored as is, so "blank" stays queryable.
+Fernet (AES-128-CBC + HMAC), keys from KERYU_FIELD_ENCRYPTION_KEYS. Why our own small module: the values are
+read and written only through the ORM, the keys must rotate (MultiFernet: the first key encrypts, every key
+decrypts; `manage.py rotate_field_encryption` re-encrypts), and the phone field must keep
+django-phonenumber-field's validation and E.164 normalisation. It lives here, not in `registry`, because
+`messaging` (which may import no other app) keeps addresses and texts encrypted the same way.
+Ciphertext is random per write, so these columns cannot be filtered on: lookups use a keyed hash beside them
+(`keyed_hash`). The empty string is stored as is, so "blank" stays queryable.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -43,6 +48,30 @@ def decrypt_str(token: str) -> str:
     except InvalidToken as exc:
         # Never fall back to returning the stored text: a wrong key must be loud, not silently leak or corrupt.
         raise ImproperlyConfigured("An encrypted field could not be decrypted with any configured key.") from exc
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    return fernet().encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    try:
+        return fernet().decrypt(token)
+    except InvalidToken as exc:
+        raise ImproperlyConfigured("An encrypted file could not be decrypted with any configured key.") from exc
+
+
+def keyed_hash(value: str) -> str:
+    """An HMAC with its own key (KERYU_PHONE_HASH_KEY), never a plain hash: a plain SHA-256 of a 12-digit
+    phone number is reversed by brute force in minutes. Equal inputs give equal hashes, so it can be looked up."""
+    if not value:
+        return ""
+    return hmac.new(settings.KERYU_PHONE_HASH_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def phone_hash(e164: str) -> str:
+    """Look a phone number up (duplicates, verification codes) without storing it in the clear."""
+    return keyed_hash(e164)
 
 
 def rotate_str(token: str) -> str:
@@ -80,6 +109,32 @@ class EncryptedMixin:
 
 class EncryptedTextField(EncryptedMixin, models.TextField):
     pass
+
+
+class EncryptedJSONField(EncryptedMixin, models.TextField):
+    """A JSON value (dicts, lists, strings) kept as an encrypted text column; None stays NULL."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+        return value
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return value
+        plain = decrypt_str(value)
+        return json.loads(plain) if plain else self.get_default()
+
+    def get_prep_value(self, value):
+        if value is None:
+            return value
+        return encrypt_str(json.dumps(value, ensure_ascii=False, sort_keys=True))
+
+    def value_to_string(self, obj) -> str:
+        return json.dumps(self.value_from_object(obj), ensure_ascii=False)
 
 
 class EncryptedCharField(EncryptedMixin, models.CharField):

@@ -61,6 +61,10 @@ def decrypt_bytes(token: bytes) -> bytes:
         raise ImproperlyConfigured("An encrypted file could not be decrypted with any configured key.") from exc
 
 
+def rotate_bytes(token: bytes) -> bytes:
+    return fernet().rotate(token)
+
+
 def keyed_hash(value: str) -> str:
     """An HMAC with its own key (KERYU_PHONE_HASH_KEY), never a plain hash: a plain SHA-256 of a 12-digit
     phone number is reversed by brute force in minutes. Equal inputs give equal hashes, so it can be looked up."""

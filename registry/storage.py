@@ -1,7 +1,10 @@
-"""Private storage for subject photos: outside any public URL, under random names.
+"""Private storage for subject photos: encrypted at rest, outside any public URL, under random names.
 
-The files live under MEDIA_ROOT/private/ (never served by a media URL); `url()` points at the scoped admin
-view (registry.views.subject_photo), which checks the requester may see the subject before sending bytes.
+Children's faces: the files live under MEDIA_ROOT/private/ (never served by a media URL) as Fernet tokens
+(the keys of KERYU_FIELD_ENCRYPTION_KEYS), so a copied disk or backup shows nothing. `url()` points at the
+scoped admin view (registry.views.subject_photo), which checks the requester may see the subject, and the
+finder's view goes through an active code (registry.views.public_subject_photo); both read through `open()`,
+which decrypts. There are no renditions or thumbnails: the one file is the only copy.
 """
 
 from __future__ import annotations
@@ -10,13 +13,25 @@ import secrets
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
+
+from keryu_site.encryption import decrypt_bytes, encrypt_bytes
 
 
 class PrivatePhotoStorage(FileSystemStorage):
     def url(self, name: str | None) -> str:
         return reverse("registry_subject_photo", kwargs={"name": Path(name or "").name})
+
+    def _save(self, name: str, content: File) -> str:
+        content.seek(0)
+        return super()._save(name, ContentFile(encrypt_bytes(content.read())))
+
+    def _open(self, name: str, mode: str = "rb") -> File:
+        with super()._open(name, "rb") as handle:
+            token = handle.read()
+        return ContentFile(decrypt_bytes(token), name=name)
 
 
 def photo_storage() -> PrivatePhotoStorage:

@@ -92,3 +92,31 @@ def test_rotation_re_encrypts_with_the_new_key_and_the_old_key_can_then_go(setti
     settings.KERYU_FIELD_ENCRYPTION_KEYS = old
     with pytest.raises(ImproperlyConfigured):
         Subject.objects.get(pk=alice_subject.pk)
+
+
+def test_rotation_covers_every_app_and_the_photo_files(settings, alice, alice_subject):
+    """The message log, the alarms' finder details and the photos use the same keys: rotating must reach them,
+    or removing the old key makes them unreadable."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from alerts.models import Alarm
+    from messaging.services import message_create
+    from registry.services import subject_photo_set
+
+    from ..factories import AlarmFactory
+    from .conftest import png_bytes
+
+    message = message_create(to="+525512345678", channel="development", content="Finder: Ana", owner=alice)
+    alarm = AlarmFactory(subject=alice_subject, finder_name="Ana", finder_phone="+525599990000")
+    subject_photo_set(subject=alice_subject, upload=SimpleUploadedFile("s.png", png_bytes(), "image/png"))
+    old = settings.KERYU_FIELD_ENCRYPTION_KEYS
+    new_key = Fernet.generate_key().decode()
+    settings.KERYU_FIELD_ENCRYPTION_KEYS = [new_key, *old]
+    call_command("rotate_field_encryption", stdout=open("/dev/null", "w"))
+    settings.KERYU_FIELD_ENCRYPTION_KEYS = [new_key]
+    message = type(message).objects.get(pk=message.pk)
+    assert (message.to, message.content) == ("+525512345678", "Finder: Ana")
+    assert Alarm.objects.get(pk=alarm.pk).finder_name == "Ana"
+    subject = Subject.objects.get(pk=alice_subject.pk)
+    with subject.photo.open("rb") as handle:
+        assert handle.read().startswith(b"\x89PNG")

@@ -141,3 +141,20 @@ def test_deleting_a_subject_removes_its_photo_file(alice_subject):
     assert path.exists()
     alice_subject.custodian.user.delete()  # cascades to the subject
     assert not path.exists()
+
+
+@pytest.mark.django_db
+def test_a_photo_is_encrypted_on_disk_and_only_its_custodian_gets_the_picture(client, alice, alice_subject, bob):
+    """Children's faces: a copied disk or backup holds ciphertext; the scoped view decrypts for the custodian."""
+    picture = png_bytes((64, 48))
+    subject_photo_set(subject=alice_subject, upload=SimpleUploadedFile("s.png", picture, "image/png"))
+    stored = Path(alice_subject.photo.path).read_bytes()
+    assert not stored.startswith(b"\x89PNG") and b"IHDR" not in stored and b"IDAT" not in stored
+    client.force_login(alice)
+    response = client.get(alice_subject.photo.url)
+    body = b"".join(response.streaming_content)
+    assert response.status_code == 200 and body.startswith(b"\x89PNG")
+    assert Image.open(io.BytesIO(body)).size == (64, 48)
+    assert response["Content-Length"] == str(len(body)) and "no-store" in response["Cache-Control"]
+    client.force_login(bob)
+    assert client.get(alice_subject.photo.url).status_code == 404

@@ -20,6 +20,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.db.models.lookups import Exact
 from phonenumber_field.modelfields import PhoneNumberField
 
 
@@ -85,6 +86,19 @@ def rotate_str(token: str) -> str:
     return fernet().rotate(token.encode()).decode()
 
 
+class BlankOnlyExact(Exact):
+    """`=` on random ciphertext never matches a value: refuse it loudly instead of returning nothing.
+
+    Only "" (stored as is) can be compared; look values up through a keyed hash column instead."""
+
+    def get_prep_lookup(self):
+        if self.rhs != "":
+            raise NotImplementedError(
+                f"{self.lhs.field} is encrypted: it can only be compared with ''. Use its keyed hash to look up values."
+            )
+        return super().get_prep_lookup()
+
+
 class EncryptedMixin:
     """Plain value in Python, Fernet token in the database column (always `text`)."""
 
@@ -106,7 +120,9 @@ class EncryptedMixin:
 
     def get_lookup(self, lookup_name):
         # `isnull` and exact "" (blank) are the only lookups that mean something on random ciphertext.
-        if lookup_name not in {"isnull", "exact"}:
+        if lookup_name == "exact":
+            return BlankOnlyExact
+        if lookup_name != "isnull":
             return None
         return super().get_lookup(lookup_name)
 

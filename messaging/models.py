@@ -228,7 +228,7 @@ class Message(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    recipient_name = EncryptedCharField(max_length=150, blank=True)
+    recipient_name = models.CharField(max_length=150, blank=True)
     # Blank once past the scanner-data retention: the record stays, the address goes.
     to = EncryptedCharField(max_length=254, blank=True, help_text="Phone number (E.164) or email address.")
     # keyed_hash(address_key(to)): replies and flagged addresses match on this.

@@ -23,11 +23,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterField(
             model_name="message",
-            name="recipient_name",
-            field=keryu_site.encryption.EncryptedCharField(blank=True, max_length=150),
-        ),
-        migrations.AlterField(
-            model_name="message",
             name="to",
             field=keryu_site.encryption.EncryptedCharField(
                 blank=True, help_text="Phone number (E.164) or email address.", max_length=254

@@ -10,7 +10,7 @@ import re
 from django.db import migrations
 
 ENCRYPTED = {
-    "messaging_message": ["recipient_name", "to", "subject_line", "content", "provider_template", "error_message"],
+    "messaging_message": ["to", "subject_line", "content", "provider_template", "error_message"],
     "messaging_inboundmessage": ["from_address", "body", "auto_reply"],
 }
 HASHED = ["messaging_message", "messaging_inboundmessage", "messaging_flaggedaddress"]

@@ -20,7 +20,7 @@ def custodian_mark(*, custodian: Custodian, **values) -> None:
 
 def phone_taken(*, e164: str, exclude_user_id: int | None = None) -> bool:
     """Duplicate check by the keyed hash (registry service when present)."""
-    from keryu_site.encryption import phone_hash
+    from core.encryption import phone_hash
 
     if exclude_user_id is None:
         try:

@@ -29,7 +29,7 @@ def ip_failure_add(ip: str) -> None:
     except ValueError:
         cache.set(key, 1, SPRAY_WINDOW_SECONDS)
     except (RedisError, OSError):
-        pass  # the cache is down (keryu_site.cache): nothing to count with, and the sign-in page must still answer
+        pass  # the cache is down (core.cache): nothing to count with, and the sign-in page must still answer
 
 
 class LoginProtectionBackend(AxesStandaloneBackend):

@@ -1,11 +1,11 @@
-"""Security events from Django's login signal and keryu_site.scoping's refused-access signal."""
+"""Security events from Django's login signal and core.scoping's refused-access signal."""
 
 from __future__ import annotations
 
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
-from keryu_site.scoping import object_access_refused
+from core.scoping import object_access_refused
 
 from .backends import ip_failure_add
 from .models import SecurityEvent

@@ -15,7 +15,7 @@ def security_events_since(*, since) -> dict[str, int]:
     """Lockouts and refused object accesses since `since`, for the watchdog (alerts.services.watchdog).
 
     A lockout is an axes record (username and IP) whose failures reached AXES_FAILURE_LIMIT, counted by its
-    last failure; a refused access is a SecurityEvent that keryu_site.scoping's guard caused.
+    last failure; a refused access is a SecurityEvent that core.scoping's guard caused.
     """
     from axes.models import AccessAttempt
     from django.conf import settings

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp import devices_for_user
 
-from keryu_site.encryption import phone_hash
-from keryu_site.roles import CUSTODIANS
+from core.encryption import phone_hash
+from core.roles import CUSTODIANS
 from registry.models import Custodian
 from registry.services import Removal, custodian_archive
 

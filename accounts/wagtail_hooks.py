@@ -1,13 +1,18 @@
 from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from keryu_site.scoping_checks import hide_reports_from_non_staff
+from core.scoping_checks import hide_reports_from_non_staff
+from registry.selectors import deletion_archives
 
 from . import profile_views
+from .services import account_remove
 
-# Wagtail's own reports list every family's objects: staff only (keryu_site.scoping_checks also refuses the URLs).
+# Wagtail's own reports list every family's objects: staff only (core.scoping_checks also refuses the URLs).
 hooks.register("construct_reports_menu", hide_reports_from_non_staff)
 
 
@@ -37,14 +42,6 @@ def archive_instead_of_deleting_history(request, user):
 
     Confirmation first (it says what archiving means), then accounts.services.account_remove.
     """
-    from django.contrib import messages
-    from django.shortcuts import redirect
-    from django.template.response import TemplateResponse
-
-    from registry.selectors import deletion_archives
-
-    from .services import account_remove
-
     if not deletion_archives(user):
         return None
     if request.method == "POST":

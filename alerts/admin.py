@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from unfold.admin import ModelAdmin
 
-from keryu_site.scoping import ScopedAdminMixin
+from core.scoping import ScopedAdminMixin
 
 from .models import InactiveCodeScan
 

@@ -8,7 +8,7 @@ class AlertsConfig(AppConfig):
     def ready(self) -> None:
         from messaging.signals import inbound_message_received, message_status_changed
 
-        from . import receivers
+        from . import heartbeat, receivers  # noqa: F401  (heartbeat connects the worker_ready signal)
         from .services.recipients import extra_channels_register
 
         message_status_changed.connect(receivers.on_message_status_changed, dispatch_uid="alerts.message_status")
@@ -18,9 +18,9 @@ class AlertsConfig(AppConfig):
 
     @staticmethod
     def _register_scopes() -> None:
-        """Each model's one scope in both consoles (keryu_site.scoping). Records of what happened are
+        """Each model's one scope in both consoles (core.scoping). Records of what happened are
         append-only: nobody adds, edits or deletes them by hand; staff annotate with notes."""
-        from keryu_site.scoping import scope_register
+        from core.scoping import scope_register
 
         from . import selectors
         from .models import Alarm, AlarmNote, InactiveCodeScan, NotificationAttempt, ReachabilityCheck, ScanEvent

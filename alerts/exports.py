@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from keryu_site.exports import neutralise_cell
+from core.exports import neutralise_cell
 
 HEADER = ["id", "timestamp", "subject", "situation", "notification status", "location", "acknowledged", "resolved"]
 FIELDS = [

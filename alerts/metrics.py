@@ -19,8 +19,8 @@ from django.conf import settings
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from keryu_site.counters import token_bucket_waits
-from keryu_site.heartbeat import age, broker_queue_depth, last_beat, last_beat_pulse
+from alerts.heartbeat import age, broker_queue_depth, last_beat, last_beat_pulse
+from core.counters import token_bucket_waits
 from messaging.models import Channel
 
 from .models import SituationType

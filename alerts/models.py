@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from keryu_site.encryption import EncryptedCharField
+from core.encryption import EncryptedCharField
 
 
 class SituationType(models.TextChoices):

@@ -11,7 +11,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from keryu_site.roles import user_is_staff
+from core.roles import user_is_staff
 from registry.selectors import qr_codes_visible_to
 
 from .models import (

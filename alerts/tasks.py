@@ -72,8 +72,8 @@ def reachability_flag() -> None:
 
 @shared_task(name="alerts.beat_heartbeat", acks_late=True, ignore_result=True)
 def beat_heartbeat() -> None:
-    """Sent by beat every KERYU_BEAT_HEARTBEAT_INTERVAL s; its timestamp is beat's heartbeat (keryu_site.heartbeat)."""
-    from keryu_site.heartbeat import beat_pulse_write
+    """Sent by beat every KERYU_BEAT_HEARTBEAT_INTERVAL s; its timestamp is beat's heartbeat (alerts.heartbeat)."""
+    from alerts.heartbeat import beat_pulse_write
 
     beat_pulse_write()
 

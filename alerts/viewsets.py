@@ -1,6 +1,6 @@
 """Wagtail admin screens for alarms (scoped to the custodian's own subjects) and the escalation policy.
 
-Scoping and append-only come from keryu_site.scoping and the registrations in alerts.apps: an alarm is
+Scoping and append-only come from core.scoping and the registrations in alerts.apps: an alarm is
 inspected, resolved through its own action, annotated by staff; never added, edited or deleted here.
 """
 
@@ -14,8 +14,8 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import Button
 from wagtail.snippets.views.snippets import IndexView, InspectView
 
-from keryu_site.roles import user_is_staff
-from keryu_site.scoping import ScopedSnippetViewSet, SharedSnippetViewSet
+from core.roles import user_is_staff
+from core.scoping import ScopedSnippetViewSet, SharedSnippetViewSet
 from registry.selectors import subjects_visible_to
 
 from .models import Alarm, EscalationPolicy, NotificationStatus, ReachabilityCheck, SituationType

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from alerts import selectors as alert_selectors
 from alerts import services as alert_services
 from alerts.models import AlarmSource
-from keryu_site.roles import user_is_staff
+from core.roles import user_is_staff
 from messaging.models import MessageTemplate
 from messaging.selectors import messages_visible_to
 from registry import badges

@@ -21,8 +21,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from alerts.models import Alarm, NotificationStatus, SituationType
-from keryu_site.encryption import phone_hash
-from keryu_site.roles import CUSTODIANS, STAFF
+from core.encryption import phone_hash
+from core.roles import CUSTODIANS, STAFF
 from messaging.models import MessageTemplate
 from messaging.services import meta_template_status_update
 from registry.models import Custodian, EmergencyContact, QRCode, Subject

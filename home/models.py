@@ -12,7 +12,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from .security import harden_scan_response
+from core.headers import harden_scan_response
 
 
 class HomePage(Page):

@@ -12,7 +12,10 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.management import create_contenttypes
 from django.db import transaction
 
-from keryu_site.roles import CUSTODIANS, EDITORS, STAFF
+from alerts.periodic import periodic_tasks_ensure
+from alerts.services import policies_ensure
+from core.roles import CUSTODIANS, EDITORS, STAFF
+from messaging.services import template_defaults_ensure
 
 # codename lists per group; "access_admin" lets a user into the Wagtail admin at all.
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
@@ -97,8 +100,6 @@ def pages_ensure() -> None:
 def on_post_migrate(sender, using: str = "default", **kwargs) -> None:
     if sender.label != "home":
         return
-    from messaging.services import template_defaults_ensure
-
     groups_ensure(using=using)
     pages_ensure()
     page_permissions_ensure(using=using)
@@ -135,8 +136,5 @@ def page_permissions_ensure(using: str = "default") -> None:
 
 def alerts_defaults_ensure() -> None:
     """alerts' periodic tasks and escalation policies (created once, never overwriting staff edits)."""
-    from alerts.periodic import periodic_tasks_ensure
-    from alerts.services import policies_ensure
-
     periodic_tasks_ensure()
     policies_ensure()

@@ -16,7 +16,7 @@ from alerts.models import Alarm, AlarmSource
 from alerts.selectors import alarm_public_progress
 from alerts.services.connection import CONNECTION_ERRORS, connection_discard
 from alerts.services.reports import ReportLimited, inactive_scan_record, scan_report
-from keryu_site.ratelimit import Verdict, rate_hit
+from core.ratelimit import Verdict, rate_hit
 from registry.selectors import qr_code_get_for_scan, qr_code_get_inactive, subject_public_profile
 
 from .forms import ScanForm

@@ -9,5 +9,3 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keryu_site.settings.base")
 app = Celery("keryu")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-
-from . import heartbeat  # noqa: E402,F401  (connects the worker_ready signal)

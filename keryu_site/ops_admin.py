@@ -16,7 +16,9 @@ from unfold.admin import ModelAdmin
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
-from .archiving import ArchivingDeleteAdminMixin
+from accounts.services import account_remove
+from core.archiving import ArchivingDeleteAdminMixin
+from registry.selectors import deletion_archives
 
 for model in (User, Group, PeriodicTask, IntervalSchedule, CrontabSchedule, SolarSchedule, ClockedSchedule):
     if admin.site.is_registered(model):
@@ -24,14 +26,10 @@ for model in (User, Group, PeriodicTask, IntervalSchedule, CrontabSchedule, Sola
 
 
 def _account_remove(user) -> str:
-    from accounts.services import account_remove
-
     return account_remove(user=user)
 
 
 def _deletion_archives(obj) -> bool:
-    from registry.selectors import deletion_archives
-
     return deletion_archives(obj)
 
 

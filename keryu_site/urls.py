@@ -6,15 +6,12 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from alerts.health import health, live, ready
+from alerts.metrics_view import metrics
 from home.routing import serve_scan
 from registry import views as registry_views
 
 from . import ops_admin  # noqa: F401  (Unfold re-registrations of third-party admins)
-from .exports import neutralise_wagtail_exports
-from .health import health, live, ready
-from .metrics import metrics
-
-neutralise_wagtail_exports()  # formula cells in Wagtail's CSV/XLSX exports (keryu_site.exports)
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),

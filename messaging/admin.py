@@ -10,7 +10,7 @@ from django.urls import reverse
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
-from keryu_site.scoping import ScopedAdminMixin
+from core.scoping import ScopedAdminMixin
 
 from .forms import TestMessageForm
 from .models import ChannelSetting, FlaggedAddress, MetaTemplateStatus

@@ -19,9 +19,9 @@ class MessagingConfig(AppConfig):
 
     @staticmethod
     def _register_scopes() -> None:
-        """Each model's one scope in both consoles (keryu_site.scoping). The message log and the replies are
+        """Each model's one scope in both consoles (core.scoping). The message log and the replies are
         append-only: what was sent and received is never added, edited or deleted by hand."""
-        from keryu_site.scoping import scope_register
+        from core.scoping import scope_register
 
         from . import selectors
         from .models import FlaggedAddress, InboundMessage, Message

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from keryu_site.encryption import keyed_hash
+from core.encryption import keyed_hash
 
 _NON_DIGITS = re.compile(r"\D")
 

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from wagtail.models import DraftStateMixin, LockableMixin, PreviewableMixin, RevisionMixin, WorkflowMixin
 
-from keryu_site.encryption import EncryptedCharField, EncryptedJSONField, EncryptedTextField
+from core.encryption import EncryptedCharField, EncryptedJSONField, EncryptedTextField
 
 from .defaults import SAMPLE_CONTEXT, allowed_variables
 

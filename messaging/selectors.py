@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import QuerySet
 
-from keryu_site.roles import user_is_staff
+from core.roles import user_is_staff
 
 from .channels import REGISTRY
 from .models import (

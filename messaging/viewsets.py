@@ -6,7 +6,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
-from keryu_site.scoping import ScopedSnippetViewSet, SharedSnippetViewSet
+from core.scoping import ScopedSnippetViewSet, SharedSnippetViewSet
 
 from .models import InboundMessage, Message, MessageTemplate, MetaApproval
 from .selectors import meta_template_approval

@@ -9,8 +9,8 @@ from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.widgets import UnfoldBooleanWidget
 
-from keryu_site.archiving import ArchivingDeleteAdminMixin
-from keryu_site.scoping import ScopedAdminMixin
+from core.archiving import ArchivingDeleteAdminMixin
+from core.scoping import ScopedAdminMixin
 
 from .models import Custodian, Subject
 from .resources import CustodianResource, SubjectResource

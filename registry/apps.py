@@ -6,16 +6,14 @@ class RegistryConfig(AppConfig):
     verbose_name = "Registry"
 
     def ready(self) -> None:
-        from keryu_site.scoping import scope_register
-        from keryu_site.scoping_checks import register_checks
+        from core.scoping import scope_register
 
         from . import signals  # noqa: F401  (photo files leave with their subject)
         from .models import Custodian, EmergencyContact, QRCode, Subject
         from .selectors import contacts_visible_to, custodians_visible_to, qr_codes_visible_to, subjects_visible_to
 
-        # The one scope of each model in both consoles (keryu_site.scoping); the check refuses any that skips it.
+        # The one scope of each model in both consoles (core.scoping); the check refuses any that skips it.
         scope_register(Custodian, custodians_visible_to)
         scope_register(Subject, subjects_visible_to)
         scope_register(QRCode, qr_codes_visible_to)
         scope_register(EmergencyContact, contacts_visible_to)
-        register_checks()

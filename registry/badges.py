@@ -18,7 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
-from keryu_site.exports import neutralise_cell
+from core.exports import neutralise_cell
 
 from .models import QRCode
 

@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
-from keryu_site import scoping as keryu_scoping
+from core import scoping as keryu_scoping
 
 from .models import Custodian, QRCode, Subject
 from .selectors import deletion_archives

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wagtail.admin.ui.components import Component
 
-from keryu_site.roles import user_is_staff
+from core.roles import user_is_staff
 
 from .selectors import dashboard_custodian, dashboard_staff_totals
 

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from keryu_site.roles import user_is_staff
+from core.roles import user_is_staff
 
 from .photos import photo_clean
 from .selectors import custodians_visible_to, subjects_visible_to

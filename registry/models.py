@@ -11,7 +11,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.models import Orderable
 
-from keryu_site.encryption import EncryptedCharField, EncryptedPhoneNumberField, EncryptedTextField
+from core.encryption import EncryptedCharField, EncryptedPhoneNumberField, EncryptedTextField
 
 from .storage import photo_storage, photo_upload_to
 
@@ -32,7 +32,7 @@ class Custodian(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="custodian")
     phone_number = EncryptedPhoneNumberField(region="MX", blank=True)
-    # Keyed hash (HMAC, see keryu_site.encryption) of the E.164 phone, for duplicate detection without decrypting.
+    # Keyed hash (HMAC, see core.encryption) of the E.164 phone, for duplicate detection without decrypting.
     # Kept by the services that write phones (registry.services.custodian_phone_set), not by save().
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     emergency_phone = EncryptedPhoneNumberField(region="MX", blank=True)

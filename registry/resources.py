@@ -4,7 +4,7 @@ Exports leave out medical, doctor, phone and address columns unless staff tick "
 columns" (the resource is built with include_sensitive=True). Imports validate every row with the
 model's own validation (phone numbers, choices, dates) and report errors per row; phones written by an
 import get their keyed hash and the duplicate check like every other write. Every exported cell goes
-through keryu_site.exports.neutralise_cell (formula injection; phones start with "+"), and an import
+through core.exports.neutralise_cell (formula injection; phones start with "+"), and an import
 takes the quote off again, so an exported file imports back unchanged.
 """
 
@@ -14,8 +14,8 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
-from keryu_site.exports import neutralise_cell, restore_cell
-from keryu_site.roles import CUSTODIANS
+from core.exports import neutralise_cell, restore_cell
+from core.roles import CUSTODIANS
 
 from .models import Custodian, Subject
 from .services import custodian_phone_hash_sync, custodian_phone_taken

@@ -12,7 +12,7 @@ from django.db.models import Model, ProtectedError, QuerySet, RestrictedError
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
-from keryu_site.roles import STAFF, user_is_staff
+from core.roles import STAFF, user_is_staff
 
 from .models import Custodian, EmergencyContact, QRCode, Subject
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
-from keryu_site.encryption import phone_hash
+from core.encryption import phone_hash
 
 from .models import Custodian, QRCode, Subject
 from .photos import photo_clean

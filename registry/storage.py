@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
 
-from keryu_site.encryption import decrypt_bytes, encrypt_bytes
+from core.encryption import decrypt_bytes, encrypt_bytes
 
 
 class PrivatePhotoStorage(FileSystemStorage):

@@ -1,6 +1,6 @@
 """Wagtail admin screens for the registry (snippet viewsets, scoped to the user's own records).
 
-Scoping: keryu_site.scoping, from the selectors registered in registry.apps: every object view, the
+Scoping: core.scoping, from the selectors registered in registry.apps: every object view, the
 chooser, bulk actions and the permission policy (404 outside the selector's scope).
 """
 
@@ -16,7 +16,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, Objec
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.snippets import DeleteView, InspectView, SnippetViewSetGroup
 
-from keryu_site.scoping import ScopedSnippetViewSet
+from core.scoping import ScopedSnippetViewSet
 
 from .forms import CustodianForm, QRCodeForm, SubjectForm
 from .models import Custodian, QRCode, Subject

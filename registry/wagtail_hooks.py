@@ -2,7 +2,7 @@ from django.urls import path
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
-from keryu_site.scoping import ScopedDeleteBulkAction
+from core.scoping import ScopedDeleteBulkAction
 
 from . import views
 from .bulk_actions import ArchivingDeleteBulkAction, PrintBadgesBulkAction

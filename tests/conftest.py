@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client as DjangoClient
 
-from keryu_site.roles import EDITORS, STAFF
+from core.roles import EDITORS, STAFF
 
 from .factories import CustodianFactory, QRCodeFactory, SubjectFactory, UserFactory
 

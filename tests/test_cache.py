@@ -8,7 +8,7 @@ import threading
 import pytest
 from redis.exceptions import RedisError
 
-from keryu_site import cache as resilient
+from core import cache as resilient
 
 
 class HungRedis:

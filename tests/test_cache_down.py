@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 # A ResilientRedisCache pointing at a port nobody listens on: every call fails as with Redis stopped.
 CACHE_DOWN = {
     "default": {
-        "BACKEND": "keryu_site.cache.ResilientRedisCache",
+        "BACKEND": "core.cache.ResilientRedisCache",
         "LOCATION": "redis://127.0.0.1:9/0",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }

@@ -104,4 +104,4 @@ def test_each_systemd_unit_passes_the_procfiles_options(process):
 
 
 def test_the_web_unit_redacts_its_access_log():
-    assert "--logger-class keryu_site.logredact.RedactingGunicornLogger" in _units()["web"]
+    assert "--logger-class core.logredact.RedactingGunicornLogger" in _units()["web"]

@@ -84,7 +84,7 @@ def _streamed(response) -> bytes:
 
 
 def test_neutralise_cell_quotes_formula_starters_and_leaves_everything_else():
-    from keryu_site.exports import neutralise_cell
+    from core.exports import neutralise_cell
 
     for starter in TRIGGERS:
         assert neutralise_cell(f"{starter}x") == f"'{starter}x"

@@ -10,10 +10,10 @@ import requests
 from django.core.cache import cache
 from django.utils import timezone
 
+from alerts.heartbeat import BEAT_CACHE_KEY, CACHE_KEY
 from alerts.models import NotificationAttempt
 from alerts.services import alarm_create
 from keryu_site.celery import app as celery_app
-from keryu_site.heartbeat import BEAT_CACHE_KEY, CACHE_KEY
 
 from . import celery_worker
 

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from keryu_site.heartbeat import BEAT_CACHE_KEY, CACHE_KEY
+from alerts.heartbeat import BEAT_CACHE_KEY, CACHE_KEY
 
 from .alerts.procs import kill_hard, running_beat
 from .celery_worker import running_worker, wait_for

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from keryu_site.logredact import RedactFilter, RedactingGunicornLogger, redact
+from core.logredact import RedactFilter, RedactingGunicornLogger, redact
 
 pytestmark = pytest.mark.django_db
 

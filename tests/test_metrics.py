@@ -11,7 +11,7 @@ from django.core.cache import cache
 from prometheus_client.parser import text_string_to_metric_families
 
 from alerts.services import alarm_acknowledge, alarm_create, attempt_deliver
-from keryu_site.counters import token_bucket_wait_record
+from core.counters import token_bucket_wait_record
 from messaging.models import Message
 from messaging.signals import message_status_changed
 
@@ -114,7 +114,7 @@ def test_a_rate_limit_refusal_is_logged_without_the_address_or_code(client, alic
     settings.KERYU_SCAN_GET_RATE_PER_IP = "1/600"
     cache.clear()
     url = f"/scan/{alice_code.uuid}/"
-    with caplog.at_level(logging.WARNING, logger="keryu_site.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="core.ratelimit"):
         assert client.get(url, REMOTE_ADDR="203.0.113.77").status_code == 200
         assert client.get(url, REMOTE_ADDR="203.0.113.77").status_code == 429
         assert client.get(url, REMOTE_ADDR="203.0.113.77").status_code == 429

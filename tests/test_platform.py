@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from keryu_site.heartbeat import BEAT_CACHE_KEY, CACHE_KEY
+from alerts.heartbeat import BEAT_CACHE_KEY, CACHE_KEY
 
 ROOT = settings.BASE_DIR
 

@@ -1,4 +1,4 @@
-"""The start-up check refuses a console that skips keryu_site.scoping: `manage.py check` (and so `migrate`
+"""The start-up check refuses a console that skips core.scoping: `manage.py check` (and so `migrate`
 and `runserver`) fails on an unscoped snippet viewset, an unscoped /ops/ admin of family data, or a record
 that can be written by hand."""
 
@@ -12,8 +12,8 @@ from unfold.admin import ModelAdmin
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from alerts.models import Alarm, NotificationAttempt, ReachabilityCheck
-from keryu_site.scoping import ScopedAdminMixin, SharedSnippetViewSet
-from keryu_site.scoping_checks import check_consoles_are_scoped, holds_family_data
+from core.scoping import ScopedAdminMixin, SharedSnippetViewSet
+from core.scoping_checks import check_consoles_are_scoped, holds_family_data
 from messaging.models import MessageTemplate
 
 

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import keryu_site.encryption
+import core.encryption
 from django.db import migrations, models
 
 
@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("finder_name", models.CharField(blank=True, max_length=100)),
-                ("finder_phone", keryu_site.encryption.EncryptedCharField(blank=True, max_length=32)),
+                ("finder_phone", core.encryption.EncryptedCharField(blank=True, max_length=32)),
                 ("scanner_ip", models.GenericIPAddressField(blank=True, null=True)),
                 ("scanner_user_agent", models.TextField(blank=True)),
             ],
@@ -99,7 +99,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="alarm",
             name="finder_phone",
-            field=keryu_site.encryption.EncryptedCharField(blank=True, max_length=32),
+            field=core.encryption.EncryptedCharField(blank=True, max_length=32),
         ),
         migrations.AddField(
             model_name="alarm",

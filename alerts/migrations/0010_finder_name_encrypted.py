@@ -1,6 +1,6 @@
 """The finder's name is encrypted at rest like their phone (the scan page's promise covers both)."""
 
-import keryu_site.encryption
+import core.encryption
 from django.db import migrations
 
 
@@ -11,11 +11,11 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="alarm",
             name="finder_name",
-            field=keryu_site.encryption.EncryptedCharField(blank=True, max_length=100),
+            field=core.encryption.EncryptedCharField(blank=True, max_length=100),
         ),
         migrations.AlterField(
             model_name="scanevent",
             name="finder_name",
-            field=keryu_site.encryption.EncryptedCharField(blank=True, max_length=100),
+            field=core.encryption.EncryptedCharField(blank=True, max_length=100),
         ),
     ]

@@ -18,13 +18,13 @@ def _rewrite(schema_editor, transform) -> None:
 
 
 def forwards(apps, schema_editor) -> None:
-    from keryu_site.encryption import encrypt_str
+    from core.encryption import encrypt_str
 
     _rewrite(schema_editor, lambda v: None if v.startswith("gAAAAA") else encrypt_str(v))
 
 
 def backwards(apps, schema_editor) -> None:
-    from keryu_site.encryption import decrypt_str
+    from core.encryption import decrypt_str
 
     _rewrite(schema_editor, lambda v: decrypt_str(v) if v.startswith("gAAAAA") else None)
 

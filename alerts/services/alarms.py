@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from keryu_site.roles import user_is_staff
+from core.roles import user_is_staff
 from registry.models import QRCode
 from registry.services import qr_code_mark_used
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from keryu_site.roles import user_is_staff
+from core.roles import user_is_staff
 
 from ..models import Alarm, AlarmNote
 

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from keryu_site.ratelimit import Verdict, rate_hit
+from core.ratelimit import Verdict, rate_hit
 from messaging.channels import ChannelError
 from messaging.formatting import address_hash
 from messaging.services import message_compose, message_send

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db.models import Q
 
-from keryu_site.roles import STAFF
+from core.roles import STAFF
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ While the cache is down no claim succeeds and nothing is sent; /health/ready is 
 be read), which the load balancer and Prometheus see.
 
 The periodic task `alerts.watchdog` runs every check. Beat sends that task, so it cannot notice beat's
-own death: each worker's heartbeat thread (keryu_site.heartbeat) runs `beat_silence_check` as well.
+own death: each worker's heartbeat thread (alerts.heartbeat) runs `beat_silence_check` as well.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from accounts.selectors import security_events_since
-from keryu_site.heartbeat import age, broker_queue_depth, last_beat_pulse
+from alerts.heartbeat import age, broker_queue_depth, last_beat_pulse
 
 from ..monitoring import channel_outcomes, outbox_backlog, window_start
 from .staff import staff_alert

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "unfold.contrib.filters",
     "unfold.contrib.forms",
     "unfold.contrib.import_export",
+    "core",
     "home",
     "accounts",
     "registry",
@@ -100,7 +101,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Wagtail's own reports cannot be scoped to one family: 404 for anyone but staff.
-    "keryu_site.scoping_checks.StaffOnlyReportsMiddleware",
+    "core.scoping_checks.StaffOnlyReportsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -149,7 +150,7 @@ KERYU_CACHE_TIMEOUT = env.float("KERYU_CACHE_TIMEOUT", default=0.5)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "keryu_site.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             # Redis answers in well under a millisecond; a hung one must cost a scan little (see keryu_site/cache.py).
             "OPTIONS": {"socket_connect_timeout": KERYU_CACHE_TIMEOUT, "socket_timeout": KERYU_CACHE_TIMEOUT},
@@ -291,7 +292,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # CSP, no-store and the scan URLs' hardening on every dynamic response (static files keep their caching).
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, "keryu_site.headers.SecurityHeadersMiddleware"
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, "core.headers.SecurityHeadersMiddleware"
 )
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -309,7 +310,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # Scan codes and link tokens travel in URLs: every record is redacted before it is written.
-    "filters": {"redact": {"()": "keryu_site.logredact.RedactFilter"}},
+    "filters": {"redact": {"()": "core.logredact.RedactFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},

@@ -4,7 +4,7 @@ Schema only (the values are converted by 0008, then 0009 narrows the hash column
 alter a table with pending trigger events, so data and schema changes go in separate migrations.
 """
 
-import keryu_site.encryption
+import core.encryption
 from django.db import migrations, models
 
 
@@ -24,35 +24,35 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="message",
             name="to",
-            field=keryu_site.encryption.EncryptedCharField(
+            field=core.encryption.EncryptedCharField(
                 blank=True, help_text="Phone number (E.164) or email address.", max_length=254
             ),
         ),
         migrations.AlterField(
             model_name="message",
             name="subject_line",
-            field=keryu_site.encryption.EncryptedCharField(blank=True, max_length=200),
+            field=core.encryption.EncryptedCharField(blank=True, max_length=200),
         ),
-        migrations.AlterField(model_name="message", name="content", field=keryu_site.encryption.EncryptedTextField()),
+        migrations.AlterField(model_name="message", name="content", field=core.encryption.EncryptedTextField()),
         migrations.AlterField(
             model_name="message",
             name="provider_template",
-            field=keryu_site.encryption.EncryptedJSONField(
+            field=core.encryption.EncryptedJSONField(
                 blank=True, default=dict, help_text="WhatsApp template name, language and parameters sent, if any."
             ),
         ),
         migrations.AlterField(
-            model_name="message", name="error_message", field=keryu_site.encryption.EncryptedTextField(blank=True)
+            model_name="message", name="error_message", field=core.encryption.EncryptedTextField(blank=True)
         ),
         migrations.AlterField(
             model_name="inboundmessage",
             name="from_address",
-            field=keryu_site.encryption.EncryptedCharField(blank=True, max_length=254),
+            field=core.encryption.EncryptedCharField(blank=True, max_length=254),
         ),
         migrations.AlterField(
-            model_name="inboundmessage", name="body", field=keryu_site.encryption.EncryptedTextField(blank=True)
+            model_name="inboundmessage", name="body", field=core.encryption.EncryptedTextField(blank=True)
         ),
         migrations.AlterField(
-            model_name="inboundmessage", name="auto_reply", field=keryu_site.encryption.EncryptedTextField(blank=True)
+            model_name="inboundmessage", name="auto_reply", field=core.encryption.EncryptedTextField(blank=True)
         ),
     ]

@@ -29,7 +29,7 @@ def _rewrite(schema_editor, table: str, column: str, transform) -> None:
 
 
 def forwards(apps, schema_editor) -> None:
-    from keryu_site.encryption import encrypt_str, keyed_hash
+    from core.encryption import encrypt_str, keyed_hash
 
     for table, columns in ENCRYPTED.items():
         for column in columns:
@@ -53,7 +53,7 @@ def forwards(apps, schema_editor) -> None:
 
 def backwards(apps, schema_editor) -> None:
     """Plain text again (the hashes stay hashes: a keyed hash cannot be reversed, and lookups still match)."""
-    from keryu_site.encryption import decrypt_str
+    from core.encryption import decrypt_str
 
     for table, columns in ENCRYPTED.items():
         for column in columns:

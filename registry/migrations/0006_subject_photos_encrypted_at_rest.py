@@ -26,13 +26,13 @@ def _rewrite(apps, transform) -> None:
 
 
 def forwards(apps, schema_editor) -> None:
-    from keryu_site.encryption import encrypt_bytes
+    from core.encryption import encrypt_bytes
 
     _rewrite(apps, lambda data: None if data.startswith(TOKEN_PREFIX) else encrypt_bytes(data))
 
 
 def backwards(apps, schema_editor) -> None:
-    from keryu_site.encryption import decrypt_bytes
+    from core.encryption import decrypt_bytes
 
     _rewrite(apps, lambda data: decrypt_bytes(data) if data.startswith(TOKEN_PREFIX) else None)
 

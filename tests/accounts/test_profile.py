@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from keryu_site.encryption import phone_hash
+from core.encryption import phone_hash
 from registry.models import Custodian
 
 from .conftest import last_code

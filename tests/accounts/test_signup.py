@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 
-from keryu_site.encryption import phone_hash
+from core.encryption import phone_hash
 from registry.models import Custodian
 from tests.factories import CustodianFactory
 

@@ -12,10 +12,10 @@ from django.core.cache import cache
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from alerts.heartbeat import BEAT_CACHE_KEY
 from alerts.models import NotificationAttempt, NotificationStatus
 from alerts.services import alarm_create
 from alerts.services.watchdog import watchdog_run
-from keryu_site.heartbeat import BEAT_CACHE_KEY
 
 from ..factories import UserFactory
 

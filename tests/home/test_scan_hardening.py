@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from alerts.models import Alarm
-from home.security import SCAN_CSP
+from core.headers import SCAN_CSP
 
 from ..factories import AlarmFactory
 
@@ -97,7 +97,7 @@ def test_first_report_for_a_code_is_never_blocked_even_from_a_busy_ip(client, al
 def test_first_report_goes_through_when_the_cache_is_down(client, alice_code, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "keryu_site.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from wagtail.permissions import policy_registry
 
-from keryu_site.encryption import phone_hash
+from core.encryption import phone_hash
 from registry.models import QRCode, Subject
 from registry.services import qr_code_create
 from registry.viewsets import test_alarm_url as alarm_button_url

@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
 
-from keryu_site.encryption import phone_hash
+from core.encryption import phone_hash
 from registry.models import Custodian, EmergencyContact, Subject
 from registry.services import custodian_phone_set, custodian_phone_taken
 

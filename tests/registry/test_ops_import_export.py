@@ -6,7 +6,7 @@ import pytest
 import tablib
 from django.urls import reverse
 
-from keryu_site.encryption import phone_hash
+from core.encryption import phone_hash
 from registry.models import Custodian, Subject
 from registry.resources import CustodianResource, SubjectResource
 

@@ -7,8 +7,8 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from core.roles import CUSTODIANS, EDITORS, STAFF
 from home.setup import groups_ensure, pages_ensure
-from keryu_site.roles import CUSTODIANS, EDITORS, STAFF
 from registry.models import Custodian, EmergencyContact, QRCode, Subject
 from registry.services import custodian_phone_hash_sync, qr_code_activate, subject_photo_set
 

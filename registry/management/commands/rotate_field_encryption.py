@@ -16,7 +16,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from keryu_site.encryption import EncryptedMixin, rotate_bytes, rotate_str
+from core.encryption import EncryptedMixin, rotate_bytes, rotate_str
 from registry.models import Subject
 
 

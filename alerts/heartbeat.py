@@ -72,8 +72,7 @@ def broker_queue_depth() -> int:
     deletes an empty list, which it reports as "no such queue": that is an empty queue, not an error.
     """
     from amqp.exceptions import ChannelError
-
-    from .celery import app
+    from celery import current_app as app
 
     queue = app.conf.task_default_queue
     with app.connection_for_read() as conn:

@@ -14,7 +14,7 @@ Each app registers, in its AppConfig.ready(), one selector per model holding fam
   consoles, for everyone including superusers: the permission policy says no, and the views answer 404.
 
 `SharedSnippetViewSet` is for shared content (templates, escalation policy): model permissions only.
-keryu_site.scoping_checks refuses, at start-up, a snippet viewset or /ops/ admin that skips all this.
+core.scoping_checks refuses, at start-up, a snippet viewset or /ops/ admin that skips all this.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def scope_for(model: type[Model], user) -> QuerySet:
     try:
         return _SCOPES[model].selector(user)
     except KeyError:
-        raise LookupError(f"{model._meta.label} has no registered scope (keryu_site.scoping.scope_register)") from None
+        raise LookupError(f"{model._meta.label} has no registered scope (core.scoping.scope_register)") from None
 
 
 def is_append_only(model: type[Model]) -> bool:

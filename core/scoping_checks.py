@@ -1,4 +1,4 @@
-"""What keeps keryu_site.scoping from being forgotten: a start-up check and the staff-only Wagtail reports.
+"""What keeps core.scoping from being forgotten: a start-up check and the staff-only Wagtail reports.
 
 `check_consoles_are_scoped` is a Django system check (registered in registry's AppConfig.ready), so
 `manage.py check`, `migrate` and `runserver` refuse to start when:
@@ -73,7 +73,7 @@ def _snippet_errors() -> list[checks.CheckMessage]:
             errors.append(
                 checks.Error(
                     f"{label} is not scoped.",
-                    hint="Subclass keryu_site.scoping.ScopedSnippetViewSet (family data, with scope_register) "
+                    hint="Subclass core.scoping.ScopedSnippetViewSet (family data, with scope_register) "
                     "or SharedSnippetViewSet (shared content).",
                     id="keryu.E001",
                 )
@@ -91,7 +91,7 @@ def _snippet_errors() -> list[checks.CheckMessage]:
                 errors.append(
                     checks.Error(
                         f"{label} has no registered scope.",
-                        hint="Call keryu_site.scoping.scope_register(model, selector) in the app's ready().",
+                        hint="Call core.scoping.scope_register(model, selector) in the app's ready().",
                         id="keryu.E003",
                     )
                 )
@@ -125,7 +125,7 @@ def _ops_errors() -> list[checks.CheckMessage]:
             errors.append(
                 checks.Error(
                     f"/ops/ admin {label} serves family data unscoped.",
-                    hint="Put keryu_site.scoping.ScopedAdminMixin first in its bases (and scope_register the model).",
+                    hint="Put core.scoping.ScopedAdminMixin first in its bases (and scope_register the model).",
                     id="keryu.E006",
                 )
             )

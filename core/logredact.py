@@ -42,7 +42,7 @@ class RedactFilter(logging.Filter):
 
 
 class RedactingGunicornLogger(GunicornLogger):
-    """gunicorn's access log with the same redaction (`--logger-class keryu_site.logredact.RedactingGunicornLogger`)."""
+    """gunicorn's access log with the same redaction (`--logger-class core.logredact.RedactingGunicornLogger`)."""
 
     def access(self, resp, req, environ, request_time) -> None:
         environ = dict(environ)

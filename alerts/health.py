@@ -20,6 +20,7 @@ Django's per-request database connection handling. Six small functions say the s
 
 from __future__ import annotations
 
+from celery import current_app as celery_app
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -28,7 +29,6 @@ from django.views.decorators.http import require_GET
 
 from alerts.monitoring import outbox_backlog
 
-from .celery import app as celery_app
 from .heartbeat import age, broker_queue_depth, last_beat, last_beat_pulse
 
 

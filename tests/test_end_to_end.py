@@ -8,8 +8,7 @@ from django.db import connection
 from alerts.models import Alarm, NotificationStatus
 from keryu_site.celery import app as celery_app
 from messaging.models import Message, MessageStatus
-
-from .celery_worker import running_worker, wait_for
+from testkit.celery_worker import running_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

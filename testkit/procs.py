@@ -21,7 +21,7 @@ from django.conf import settings
 
 from keryu_site.celery import app as celery_app
 
-from ..celery_worker import WorkerProcess, test_database_url, wait_for
+from .celery_worker import WorkerProcess, test_database_url, wait_for
 
 ROOT = Path(settings.BASE_DIR)
 

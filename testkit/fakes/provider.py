@@ -8,69 +8,41 @@ so a test can kill that process before the provider call.
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlparse
 
+from .base import FakeServer, RecordedRequest, Reply
 
-class ProviderFake:
-    def __init__(self) -> None:
-        self.mode = "ok"
-        self.calls: list[dict] = []
-        self.arrivals: list[int] = []
-        self.hold = threading.Event()  # set: /before blocks
-        self.release = threading.Event()
-        self.lock = threading.Lock()
-        fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
+@dataclass
+class ProviderFake(FakeServer):
+    mode: str = "ok"
+    calls: list[dict] = field(default_factory=list)
+    arrivals: list[int] = field(default_factory=list)
+    hold: threading.Event = field(default_factory=threading.Event)  # set: /before blocks
+    release: threading.Event = field(default_factory=threading.Event)
 
-            def _reply(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+    def handle(self, request: RecordedRequest) -> Reply:
+        url = urlparse(request.path)
+        if request.method == "GET" and url.path == "/before":
+            self.arrivals.append(int(parse_qs(url.query).get("pid", ["0"])[0]))
+            if self.hold.is_set():
+                self.release.wait(timeout=60)
+            return Reply(200, {"ok": True})
+        if request.method != "POST" or url.path != "/send":
+            return Reply(404, {"error": "not found"})
+        self.calls.append(request.json if request.body else {})
+        if self.mode == "500":
+            return Reply(500, {"error": "internal"})
+        if self.mode == "400":
+            return Reply(400, {"error": "invalid recipient"})
+        return Reply(200, {"id": f"fake-{uuid.uuid4().hex}"})
 
-            def do_GET(self) -> None:
-                query = parse_qs(urlparse(self.path).query)
-                with fake.lock:
-                    fake.arrivals.append(int(query.get("pid", ["0"])[0]))
-                if fake.hold.is_set():
-                    fake.release.wait(timeout=60)
-                self._reply(200, {"ok": True})
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                payload = json.loads(self.rfile.read(length) or b"{}")
-                with fake.lock:
-                    fake.calls.append(payload)
-                    mode = fake.mode
-                if mode == "500":
-                    self._reply(500, {"error": "internal"})
-                elif mode == "400":
-                    self._reply(400, {"error": "invalid recipient"})
-                else:
-                    self._reply(200, {"id": f"fake-{uuid.uuid4().hex}"})
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> ProviderFake:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+    def stop(self) -> None:
+        self.release.set()  # a request held at /before must not outlive the test
+        super().stop()
 
     def calls_for(self, message_id: int) -> int:
         return sum(1 for c in self.calls if c.get("message_id") == message_id)

@@ -32,7 +32,7 @@ SENT_OR_BETTER = [NotificationStatus.SENT, NotificationStatus.DELIVERED, Notific
 @pytest.fixture
 def provider(settings, monkeypatch):
     with ProviderFake() as fake:
-        monkeypatch.setenv("KERYU_TEST_PROVIDER_URL", fake.url)
+        monkeypatch.setenv("KERYU_TEST_PROVIDER_URL", fake.base_url)
         settings.KERYU_CHANNEL_ORDER = ["fake_primary", "development"]
         REGISTRY["fake_primary"] = FakePrimaryChannel
         yield fake

@@ -14,6 +14,7 @@ from django.conf import settings
 
 from ..formatting import phone_for_meta_whatsapp, template_parameter
 from .base import (
+    AddressKind,
     Channel,
     ChannelError,
     ErrorAction,
@@ -52,6 +53,8 @@ def timeouts() -> tuple[float, float]:
 class MetaWhatsAppChannel(Channel):
     key = "meta_whatsapp"
     label = "WhatsApp (Meta Cloud API)"
+    family = "whatsapp"
+    address_kind = AddressKind.PHONE
 
     def is_configured(self) -> bool:
         return bool(settings.WHATSAPP_PHONE_NUMBER_ID and settings.WHATSAPP_ACCESS_TOKEN)

@@ -119,7 +119,7 @@ def registration_mark(*, user: User, email: bool = False, phone: bool = False) -
         custodian = Custodian.objects.select_for_update().filter(user=user).first()
         if custodian is None:
             return reg  # not a custodian (staff changing their email): nothing to record, nothing to complete
-        fields = {}
+        fields: dict[str, object] = {}
         if email and custodian.email_verified_at is None:
             fields["email_verified_at"] = custodian.email_verified_at = now
         if phone and custodian.phone_verified_at is None:

@@ -23,8 +23,11 @@ from core.encryption import EncryptedCharField, EncryptedJSONField, EncryptedTex
 from .channels import CATALOGUE
 from .defaults import SAMPLE_CONTEXT, allowed_variables
 
-# The stored channel keys and their labels, from the adapters (channels.CATALOGUE): Channel.META_WHATSAPP etc.
-Channel = models.TextChoices("Channel", [(cls.key.upper(), (cls.key, cls.label)) for cls in CATALOGUE])
+# The stored channel keys and their labels, from the adapters (channels.CATALOGUE). Code names a channel by its
+# adapter (MetaWhatsAppChannel.key); this is for choices and values. django-stubs types only literal members.
+Channel = models.TextChoices(  # type: ignore[call-overload]
+    "Channel", [(cls.key.upper(), (cls.key, cls.label)) for cls in CATALOGUE]
+)
 
 
 class MessageStatus(models.TextChoices):

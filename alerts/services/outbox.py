@@ -15,9 +15,8 @@ from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from messaging.channels import CHANNEL_FAMILIES
+from messaging.channels import CHANNEL_FAMILIES, Family
 from messaging.models import MessageStatus
-from registry.models import ContactChannel
 
 from ..models import Alarm, NotificationAttempt, NotificationStatus, SituationType
 from . import recipients as rec
@@ -142,7 +141,7 @@ def whatsapp_follow_up() -> list[int]:
         NotificationAttempt.objects.filter(
             status=NotificationStatus.SENT,
             alarm__in=open_alarms,
-            channel__in=CHANNEL_FAMILIES[ContactChannel.WHATSAPP],
+            channel__in=CHANNEL_FAMILIES[Family.WHATSAPP],
             sent_at__gte=now - timedelta(days=1),
         )
         .exclude(Exists(later))

@@ -7,7 +7,7 @@ adapter module and one line below (and, for a new key, a migration for the choic
 
 from __future__ import annotations
 
-from .base import AddressKind, Channel, ChannelError, ErrorAction, OutboundMessage, SendResult
+from .base import AddressKind, Channel, ChannelError, ErrorAction, Family, OutboundMessage, SendResult
 from .development import DevelopmentChannel
 from .email import EmailChannel
 from .meta_whatsapp import MetaWhatsAppChannel
@@ -67,6 +67,7 @@ __all__ = [
     "Channel",
     "ChannelError",
     "ErrorAction",
+    "Family",
     "OutboundMessage",
     "SendResult",
     "channel_address",

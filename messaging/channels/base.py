@@ -112,6 +112,15 @@ def network_error(provider: str, exc: requests.RequestException) -> ChannelError
     return ChannelError(f"{provider}: {type(exc).__name__}", permanent=False, code="network")
 
 
+class Family(StrEnum):
+    """What a recipient's preference names (registry.models.ContactChannel holds the same values)."""
+
+    WHATSAPP = "whatsapp"
+    SMS = "sms"
+    EMAIL = "email"
+    DEVELOPMENT = "development"
+
+
 class AddressKind(StrEnum):
     """Which of a recipient's addresses a channel sends to."""
 
@@ -122,12 +131,12 @@ class AddressKind(StrEnum):
 
 class Channel:
     """A channel adapter. Its class attributes are the channel catalogue (messaging.channels.CATALOGUE):
-    the stored key, the label staff see, the family a recipient's preference names ("whatsapp", "sms",
-    "email"; registry.models.ContactChannel) and the kind of address it sends to."""
+    the stored key, the label staff see, the Family a recipient's preference names and the kind of address
+    it sends to."""
 
     key: str = ""
     label: str = ""
-    family: str = ""
+    family: str = ""  # a Family
     address_kind: AddressKind = AddressKind.ANY
 
     def is_configured(self) -> bool:

@@ -18,6 +18,7 @@ from .base import (
     Channel,
     ChannelError,
     ErrorAction,
+    Family,
     OutboundMessage,
     SendResult,
     error_for,
@@ -53,7 +54,7 @@ def timeouts() -> tuple[float, float]:
 class MetaWhatsAppChannel(Channel):
     key = "meta_whatsapp"
     label = "WhatsApp (Meta Cloud API)"
-    family = "whatsapp"
+    family = Family.WHATSAPP
     address_kind = AddressKind.PHONE
 
     def is_configured(self) -> bool:

@@ -22,6 +22,7 @@ from .base import (
     Channel,
     ChannelError,
     ErrorAction,
+    Family,
     OutboundMessage,
     SendResult,
     error_for,
@@ -135,7 +136,7 @@ class _TwilioChannel(Channel):
 class TwilioSMSChannel(_TwilioChannel):
     key = "twilio_sms"
     label = "SMS (Twilio)"
-    family = "sms"
+    family = Family.SMS
     sender_setting = "TWILIO_PHONE_NUMBER"
 
     def address(self, number: str) -> str:
@@ -148,7 +149,7 @@ class TwilioSMSChannel(_TwilioChannel):
 class TwilioWhatsAppChannel(_TwilioChannel):
     key = "twilio_whatsapp"
     label = "WhatsApp (Twilio)"
-    family = "whatsapp"
+    family = Family.WHATSAPP
     sender_setting = "TWILIO_WHATSAPP_NUMBER"
 
     def address(self, number: str) -> str:

@@ -375,7 +375,6 @@ KERYU_ATTEMPT_RETENTION_DAYS = env.int("KERYU_ATTEMPT_RETENTION_DAYS", default=3
 KERYU_SCANNER_DATA_RETENTION_DAYS = env.int("KERYU_SCANNER_DATA_RETENTION_DAYS", default=90)
 KERYU_ARCHIVE_RETENTION_DAYS = env.int("KERYU_ARCHIVE_RETENTION_DAYS", default=365)
 KERYU_DRILL_DELIVERY_WINDOW_HOURS = env.int("KERYU_DRILL_DELIVERY_WINDOW_HOURS", default=48)
-KERYU_EXTRA_CHANNELS = env.list("KERYU_EXTRA_CHANNELS", default=[])
 # --- Accounts and access (issue 4) -------------------------------------------------------------------
 INSTALLED_APPS += ["axes", "auditlog"]
 # The OTP check right after django-otp has attached the device; audit actor/IP once the user is known.

@@ -1,4 +1,5 @@
-"""Writes for alerts (a package: alarms, delivery, the periodic outbox work, maintenance)."""
+"""Writes for alerts (a package: alarms, finders' reports, inbound messages, delivery, the periodic outbox work,
+maintenance)."""
 
 from .alarms import (
     alarm_acknowledge,
@@ -18,6 +19,7 @@ from .delivery import (
     attempt_fallback,
     retry_delay,
 )
+from .inbound import inbound_handle
 from .outbox import (
     alarms_escalate,
     attempt_status_from_message,
@@ -27,9 +29,13 @@ from .outbox import (
     whatsapp_follow_up,
 )
 from .recipients import channel_keys, policies_ensure, policy_for
+from .reports import Report, ReportLimited, ReportOutcome, report_submit
 
 __all__ = [
     "MAX_RETRIES",
+    "Report",
+    "ReportLimited",
+    "ReportOutcome",
     "ack_token",
     "ack_token_read",
     "ack_url",
@@ -48,8 +54,10 @@ __all__ = [
     "attempts_sweep",
     "channel_keys",
     "inbound_acknowledge",
+    "inbound_handle",
     "policies_ensure",
     "policy_for",
+    "report_submit",
     "retry_delay",
     "whatsapp_follow_up",
 ]

@@ -109,13 +109,13 @@ def _scan(request: HttpRequest, *, page, code) -> HttpResponse:
         return TemplateResponse(request, "home/scan_unavailable.html", {"page": page}, status=404)
     form = ScanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        report = Report(
+            **form.cleaned_data,
+            scanner_ip=client_ip(request),
+            scanner_user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            source=source,
+        )
         try:
-            report = Report(
-                **form.cleaned_data,
-                scanner_ip=client_ip(request),
-                scanner_user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                source=source,
-            )
             outcome = report_submit(qr_code=qr_code, report=report, repeat_limits=_repeat_limits(request, qr_code))
         except ReportLimited as limited:
             return _too_many(request, limited.verdict, page)

@@ -3,8 +3,8 @@
 messaging records a reply (services.provider_events.inbound_record) but cannot know what it means: an
 acknowledgement of an alarm, or a finder texting a badge's short code, are alerts' business, and messaging may
 not import alerts (alerts -> messaging -> core). So the app that knows hands messaging one typed callable from
-its AppConfig.ready(), and messaging calls it with the recorded message and answers the sender with what it
-returns. Why this shape rather than the others:
+its AppConfig.ready() (home.apps: alerts.services.inbound_handle with the scan page's emergency number), and
+messaging calls it with the recorded message and answers the sender with what it returns. Why this shape:
 
 - a signal whose receivers return the answer is a function call in disguise: any number of receivers, an
   order nobody chose, untyped keyword arguments, and a "first non-empty string wins" rule;
@@ -24,7 +24,7 @@ from .models import InboundMessage
 
 log = logging.getLogger(__name__)
 
-InboundHandler = Callable[[InboundMessage], "str | None"]
+InboundHandler = Callable[[InboundMessage], str | None]
 _handler: InboundHandler | None = None
 
 

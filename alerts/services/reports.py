@@ -88,7 +88,7 @@ class Report:
     finder_phone: str = ""
 
     def row(self) -> dict[str, object]:
-        """The report as FinderReport field values; the user agent is the one field nobody bounded before."""
+        """The report as FinderReport field values, the user agent (a header of any length) cut to 1,000."""
         values = {field.name: getattr(self, field.name) for field in fields(self)}
         values["scanner_user_agent"] = self.scanner_user_agent[:1000]
         return values

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeAlias
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    # What `request.user` is: the signed-in user or the anonymous one (`if user.is_authenticated` narrows it).
+    RequestUser: TypeAlias = User | AnonymousUser
+
 CUSTODIANS, EDITORS, STAFF = "Custodians", "Content editors", "Staff"
 
 
-def user_is_staff(user) -> bool:
-    if not getattr(user, "is_authenticated", False):
+def user_is_staff(user: RequestUser) -> bool:
+    if not user.is_authenticated:
         return False
     return bool(user.is_superuser or user.is_staff or user.groups.filter(name=STAFF).exists())

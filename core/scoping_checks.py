@@ -16,11 +16,15 @@ and `hide_reports_from_non_staff` (a `construct_reports_menu` hook) keeps them o
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.core import checks
 from django.db.models import Model
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.test import RequestFactory
 from django.urls import resolve
 
@@ -53,7 +57,7 @@ def holds_family_data(model: type[Model], depth: int = _DEPTH) -> bool:
     return False
 
 
-def _superuser_request():
+def _superuser_request() -> HttpRequest:
     request = RequestFactory().get("/")
     request.user = User(username="scoping-check", is_superuser=True, is_staff=True, is_active=True)
     return request
@@ -63,7 +67,7 @@ def _snippet_errors() -> list[checks.CheckMessage]:
     from wagtail.permissions import policy_registry
     from wagtail.snippets.models import get_snippet_models
 
-    errors = []
+    errors: list[checks.CheckMessage] = []
     superuser = _superuser_request().user
     for model in get_snippet_models():
         viewset = model.snippet_viewset
@@ -117,7 +121,7 @@ def _snippet_errors() -> list[checks.CheckMessage]:
 
 
 def _ops_errors() -> list[checks.CheckMessage]:
-    errors = []
+    errors: list[checks.CheckMessage] = []
     request = _superuser_request()
     for model, model_admin in admin.site._registry.items():
         label = f"{type(model_admin).__name__} ({model._meta.label})"
@@ -146,7 +150,9 @@ def _ops_errors() -> list[checks.CheckMessage]:
     return errors
 
 
-def check_consoles_are_scoped(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+def check_consoles_are_scoped(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
     from django.urls import get_resolver
     from wagtail import hooks
 
@@ -165,13 +171,19 @@ def register_checks() -> None:
 class StaffOnlyReportsMiddleware:
     """404 for anyone but staff on Wagtail's built-in reports (they cannot be scoped to one family)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> None:
         match = request.resolver_match
         if match is None or not STAFF_ONLY_NAMESPACES & set(match.namespaces):
             return None
@@ -181,7 +193,7 @@ class StaffOnlyReportsMiddleware:
         return None
 
 
-def hide_reports_from_non_staff(request, menu_items: list) -> None:
+def hide_reports_from_non_staff(request: HttpRequest, menu_items: list[Any]) -> None:
     """`construct_reports_menu` hook: non-staff see none of Wagtail's own reports in the menu."""
     if not user_is_staff(request.user):
         menu_items[:] = [item for item in menu_items if not STAFF_ONLY_NAMESPACES & set(resolve(item.url).namespaces)]

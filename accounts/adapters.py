@@ -24,7 +24,7 @@ def phone_taken(*, e164: str, exclude_user_id: int | None = None) -> bool:
 
     if exclude_user_id is None:
         try:
-            from registry.services import custodian_phone_taken  # type: ignore[attr-defined]
+            from registry.services import custodian_phone_taken
         except ImportError:
             pass
         else:

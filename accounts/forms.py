@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
@@ -34,8 +36,9 @@ class SignupForm(forms.Form):
             raise ValidationError("An account with this phone number already exists.", code="duplicate_phone")
         return e164
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         password = data.get("password")
         if password:
             probe = User(
@@ -109,8 +112,9 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if adapters.has_field("preferred_channel"):
-            field = Custodian._meta.get_field("preferred_channel")
-            self.fields["preferred_channel"] = field.formfield()
+            formfield = Custodian._meta.get_field("preferred_channel").formfield()
+            if formfield is not None:
+                self.fields["preferred_channel"] = formfield
             self.initial["preferred_channel"] = getattr(self.instance, "preferred_channel", "")
         self.initial["first_name"] = self.instance.user.first_name
         self.initial["last_name"] = self.instance.user.last_name

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
@@ -21,6 +23,7 @@ from messaging.models import MessageTemplate
 from messaging.selectors import messages_visible_to
 from registry import badges
 from registry import services as registry_services
+from registry.models import Subject
 from registry.selectors import qr_codes_visible_to, subjects_visible_to
 
 from . import filters
@@ -91,8 +94,10 @@ class QRCodeViewSet(
 
     def get_serializer(self, *args, **kwargs):
         serializer = super().get_serializer(*args, **kwargs)
-        if "subject" in getattr(serializer, "fields", {}):
-            serializer.fields["subject"].queryset = subjects_visible_to(self.request.user)
+        if isinstance(serializer, serializers.Serializer) and "subject" in serializer.fields:
+            subject = cast("serializers.PrimaryKeyRelatedField[Subject]", serializer.fields["subject"])
+            # rest_framework-stubs types `queryset` as QuerySet | Manager; mypy reads Manager as a descriptor there.
+            subject.queryset = subjects_visible_to(self.request.user)  # type: ignore[arg-type]
         return serializer
 
     def perform_create(self, serializer):

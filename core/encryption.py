@@ -182,5 +182,9 @@ class EncryptedCharField(EncryptedMixin, _CharField):
 class EncryptedPhoneNumberField(EncryptedMixin, PhoneNumberField):
     """A PhoneNumberField (validation, E.164) whose stored value is encrypted."""
 
+    if TYPE_CHECKING:  # PhoneNumberField's own argument (the library has no type hints)
+
+        def __init__(self, *args: Any, region: str | None = None, **kwargs: Any) -> None: ...
+
     def db_type(self, connection: BaseDatabaseWrapper) -> str | None:
         return models.TextField().db_type(connection)

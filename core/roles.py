@@ -6,9 +6,16 @@ from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+    from django.http import HttpRequest
 
     # What `request.user` is: the signed-in user or the anonymous one (`if user.is_authenticated` narrows it).
     RequestUser: TypeAlias = User | AnonymousUser
+
+    class AuthenticatedRequest(HttpRequest):
+        """A request that passed a sign-in check (`login_required`, the Wagtail admin): its user is a User."""
+
+        user: User
+
 
 CUSTODIANS, EDITORS, STAFF = "Custodians", "Content editors", "Staff"
 

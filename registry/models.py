@@ -75,7 +75,8 @@ class Gender(models.TextChoices):
     OTHER = "O", "Other"
 
 
-class Subject(ClusterableModel):
+# The plugin cannot find EmergencyContact's manager (`contacts`): its base, Wagtail's Orderable, has no type hints.
+class Subject(ClusterableModel):  # type: ignore[django-manager-missing]
     """A person in a custodian's care (a child, an elder, a person with a disability)."""
 
     custodian = models.ForeignKey(Custodian, on_delete=models.CASCADE, related_name="subjects")

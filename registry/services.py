@@ -59,7 +59,7 @@ def subject_photo_set(*, subject: Subject, upload) -> Subject:
     """Validate, strip and store a photo under a random name, removing the previous file."""
     clean = photo_clean(upload)
     old_name = subject.photo.name if subject.photo else ""
-    subject.photo.save(clean.name, clean, save=False)
+    subject.photo.save(clean.name or "", clean, save=False)  # (photo_clean always names it photo.<ext>)
     Subject.objects.filter(pk=subject.pk).update(photo=subject.photo.name, updated_at=timezone.now())
     if old_name and old_name != subject.photo.name:
         subject.photo.storage.delete(old_name)
@@ -67,7 +67,7 @@ def subject_photo_set(*, subject: Subject, upload) -> Subject:
 
 
 def subject_photo_clear(*, subject: Subject) -> Subject:
-    if subject.photo:
+    if subject.photo.name:
         subject.photo.storage.delete(subject.photo.name)
     Subject.objects.filter(pk=subject.pk).update(photo="", updated_at=timezone.now())
     subject.photo = ""

@@ -149,6 +149,10 @@ class EncryptedTextField(EncryptedMixin, _TextField):
 class EncryptedJSONField(EncryptedMixin, _TextField):
     """A JSON value (dicts, lists, strings) kept as an encrypted text column; None stays NULL."""
 
+    if TYPE_CHECKING:  # what django-stubs' plugin reads for a model attribute of this field: any JSON value
+        _pyi_private_set_type: Any
+        _pyi_private_get_type: Any
+
     def to_python(self, value: Any) -> Any:
         if isinstance(value, str):
             try:

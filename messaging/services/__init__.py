@@ -5,6 +5,7 @@ provider_events (webhook statuses and inbound replies), channels (order, test se
 quoted personal details, purging addresses past the scanner-data retention).
 """
 
+from ..models import template_variables
 from .channels import TestSendOutcome, channel_order_set, channel_settings_ensure, channel_test_send
 from .messages import message_compose, message_create, message_send
 from .provider_events import inbound_record, message_status_apply
@@ -15,7 +16,6 @@ from .templates import (
     template_defaults_ensure,
     template_find,
     template_render,
-    template_variables,
 )
 
 __all__ = [

@@ -6,6 +6,8 @@ inspected, resolved through its own action, annotated by staff; never added, edi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import django_filters
 from django.urls import reverse
 from wagtail.admin.filters import WagtailFilterSet
@@ -21,12 +23,18 @@ from registry.selectors import subjects_visible_to
 from .models import Alarm, EscalationPolicy, NotificationStatus, ReachabilityCheck, SituationType
 from .selectors import alarm_note_entries, alarm_timeline, attempts_for_alarm
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django.http import HttpRequest
+
+    from registry.models import Subject
+
 # Above this many subjects in scope the subject drop-down gives way to a name search: rendering 17,000
 # options (each subject loaded and decrypted) took ~10 s per page for staff (docs/benchmarks.md).
 SUBJECT_CHOICES_MAX = 200
 
 
-def _subjects(request):
+def _subjects(request: HttpRequest | None) -> QuerySet[Subject]:
     return subjects_visible_to(request.user) if request else subjects_visible_to(None)
 
 
@@ -47,7 +55,7 @@ class AlarmFilterSet(WagtailFilterSet):
         model = Alarm
         fields: list[str] = []
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         many = _subjects(self.request).count() > SUBJECT_CHOICES_MAX
         # A few subjects (a custodian): pick one from a list. Many (staff): search by name.
@@ -56,7 +64,7 @@ class AlarmFilterSet(WagtailFilterSet):
 
 class AlarmIndexView(IndexView):
     @property
-    def header_more_buttons(self):
+    def header_more_buttons(self) -> list[Any]:
         buttons = list(super().header_more_buttons)
         query = self.request.GET.urlencode()
         for fmt, label in (("csv", "Export CSV"), ("xlsx", "Export Excel"), ("pdf", "Export PDF")):
@@ -70,8 +78,8 @@ class AlarmIndexView(IndexView):
 class AlarmInspectView(InspectView):
     template_name = "alerts/alarm_inspect.html"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)
         context["attempts"] = attempts_for_alarm(alarm=self.object)
         timeline = alarm_timeline(alarm=self.object) + alarm_note_entries(alarm=self.object)
         context["timeline"] = sorted(timeline, key=lambda entry: entry.at)

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
@@ -10,5 +10,5 @@ register_snippet(ReachabilityCheckViewSet)
 
 
 @hooks.register("register_admin_urls")
-def register_alerts_admin_urls():
+def register_alerts_admin_urls() -> list[URLPattern | URLResolver]:
     return [path("alerts/", include("alerts.admin_urls"))]

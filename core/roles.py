@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 CUSTODIANS, EDITORS, STAFF = "Custodians", "Content editors", "Staff"
 
 
-def user_is_staff(user: RequestUser) -> bool:
-    if not user.is_authenticated:
+def user_is_staff(user: RequestUser | None) -> bool:
+    if user is None or not user.is_authenticated:
         return False
     return bool(user.is_superuser or user.is_staff or user.groups.filter(name=STAFF).exists())

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
@@ -24,22 +26,27 @@ from .models import (
     SituationType,
 )
 
+if TYPE_CHECKING:
+    from core.roles import RequestUser
+
+    from .models import ReachabilityCheck
+
 DELIVERED = (NotificationStatus.DELIVERED, NotificationStatus.READ)
 SUCCESS = (NotificationStatus.SENT, *DELIVERED)
 
 
-def alarms_visible_to(user) -> QuerySet[Alarm]:
+def alarms_visible_to(user: RequestUser) -> QuerySet[Alarm]:
     """A custodian's alarms, those of archived subjects included: the history is theirs and an open alarm must
     stay reachable to be resolved."""
     qs = Alarm.objects.select_related("subject", "qr_code")
     if user_is_staff(user):
         return qs
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return qs.none()
     return qs.filter(subject__custodian__user=user)
 
 
-def alarms_filtered(user, params) -> QuerySet[Alarm]:
+def alarms_filtered(user: RequestUser, params: Mapping[str, str]) -> QuerySet[Alarm]:
     """The scoped list narrowed by the admin list's filters (status, situation, subject, date, resolved)."""
     qs = alarms_visible_to(user)
     if value := params.get("notification_status"):
@@ -50,10 +57,10 @@ def alarms_filtered(user, params) -> QuerySet[Alarm]:
         qs = qs.filter(subject_id=int(value))
     if value := (params.get("subject_name") or "").strip():
         qs = qs.filter(subject__name__icontains=value)
-    if value := parse_date(params.get("date_from") or ""):
-        qs = qs.filter(timestamp__date__gte=value)
-    if value := parse_date(params.get("date_to") or ""):
-        qs = qs.filter(timestamp__date__lte=value)
+    if day := parse_date(params.get("date_from") or ""):
+        qs = qs.filter(timestamp__date__gte=day)
+    if day := parse_date(params.get("date_to") or ""):
+        qs = qs.filter(timestamp__date__lte=day)
     resolved = params.get("resolved")
     if resolved in ("true", "1", "yes"):
         qs = qs.filter(resolved_at__isnull=False)
@@ -164,10 +171,12 @@ def alarm_statistics(*, alarms: QuerySet[Alarm], days: int = 30) -> Statistics:
     delivered = [
         (d - t).total_seconds()
         for t, d in attempts.filter(delivered_at__isnull=False).values_list("alarm__timestamp", "delivered_at")[:10000]
+        if d is not None
     ]
     acked = [
         (a - t).total_seconds()
         for t, a in recent.filter(acknowledged_at__isnull=False).values_list("timestamp", "acknowledged_at")[:10000]
+        if a is not None
     ]
     return Statistics(
         per_day=per_day,
@@ -179,32 +188,32 @@ def alarm_statistics(*, alarms: QuerySet[Alarm], days: int = 30) -> Statistics:
     )
 
 
-def reachability_checks_visible_to(user):
+def reachability_checks_visible_to(user: RequestUser) -> QuerySet[ReachabilityCheck]:
     from .models import ReachabilityCheck
 
     qs = ReachabilityCheck.objects.select_related("contact", "custodian__user")
     if user_is_staff(user):
         return qs
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return qs.none()
     return qs.filter(custodian__user=user)
 
 
-def attempts_visible_to(user) -> QuerySet[NotificationAttempt]:
+def attempts_visible_to(user: RequestUser) -> QuerySet[NotificationAttempt]:
     return NotificationAttempt.objects.filter(alarm__in=alarms_visible_to(user).values("pk"))
 
 
-def scan_events_visible_to(user) -> QuerySet[ScanEvent]:
+def scan_events_visible_to(user: RequestUser) -> QuerySet[ScanEvent]:
     return ScanEvent.objects.filter(alarm__in=alarms_visible_to(user).values("pk"))
 
 
-def inactive_scans_visible_to(user) -> QuerySet[InactiveCodeScan]:
+def inactive_scans_visible_to(user: RequestUser) -> QuerySet[InactiveCodeScan]:
     return InactiveCodeScan.objects.select_related("qr_code__subject").filter(
         qr_code__in=qr_codes_visible_to(user).values("pk")
     )
 
 
-def alarm_notes_visible_to(user) -> QuerySet[AlarmNote]:
+def alarm_notes_visible_to(user: RequestUser) -> QuerySet[AlarmNote]:
     """Notes are part of the alarm's record: whoever sees the alarm sees them (the family included)."""
     return AlarmNote.objects.filter(alarm__in=alarms_visible_to(user).values("pk"))
 

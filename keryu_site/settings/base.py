@@ -39,7 +39,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Where the public scan URLs printed on badges point (absolute, no trailing slash).
-KERYU_PUBLIC_BASE_URL = env.str("KERYU_PUBLIC_BASE_URL", default="http://localhost:8000").rstrip("/")
+KERYU_PUBLIC_BASE_URL: str = env.str("KERYU_PUBLIC_BASE_URL", default="http://localhost:8000").rstrip("/")
 WAGTAILADMIN_BASE_URL = KERYU_PUBLIC_BASE_URL
 
 INSTALLED_APPS = [
@@ -321,7 +321,7 @@ KERYU_WORKER_HEARTBEAT_INTERVAL = env.int("KERYU_WORKER_HEARTBEAT_INTERVAL", def
 KERYU_WORKER_HEARTBEAT_MAX_AGE = env.int("KERYU_WORKER_HEARTBEAT_MAX_AGE", default=60)
 
 # Base delay (seconds) of the exponential backoff between delivery retries: 1, 2, 4 s by default.
-KERYU_RETRY_BASE_DELAY = env.float("KERYU_RETRY_BASE_DELAY", default=1.0)
+KERYU_RETRY_BASE_DELAY: float = env.float("KERYU_RETRY_BASE_DELAY", default=1.0)
 
 # --- Public scan page ----------------------------------------------------------------------------
 # Rate limits as "count/seconds". POSTs per client IP and per code; GETs per IP (stops code probing).

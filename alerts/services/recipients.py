@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
 from messaging import selectors as messaging_selectors
 
 from ..models import Alarm, EscalationPolicy, NotificationAttempt, RecipientKind, SituationType
+
+if TYPE_CHECKING:
+    from registry.models import Custodian
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +135,7 @@ def recipients_for(*, alarm: Alarm) -> list[tuple[Recipient, timedelta | None]]:
     return result
 
 
-def _custodian_addresses(custodian) -> tuple[str, str]:
+def _custodian_addresses(custodian: Custodian) -> tuple[str, str]:
     return (str(custodian.phone_number) if custodian.phone_number else "", custodian.email or "")
 
 

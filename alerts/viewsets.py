@@ -6,6 +6,7 @@ inspected, resolved through its own action, annotated by staff; never added, edi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -56,6 +57,7 @@ class AlarmFilterSet(WagtailFilterSet, AlarmListFilter):
         "subject": "Subject",
         "resolved": "Resolved",
     }
+    filters: dict[str, Any]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -67,8 +69,9 @@ class AlarmFilterSet(WagtailFilterSet, AlarmListFilter):
         many = subjects.count() > SUBJECT_CHOICES_MAX
         labels = {**self.LABELS, "subject": "Subject (id)"} if many else self.LABELS
         if not many:
+            # django-stubs types the widget's choices as an iterable; Django (5.0+) also takes a callable.
             self.filters["subject"].extra["widget"] = forms.Select(
-                choices=lambda: [("", "---------"), *((s.pk, str(s)) for s in subjects)]
+                choices=lambda: [("", "---------"), *((s.pk, str(s)) for s in subjects)]  # type: ignore[arg-type]
             )
         not_offered = "subject" if many else "subject_name"
         if not (self.data or {}).get(not_offered):
@@ -83,7 +86,7 @@ class AlarmFilterSet(WagtailFilterSet, AlarmListFilter):
 class ChosenSubjectAdapter(BaseFilterAdapter):
     """The active-filter pill names the chosen subject, not its id (registered in wagtail_hooks)."""
 
-    def get_active_filters(self):
+    def get_active_filters(self) -> Iterator[Any]:
         names = {str(value): label for value, label in getattr(self.bound_field.field.widget, "choices", [])}
         yield ActiveFilter(
             self.bound_field.auto_id,

@@ -268,7 +268,7 @@ def _drill_contact(*, custodian: Custodian, contact: EmergencyContact) -> int:
 
 
 # What a message's status (messaging) means for a drill; "sent" changes nothing (the send already said it).
-REACHABILITY_NEWS = {
+REACHABILITY_NEWS: dict[str, ReachabilityStatus] = {
     MessageStatus.FAILED: ReachabilityStatus.FAILED,
     MessageStatus.UNDELIVERED: ReachabilityStatus.UNDELIVERED,
     MessageStatus.DELIVERED: ReachabilityStatus.DELIVERED,

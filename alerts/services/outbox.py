@@ -196,7 +196,7 @@ def alarms_escalate() -> list[int]:
 
 
 # What a message's status (messaging) means for its attempt.
-STATUS_MAP = {
+STATUS_MAP: dict[str, NotificationStatus] = {
     MessageStatus.SENT: NotificationStatus.SENT,
     MessageStatus.DELIVERED: NotificationStatus.DELIVERED,
     MessageStatus.READ: NotificationStatus.READ,

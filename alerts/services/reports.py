@@ -11,10 +11,10 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -41,6 +41,9 @@ from .alarm_status import SUCCESS, alarm_status_refresh
 from .alarms import AlarmAlreadyOpen, alarm_create, alarm_route
 from .connection import retry_once_on_connection_error
 from .delivery import attempt_enqueue, attempt_for_recipient, enqueue_on_commit, publish_safely
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +91,7 @@ class Report:
     finder_name: str = ""
     finder_phone: str = ""
 
-    def row(self) -> dict[str, object]:
+    def row(self) -> dict[str, Any]:
         """The report as FinderReport field values, the user agent (a header of any length) cut to 1,000."""
         values = {field.name: getattr(self, field.name) for field in fields(self)}
         values["scanner_user_agent"] = self.scanner_user_agent[:1000]
@@ -99,7 +102,7 @@ def report_submit(
     *,
     qr_code: QRCode,
     report: Report,
-    triggered_by: AbstractBaseUser | None = None,
+    triggered_by: User | None = None,
     repeat_limits: Sequence[tuple[str, str]] = (),
 ) -> ReportOutcome:
     """A finder's report. The first one raises an alarm; later ones within the cooldown join it as scan events
@@ -118,7 +121,7 @@ def report_submit(
 
 
 def _report(
-    *, qr_code: QRCode, report: Report, triggered_by: AbstractBaseUser | None, repeat_limits: Sequence[tuple[str, str]]
+    *, qr_code: QRCode, report: Report, triggered_by: User | None, repeat_limits: Sequence[tuple[str, str]]
 ) -> ReportOutcome:
     """Get-or-create on the database's one-open-alarm rule: read the open alarm once; if there is none, insert;
     if the insert loses to a concurrent report (AlarmAlreadyOpen), read again and join the winner's alarm."""

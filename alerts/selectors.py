@@ -11,7 +11,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from core.roles import user_is_staff
+from core.roles import scope_to_owner
 from registry.selectors import qr_codes_visible_to
 
 from .models import (
@@ -20,6 +20,7 @@ from .models import (
     InactiveCodeScan,
     NotificationAttempt,
     NotificationStatus,
+    ReachabilityCheck,
     ScanEvent,
     SituationType,
 )
@@ -31,12 +32,7 @@ SUCCESS = (NotificationStatus.SENT, *DELIVERED)
 def alarms_visible_to(user) -> QuerySet[Alarm]:
     """A custodian's alarms, those of archived subjects included: the history is theirs and an open alarm must
     stay reachable to be resolved."""
-    qs = Alarm.objects.select_related("subject", "qr_code")
-    if user_is_staff(user):
-        return qs
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    return qs.filter(subject__custodian__user=user)
+    return scope_to_owner(Alarm.objects.select_related("subject", "qr_code"), user, owner="subject__custodian__user")
 
 
 def alarms_filtered(user, params) -> QuerySet[Alarm]:
@@ -179,15 +175,9 @@ def alarm_statistics(*, alarms: QuerySet[Alarm], days: int = 30) -> Statistics:
     )
 
 
-def reachability_checks_visible_to(user):
-    from .models import ReachabilityCheck
-
-    qs = ReachabilityCheck.objects.select_related("contact", "custodian__user")
-    if user_is_staff(user):
-        return qs
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    return qs.filter(custodian__user=user)
+def reachability_checks_visible_to(user) -> QuerySet[ReachabilityCheck]:
+    checks = ReachabilityCheck.objects.select_related("contact", "custodian__user")
+    return scope_to_owner(checks, user, owner="custodian__user")
 
 
 def attempts_visible_to(user) -> QuerySet[NotificationAttempt]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import QuerySet
 
-from core.roles import user_is_staff
+from core.roles import scope_to_owner, user_is_staff
 
 from .channels import REGISTRY
 from .models import (
@@ -21,21 +21,11 @@ from .models import (
 
 
 def messages_visible_to(user) -> QuerySet[Message]:
-    qs = Message.objects.select_related("template")
-    if user_is_staff(user):
-        return qs
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    return qs.filter(owner=user)
+    return scope_to_owner(Message.objects.select_related("template"), user, owner="owner")
 
 
 def inbound_visible_to(user) -> QuerySet[InboundMessage]:
-    qs = InboundMessage.objects.select_related("in_reply_to")
-    if user_is_staff(user):
-        return qs
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    return qs.filter(owner=user)
+    return scope_to_owner(InboundMessage.objects.select_related("in_reply_to"), user, owner="owner")
 
 
 def flagged_addresses_visible_to(user) -> QuerySet[FlaggedAddress]:

@@ -69,6 +69,11 @@ class Custodian(models.Model):
         return self.phone_verified_at is not None
 
 
+# How to reach a custodian beyond the account's email: encrypted at rest, edited only in the Wagtail admin
+# through the services, left out of /ops/ exports unless staff ask (registry.resources), erased on purge.
+CUSTODIAN_CONTACT_FIELDS = ("phone_number", "emergency_phone", "address")
+
+
 class Gender(models.TextChoices):
     FEMALE = "F", "Female"
     MALE = "M", "Male"
@@ -117,6 +122,12 @@ class Subject(ClusterableModel):
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.strip() else ""
+
+
+# A subject's health details and doctor: encrypted at rest, two groups on the edit form, left out of /ops/
+# exports unless staff ask (registry.resources), erased when an archived subject is purged.
+SUBJECT_MEDICAL_FIELDS = ("medical_conditions", "allergies", "medications")
+SUBJECT_DOCTOR_FIELDS = ("doctor_name", "doctor_phone", "doctor_address", "doctor_speciality")
 
 
 def short_code_for(value: uuid.UUID | str) -> str:

@@ -17,7 +17,7 @@ from import_export import fields, resources, widgets
 from core.exports import neutralise_cell, restore_cell
 from core.roles import CUSTODIANS
 
-from .models import Custodian, Subject
+from .models import CUSTODIAN_CONTACT_FIELDS, SUBJECT_DOCTOR_FIELDS, SUBJECT_MEDICAL_FIELDS, Custodian, Subject
 from .services import custodian_phone_hash_sync, custodian_phone_taken
 
 
@@ -41,7 +41,7 @@ class SensitiveColumnsMixin:
 
 
 class CustodianResource(SensitiveColumnsMixin, resources.ModelResource):
-    sensitive = ("phone_number", "emergency_phone", "address")
+    sensitive = CUSTODIAN_CONTACT_FIELDS
 
     username = fields.Field(attribute="user__username", column_name="username")
     email = fields.Field(attribute="user__email", column_name="email")
@@ -58,9 +58,7 @@ class CustodianResource(SensitiveColumnsMixin, resources.ModelResource):
             "language",
             "preferred_channel",
             "drill_opt_out",
-            "phone_number",
-            "emergency_phone",
-            "address",
+            *CUSTODIAN_CONTACT_FIELDS,
         )
         import_id_fields = ("username",)
         clean_model_instances = True
@@ -123,15 +121,7 @@ class CustodianByUsernameWidget(widgets.ForeignKeyWidget):
 
 
 class SubjectResource(SensitiveColumnsMixin, resources.ModelResource):
-    sensitive = (
-        "medical_conditions",
-        "allergies",
-        "medications",
-        "doctor_name",
-        "doctor_phone",
-        "doctor_address",
-        "doctor_speciality",
-    )
+    sensitive = SUBJECT_MEDICAL_FIELDS + SUBJECT_DOCTOR_FIELDS
 
     custodian = fields.Field(
         attribute="custodian",
@@ -152,13 +142,8 @@ class SubjectResource(SensitiveColumnsMixin, resources.ModelResource):
             "share_allergies",
             "share_conditions",
             "public_message",
-            "medical_conditions",
-            "allergies",
-            "medications",
-            "doctor_name",
-            "doctor_phone",
-            "doctor_address",
-            "doctor_speciality",
+            *SUBJECT_MEDICAL_FIELDS,
+            *SUBJECT_DOCTOR_FIELDS,
         )
         clean_model_instances = True
         skip_unchanged = False

@@ -19,7 +19,7 @@ from wagtail.snippets.views.snippets import DeleteView, InspectView, SnippetView
 from core.scoping import ScopedSnippetViewSet
 
 from .forms import CustodianForm, QRCodeForm, SubjectForm
-from .models import Custodian, QRCode, Subject
+from .models import CUSTODIAN_CONTACT_FIELDS, SUBJECT_DOCTOR_FIELDS, SUBJECT_MEDICAL_FIELDS, Custodian, QRCode, Subject
 from .selectors import deletion_archives, qr_code_usage
 from .services import Removal, custodian_remove, subject_remove
 
@@ -135,13 +135,8 @@ class SubjectViewSet(ScopedSnippetViewSet):
         "date_of_birth",
         "gender",
         "is_active",
-        "medical_conditions",
-        "allergies",
-        "medications",
-        "doctor_name",
-        "doctor_phone",
-        "doctor_address",
-        "doctor_speciality",
+        *SUBJECT_MEDICAL_FIELDS,
+        *SUBJECT_DOCTOR_FIELDS,
         "share_photo",
         "share_allergies",
         "share_conditions",
@@ -162,19 +157,8 @@ class SubjectViewSet(ScopedSnippetViewSet):
                 ],
                 heading="Person",
             ),
-            MultiFieldPanel(
-                [FieldPanel("medical_conditions"), FieldPanel("allergies"), FieldPanel("medications")],
-                heading="Medical (encrypted)",
-            ),
-            MultiFieldPanel(
-                [
-                    FieldPanel("doctor_name"),
-                    FieldPanel("doctor_phone"),
-                    FieldPanel("doctor_address"),
-                    FieldPanel("doctor_speciality"),
-                ],
-                heading="Doctor (encrypted)",
-            ),
+            MultiFieldPanel([FieldPanel(name) for name in SUBJECT_MEDICAL_FIELDS], heading="Medical (encrypted)"),
+            MultiFieldPanel([FieldPanel(name) for name in SUBJECT_DOCTOR_FIELDS], heading="Doctor (encrypted)"),
             InlinePanel("contacts", heading="Emergency contacts", label="Contact"),
             MultiFieldPanel(
                 [
@@ -237,9 +221,7 @@ class CustodianViewSet(ScopedSnippetViewSet):
     inspect_view_enabled = True
     inspect_view_fields = [
         "user",
-        "phone_number",
-        "emergency_phone",
-        "address",
+        *CUSTODIAN_CONTACT_FIELDS,
         "language",
         "preferred_channel",
         "email_verified_at",
@@ -250,9 +232,7 @@ class CustodianViewSet(ScopedSnippetViewSet):
     delete_view_class = CustodianDeleteView
     edit_handler = ObjectList(
         [
-            FieldPanel("phone_number"),
-            FieldPanel("emergency_phone"),
-            FieldPanel("address"),
+            *[FieldPanel(name) for name in CUSTODIAN_CONTACT_FIELDS],
             FieldPanel("language"),
             FieldPanel("preferred_channel"),
             FieldPanel("drill_opt_out"),

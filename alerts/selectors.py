@@ -20,7 +20,6 @@ from .models import (
     InactiveCodeScan,
     NotificationAttempt,
     NotificationStatus,
-    ReachabilityCheck,
     ScanEvent,
     SituationType,
 )
@@ -175,7 +174,9 @@ def alarm_statistics(*, alarms: QuerySet[Alarm], days: int = 30) -> Statistics:
     )
 
 
-def reachability_checks_visible_to(user) -> QuerySet[ReachabilityCheck]:
+def reachability_checks_visible_to(user) -> QuerySet:
+    from .models import ReachabilityCheck
+
     checks = ReachabilityCheck.objects.select_related("contact", "custodian__user")
     return scope_to_owner(checks, user, owner="custodian__user")
 

@@ -11,6 +11,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.models import Orderable
 
+from core.contact import ContactChannel
 from core.encryption import EncryptedCharField, EncryptedPhoneNumberField, EncryptedTextField
 
 from .storage import photo_storage, photo_upload_to
@@ -19,12 +20,6 @@ from .storage import photo_storage, photo_upload_to
 class Language(models.TextChoices):
     SPANISH = "es", "Español"
     ENGLISH = "en", "English"
-
-
-class ContactChannel(models.TextChoices):
-    WHATSAPP = "whatsapp", "WhatsApp"
-    SMS = "sms", "SMS"
-    EMAIL = "email", "Email"
 
 
 class Custodian(models.Model):
@@ -128,6 +123,8 @@ class Subject(ClusterableModel):
 # exports unless staff ask (registry.resources), erased when an archived subject is purged.
 SUBJECT_MEDICAL_FIELDS = ("medical_conditions", "allergies", "medications")
 SUBJECT_DOCTOR_FIELDS = ("doctor_name", "doctor_phone", "doctor_address", "doctor_speciality")
+# What the custodian lets a finder see on the scan page (registry.selectors.subject_public_profile).
+SUBJECT_SHARING_FIELDS = ("share_photo", "share_allergies", "share_conditions", "public_message")
 
 
 def short_code_for(value: uuid.UUID | str) -> str:

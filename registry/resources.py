@@ -17,7 +17,14 @@ from import_export import fields, resources, widgets
 from core.exports import neutralise_cell, restore_cell
 from core.roles import CUSTODIANS
 
-from .models import CUSTODIAN_CONTACT_FIELDS, SUBJECT_DOCTOR_FIELDS, SUBJECT_MEDICAL_FIELDS, Custodian, Subject
+from .models import (
+    CUSTODIAN_CONTACT_FIELDS,
+    SUBJECT_DOCTOR_FIELDS,
+    SUBJECT_MEDICAL_FIELDS,
+    SUBJECT_SHARING_FIELDS,
+    Custodian,
+    Subject,
+)
 from .services import custodian_phone_hash_sync, custodian_phone_taken
 
 
@@ -138,10 +145,7 @@ class SubjectResource(SensitiveColumnsMixin, resources.ModelResource):
             "date_of_birth",
             "gender",
             "is_active",
-            "share_photo",
-            "share_allergies",
-            "share_conditions",
-            "public_message",
+            *SUBJECT_SHARING_FIELDS,
             *SUBJECT_MEDICAL_FIELDS,
             *SUBJECT_DOCTOR_FIELDS,
         )

@@ -21,6 +21,8 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.clientip import client_ip
+
 from . import services
 from .forms import CodeForm, SignupForm
 from .models import SecurityEvent, SignupSettings
@@ -194,7 +196,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             return HttpResponseRedirect(_safe_next(request))
         services.security_event_record(
-            kind=SecurityEvent.Kind.MFA_FAILED, user=user, ip_address=request.META.get("REMOTE_ADDR"), path=request.path
+            kind=SecurityEvent.Kind.MFA_FAILED, user=user, ip_address=client_ip(request), path=request.path
         )
         form.add_error("code", "That code is not right, or it was already used.")
     return render(request, "accounts/mfa_verify.html", {"form": form, "next": _safe_next(request)})

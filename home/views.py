@@ -16,6 +16,7 @@ from alerts.models import Alarm, AlarmSource
 from alerts.selectors import alarm_public_progress
 from alerts.services.connection import CONNECTION_ERRORS, connection_discard
 from alerts.services.reports import ReportLimited, inactive_scan_record, scan_report
+from core.clientip import client_ip
 from core.ratelimit import Verdict, rate_hit
 from registry.selectors import qr_code_get_for_scan, qr_code_get_inactive, subject_public_profile
 
@@ -24,15 +25,6 @@ from .security import scan_post_is_cross_site
 
 log = logging.getLogger(__name__)
 PHOTOTAKER_HEADER = "HTTP_X_KERYU_CLIENT"  # the Phototaker app sends "X-Keryu-Client: phototaker"
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The finder's IP. Behind N trusted proxies, the Nth address from the right of X-Forwarded-For."""
-    hops = settings.KERYU_TRUSTED_PROXY_COUNT
-    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
-    if hops and len(forwarded) >= hops:
-        return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def is_phototaker(request: HttpRequest) -> bool:

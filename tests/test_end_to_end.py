@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from alerts.models import Alarm, NotificationStatus
-from keryu_site.celery import app as celery_app
 from messaging.models import Message, MessageStatus
-
-from .celery_worker import running_worker, wait_for
+from testkit.celery_worker import running_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def test_header_reports_the_real_components():
-    print(f"database={connection.vendor} broker={celery_app.conf.broker_url.split('://')[0]}")
 
 
 def test_scan_stores_alarm_and_a_real_worker_sends_the_message_the_custodian_then_sees(client, alice, alice_code):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -25,6 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from core.breaker import Breaker
 from messaging.channels import ChannelError
 from messaging.defaults import DEFAULTS
 from messaging.models import MessageStatus
@@ -54,7 +54,8 @@ def retry_delay(retry_count: int) -> float:
     return settings.KERYU_RETRY_BASE_DELAY * 2 ** max(retry_count - 1, 0)
 
 
-_broker_down_until = 0.0
+# Per process: after a publish that failed or timed out, skip publishing for KERYU_ENQUEUE_BACKOFF seconds.
+_broker = Breaker(open_seconds=lambda: settings.KERYU_ENQUEUE_BACKOFF)
 
 
 def attempt_enqueue(*, attempt_id: int, countdown: float | None = None) -> bool:
@@ -73,9 +74,7 @@ def publish_safely(task, *, args: list, what: str, countdown: float | None = Non
     publishes are skipped for KERYU_ENQUEUE_BACKOFF seconds. The caller's row stays in the database for a
     sweeper either way.
     """
-    global _broker_down_until
-
-    if time.monotonic() < _broker_down_until:
+    if _broker.is_open():
         log.info("broker marked down; %s left for the sweeper", what)
         return False
     outcome: list[bool] = []
@@ -93,7 +92,7 @@ def publish_safely(task, *, args: list, what: str, countdown: float | None = Non
     thread.join(settings.KERYU_ENQUEUE_TIMEOUT)
     if outcome and outcome[0]:
         return True
-    _broker_down_until = time.monotonic() + settings.KERYU_ENQUEUE_BACKOFF
+    _broker.failure()
     log.warning("%s not queued (broker down or slow); it stays pending for the sweeper", what)
     return False
 

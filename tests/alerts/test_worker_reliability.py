@@ -1,6 +1,6 @@
 """Delivery with real worker processes: concurrency, killed children, a killed worker, a failing provider.
 
-The provider is a local HTTP fake (tests/alerts/provider_fake.py) reached through a test-only channel that
+The provider is a local HTTP fake (testkit/fakes/provider.py) reached through a test-only channel that
 the worker loads from KERYU_EXTRA_CHANNELS. Leases, grace and backoff are shortened through the worker's
 environment so the tests stay fast; the measured times are printed (run with -s to see them).
 """
@@ -17,12 +17,12 @@ from alerts.models import NotificationAttempt, NotificationStatus
 from alerts.services import alarm_create
 from alerts.tasks import deliver_attempt
 from messaging.channels import REGISTRY
+from testkit.celery_worker import running_worker, wait_for
+from testkit.fakes.provider import ProviderFake
+from testkit.procs import fast_sweeper, kill_hard, running_beat
 
-from ..celery_worker import running_worker, wait_for
 from ..factories import QRCodeFactory, SubjectFactory
 from .channels import FakePrimaryChannel
-from .procs import fast_sweeper, kill_hard, running_beat
-from .provider_fake import ProviderFake
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +32,7 @@ SENT_OR_BETTER = [NotificationStatus.SENT, NotificationStatus.DELIVERED, Notific
 @pytest.fixture
 def provider(settings, monkeypatch):
     with ProviderFake() as fake:
-        monkeypatch.setenv("KERYU_TEST_PROVIDER_URL", fake.url)
+        monkeypatch.setenv("KERYU_TEST_PROVIDER_URL", fake.base_url)
         settings.KERYU_CHANNEL_ORDER = ["fake_primary", "development"]
         REGISTRY["fake_primary"] = FakePrimaryChannel
         yield fake

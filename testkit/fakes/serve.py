@@ -1,7 +1,7 @@
 """Run the fake Meta and Twilio APIs locally so the real adapters can be watched working.
 
-    python -m tests.fakes.serve            # prints the variables to export, then serves until Ctrl-C
-    python -m tests.fakes.serve --webhooks http://localhost:8000   # also deliver async failures there
+    python -m testkit.fakes.serve            # prints the variables to export, then serves until Ctrl-C
+    python -m testkit.fakes.serve --webhooks http://localhost:8000   # also deliver async failures there
 
 Export the printed variables before `bin/run` (or put them in .env) and set KERYU_CHANNEL_ORDER, e.g.
 meta_whatsapp,twilio_whatsapp,twilio_sms. Everything stays on 127.0.0.1.

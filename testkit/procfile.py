@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.alerts.procs import RedisServer, children_of
-from tests.celery_worker import WorkerProcess, wait_for
+from .celery_worker import WorkerProcess, wait_for
+from .procs import RedisServer, children_of
 
 ROOT = Path(__file__).resolve().parent.parent
 RESTART_SEC = 2.0
@@ -48,7 +48,7 @@ def procfile_command(name: str, env: dict[str, str]) -> list[str]:
 
 
 class LoggedProcess(WorkerProcess):
-    """tests.celery_worker.WorkerProcess writing every line to a log file and keeping only the recent ones."""
+    """testkit.celery_worker.WorkerProcess writing every line to a log file and keeping only the recent ones."""
 
     def __init__(self, proc: subprocess.Popen, log_path: Path) -> None:
         self.log_path = log_path
@@ -66,7 +66,7 @@ class LoggedProcess(WorkerProcess):
 
 
 class AofRedis(RedisServer):
-    """tests.alerts.procs.RedisServer with production persistence: append-only file, fsync every second."""
+    """testkit.procs.RedisServer with production persistence: append-only file, fsync every second."""
 
     def __init__(self, data_dir: Path, port: int) -> None:
         super().__init__()

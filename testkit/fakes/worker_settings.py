@@ -7,7 +7,7 @@ and credentials through FAKE_* variables instead, so it reaches only the fakes o
 import os
 
 from keryu_site.settings.test import *  # noqa: F403
-from tests.fakes.worker_env import FORWARDED
+from testkit.fakes.worker_env import FORWARDED
 
 for _name in FORWARDED:
     if f"FAKE_{_name}" in os.environ:

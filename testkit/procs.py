@@ -21,7 +21,7 @@ from django.conf import settings
 
 from keryu_site.celery import app as celery_app
 
-from ..celery_worker import WorkerProcess, test_database_url, wait_for
+from .celery_worker import WorkerProcess, test_database_url, wait_for
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -141,14 +141,17 @@ def running_web(env: dict[str, str], *, workers: int = 1, threads: int = 4) -> I
     url = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
+        """Gunicorn listens before its worker has loaded Django: up once a request gets an HTTP answer."""
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                s.settimeout(30)
+                s.sendall(b"GET /health/live HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                return s.recv(5) == b"HTTP/"
         except OSError:
             return proc.poll() is not None
 
     try:
-        wait_for(up, timeout=30)
+        wait_for(up, timeout=60)
         if proc.poll() is not None:
             raise AssertionError("web server exited:\n" + web.output)
         time.sleep(0.2)

@@ -20,4 +20,4 @@ def worker_env(settings, **overrides: str) -> dict[str, str]:
     """Env for `running_worker`: this test's (fake) provider settings, overridden by `overrides`."""
     env = {f"FAKE_{name}": str(getattr(settings, name)) for name in FORWARDED if getattr(settings, name, "")}
     env |= {f"FAKE_{name}": value for name, value in overrides.items()}
-    return env | {"DJANGO_SETTINGS_MODULE": "tests.fakes.worker_settings"}
+    return env | {"DJANGO_SETTINGS_MODULE": "testkit.fakes.worker_settings"}

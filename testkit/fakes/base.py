@@ -8,6 +8,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 from urllib.parse import parse_qs
 
 
@@ -40,6 +41,7 @@ class Reply:
 @dataclass
 class FakeServer:
     """Subclasses implement `handle(request) -> Reply`. `script` overrides the next answers, in order.
+    `start()`/`stop()`, or `with Fake() as fake:`.
 
     `latency` (seconds) is added to every answer: a real provider takes about 100 ms (benchmarks use it).
     `accept_then_drop`: every request the provider accepts (a 2xx it would answer) is recorded in `accepted`
@@ -53,7 +55,7 @@ class FakeServer:
     accept_then_drop: bool = False
     accepted: list[tuple[RecordedRequest, dict]] = field(default_factory=list)
 
-    def start(self) -> FakeServer:
+    def start(self) -> Self:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -96,6 +98,12 @@ class FakeServer:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     @property
     def base_url(self) -> str:

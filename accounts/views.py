@@ -70,7 +70,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 def _pending_user(request: HttpRequest) -> User | None:
     pk = request.session.get(SIGNUP_USER)
-    return User.objects.filter(pk=pk).select_related("registration").first() if pk else None
+    return User.objects.filter(pk=pk).select_related("registration", "custodian").first() if pk else None
 
 
 @require_http_methods(["GET", "POST"])
@@ -105,11 +105,12 @@ def signup_done(request: HttpRequest) -> HttpResponse:
     user = _pending_user(request)
     if user is None:
         return redirect("accounts:signup")
-    if request.method == "POST" and "resend" in request.POST and user.registration.email_verified_at is None:
+    custodian = user.custodian
+    if request.method == "POST" and "resend" in request.POST and custodian.email_verified_at is None:
         services.email_token_send(user=user)
         messages.success(request, "We sent you a new link.")
         return redirect("accounts:signup_done")
-    return render(request, "accounts/signup_done.html", {"registration": user.registration})
+    return render(request, "accounts/signup_done.html", {"registration": user.registration, "custodian": custodian})
 
 
 @require_http_methods(["GET", "POST"])

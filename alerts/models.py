@@ -256,6 +256,16 @@ class EscalationPolicy(models.Model):
         return f"Escalation policy · {self.get_situation_type_display()}"
 
 
+class ReachabilityStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    READ = "read", "Read"
+    UNDELIVERED = "undelivered", "Undelivered"
+    FAILED = "failed", "Failed"
+    SILENT = "silent", "Never delivered"
+
+
 class ReachabilityCheck(models.Model):
     """One drill message to one emergency contact; flagged when it fails or is never delivered."""
 
@@ -263,7 +273,7 @@ class ReachabilityCheck(models.Model):
     custodian = models.ForeignKey("registry.Custodian", on_delete=models.CASCADE, related_name="+")
     message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     channel = models.CharField(max_length=32, blank=True)
-    status = models.CharField(max_length=16, default="pending")
+    status = models.CharField(max_length=16, choices=ReachabilityStatus.choices, default=ReachabilityStatus.PENDING)
     flagged = models.BooleanField(default=False)
     reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,5 +1,7 @@
-"""Writes for alerts (a package: alarms, delivery, the periodic outbox work, maintenance)."""
+"""Writes for alerts (a package: alarms, delivery, the alarm's roll-up status, the periodic outbox work,
+maintenance)."""
 
+from .alarm_status import alarm_status_refresh
 from .alarms import (
     alarm_acknowledge,
     alarm_create,
@@ -12,7 +14,6 @@ from .delivery import (
     ack_token,
     ack_token_read,
     ack_url,
-    alarm_check_failed,
     attempt_deliver,
     attempt_enqueue,
     attempt_fallback,
@@ -26,7 +27,7 @@ from .outbox import (
     inbound_acknowledge,
     whatsapp_follow_up,
 )
-from .recipients import channel_keys, policies_ensure, policy_for
+from .recipients import policies_ensure, policy_for
 
 __all__ = [
     "MAX_RETRIES",
@@ -34,10 +35,10 @@ __all__ = [
     "ack_token_read",
     "ack_url",
     "alarm_acknowledge",
-    "alarm_check_failed",
     "alarm_create",
     "alarm_resolve",
     "alarm_retry_failed",
+    "alarm_status_refresh",
     "alarm_test_create",
     "alarms_escalate",
     "attempt_deliver",
@@ -46,7 +47,6 @@ __all__ = [
     "attempt_status_from_message",
     "attempts_release_due",
     "attempts_sweep",
-    "channel_keys",
     "inbound_acknowledge",
     "policies_ensure",
     "policy_for",

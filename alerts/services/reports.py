@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from core.ratelimit import Verdict, rate_hit
-from messaging.channels import ChannelError
+from messaging.channels import ChannelError, channel_address
 from messaging.formatting import address_hash
-from messaging.services import message_compose, message_send
+from messaging.services import channel_next, message_compose, message_send
 from registry.models import QRCode
 
 from ..models import (
@@ -34,10 +34,10 @@ from ..models import (
     RecipientKind,
     ScanEvent,
 )
-from . import recipients as rec
+from .alarm_status import SUCCESS, alarm_status_refresh
 from .alarms import AlarmAlreadyOpen, alarm_create, alarm_route
 from .connection import retry_once_on_connection_error
-from .delivery import SUCCESS, attempt_enqueue, attempt_for_recipient, enqueue_on_commit, publish_safely
+from .delivery import attempt_enqueue, attempt_for_recipient, enqueue_on_commit, publish_safely
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +194,7 @@ def update_schedule(*, alarm_id: int, now=None, at_once: bool = False) -> list[i
         countdown = (due - now).total_seconds() if due > now else None
         for pk in created:
             transaction.on_commit(lambda pk=pk: attempt_enqueue(attempt_id=pk, countdown=countdown))
+        alarm_status_refresh(alarm_id=alarm_id)
     log.info(
         "alarm id=%s update %s scheduled in %.0fs attempts=%s", alarm_id, seq + 1, (due - now).total_seconds(), created
     )
@@ -211,6 +212,7 @@ def _update_bring_forward(*, alarm_id: int, scheduled, now) -> list[int]:
                 enqueue_on_commit(pk)
         if released:
             Alarm.objects.filter(pk=alarm_id).update(update_notified_at=now)
+            alarm_status_refresh(alarm_id=alarm_id)
     log.info("alarm id=%s scheduled update brought forward attempts=%s", alarm_id, released)
     return released
 
@@ -273,12 +275,14 @@ def inactive_scan_notify(*, scan_id: int) -> bool:
         "subject_name": subject.first_name,
         "timestamp": date_format(timezone.localtime(scan.timestamp), "Y-m-d H:i"),
     }
-    for channel in rec.usable_channels(preferred=custodian.preferred_channel, phone=phone, email=email):
+    tried: set[str] = set()
+    while channel := channel_next(preferred=custodian.preferred_channel, phone=phone, email=email, tried=tried):
+        tried.add(channel)
         message = message_compose(
             kind="INACTIVE_SCAN",
             language=custodian.language,
             channel=channel,
-            to=rec.address_for(channel, phone, email),
+            to=channel_address(channel, phone=phone, email=email),
             context=context,
             owner=custodian.user,
             recipient_name=custodian.user.get_full_name(),

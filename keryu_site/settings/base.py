@@ -387,7 +387,6 @@ KERYU_ATTEMPT_RETENTION_DAYS = env.int("KERYU_ATTEMPT_RETENTION_DAYS", default=3
 KERYU_SCANNER_DATA_RETENTION_DAYS = env.int("KERYU_SCANNER_DATA_RETENTION_DAYS", default=90)
 KERYU_ARCHIVE_RETENTION_DAYS = env.int("KERYU_ARCHIVE_RETENTION_DAYS", default=365)
 KERYU_DRILL_DELIVERY_WINDOW_HOURS = env.int("KERYU_DRILL_DELIVERY_WINDOW_HOURS", default=48)
-KERYU_EXTRA_CHANNELS = env.list("KERYU_EXTRA_CHANNELS", default=[])
 # --- Accounts and access (issue 4) -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = ["accounts.backends.LoginProtectionBackend", "django.contrib.auth.backends.ModelBackend"]
 

@@ -11,8 +11,9 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ..channels import CHANNEL_FAMILIES, channel_family
 from ..formatting import address_hash
-from ..models import CHANNEL_FAMILIES, STATUS_RANK, InboundMessage, Message, MessageStatus
+from ..models import STATUS_RANK, InboundMessage, Message, MessageStatus
 from ..selectors import message_for_reply
 from ..signals import inbound_message_received, message_status_changed
 
@@ -79,7 +80,7 @@ def inbound_record(
     if context_provider_id:
         in_reply_to = Message.objects.filter(provider_message_id=context_provider_id).first()
     if in_reply_to is None:
-        family = next((f for f in CHANNEL_FAMILIES.values() if channel in f), (channel,))
+        family = CHANNEL_FAMILIES.get(channel_family(channel), (channel,))
         in_reply_to = message_for_reply(channel_family=family, address_hash=key)
     try:
         with transaction.atomic():

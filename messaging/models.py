@@ -256,7 +256,7 @@ class Message(models.Model):
 
 
 class InboundMessage(models.Model):
-    """A reply a recipient sent us (WhatsApp or SMS); `signals.inbound_message_received` announces it."""
+    """A reply a recipient sent us (WhatsApp or SMS); the handler of `messaging.inbound` answers it."""
 
     channel = models.CharField(max_length=32, choices=Channel.choices)
     from_address = EncryptedCharField(max_length=254, blank=True)

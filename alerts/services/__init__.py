@@ -1,4 +1,4 @@
-"""Writes for alerts (a package: alarms, delivery, the alarm's roll-up status, the periodic outbox work,
+"""Writes for alerts (a package: alarms, finders' reports, inbound messages, delivery, the alarm's roll-up status, the periodic outbox work,
 maintenance)."""
 
 from .alarm_status import alarm_status_refresh
@@ -19,6 +19,7 @@ from .delivery import (
     attempt_fallback,
     retry_delay,
 )
+from .inbound import inbound_handle
 from .outbox import (
     alarms_escalate,
     attempt_status_from_message,
@@ -28,9 +29,13 @@ from .outbox import (
     whatsapp_follow_up,
 )
 from .recipients import policies_ensure, policy_for
+from .reports import Report, ReportLimited, ReportOutcome, report_submit
 
 __all__ = [
     "MAX_RETRIES",
+    "Report",
+    "ReportLimited",
+    "ReportOutcome",
     "ack_token",
     "ack_token_read",
     "ack_url",
@@ -48,8 +53,10 @@ __all__ = [
     "attempts_release_due",
     "attempts_sweep",
     "inbound_acknowledge",
+    "inbound_handle",
     "policies_ensure",
     "policy_for",
+    "report_submit",
     "retry_delay",
     "whatsapp_follow_up",
 ]

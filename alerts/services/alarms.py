@@ -72,7 +72,7 @@ def alarm_create(
     and are released by the escalation task unless someone acknowledges first.
 
     A code has at most one open alarm (the database's alerts_one_open_alarm_per_code): raises AlarmAlreadyOpen
-    when it has one. Reports go through alerts.services.reports.scan_report, which joins it instead.
+    when it has one. Reports go through alerts.services.reports.report_submit, which joins it instead.
     """
     if situation_type not in SituationType.values:
         raise ValidationError({"situation_type": "Choose what is happening."})

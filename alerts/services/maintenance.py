@@ -25,6 +25,7 @@ from registry.services import archived_personal_data_purge
 
 from ..models import (
     Alarm,
+    FinderReport,
     InactiveCodeScan,
     NotificationAttempt,
     NotificationStatus,
@@ -104,13 +105,9 @@ def records_cleanup() -> dict[str, int]:
     return {"attempts": attempts, "messages": messages}
 
 
-SCANNER_FIELDS = {
-    "scanner_ip": None,
-    "scanner_user_agent": "",
-    "latitude": None,
-    "longitude": None,
-    "finder_name": "",
-    "finder_phone": "",
+# The finder fields of an alarm and a further report (FinderReport) that the purge blanks, each to its empty value.
+SCANNER_FIELDS: dict[str, object] = {
+    name: None if FinderReport._meta.get_field(name).null else "" for name in FinderReport.SCANNER_DATA
 }
 
 

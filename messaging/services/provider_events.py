@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ..channels import CHANNEL_FAMILIES, channel_family
 from ..formatting import address_hash
+from ..inbound import inbound_answer
 from ..models import STATUS_RANK, InboundMessage, Message, MessageStatus
 from ..selectors import message_for_reply
 from ..signals import inbound_message_received, message_status_changed
@@ -74,7 +75,8 @@ def message_status_apply(
 def inbound_record(
     *, channel: str, from_address: str, body: str, provider_message_id: str, context_provider_id: str = ""
 ) -> InboundMessage | None:
-    """Record a reply once and announce it; a duplicate delivery returns None and announces nothing."""
+    """Record a reply once, have it answered and announce it; a duplicate delivery returns None and does
+    nothing more."""
     key = address_hash(from_address)
     in_reply_to = None
     if context_provider_id:
@@ -103,10 +105,11 @@ def inbound_record(
     log.info(
         "inbound recorded id=%s channel=%s in_reply_to=%s", inbound.pk, channel, in_reply_to.pk if in_reply_to else None
     )
-    answers = inbound_message_received.send(sender=InboundMessage, inbound=inbound, in_reply_to=in_reply_to)
-    # A receiver may answer the sender (a finder's SMS report is confirmed); the webhook replies with it.
-    reply = next((str(answer) for _, answer in answers if isinstance(answer, str) and answer), "")
+    # The registered handler (messaging.inbound) says what the message means and what to answer the sender
+    # (a finder's SMS report is confirmed); the webhook replies with it.
+    reply = inbound_answer(inbound)[:1600]
     if reply:
-        InboundMessage.objects.filter(pk=inbound.pk).update(auto_reply=reply[:1600])
-        inbound.auto_reply = reply[:1600]
+        InboundMessage.objects.filter(pk=inbound.pk).update(auto_reply=reply)
+        inbound.auto_reply = reply
+    inbound_message_received.send(sender=InboundMessage, inbound=inbound, in_reply_to=in_reply_to)
     return inbound

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -17,10 +16,11 @@ from alerts.services import (
     alarms_escalate,
     attempt_deliver,
     attempts_release_due,
+    inbound_handle,
 )
-from messaging.models import Message
+from messaging.models import InboundMessage, Message
 from messaging.services import channel_order_set, meta_template_status_update
-from messaging.signals import inbound_message_received, message_status_changed
+from messaging.signals import message_status_changed
 
 pytestmark = pytest.mark.django_db
 
@@ -97,8 +97,8 @@ def test_a_reply_acknowledges_and_its_text_is_relayed_to_the_finder(alice_code, 
     doctor = alarm.attempts.get(recipient_kind="doctor")
     attempt_deliver(attempt_id=doctor.pk)
     doctor.refresh_from_db()
-    inbound = SimpleNamespace(body="Doctor here: keep him still, I am calling 911")
-    inbound_message_received.send(sender=Message, inbound=inbound, in_reply_to=doctor.message)
+    inbound = InboundMessage(body="Doctor here: keep him still, I am calling 911", in_reply_to=doctor.message)
+    inbound_handle(message=inbound)
     alarm.refresh_from_db()
     assert alarm.acknowledged_via == "reply" and alarm.acknowledged_by == "Dr. Ruiz"
     assert alarm_public_progress(alarm=alarm)["note"].startswith("Doctor here")
@@ -106,7 +106,7 @@ def test_a_reply_acknowledges_and_its_text_is_relayed_to_the_finder(alice_code, 
 
 def test_a_reply_to_something_else_acknowledges_nothing(alice_code):
     alarm = alarm_create(qr_code=alice_code, situation_type="LOST")
-    inbound_message_received.send(sender=Message, inbound=SimpleNamespace(body="hi"), in_reply_to=None)
+    inbound_handle(message=InboundMessage(body="hi", in_reply_to=None))
     alarm.refresh_from_db()
     assert alarm.acknowledged_at is None
 

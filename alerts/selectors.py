@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from core.roles import user_is_staff
+from core.roles import scope_to_owner
 from registry.selectors import qr_codes_visible_to
 
 from .filters import AlarmListFilter
@@ -38,12 +38,7 @@ SUCCESS = (NotificationStatus.SENT, *DELIVERED)
 def alarms_visible_to(user: RequestUser) -> QuerySet[Alarm]:
     """A custodian's alarms, those of archived subjects included: the history is theirs and an open alarm must
     stay reachable to be resolved."""
-    qs = Alarm.objects.select_related("subject", "qr_code")
-    if user_is_staff(user):
-        return qs
-    if not user.is_authenticated:
-        return qs.none()
-    return qs.filter(subject__custodian__user=user)
+    return scope_to_owner(Alarm.objects.select_related("subject", "qr_code"), user, owner="subject__custodian__user")
 
 
 def alarms_filtered(user: RequestUser, params: Mapping[str, str]) -> QuerySet[Alarm]:
@@ -181,12 +176,8 @@ def alarm_statistics(*, alarms: QuerySet[Alarm], days: int = 30) -> Statistics:
 def reachability_checks_visible_to(user: RequestUser) -> QuerySet[ReachabilityCheck]:
     from .models import ReachabilityCheck
 
-    qs = ReachabilityCheck.objects.select_related("contact", "custodian__user")
-    if user_is_staff(user):
-        return qs
-    if not user.is_authenticated:
-        return qs.none()
-    return qs.filter(custodian__user=user)
+    checks = ReachabilityCheck.objects.select_related("contact", "custodian__user")
+    return scope_to_owner(checks, user, owner="custodian__user")
 
 
 def attempts_visible_to(user: RequestUser) -> QuerySet[NotificationAttempt]:

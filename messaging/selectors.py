@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db.models import QuerySet
 
-from core.roles import user_is_staff
+from core.roles import scope_to_owner, user_is_staff
 
 from .channels import CHANNEL_FAMILIES, REGISTRY
 from .models import (
@@ -25,21 +25,11 @@ if TYPE_CHECKING:
 
 
 def messages_visible_to(user: RequestUser) -> QuerySet[Message]:
-    qs = Message.objects.select_related("template")
-    if user_is_staff(user):
-        return qs
-    if not user.is_authenticated:
-        return qs.none()
-    return qs.filter(owner=user)
+    return scope_to_owner(Message.objects.select_related("template"), user, owner="owner")
 
 
 def inbound_visible_to(user: RequestUser) -> QuerySet[InboundMessage]:
-    qs = InboundMessage.objects.select_related("in_reply_to")
-    if user_is_staff(user):
-        return qs
-    if not user.is_authenticated:
-        return qs.none()
-    return qs.filter(owner=user)
+    return scope_to_owner(InboundMessage.objects.select_related("in_reply_to"), user, owner="owner")
 
 
 def flagged_addresses_visible_to(user: RequestUser) -> QuerySet[FlaggedAddress]:

@@ -7,6 +7,8 @@ from django_otp import devices_for_user
 from unfold.admin import ModelAdmin
 from unfold.decorators import action
 
+from core.clientip import client_ip
+
 from . import services
 from .models import SecurityEvent, UserMFA
 
@@ -47,7 +49,7 @@ class UserMFAAdmin(ReadOnlyAdmin):
     @action(description="Reset MFA devices", permissions=["reset"])
     def reset_devices(self, request, queryset) -> None:
         for user in queryset:
-            services.mfa_devices_reset(user=user, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+            services.mfa_devices_reset(user=user, actor=request.user, ip_address=client_ip(request))
         messages.success(request, f"MFA devices reset for {queryset.count()} user(s).")
 
     @action(description="Reset MFA devices", permissions=["reset"])
@@ -55,7 +57,7 @@ class UserMFAAdmin(ReadOnlyAdmin):
         from django.shortcuts import redirect
 
         user = UserMFA.objects.get(pk=object_id)
-        services.mfa_devices_reset(user=user, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+        services.mfa_devices_reset(user=user, actor=request.user, ip_address=client_ip(request))
         messages.success(request, "MFA devices reset.")
         return redirect("admin:accounts_usermfa_changelist")
 

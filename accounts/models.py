@@ -1,7 +1,7 @@
-"""Sign-up and verification state, security events, and the sign-up page's editable text.
+"""Sign-up state, security events, and the sign-up page's editable text.
 
-Verification state lives here (not on registry.Custodian) so the flows work whether or not the registry's
-own `email_verified_at` / `phone_verified_at` fields exist; `accounts.adapters` mirrors it onto them.
+Which verifications are done is recorded once, on the custodian (registry.Custodian.email_verified_at /
+phone_verified_at); a Registration says only when the sign-up started and when it completed.
 """
 
 from __future__ import annotations
@@ -27,11 +27,10 @@ class SignupSettings(BaseSiteSetting):
 
 
 class Registration(models.Model):
-    """A custodian's self sign-up: which verifications are done. Unfinished ones are purged after 24 h."""
+    """A custodian's self sign-up: started, and completed once both verifications are done (on the custodian).
+    Unfinished ones are purged after 24 h."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registration")
-    email_verified_at = models.DateTimeField(null=True, blank=True)
-    phone_verified_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

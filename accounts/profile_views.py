@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from core.clientip import client_ip
 from registry.models import Custodian
 
 from . import services
@@ -103,6 +104,6 @@ def mfa_reset(request: HttpRequest) -> HttpResponse:
     """Remove your own devices (password again), then enrol a new one at once."""
     form = PasswordConfirmForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.mfa_devices_reset(user=request.user, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+        services.mfa_devices_reset(user=request.user, actor=request.user, ip_address=client_ip(request))
         return redirect("accounts:mfa_enrol")
     return render(request, "accounts/profile_mfa.html", {"page_title": "Second factor", "form": form})

@@ -21,6 +21,8 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.clientip import client_ip
+
 from . import services
 from .forms import CodeForm, SignupForm
 from .models import SecurityEvent, SignupSettings
@@ -68,7 +70,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 def _pending_user(request: HttpRequest) -> User | None:
     pk = request.session.get(SIGNUP_USER)
-    return User.objects.filter(pk=pk).select_related("registration").first() if pk else None
+    return User.objects.filter(pk=pk).select_related("registration", "custodian").first() if pk else None
 
 
 @require_http_methods(["GET", "POST"])
@@ -103,11 +105,12 @@ def signup_done(request: HttpRequest) -> HttpResponse:
     user = _pending_user(request)
     if user is None:
         return redirect("accounts:signup")
-    if request.method == "POST" and "resend" in request.POST and user.registration.email_verified_at is None:
+    custodian = user.custodian
+    if request.method == "POST" and "resend" in request.POST and custodian.email_verified_at is None:
         services.email_token_send(user=user)
         messages.success(request, "We sent you a new link.")
         return redirect("accounts:signup_done")
-    return render(request, "accounts/signup_done.html", {"registration": user.registration})
+    return render(request, "accounts/signup_done.html", {"registration": user.registration, "custodian": custodian})
 
 
 @require_http_methods(["GET", "POST"])
@@ -194,7 +197,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             return HttpResponseRedirect(_safe_next(request))
         services.security_event_record(
-            kind=SecurityEvent.Kind.MFA_FAILED, user=user, ip_address=request.META.get("REMOTE_ADDR"), path=request.path
+            kind=SecurityEvent.Kind.MFA_FAILED, user=user, ip_address=client_ip(request), path=request.path
         )
         form.add_error("code", "That code is not right, or it was already used.")
     return render(request, "accounts/mfa_verify.html", {"form": form, "next": _safe_next(request)})

@@ -56,7 +56,32 @@ class RecipientKind(models.TextChoices):
 OPEN_FOR_REPORTS = models.Q(resolved_at__isnull=True, grouping_closed_at__isnull=True, is_test=False)
 
 
-class Alarm(models.Model):
+class FinderReport(models.Model):
+    """What a finder reported, as stored: on the alarm their first report raised, and on each ScanEvent that
+    joined it. `alerts.services.reports.Report` carries the same fields from the scan page, the short-code
+    texts and the API to the service that stores them."""
+
+    situation_type = models.CharField(max_length=20, choices=SituationType.choices)
+    description = models.TextField(blank=True)
+    location = models.CharField(max_length=255, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    source = models.CharField(max_length=16, choices=AlarmSource.choices, default=AlarmSource.WEB)
+    scanner_ip = models.GenericIPAddressField(null=True, blank=True)
+    scanner_user_agent = models.TextField(blank=True)
+    # The finder's own details, only if they gave them, so the custodian can call back.
+    finder_name = EncryptedCharField(max_length=100, blank=True)
+    finder_phone = EncryptedCharField(max_length=32, blank=True)
+
+    # Kept only for KERYU_SCANNER_DATA_RETENTION_DAYS, then blanked (alerts.services.maintenance.scanner_data_purge):
+    # what the finder's device told us and what they said about themselves and where they were.
+    SCANNER_DATA = ("scanner_ip", "scanner_user_agent", "latitude", "longitude", "finder_name", "finder_phone")
+
+    class Meta:
+        abstract = True
+
+
+class Alarm(FinderReport):
     # PROTECT: an alarm is history. Deleting its subject (or the subject's custodian or user) archives
     # them instead (registry.services), so the alarm, its reports and its attempts are never cascaded away.
     subject = models.ForeignKey("registry.Subject", on_delete=models.PROTECT, related_name="alarms")
@@ -64,24 +89,15 @@ class Alarm(models.Model):
         "registry.QRCode", on_delete=models.SET_NULL, null=True, blank=True, related_name="alarms"
     )
     timestamp = models.DateTimeField(default=timezone.now)
+    # The alarm's current situation (the first report's, or a more serious later one's), hence its own default.
     situation_type = models.CharField(max_length=20, choices=SituationType.choices, default=SituationType.TEST)
     # What the first report said: a more serious later report upgrades `situation_type` in place, and the
     # timeline must still show both reports.
     first_situation_type = models.CharField(
         max_length=20, choices=SituationType.choices, blank=True, default="", db_default=""
     )
-    description = models.TextField(blank=True)
-    location = models.CharField(max_length=255, blank=True)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     is_test = models.BooleanField(default=False)
     is_phototaker = models.BooleanField(default=False)
-    source = models.CharField(max_length=16, choices=AlarmSource.choices, default=AlarmSource.WEB)
-    scanner_ip = models.GenericIPAddressField(null=True, blank=True)
-    scanner_user_agent = models.TextField(blank=True)
-    # The finder's own details, only if they gave them, so the custodian can call back. Purged with scanner data.
-    finder_name = EncryptedCharField(max_length=100, blank=True)
-    finder_phone = EncryptedCharField(max_length=32, blank=True)
     # Further reports joined to this alarm (ScanEvent) and the update notifications they caused.
     report_count = models.PositiveIntegerField(default=1)
     update_count = models.PositiveIntegerField(default=0)
@@ -181,7 +197,7 @@ class NotificationAttempt(models.Model):
         return f"Attempt #{self.pk} · {self.recipient_key} · {self.channel} · {self.status}"
 
 
-class ScanEvent(models.Model):
+class ScanEvent(FinderReport):
     """A further report about a subject whose alarm is still open (within the cooldown): joined, not a new alarm.
 
     Location updates are valuable: the custodian is re-notified with the latest one, at most once per interval.
@@ -189,16 +205,6 @@ class ScanEvent(models.Model):
 
     alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="scan_events")
     timestamp = models.DateTimeField(default=timezone.now)
-    situation_type = models.CharField(max_length=20, choices=SituationType.choices)
-    description = models.TextField(blank=True)
-    location = models.CharField(max_length=255, blank=True)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    source = models.CharField(max_length=16, choices=AlarmSource.choices, default=AlarmSource.WEB)
-    finder_name = EncryptedCharField(max_length=100, blank=True)
-    finder_phone = EncryptedCharField(max_length=32, blank=True)
-    scanner_ip = models.GenericIPAddressField(null=True, blank=True)
-    scanner_user_agent = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-timestamp"]
@@ -256,6 +262,16 @@ class EscalationPolicy(models.Model):
         return f"Escalation policy · {self.get_situation_type_display()}"
 
 
+class ReachabilityStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    READ = "read", "Read"
+    UNDELIVERED = "undelivered", "Undelivered"
+    FAILED = "failed", "Failed"
+    SILENT = "silent", "Never delivered"
+
+
 class ReachabilityCheck(models.Model):
     """One drill message to one emergency contact; flagged when it fails or is never delivered."""
 
@@ -263,7 +279,7 @@ class ReachabilityCheck(models.Model):
     custodian = models.ForeignKey("registry.Custodian", on_delete=models.CASCADE, related_name="+")
     message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     channel = models.CharField(max_length=32, blank=True)
-    status = models.CharField(max_length=16, default="pending")
+    status = models.CharField(max_length=16, choices=ReachabilityStatus.choices, default=ReachabilityStatus.PENDING)
     flagged = models.BooleanField(default=False)
     reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -6,8 +6,9 @@ inspected, resolved through its own action, annotated by staff; never added, edi
 
 from __future__ import annotations
 
-import django_filters
+from django import forms
 from django.urls import reverse
+from wagtail.admin.active_filters import ActiveFilter, BaseFilterAdapter
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.tables import Column
@@ -18,7 +19,8 @@ from core.roles import user_is_staff
 from core.scoping import ScopedSnippetViewSet, SharedSnippetViewSet
 from registry.selectors import subjects_visible_to
 
-from .models import Alarm, EscalationPolicy, NotificationStatus, ReachabilityCheck, SituationType
+from .filters import AlarmListFilter
+from .models import Alarm, EscalationPolicy, NotificationStatus, ReachabilityCheck
 from .selectors import alarm_note_entries, alarm_timeline, attempts_for_alarm
 
 # Above this many subjects in scope the subject drop-down gives way to a name search: rendering 17,000
@@ -30,28 +32,57 @@ def _subjects(request):
     return subjects_visible_to(request.user) if request else subjects_visible_to(None)
 
 
-class AlarmFilterSet(WagtailFilterSet):
-    notification_status = django_filters.ChoiceFilter(choices=NotificationStatus.choices, label="Status")
-    situation_type = django_filters.ChoiceFilter(choices=SituationType.choices, label="Situation")
-    subject = django_filters.ModelChoiceFilter(queryset=_subjects, label="Subject")
-    subject_name = django_filters.CharFilter(
-        field_name="subject__name", lookup_expr="icontains", label="Subject name contains"
-    )
-    date_from = django_filters.DateFilter(field_name="timestamp", lookup_expr="date__gte", label="From")
-    date_to = django_filters.DateFilter(field_name="timestamp", lookup_expr="date__lte", label="To")
-    resolved = django_filters.BooleanFilter(
-        field_name="resolved_at", lookup_expr="isnull", exclude=True, label="Resolved"
-    )
+class AlarmFilterSet(WagtailFilterSet, AlarmListFilter):
+    """The list's form for alerts.filters.AlarmListFilter: labels and layout only, never which rows match.
 
-    class Meta:
-        model = Alarm
-        fields: list[str] = []
+    A few subjects in scope (a custodian): pick one from a drop-down. Many (staff): search by name. The
+    filter not offered stays in force when the query names it (a shared link) and is shown then, so the list
+    always gives the rows its exports and the API give for the same query.
+    """
+
+    # The form's order, and labels for the shared filters (alerts.filters leaves them unlabelled for the API).
+    ORDER = ["notification_status", "situation_type", "subject", "subject_name", "date_from", "date_to", "resolved"]
+    LABELS = {
+        "notification_status": "Status",
+        "situation_type": "Situation",
+        "subject": "Subject",
+        "resolved": "Resolved",
+    }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        many = _subjects(self.request).count() > SUBJECT_CHOICES_MAX
-        # A few subjects (a custodian): pick one from a list. Many (staff): search by name.
-        del self.filters["subject_name" if not many else "subject"]
+        for filter_ in self.filters.values():
+            # These are copies of filters the API's filter set shares; the schema may have built (and cached)
+            # their form field unlabelled: build this form's own.
+            vars(filter_).pop("_field", None)
+        subjects = _subjects(self.request)
+        many = subjects.count() > SUBJECT_CHOICES_MAX
+        labels = {**self.LABELS, "subject": "Subject (id)"} if many else self.LABELS
+        if not many:
+            self.filters["subject"].extra["widget"] = forms.Select(
+                choices=lambda: [("", "---------"), *((s.pk, str(s)) for s in subjects)]
+            )
+        not_offered = "subject" if many else "subject_name"
+        if not (self.data or {}).get(not_offered):
+            del self.filters[not_offered]
+        rank = {name: i for i, name in enumerate(self.ORDER)}
+        self.filters = dict(sorted(self.filters.items(), key=lambda item: rank.get(item[0], len(rank))))
+        for name, label in labels.items():
+            if name in self.filters:
+                self.filters[name].label = label
+
+
+class ChosenSubjectAdapter(BaseFilterAdapter):
+    """The active-filter pill names the chosen subject, not its id (registered in wagtail_hooks)."""
+
+    def get_active_filters(self):
+        names = {str(value): label for value, label in getattr(self.bound_field.field.widget, "choices", [])}
+        yield ActiveFilter(
+            self.bound_field.auto_id,
+            self.filter.label,
+            names.get(str(self.value), str(self.value)),
+            self.get_url_without_filter_param(self.name),
+        )
 
 
 class AlarmIndexView(IndexView):

@@ -1,9 +1,12 @@
+import django_filters
 from django.urls import include, path
 from wagtail import hooks
+from wagtail.admin.active_filters import register_filter_adapter_class
 from wagtail.snippets.models import register_snippet
 
-from .viewsets import AlarmViewSet, EscalationPolicyViewSet, ReachabilityCheckViewSet
+from .viewsets import AlarmViewSet, ChosenSubjectAdapter, EscalationPolicyViewSet, ReachabilityCheckViewSet
 
+register_filter_adapter_class(django_filters.NumberFilter, ChosenSubjectAdapter)
 register_snippet(AlarmViewSet)
 register_snippet(EscalationPolicyViewSet)
 register_snippet(ReachabilityCheckViewSet)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -133,16 +133,25 @@ class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self) -> QuerySet:
         return alert_selectors.alarms_visible_to(self.request.user).order_by("-timestamp", "-pk")
 
-    @extend_schema(request=s.AlarmCreateSerializer, responses={201: s.AlarmSerializer})
+    @extend_schema(
+        request=s.AlarmCreateSerializer,
+        responses={
+            201: s.AlarmSerializer,
+            200: OpenApiResponse(s.AlarmSerializer, description="The code's open alarm, which the report joined."),
+        },
+    )
     def create(self, request: Request) -> Response:
         data = s.AlarmCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
+        qr_code = fields.pop("qr_code")
+        # A report like the scan page's: it raises the alarm, or joins (and may upgrade) the code's open one.
         # The caller is who triggered it: a TEST goes only to them, as with the admin's test button.
-        alarm = alert_services.alarm_create(
-            qr_code=fields.pop("qr_code"), triggered_by=request.user, source=AlarmSource.API, **fields
+        outcome = alert_services.report_submit(
+            qr_code=qr_code, report=alert_services.Report(source=AlarmSource.API, **fields), triggered_by=request.user
         )
-        return Response(s.AlarmSerializer(alarm).data, status=status.HTTP_201_CREATED)
+        answer = status.HTTP_200_OK if outcome.joined else status.HTTP_201_CREATED
+        return Response(s.AlarmSerializer(outcome.alarm).data, status=answer)
 
     @extend_schema(request=s.ResolveSerializer, responses=s.AlarmSerializer)
     @action(detail=True, methods=["post"])

@@ -5,8 +5,8 @@ every page (the scan page included) into a 500. A cache is an optimisation: when
 reads miss, writes are dropped and a warning is logged; `incr` still raises so callers that count
 (rate limits) can decide for themselves.
 
-After a failure the server is skipped for BACKOFF_SECONDS (per process and server): a hung Redis costs one
-socket timeout, not one per cache call. Without it a scan during a Redis hang paid the timeout for every
+After a failure the server is skipped for BACKOFF_SECONDS (core.breaker, per process and server): a hung Redis
+costs one socket timeout, not one per cache call. Without it a scan during a Redis hang paid the timeout for every
 get, set, add and incr it made and took up to 12 s (found by the fault drill, `bin/drill`).
 """
 
@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+
+from .breaker import Breaker
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +27,18 @@ BACKOFF_SECONDS = 5.0
 _down_until: dict[str, float] = {}  # server location -> monotonic time until which it is skipped
 
 
+def _breaker() -> Breaker:
+    """Over the module's `_down_until`, looked up at each call: every cache instance (Django makes one per
+    thread) shares it, and tests reset it."""
+    return Breaker(open_seconds=BACKOFF_SECONDS, state=_down_until)
+
+
 def _is_down(cache: RedisCache) -> bool:
-    return time.monotonic() < _down_until.get(str(cache._servers), 0.0)
+    return _breaker().is_open(str(cache._servers))
 
 
 def _mark_down(cache: RedisCache) -> None:
-    _down_until[str(cache._servers)] = time.monotonic() + BACKOFF_SECONDS
+    _breaker().failure(str(cache._servers))
 
 
 def _degrade(default):

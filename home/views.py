@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from alerts.models import Alarm, AlarmSource
 from alerts.selectors import alarm_public_progress
 from alerts.services.connection import CONNECTION_ERRORS, connection_discard
-from alerts.services.reports import ReportLimited, inactive_scan_record, scan_report
+from alerts.services.reports import Report, ReportLimited, inactive_scan_record, report_submit
+from core.clientip import client_ip
 from core.ratelimit import Verdict, rate_hit
 from registry.selectors import qr_code_get_for_scan, qr_code_get_inactive, subject_public_profile
 
@@ -24,15 +25,6 @@ from .security import scan_post_is_cross_site
 
 log = logging.getLogger(__name__)
 PHOTOTAKER_HEADER = "HTTP_X_KERYU_CLIENT"  # the Phototaker app sends "X-Keryu-Client: phototaker"
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The finder's IP. Behind N trusted proxies, the Nth address from the right of X-Forwarded-For."""
-    hops = settings.KERYU_TRUSTED_PROXY_COUNT
-    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
-    if hops and len(forwarded) >= hops:
-        return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def is_phototaker(request: HttpRequest) -> bool:
@@ -109,15 +101,14 @@ def _scan(request: HttpRequest, *, page, code) -> HttpResponse:
         return TemplateResponse(request, "home/scan_unavailable.html", {"page": page}, status=404)
     form = ScanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        report = Report(
+            **form.cleaned_data,
+            scanner_ip=client_ip(request),
+            scanner_user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            source=source,
+        )
         try:
-            outcome = scan_report(
-                qr_code=qr_code,
-                scanner_ip=client_ip(request),
-                scanner_user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                source=source,
-                repeat_limits=_repeat_limits(request, qr_code),
-                **form.cleaned_data,
-            )
+            outcome = report_submit(qr_code=qr_code, report=report, repeat_limits=_repeat_limits(request, qr_code))
         except ReportLimited as limited:
             return _too_many(request, limited.verdict, page)
         token = progress_token(alarm_id=outcome.alarm.pk, code=code, joined=outcome.joined)

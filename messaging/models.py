@@ -20,24 +20,14 @@ from wagtail.models import DraftStateMixin, LockableMixin, PreviewableMixin, Rev
 
 from core.encryption import EncryptedCharField, EncryptedJSONField, EncryptedTextField
 
+from .channels import CATALOGUE
 from .defaults import SAMPLE_CONTEXT, allowed_variables
 
-
-class Channel(models.TextChoices):
-    DEVELOPMENT = "development", "Development (recorded, not sent)"
-    META_WHATSAPP = "meta_whatsapp", "WhatsApp (Meta Cloud API)"
-    TWILIO_WHATSAPP = "twilio_whatsapp", "WhatsApp (Twilio)"
-    TWILIO_SMS = "twilio_sms", "SMS (Twilio)"
-    EMAIL = "email", "Email"
-
-
-# A recipient's preference names a family; each family groups the channels that reach it.
-CHANNEL_FAMILIES: dict[str, tuple[str, ...]] = {
-    "whatsapp": (Channel.META_WHATSAPP, Channel.TWILIO_WHATSAPP),
-    "sms": (Channel.TWILIO_SMS,),
-    "email": (Channel.EMAIL,),
-}
-WHATSAPP_CHANNELS = CHANNEL_FAMILIES["whatsapp"]
+# The stored channel keys and their labels, from the adapters (channels.CATALOGUE). Code names a channel by its
+# adapter (MetaWhatsAppChannel.key); this is for choices and values. django-stubs types only literal members.
+Channel = models.TextChoices(  # type: ignore[call-overload]
+    "Channel", [(cls.key.upper(), (cls.key, cls.label)) for cls in CATALOGUE]
+)
 
 
 class MessageStatus(models.TextChoices):
@@ -266,7 +256,7 @@ class Message(models.Model):
 
 
 class InboundMessage(models.Model):
-    """A reply a recipient sent us (WhatsApp or SMS); `signals.inbound_message_received` announces it."""
+    """A reply a recipient sent us (WhatsApp or SMS); the handler of `messaging.inbound` answers it."""
 
     channel = models.CharField(max_length=32, choices=Channel.choices)
     from_address = EncryptedCharField(max_length=254, blank=True)

@@ -7,9 +7,8 @@ from django.db.models import QuerySet
 
 from core.roles import user_is_staff
 
-from .channels import REGISTRY
+from .channels import CHANNEL_FAMILIES, REGISTRY
 from .models import (
-    CHANNEL_FAMILIES,
     ChannelSetting,
     FlaggedAddress,
     InboundMessage,

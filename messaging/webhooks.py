@@ -24,9 +24,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from twilio.request_validator import RequestValidator
 
-from .channels.meta_whatsapp import meta_error_action
-from .channels.twilio import UNREACHABLE, twilio_error_action
-from .models import Channel, InboundMessage, MessageStatus
+from .channels.meta_whatsapp import MetaWhatsAppChannel, meta_error_action
+from .channels.twilio import UNREACHABLE, TwilioSMSChannel, TwilioWhatsAppChannel, twilio_error_action
+from .models import InboundMessage, MessageStatus
 from .selectors import unreachable_before
 from .services import inbound_record, message_status_apply, meta_template_status_update
 
@@ -184,7 +184,7 @@ def _meta_status(status: dict) -> None:
 def _meta_inbound(inbound: dict) -> None:
     body = _text(_object(inbound.get("text")).get("body")) or _text(_object(inbound.get("button")).get("text"))
     inbound_record(
-        channel=Channel.META_WHATSAPP,
+        channel=MetaWhatsAppChannel.key,
         from_address=_text(inbound.get("from")),
         body=body,
         provider_message_id=_text(inbound.get("id")),
@@ -268,7 +268,7 @@ def _twilio_status(params: dict[str, str], sid: str, status: str, message_param:
 def _twilio_inbound(params: dict[str, str], sid: str) -> InboundMessage | None:
     sender = params.get("From", "")
     return inbound_record(
-        channel=Channel.TWILIO_WHATSAPP if sender.startswith("whatsapp:") else Channel.TWILIO_SMS,
+        channel=TwilioWhatsAppChannel.key if sender.startswith("whatsapp:") else TwilioSMSChannel.key,
         from_address=sender,
         body=params.get("Body", ""),
         provider_message_id=sid,

@@ -1,5 +1,7 @@
-"""Writes for alerts (a package: alarms, delivery, the periodic outbox work, maintenance)."""
+"""Writes for alerts (a package: alarms, finders' reports, inbound messages, delivery, the alarm's roll-up status, the periodic outbox work,
+maintenance)."""
 
+from .alarm_status import alarm_status_refresh
 from .alarms import (
     alarm_acknowledge,
     alarm_create,
@@ -12,12 +14,12 @@ from .delivery import (
     ack_token,
     ack_token_read,
     ack_url,
-    alarm_check_failed,
     attempt_deliver,
     attempt_enqueue,
     attempt_fallback,
     retry_delay,
 )
+from .inbound import inbound_handle
 from .outbox import (
     alarms_escalate,
     attempt_status_from_message,
@@ -26,18 +28,22 @@ from .outbox import (
     inbound_acknowledge,
     whatsapp_follow_up,
 )
-from .recipients import channel_keys, policies_ensure, policy_for
+from .recipients import policies_ensure, policy_for
+from .reports import Report, ReportLimited, ReportOutcome, report_submit
 
 __all__ = [
     "MAX_RETRIES",
+    "Report",
+    "ReportLimited",
+    "ReportOutcome",
     "ack_token",
     "ack_token_read",
     "ack_url",
     "alarm_acknowledge",
-    "alarm_check_failed",
     "alarm_create",
     "alarm_resolve",
     "alarm_retry_failed",
+    "alarm_status_refresh",
     "alarm_test_create",
     "alarms_escalate",
     "attempt_deliver",
@@ -46,10 +52,11 @@ __all__ = [
     "attempt_status_from_message",
     "attempts_release_due",
     "attempts_sweep",
-    "channel_keys",
     "inbound_acknowledge",
+    "inbound_handle",
     "policies_ensure",
     "policy_for",
+    "report_submit",
     "retry_delay",
     "whatsapp_follow_up",
 ]

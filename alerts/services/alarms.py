@@ -19,6 +19,7 @@ from registry.services import qr_code_mark_used
 
 from ..models import OPEN_FOR_REPORTS, Alarm, AlarmSource, NotificationAttempt, NotificationStatus, SituationType
 from . import recipients as rec
+from .alarm_status import alarm_status_refresh
 from .delivery import enqueue_on_commit
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def alarm_create(
     and are released by the escalation task unless someone acknowledges first.
 
     A code has at most one open alarm (the database's alerts_one_open_alarm_per_code): raises AlarmAlreadyOpen
-    when it has one. Reports go through alerts.services.reports.scan_report, which joins it instead.
+    when it has one. Reports go through alerts.services.reports.report_submit, which joins it instead.
     """
     if situation_type not in SituationType.values:
         raise ValidationError({"situation_type": "Choose what is happening."})
@@ -106,10 +107,6 @@ def alarm_create(
             raise AlarmAlreadyOpen from exc
         qr_code_mark_used(qr_code_id=qr_code.pk)
         created = alarm_route(alarm=alarm, now=now)
-        if not created:
-            Alarm.objects.filter(pk=alarm.pk).update(
-                notification_status=NotificationStatus.FAILED, notification_error="No reachable recipient."
-            )
     log.info("alarm created id=%s situation=%s attempts=%s", alarm.pk, alarm.situation_type, created)
     return alarm
 
@@ -123,6 +120,7 @@ def alarm_route(*, alarm: Alarm, now) -> int:
     message: a row still waiting for a later time is brought forward to what the new policy says, and one an
     acknowledgement cancelled before it went is released again when the new policy wants them told at once
     (an injury is news the emergency contacts and the doctor must have even if the custodian saw "lost").
+    Ends with the alarm's roll-up (FAILED when nobody has a channel).
     """
     count = 0
     first = NotificationAttempt.objects.filter(alarm=alarm, update_seq=0)
@@ -134,8 +132,8 @@ def alarm_route(*, alarm: Alarm, now) -> int:
         if recipient.key in told:
             count += _rows_bring_forward(first.filter(recipient_key=recipient.key), due=due, now=now)
             continue
-        channels = rec.recipient_channels(recipient, alarm)
-        if not channels:
+        channel = rec.recipient_first_channel(recipient, alarm)
+        if channel is None:
             log.warning("alarm id=%s recipient=%s has no reachable channel", alarm.pk, recipient.key)
             continue
         attempt = NotificationAttempt.objects.create(
@@ -146,13 +144,14 @@ def alarm_route(*, alarm: Alarm, now) -> int:
             recipient_kind=recipient.kind,
             recipient_name=recipient.name[:150],
             language=recipient.language,
-            channel=channels[0],
+            channel=channel,
             wave=0,
             not_before=due,
         )
         count += 1
         if due is None:
             enqueue_on_commit(attempt.pk)
+    alarm_status_refresh(alarm_id=alarm.pk)
     return count
 
 
@@ -252,8 +251,6 @@ def alarm_retry_failed(*, alarm: Alarm, attempt_ids: Collection[int] | None = No
                 requeued += 1
                 enqueue_on_commit(pk)
         if requeued:
-            Alarm.objects.filter(pk=alarm.pk, notification_status=NotificationStatus.FAILED).update(
-                notification_status=NotificationStatus.PENDING, notification_error=""
-            )
+            alarm_status_refresh(alarm_id=alarm.pk)
     log.info("alarm id=%s: %s failed attempts re-queued", alarm.pk, requeued)
     return requeued

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -25,22 +24,21 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from messaging.channels import ChannelError
+from core.breaker import Breaker
+from messaging.channels import ChannelError, channel_address
 from messaging.defaults import DEFAULTS
 from messaging.models import MessageStatus
-from messaging.services import message_compose, message_send, template_find
+from messaging.services import channel_next, message_compose, message_send, template_find
 
-from ..models import Alarm, NotificationAttempt, NotificationStatus, RecipientKind, ScanEvent, SituationType
+from ..models import Alarm, NotificationAttempt, NotificationStatus, ScanEvent, SituationType
 from . import recipients as rec
+from .alarm_status import alarm_status_refresh
 from .staff import staff_alert
 
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 3
 ACK_SALT = "alerts.ack"
-SUCCESS = (NotificationStatus.SENT, NotificationStatus.DELIVERED, NotificationStatus.READ)
-# Still in flight: the alarm has not failed while one of these may reach someone (UNCERTAIN: a receipt may come).
-OPEN = (NotificationStatus.PENDING, NotificationStatus.PROCESSING, NotificationStatus.UNCERTAIN)
 # The provider's answer is what these wait for: the send's own answer, or the receipt standing in for it.
 ANSWER_AWAITED = (NotificationStatus.PROCESSING, NotificationStatus.UNCERTAIN, NotificationStatus.UNCONFIRMED)
 DATABASE_ERRORS = (OperationalError, InterfaceError)
@@ -54,7 +52,8 @@ def retry_delay(retry_count: int) -> float:
     return settings.KERYU_RETRY_BASE_DELAY * 2 ** max(retry_count - 1, 0)
 
 
-_broker_down_until = 0.0
+# Per process: after a publish that failed or timed out, skip publishing for KERYU_ENQUEUE_BACKOFF seconds.
+_broker = Breaker(open_seconds=lambda: settings.KERYU_ENQUEUE_BACKOFF)
 
 
 def attempt_enqueue(*, attempt_id: int, countdown: float | None = None) -> bool:
@@ -73,9 +72,7 @@ def publish_safely(task, *, args: list, what: str, countdown: float | None = Non
     publishes are skipped for KERYU_ENQUEUE_BACKOFF seconds. The caller's row stays in the database for a
     sweeper either way.
     """
-    global _broker_down_until
-
-    if time.monotonic() < _broker_down_until:
+    if _broker.is_open():
         log.info("broker marked down; %s left for the sweeper", what)
         return False
     outcome: list[bool] = []
@@ -93,7 +90,7 @@ def publish_safely(task, *, args: list, what: str, countdown: float | None = Non
     thread.join(settings.KERYU_ENQUEUE_TIMEOUT)
     if outcome and outcome[0]:
         return True
-    _broker_down_until = time.monotonic() + settings.KERYU_ENQUEUE_BACKOFF
+    _broker.failure()
     log.warning("%s not queued (broker down or slow); it stays pending for the sweeper", what)
     return False
 
@@ -177,7 +174,7 @@ def _text_has_variable(kind: str, language: str, channel: str, name: str) -> boo
 
 def _attempt_message(attempt: NotificationAttempt):
     phone, email = rec.attempt_addresses(attempt)
-    to = rec.address_for(attempt.channel, phone, email)
+    to = channel_address(attempt.channel, phone=phone, email=email)
     if not to:
         raise ChannelError("recipient has no address for this channel", permanent=True, code="no-address")
     owner = attempt.alarm.subject.custodian.user
@@ -255,15 +252,7 @@ def _attempt_sent(*, attempt: NotificationAttempt, sent_at: datetime) -> None:
         NotificationAttempt.objects.filter(pk=attempt.pk, status__in=ANSWER_AWAITED).update(
             status=NotificationStatus.SENT, error="", updated_at=timezone.now()
         )
-        alarm_reached(alarm_id=attempt.alarm_id, status=NotificationStatus.SENT)
-
-
-def alarm_reached(*, alarm_id: int, status: str) -> None:
-    """Roll a reached recipient up to the alarm: SENT never overwrites DELIVERED or READ, nothing overwrites READ."""
-    keep = [NotificationStatus.READ] + ([NotificationStatus.DELIVERED] if status == NotificationStatus.SENT else [])
-    Alarm.objects.filter(pk=alarm_id).exclude(notification_status__in=keep).update(
-        notification_sent=True, notification_status=status, notification_error=""
-    )
+        alarm_status_refresh(alarm_id=attempt.alarm_id)
 
 
 def attempt_interrupted(*, attempt_id: int, claimed_at: datetime) -> None:
@@ -305,7 +294,7 @@ def attempt_reclaim(*, attempt_id: int, claimed_at: datetime) -> str | None:
         new = NotificationStatus.SENT
         changed = mine.update(status=new, sent_at=attempt.message.sent_at or now, error="", updated_at=now)
         if changed:
-            alarm_reached(alarm_id=attempt.alarm_id, status=new)
+            alarm_status_refresh(alarm_id=attempt.alarm_id)
     elif said == MessageStatus.FAILED:
         new = NotificationStatus.FAILED
         changed = mine.update(status=new, error=attempt.message.error_message[:2000], updated_at=now)
@@ -370,23 +359,28 @@ def _attempt_uncertain(*, attempt: NotificationAttempt, error: ChannelError) -> 
 
 
 def attempt_fallback(*, attempt: NotificationAttempt, reason: str = "failed") -> NotificationAttempt | None:
-    """The recipient's next untried channel, queued at once; when none is left, see whether the alarm failed."""
+    """The recipient's next untried channel, queued at once; then the alarm's roll-up (FAILED, and staff told,
+    when no channel is left for anyone)."""
+    nxt = attempt_next_channel(attempt=attempt, wave=attempt.wave)
+    if nxt is not None:
+        log.info("attempt id=%s %s; fallback id=%s channel=%s", attempt.pk, reason, nxt.pk, nxt.channel)
+    return nxt
+
+
+def attempt_next_channel(*, attempt: NotificationAttempt, wave: int) -> NotificationAttempt | None:
+    """A new row, queued, for the recipient of `attempt` on the next channel messaging picks for them
+    (their preference, staff's order, their addresses, minus what this alarm message already tried).
+
+    None when no channel is left, or when a concurrent fallback or escalation created that row first: the
+    recipient is being moved on already. Refreshes the alarm's roll-up either way.
+    """
     phone, email = rec.attempt_addresses(attempt)
-    preferred = None
-    if attempt.recipient_kind == RecipientKind.CONTACT and attempt.contact is not None:
-        preferred = attempt.contact.preferred_channel
-    elif attempt.custodian is not None:
-        preferred = getattr(attempt.custodian, "preferred_channel", "whatsapp")
-    tried = tried_channels(attempt)
-    for channel in rec.usable_channels(preferred=preferred, phone=phone, email=email):
-        if channel in tried:
-            continue
-        nxt = attempt_add(source=attempt, channel=channel, wave=attempt.wave)
-        if nxt is not None:
-            log.info("attempt id=%s %s; fallback id=%s channel=%s", attempt.pk, reason, nxt.pk, channel)
-            return nxt
-    alarm_check_failed(alarm_id=attempt.alarm_id)
-    return None
+    channel = channel_next(
+        preferred=rec.attempt_preferred(attempt), phone=phone, email=email, tried=tried_channels(attempt)
+    )
+    nxt = attempt_add(source=attempt, channel=channel, wave=wave) if channel is not None else None
+    alarm_status_refresh(alarm_id=attempt.alarm_id)
+    return nxt
 
 
 def tried_channels(attempt: NotificationAttempt) -> set[str]:
@@ -421,22 +415,3 @@ def attempt_add(*, source: NotificationAttempt, channel: str, wave: int) -> Noti
     except IntegrityError:
         return None
     return new
-
-
-def alarm_check_failed(*, alarm_id: int) -> bool:
-    """All channels of all recipients failed and nothing is left in flight: mark the alarm FAILED, tell staff."""
-    attempts = NotificationAttempt.objects.filter(alarm_id=alarm_id)
-    if attempts.filter(status__in=[*SUCCESS, *OPEN]).exclude(not_before__gt=timezone.now()).exists():
-        return False
-    changed = (
-        Alarm.objects.filter(pk=alarm_id)
-        .exclude(notification_status=NotificationStatus.FAILED)
-        .update(notification_status=NotificationStatus.FAILED, notification_error="Every channel failed.")
-    )
-    if changed:
-        log.error("alarm id=%s: every channel failed", alarm_id)
-        staff_alert(
-            subject=f"Keryu: alarm {alarm_id} reached nobody",
-            body=f"Every channel failed for alarm {alarm_id}. Open it in the admin and contact the family directly.",
-        )
-    return bool(changed)

@@ -10,22 +10,30 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from messaging.channels import ChannelError
-from messaging.models import Message
-from messaging.services import message_compose, message_send, messages_addresses_purge, messages_redact, text_redact
+from messaging.channels import ChannelError, channel_address
+from messaging.models import Message, MessageStatus
+from messaging.services import (
+    channel_next,
+    message_compose,
+    message_send,
+    messages_addresses_purge,
+    messages_redact,
+    text_redact,
+)
 from registry.models import Custodian, EmergencyContact
 from registry.services import archived_personal_data_purge
 
 from ..models import (
     Alarm,
+    FinderReport,
     InactiveCodeScan,
     NotificationAttempt,
     NotificationStatus,
     ReachabilityCheck,
+    ReachabilityStatus,
     ScanEvent,
     SituationType,
 )
-from . import recipients as rec
 from .alarms import RETRYABLE, alarm_retry_failed
 from .delivery import maps_url
 
@@ -97,13 +105,9 @@ def records_cleanup() -> dict[str, int]:
     return {"attempts": attempts, "messages": messages}
 
 
-SCANNER_FIELDS = {
-    "scanner_ip": None,
-    "scanner_user_agent": "",
-    "latitude": None,
-    "longitude": None,
-    "finder_name": "",
-    "finder_phone": "",
+# The finder fields of an alarm and a further report (FinderReport) that the purge blanks, each to its empty value.
+SCANNER_FIELDS: dict[str, object] = {
+    name: None if FinderReport._meta.get_field(name).null else "" for name in FinderReport.SCANNER_DATA
 }
 
 
@@ -216,18 +220,22 @@ def reachability_drill() -> int:
 
 def _drill_contact(*, custodian: Custodian, contact: EmergencyContact) -> int:
     phone = str(contact.phone_number) if contact.phone_number else ""
-    channels = rec.usable_channels(preferred=contact.preferred_channel, phone=phone, email=contact.email or "")
-    if not channels:
+    email = contact.email or ""
+    channel = channel_next(preferred=contact.preferred_channel, phone=phone, email=email)
+    if channel is None:
         ReachabilityCheck.objects.create(
-            contact=contact, custodian=custodian, status="failed", flagged=True, reason="No phone or email."
+            contact=contact,
+            custodian=custodian,
+            status=ReachabilityStatus.FAILED,
+            flagged=True,
+            reason="No phone or email.",
         )
         return 0
-    channel = channels[0]
     message = message_compose(
         kind="TEST",
         language=contact.language,
         channel=channel,
-        to=rec.address_for(channel, phone, contact.email or ""),
+        to=channel_address(channel, phone=phone, email=email),
         context={
             "subject_name": contact.subject.first_name,
             "situation": "Reachability check",
@@ -245,22 +253,37 @@ def _drill_contact(*, custodian: Custodian, contact: EmergencyContact) -> int:
         message_send(message=message)
     except ChannelError as exc:
         ReachabilityCheck.objects.filter(pk=check.pk).update(
-            status="failed", flagged=True, reason=f"Send failed ({exc.code or exc.action}).", checked_at=timezone.now()
+            status=ReachabilityStatus.FAILED,
+            flagged=True,
+            reason=f"Send failed ({exc.code or exc.action}).",
+            checked_at=timezone.now(),
         )
         return 0
-    ReachabilityCheck.objects.filter(pk=check.pk, status="pending").update(status="sent")
+    ReachabilityCheck.objects.filter(pk=check.pk, status=ReachabilityStatus.PENDING).update(
+        status=ReachabilityStatus.SENT
+    )
     return 1
+
+
+# What a message's status (messaging) means for a drill; "sent" changes nothing (the send already said it).
+REACHABILITY_NEWS = {
+    MessageStatus.FAILED: ReachabilityStatus.FAILED,
+    MessageStatus.UNDELIVERED: ReachabilityStatus.UNDELIVERED,
+    MessageStatus.DELIVERED: ReachabilityStatus.DELIVERED,
+    MessageStatus.READ: ReachabilityStatus.READ,
+}
 
 
 def reachability_status(*, message_id: int, status: str) -> None:
     """Provider news for a drill message."""
-    fields: dict[str, object] = {"status": status, "checked_at": timezone.now()}
-    if status in ("failed", "undelivered"):
-        fields.update(flagged=True, reason=f"Message {status}.")
-    elif status in ("delivered", "read"):
-        fields.update(flagged=False, reason="")
-    else:
+    news = REACHABILITY_NEWS.get(status)
+    if news is None:
         return
+    fields: dict[str, object] = {"status": news, "checked_at": timezone.now()}
+    if news in (ReachabilityStatus.FAILED, ReachabilityStatus.UNDELIVERED):
+        fields.update(flagged=True, reason=f"Message {news}.")
+    else:
+        fields.update(flagged=False, reason="")
     ReachabilityCheck.objects.filter(message_id=message_id).update(**fields)
 
 
@@ -268,6 +291,6 @@ def reachability_flag_silent() -> int:
     """Drill messages never delivered within the window are flagged."""
     before = timezone.now() - timedelta(hours=settings.KERYU_DRILL_DELIVERY_WINDOW_HOURS)
     with transaction.atomic():
-        return ReachabilityCheck.objects.filter(status__in=["pending", "sent"], created_at__lt=before).update(
-            flagged=True, status="silent", reason="Never delivered.", checked_at=timezone.now()
-        )
+        return ReachabilityCheck.objects.filter(
+            status__in=[ReachabilityStatus.PENDING, ReachabilityStatus.SENT], created_at__lt=before
+        ).update(flagged=True, status=ReachabilityStatus.SILENT, reason="Never delivered.", checked_at=timezone.now())

@@ -15,17 +15,13 @@ from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from messaging.channels import CHANNEL_FAMILIES, Family
+from messaging.models import MessageStatus
+
 from ..models import Alarm, NotificationAttempt, NotificationStatus, SituationType
 from . import recipients as rec
-from .delivery import (
-    SUCCESS,
-    alarm_reached,
-    attempt_add,
-    attempt_enqueue,
-    attempt_fallback,
-    attempt_reclaim,
-    tried_channels,
-)
+from .alarm_status import SUCCESS, alarm_status_refresh
+from .delivery import attempt_enqueue, attempt_fallback, attempt_next_channel, attempt_reclaim
 
 log = logging.getLogger(__name__)
 
@@ -111,15 +107,19 @@ def attempts_release_due() -> list[int]:
     """Escalation rows whose time has come (nobody acknowledged): queue them now."""
     now = timezone.now()
     released = []
+    alarms: set[int] = set()
     due = NotificationAttempt.objects.filter(
         status=NotificationStatus.PENDING, retry_count=0, not_before__isnull=False, not_before__lte=now
-    ).values_list("pk", "not_before")
-    for pk, not_before in due[:500]:
+    ).values_list("pk", "not_before", "alarm_id")
+    for pk, not_before, alarm_id in due[:500]:
         if NotificationAttempt.objects.filter(pk=pk, status=NotificationStatus.PENDING, not_before=not_before).update(
             not_before=None, updated_at=now
         ):
             released.append(pk)
+            alarms.add(alarm_id)
             attempt_enqueue(attempt_id=pk)
+    for alarm_id in sorted(alarms):
+        alarm_status_refresh(alarm_id=alarm_id)  # a scheduled row now in flight: a FAILED alarm is pending again
     if released:
         log.info("escalation released attempts=%s", released)
     return released
@@ -141,7 +141,7 @@ def whatsapp_follow_up() -> list[int]:
         NotificationAttempt.objects.filter(
             status=NotificationStatus.SENT,
             alarm__in=open_alarms,
-            channel__in=[k for k, fam in rec.FAMILY.items() if fam == "whatsapp"],
+            channel__in=CHANNEL_FAMILIES[Family.WHATSAPP],
             sent_at__gte=now - timedelta(days=1),
         )
         .exclude(Exists(later))
@@ -185,29 +185,20 @@ def alarms_escalate() -> list[int]:
             if attempt.recipient_key in seen:
                 continue
             seen.add(attempt.recipient_key)
-            nxt = _next_channel(attempt, level)
+            nxt = attempt_next_channel(attempt=attempt, wave=level)
             if nxt is not None:
                 created.append(nxt.pk)
         log.info("alarm id=%s escalated to level %s new_attempts=%s", alarm.pk, level, len(created))
     return created
 
 
-def _next_channel(attempt: NotificationAttempt, level: int) -> NotificationAttempt | None:
-    phone, email = rec.attempt_addresses(attempt)
-    preferred = attempt.contact.preferred_channel if attempt.contact is not None else None
-    tried = tried_channels(attempt)
-    for channel in rec.usable_channels(preferred=preferred, phone=phone, email=email):
-        if channel not in tried:
-            return attempt_add(source=attempt, channel=channel, wave=level)
-    return None
-
-
+# What a message's status (messaging) means for its attempt.
 STATUS_MAP = {
-    "sent": NotificationStatus.SENT,
-    "delivered": NotificationStatus.DELIVERED,
-    "read": NotificationStatus.READ,
-    "undelivered": NotificationStatus.UNDELIVERED,
-    "failed": NotificationStatus.FAILED,
+    MessageStatus.SENT: NotificationStatus.SENT,
+    MessageStatus.DELIVERED: NotificationStatus.DELIVERED,
+    MessageStatus.READ: NotificationStatus.READ,
+    MessageStatus.UNDELIVERED: NotificationStatus.UNDELIVERED,
+    MessageStatus.FAILED: NotificationStatus.FAILED,
 }
 # What each receipt may close: any state below it, forward only. A receipt for an attempt that went back to
 # PENDING (or is being claimed again) ends it there: the claim and the dispatch marker both refuse to send it.
@@ -241,7 +232,7 @@ def attempt_status_from_message(*, message_id: int, status: str) -> None:
             fields["delivered_at"] = Coalesce(F("delivered_at"), Value(now))
         if NotificationAttempt.objects.filter(pk=attempt.pk, status__in=CLOSES[new]).update(**fields):
             log.info("attempt id=%s now %s by provider news (was %s)", attempt.pk, new, attempt.status)
-            alarm_reached(alarm_id=attempt.alarm_id, status=new)
+            alarm_status_refresh(alarm_id=attempt.alarm_id)
         return
     # Failed or undelivered after it was (or may have been) sent: the provider gave up, try the next channel.
     # UNCONFIRMED already moved on; its record just learns the outcome.

@@ -339,7 +339,9 @@ KERYU_INACTIVE_SCAN_NOTIFY_SECONDS = env.int("KERYU_INACTIVE_SCAN_NOTIFY_SECONDS
 # by default. SMS reports per sending number, as "count/seconds".
 KERYU_SMS_NUMBER = env.str("KERYU_SMS_NUMBER", default="") or env.str("TWILIO_PHONE_NUMBER", default="")
 KERYU_SMS_REPORT_RATE = env.str("KERYU_SMS_REPORT_RATE", default="5/3600")
-# How many reverse proxies in front of the web process append to X-Forwarded-For (0: use REMOTE_ADDR).
+# How many reverse proxies in front of the web process append to X-Forwarded-For (0: use REMOTE_ADDR). Every
+# reader of the client's address (rate limits, lockout, security events, audit, API throttles) goes through
+# core.clientip, django-axes included (AXES_CLIENT_IP_CALLABLE below).
 KERYU_TRUSTED_PROXY_COUNT = env.int("KERYU_TRUSTED_PROXY_COUNT", default=0)
 # --- Registry: field encryption at rest (issue 3) --------------------------------------------------
 # Fernet keys, comma-separated: the first encrypts, every one decrypts (rotation: prepend a new key, run
@@ -373,7 +375,6 @@ KERYU_ATTEMPT_RETENTION_DAYS = env.int("KERYU_ATTEMPT_RETENTION_DAYS", default=3
 KERYU_SCANNER_DATA_RETENTION_DAYS = env.int("KERYU_SCANNER_DATA_RETENTION_DAYS", default=90)
 KERYU_ARCHIVE_RETENTION_DAYS = env.int("KERYU_ARCHIVE_RETENTION_DAYS", default=365)
 KERYU_DRILL_DELIVERY_WINDOW_HOURS = env.int("KERYU_DRILL_DELIVERY_WINDOW_HOURS", default=48)
-KERYU_EXTRA_CHANNELS = env.list("KERYU_EXTRA_CHANNELS", default=[])
 # --- Accounts and access (issue 4) -------------------------------------------------------------------
 INSTALLED_APPS += ["axes", "auditlog"]
 # The OTP check right after django-otp has attached the device; audit actor/IP once the user is known.
@@ -403,6 +404,7 @@ AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
 
 OTP_TOTP_ISSUER = "Keryu"
 # Email changes go through the Keryu profile, which asks for the password again.
@@ -427,8 +429,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "api.throttling.AnonRateThrottle",
+        "api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="30/min"),

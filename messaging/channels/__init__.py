@@ -1,20 +1,55 @@
-"""Channel registry: key -> adapter class."""
+"""The channel catalogue: every fact about a channel comes from its adapter class, listed once here.
+
+The `Channel` choices of messaging.models, the families a recipient's preference names, the key -> class
+registry and which address a channel sends to are all derived from CATALOGUE. Adding a provider is one
+adapter module and one line below (and, for a new key, a migration for the choices).
+"""
 
 from __future__ import annotations
 
-from .base import Channel, ChannelError, ErrorAction, OutboundMessage, SendResult
+from .base import AddressKind, Channel, ChannelError, ErrorAction, Family, OutboundMessage, SendResult
 from .development import DevelopmentChannel
 from .email import EmailChannel
 from .meta_whatsapp import MetaWhatsAppChannel
 from .twilio import TwilioSMSChannel, TwilioWhatsAppChannel
 
-REGISTRY: dict[str, type[Channel]] = {
-    DevelopmentChannel.key: DevelopmentChannel,
-    MetaWhatsAppChannel.key: MetaWhatsAppChannel,
-    TwilioWhatsAppChannel.key: TwilioWhatsAppChannel,
-    TwilioSMSChannel.key: TwilioSMSChannel,
-    EmailChannel.key: EmailChannel,
-}
+# In the order staff see them (and the order of the stored choices: keep it, or the migration state moves).
+CATALOGUE: tuple[type[Channel], ...] = (
+    DevelopmentChannel,
+    MetaWhatsAppChannel,
+    TwilioWhatsAppChannel,
+    TwilioSMSChannel,
+    EmailChannel,
+)
+_BY_KEY: dict[str, type[Channel]] = {cls.key: cls for cls in CATALOGUE}
+
+# key -> the class that sends. Tests may register a stand-in under a key; what a key *is* (family,
+# address kind, label) still comes from CATALOGUE.
+REGISTRY: dict[str, type[Channel]] = dict(_BY_KEY)
+
+# A recipient's preference names a family; each family groups the channels that reach it, in catalogue order.
+CHANNEL_FAMILIES: dict[str, tuple[str, ...]] = {}
+for _cls in CATALOGUE:
+    CHANNEL_FAMILIES[_cls.family] = (*CHANNEL_FAMILIES.get(_cls.family, ()), _cls.key)
+
+
+def channel_spec(key: str) -> type[Channel]:
+    """The class that describes `key`: the catalogue's, else a registered stand-in's, else the base class."""
+    return _BY_KEY.get(key) or REGISTRY.get(key) or Channel
+
+
+def channel_family(key: str) -> str:
+    return channel_spec(key).family
+
+
+def channel_address(key: str, *, phone: str, email: str) -> str:
+    """The address this channel would send to, from a recipient's phone and email ("" when it has none)."""
+    kind = channel_spec(key).address_kind
+    if kind == AddressKind.PHONE:
+        return phone
+    if kind == AddressKind.EMAIL:
+        return email
+    return phone or email
 
 
 def get_channel(key: str) -> Channel:
@@ -24,4 +59,19 @@ def get_channel(key: str) -> Channel:
         raise ChannelError(f"unknown channel {key!r}", permanent=True) from None
 
 
-__all__ = ["REGISTRY", "Channel", "ChannelError", "ErrorAction", "OutboundMessage", "SendResult", "get_channel"]
+__all__ = [
+    "CATALOGUE",
+    "CHANNEL_FAMILIES",
+    "REGISTRY",
+    "AddressKind",
+    "Channel",
+    "ChannelError",
+    "ErrorAction",
+    "Family",
+    "OutboundMessage",
+    "SendResult",
+    "channel_address",
+    "channel_family",
+    "channel_spec",
+    "get_channel",
+]

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 
-from .base import Channel, ChannelError, ErrorAction, OutboundMessage, SendResult
+from .base import AddressKind, Channel, ChannelError, ErrorAction, Family, OutboundMessage, SendResult
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 class EmailChannel(Channel):
     key = "email"
     label = "Email"
+    family = Family.EMAIL
+    address_kind = AddressKind.EMAIL
 
     def is_configured(self) -> bool:
         return bool(settings.DEFAULT_FROM_EMAIL) and not settings.EMAIL_BACKEND.endswith("dummy.EmailBackend")

@@ -14,9 +14,11 @@ from django.conf import settings
 
 from ..formatting import phone_for_meta_whatsapp, template_parameter
 from .base import (
+    AddressKind,
     Channel,
     ChannelError,
     ErrorAction,
+    Family,
     OutboundMessage,
     SendResult,
     error_for,
@@ -52,6 +54,8 @@ def timeouts() -> tuple[float, float]:
 class MetaWhatsAppChannel(Channel):
     key = "meta_whatsapp"
     label = "WhatsApp (Meta Cloud API)"
+    family = Family.WHATSAPP
+    address_kind = AddressKind.PHONE
 
     def is_configured(self) -> bool:
         return bool(settings.WHATSAPP_PHONE_NUMBER_ID and settings.WHATSAPP_ACCESS_TOKEN)

@@ -18,9 +18,11 @@ from twilio.rest import Client
 
 from ..formatting import phone_for_twilio_sms, phone_for_twilio_whatsapp, template_parameter
 from .base import (
+    AddressKind,
     Channel,
     ChannelError,
     ErrorAction,
+    Family,
     OutboundMessage,
     SendResult,
     error_for,
@@ -70,6 +72,7 @@ def status_callback_url(message_id: int) -> str | None:
 
 
 class _TwilioChannel(Channel):
+    address_kind = AddressKind.PHONE
     sender_setting = ""
 
     def is_configured(self) -> bool:
@@ -133,6 +136,7 @@ class _TwilioChannel(Channel):
 class TwilioSMSChannel(_TwilioChannel):
     key = "twilio_sms"
     label = "SMS (Twilio)"
+    family = Family.SMS
     sender_setting = "TWILIO_PHONE_NUMBER"
 
     def address(self, number: str) -> str:
@@ -145,6 +149,7 @@ class TwilioSMSChannel(_TwilioChannel):
 class TwilioWhatsAppChannel(_TwilioChannel):
     key = "twilio_whatsapp"
     label = "WhatsApp (Twilio)"
+    family = Family.WHATSAPP
     sender_setting = "TWILIO_WHATSAPP_NUMBER"
 
     def address(self, number: str) -> str:

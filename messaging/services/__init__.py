@@ -1,10 +1,13 @@
-"""Writes for messaging. Other apps use: template_render, message_compose, message_send (and the signals).
+"""Writes for messaging. Other apps use: channel_next, template_render, message_compose, message_send (and
+the signals).
 
 Split by concern: templates (render, defaults, Meta approval), messages (compose, send, record failures),
-provider_events (webhook statuses and inbound replies), channels (order, test sends), retention (redacting
-quoted personal details, purging addresses past the scanner-data retention).
+provider_events (webhook statuses and inbound replies), channels (order, test sends), channel_choice (the
+next channel for a recipient), retention (redacting quoted personal details, purging addresses past the
+scanner-data retention).
 """
 
+from .channel_choice import channel_next
 from .channels import TestSendOutcome, channel_order_set, channel_settings_ensure, channel_test_send
 from .messages import message_compose, message_create, message_send
 from .provider_events import inbound_record, message_status_apply
@@ -21,6 +24,7 @@ from .templates import (
 __all__ = [
     "RenderedText",
     "TestSendOutcome",
+    "channel_next",
     "channel_order_set",
     "channel_settings_ensure",
     "channel_test_send",

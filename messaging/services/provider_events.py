@@ -11,8 +11,10 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ..channels import CHANNEL_FAMILIES, channel_family
 from ..formatting import address_hash
-from ..models import CHANNEL_FAMILIES, STATUS_RANK, InboundMessage, Message, MessageStatus
+from ..inbound import inbound_answer
+from ..models import STATUS_RANK, InboundMessage, Message, MessageStatus
 from ..selectors import message_for_reply
 from ..signals import inbound_message_received, message_status_changed
 
@@ -73,13 +75,14 @@ def message_status_apply(
 def inbound_record(
     *, channel: str, from_address: str, body: str, provider_message_id: str, context_provider_id: str = ""
 ) -> InboundMessage | None:
-    """Record a reply once and announce it; a duplicate delivery returns None and announces nothing."""
+    """Record a reply once, have it answered and announce it; a duplicate delivery returns None and does
+    nothing more."""
     key = address_hash(from_address)
     in_reply_to = None
     if context_provider_id:
         in_reply_to = Message.objects.filter(provider_message_id=context_provider_id).first()
     if in_reply_to is None:
-        family = next((f for f in CHANNEL_FAMILIES.values() if channel in f), (channel,))
+        family = CHANNEL_FAMILIES.get(channel_family(channel), (channel,))
         in_reply_to = message_for_reply(channel_family=family, address_hash=key)
     try:
         with transaction.atomic():
@@ -102,10 +105,11 @@ def inbound_record(
     log.info(
         "inbound recorded id=%s channel=%s in_reply_to=%s", inbound.pk, channel, in_reply_to.pk if in_reply_to else None
     )
-    answers = inbound_message_received.send(sender=InboundMessage, inbound=inbound, in_reply_to=in_reply_to)
-    # A receiver may answer the sender (a finder's SMS report is confirmed); the webhook replies with it.
-    reply = next((str(answer) for _, answer in answers if isinstance(answer, str) and answer), "")
+    # The registered handler (messaging.inbound) says what the message means and what to answer the sender
+    # (a finder's SMS report is confirmed); the webhook replies with it.
+    reply = inbound_answer(inbound)[:1600]
     if reply:
-        InboundMessage.objects.filter(pk=inbound.pk).update(auto_reply=reply[:1600])
-        inbound.auto_reply = reply[:1600]
+        InboundMessage.objects.filter(pk=inbound.pk).update(auto_reply=reply)
+        inbound.auto_reply = reply
+    inbound_message_received.send(sender=InboundMessage, inbound=inbound, in_reply_to=in_reply_to)
     return inbound

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from ..channels import CHANNEL_FAMILIES, Family, channel_family
+from ..channels.twilio import TwilioWhatsAppChannel
 from ..defaults import (
     DEFAULT_WHATSAPP_PARAMETERS,
     DEFAULT_WHATSAPP_TEMPLATE,
@@ -16,7 +18,7 @@ from ..defaults import (
     allowed_variables,
 )
 from ..formatting import template_parameter, text_normalise, text_normalise_lines
-from ..models import Channel, MessageTemplate, MetaApproval, MetaTemplateStatus, template_variables
+from ..models import MessageTemplate, MetaApproval, MetaTemplateStatus, template_variables
 from ..selectors import meta_template_approval
 
 log = logging.getLogger(__name__)
@@ -51,7 +53,7 @@ def template_find(*, kind: str, language: str, channel: str) -> MessageTemplate 
 def _provider_template(
     *, channel: str, template: MessageTemplate | None, kind: str, language: str, values: dict[str, str]
 ) -> dict:
-    if channel not in (Channel.META_WHATSAPP, Channel.TWILIO_WHATSAPP):
+    if channel not in CHANNEL_FAMILIES[Family.WHATSAPP]:
         return {}
     if template is not None:
         source = template
@@ -66,7 +68,7 @@ def _provider_template(
     else:
         return {}
     parameters = [template_parameter(values.get(name, "-")) for name in source.parameter_names]
-    if channel == Channel.TWILIO_WHATSAPP:
+    if channel == TwilioWhatsAppChannel.key:
         if not source.twilio_content_sid:
             return {}
         return {"content_sid": source.twilio_content_sid, "parameters": parameters}
@@ -105,7 +107,7 @@ def template_render(*, kind: str, language: str, channel: str, context: dict[str
         log.warning("template kind=%s rendered without %s", kind, ",".join(sorted(missing)))
     values = {name: "-" for name in allowed_variables(kind)} | {k: str(v) for k, v in context.items()}
     body = content.format_map(values)
-    body = text_normalise_lines(body) if channel == Channel.EMAIL else text_normalise(body)
+    body = text_normalise_lines(body) if channel_family(channel) == Family.EMAIL else text_normalise(body)
     return RenderedText(
         subject=text_normalise(subject_line.format_map(values)),
         body=body,

@@ -7,6 +7,7 @@ next channel for a recipient), retention (redacting quoted personal details, pur
 scanner-data retention).
 """
 
+from ..models import template_variables
 from .channel_choice import channel_next
 from .channels import TestSendOutcome, channel_order_set, channel_settings_ensure, channel_test_send
 from .messages import message_compose, message_create, message_send
@@ -18,7 +19,6 @@ from .templates import (
     template_defaults_ensure,
     template_find,
     template_render,
-    template_variables,
 )
 
 __all__ = [

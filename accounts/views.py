@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 import qrcode
 import qrcode.image.svg
@@ -18,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
+from django_otp.middleware import is_verified
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -26,6 +28,9 @@ from core.clientip import client_ip
 from . import services
 from .forms import CodeForm, SignupForm
 from .models import SecurityEvent, SignupSettings
+
+if TYPE_CHECKING:
+    from core.roles import AuthenticatedRequest
 
 SIGNUP_USER = "accounts_signup_user"
 SIGNUP_PHONE = "accounts_signup_phone"
@@ -139,10 +144,10 @@ def _qr_data_uri(url: str) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mfa_enrol(request: HttpRequest) -> HttpResponse:
+def mfa_enrol(request: AuthenticatedRequest) -> HttpResponse:
     """Add a TOTP device. Only for a user with no confirmed device, or one already verified this session."""
     user = request.user
-    if user_has_device(user) and not user.is_verified():
+    if user_has_device(user) and not is_verified(user):
         return redirect(f"{resolve_url('accounts:mfa_verify')}?next={_safe_next(request)}")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
     if device is None:
@@ -184,11 +189,11 @@ def mfa_backup_codes(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mfa_verify(request: HttpRequest) -> HttpResponse:
+def mfa_verify(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if not user_has_device(user):
         return redirect(f"{resolve_url('accounts:mfa_enrol')}?next={_safe_next(request)}")
-    if user.is_verified():
+    if is_verified(user):
         return HttpResponseRedirect(_safe_next(request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -1,14 +1,19 @@
 """Admin URLs (registered under /admin/alerts/ by wagtail_hooks); Wagtail's admin login applies to each."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
+# What staff and custodians do to one alarm (its inspect page links each).
+alarm_urls = [
+    path("retry/", views.retry, name="alerts_retry"),
+    path("resolve/", views.resolve, name="alerts_resolve"),
+    path("notes/", views.note_add, name="alerts_note_add"),
+]
+
 urlpatterns = [
     path("test-alarm/<int:qr_pk>/", views.test_alarm, name="alerts_test_alarm"),
-    path("alarms/<int:pk>/retry/", views.retry, name="alerts_retry"),
-    path("alarms/<int:pk>/resolve/", views.resolve, name="alerts_resolve"),
-    path("alarms/<int:pk>/notes/", views.note_add, name="alerts_note_add"),
+    path("alarms/<int:pk>/", include(alarm_urls)),
     path("export/<str:fmt>/", views.export, name="alerts_export"),
     path("statistics/", views.statistics, name="alerts_statistics"),
 ]

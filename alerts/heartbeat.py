@@ -78,7 +78,8 @@ def broker_queue_depth() -> int:
     with app.connection_for_read() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
         try:
-            return int(conn.default_channel.queue_declare(queue=queue, passive=True).message_count)
+            # kombu types default_channel as its abstract StdChannel, which leaves out queue_declare.
+            return int(conn.default_channel.queue_declare(queue=queue, passive=True).message_count)  # type: ignore[attr-defined]
         except ChannelError as exc:
             if str(getattr(exc, "reply_code", "")) == "404":
                 return 0

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from core.roles import user_is_staff
+from core.roles import scope_to_owner
 from registry.selectors import qr_codes_visible_to
 
 from .filters import AlarmListFilter
@@ -24,22 +26,22 @@ from .models import (
     SituationType,
 )
 
+if TYPE_CHECKING:
+    from core.roles import RequestUser
+
+    from .models import ReachabilityCheck
+
 DELIVERED = (NotificationStatus.DELIVERED, NotificationStatus.READ)
 SUCCESS = (NotificationStatus.SENT, *DELIVERED)
 
 
-def alarms_visible_to(user) -> QuerySet[Alarm]:
+def alarms_visible_to(user: RequestUser) -> QuerySet[Alarm]:
     """A custodian's alarms, those of archived subjects included: the history is theirs and an open alarm must
     stay reachable to be resolved."""
-    qs = Alarm.objects.select_related("subject", "qr_code")
-    if user_is_staff(user):
-        return qs
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    return qs.filter(subject__custodian__user=user)
+    return scope_to_owner(Alarm.objects.select_related("subject", "qr_code"), user, owner="subject__custodian__user")
 
 
-def alarms_filtered(user, params) -> QuerySet[Alarm]:
+def alarms_filtered(user: RequestUser, params: Mapping[str, str]) -> QuerySet[Alarm]:
     """The admin list's rows for `params` (its query string), newest first: its exports and statistics.
 
     The list's own filter set and the list's own rule (Wagtail's): a query the filter form refuses filters
@@ -154,10 +156,12 @@ def alarm_statistics(*, alarms: QuerySet[Alarm], days: int = 30) -> Statistics:
     delivered = [
         (d - t).total_seconds()
         for t, d in attempts.filter(delivered_at__isnull=False).values_list("alarm__timestamp", "delivered_at")[:10000]
+        if d is not None
     ]
     acked = [
         (a - t).total_seconds()
         for t, a in recent.filter(acknowledged_at__isnull=False).values_list("timestamp", "acknowledged_at")[:10000]
+        if a is not None
     ]
     return Statistics(
         per_day=per_day,
@@ -169,32 +173,28 @@ def alarm_statistics(*, alarms: QuerySet[Alarm], days: int = 30) -> Statistics:
     )
 
 
-def reachability_checks_visible_to(user):
+def reachability_checks_visible_to(user: RequestUser) -> QuerySet[ReachabilityCheck]:
     from .models import ReachabilityCheck
 
-    qs = ReachabilityCheck.objects.select_related("contact", "custodian__user")
-    if user_is_staff(user):
-        return qs
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    return qs.filter(custodian__user=user)
+    checks = ReachabilityCheck.objects.select_related("contact", "custodian__user")
+    return scope_to_owner(checks, user, owner="custodian__user")
 
 
-def attempts_visible_to(user) -> QuerySet[NotificationAttempt]:
+def attempts_visible_to(user: RequestUser) -> QuerySet[NotificationAttempt]:
     return NotificationAttempt.objects.filter(alarm__in=alarms_visible_to(user).values("pk"))
 
 
-def scan_events_visible_to(user) -> QuerySet[ScanEvent]:
+def scan_events_visible_to(user: RequestUser) -> QuerySet[ScanEvent]:
     return ScanEvent.objects.filter(alarm__in=alarms_visible_to(user).values("pk"))
 
 
-def inactive_scans_visible_to(user) -> QuerySet[InactiveCodeScan]:
+def inactive_scans_visible_to(user: RequestUser) -> QuerySet[InactiveCodeScan]:
     return InactiveCodeScan.objects.select_related("qr_code__subject").filter(
         qr_code__in=qr_codes_visible_to(user).values("pk")
     )
 
 
-def alarm_notes_visible_to(user) -> QuerySet[AlarmNote]:
+def alarm_notes_visible_to(user: RequestUser) -> QuerySet[AlarmNote]:
     """Notes are part of the alarm's record: whoever sees the alarm sees them (the family included)."""
     return AlarmNote.objects.filter(alarm__in=alarms_visible_to(user).values("pk"))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import connection
 
 from messaging.channels import ChannelError
@@ -13,7 +13,7 @@ from .services.delivery import DATABASE_ERRORS, DB_MAX_RETRIES, DB_RETRY_COUNTDO
 
 
 @shared_task(name="alerts.deliver_attempt", bind=True, acks_late=True, max_retries=services.MAX_RETRIES)
-def deliver_attempt(self, attempt_id: int) -> None:
+def deliver_attempt(self: Task[[int], None], attempt_id: int) -> None:
     try:
         services.attempt_deliver(attempt_id=attempt_id)
     except ChannelError as exc:

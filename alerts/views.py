@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -21,6 +23,11 @@ from .models import Alarm, NotificationAttempt
 from .selectors import alarm_public_progress, alarm_statistics, alarms_filtered, alarms_visible_to
 from .services.notes import NOTE_MAX, alarm_note_add
 
+if TYPE_CHECKING:
+    from core.roles import AuthenticatedRequest
+
+# The admin views (all but `acknowledge`) are served under the Wagtail admin, which signs the user in first.
+
 
 class AcknowledgeForm(forms.Form):
     note = forms.CharField(
@@ -33,7 +40,7 @@ class AcknowledgeForm(forms.Form):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def acknowledge(request, token: str):
+def acknowledge(request: HttpRequest, token: str) -> TemplateResponse:
     """Public: the signed link in every message. Shows the alarm; one click acknowledges."""
     ids = services.ack_token_read(token)
     if ids is None:
@@ -70,7 +77,7 @@ def acknowledge(request, token: str):
 
 
 @require_POST
-def test_alarm(request, qr_pk: int):
+def test_alarm(request: AuthenticatedRequest, qr_pk: int) -> HttpResponseBase:
     qr_code = get_object_or_404(qr_codes_visible_to(request.user), pk=qr_pk)
     try:
         alarm = services.alarm_test_create(qr_code=qr_code, user=request.user)
@@ -84,7 +91,7 @@ def test_alarm(request, qr_pk: int):
 
 
 @require_POST
-def retry(request, pk: int):
+def retry(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
     count = services.alarm_retry_failed(alarm=alarm)
     messages.success(request, f"{count} failed notification(s) queued again.")
@@ -96,7 +103,7 @@ class ResolveForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-def resolve(request, pk: int):
+def resolve(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
     form = ResolveForm(request.POST or None, initial={"resolution_notes": alarm.resolution_notes})
     if request.method == "POST" and form.is_valid():
@@ -111,12 +118,12 @@ class NoteForm(forms.Form):
 
 
 @require_POST
-def note_add(request, pk: int):
+def note_add(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """Staff annotate an alarm (its record is append-only); the note shows on the timeline."""
     alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
     try:
         alarm_note_add(alarm=alarm, author=request.user, text=form.cleaned_data["text"])
@@ -133,8 +140,9 @@ def _filename(ext: str) -> str:
     return f"keryu-alarms-{timezone.localdate():%Y%m%d}.{ext}"
 
 
-def export(request, fmt: str):
+def export(request: AuthenticatedRequest, fmt: str) -> HttpResponseBase:
     alarms = alarms_filtered(request.user, request.GET)
+    response: HttpResponseBase
     if fmt == "csv":
         response = StreamingHttpResponse(exports.csv_stream(alarms), content_type="text/csv; charset=utf-8")
     elif fmt == "xlsx":
@@ -150,7 +158,7 @@ def export(request, fmt: str):
     return response
 
 
-def statistics(request):
+def statistics(request: AuthenticatedRequest) -> TemplateResponse:
     alarms = alarms_filtered(request.user, request.GET)
     stats = alarm_statistics(alarms=alarms)
     context = {

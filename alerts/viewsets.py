@@ -6,6 +6,9 @@ inspected, resolved through its own action, annotated by staff; never added, edi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.urls import reverse
 from wagtail.admin.active_filters import ActiveFilter, BaseFilterAdapter
@@ -23,12 +26,18 @@ from .filters import AlarmListFilter
 from .models import Alarm, EscalationPolicy, NotificationStatus, ReachabilityCheck
 from .selectors import alarm_note_entries, alarm_timeline, attempts_for_alarm
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django.http import HttpRequest
+
+    from registry.models import Subject
+
 # Above this many subjects in scope the subject drop-down gives way to a name search: rendering 17,000
 # options (each subject loaded and decrypted) took ~10 s per page for staff (docs/benchmarks.md).
 SUBJECT_CHOICES_MAX = 200
 
 
-def _subjects(request):
+def _subjects(request: HttpRequest | None) -> QuerySet[Subject]:
     return subjects_visible_to(request.user) if request else subjects_visible_to(None)
 
 
@@ -48,8 +57,9 @@ class AlarmFilterSet(WagtailFilterSet, AlarmListFilter):
         "subject": "Subject",
         "resolved": "Resolved",
     }
+    filters: dict[str, Any]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for filter_ in self.filters.values():
             # These are copies of filters the API's filter set shares; the schema may have built (and cached)
@@ -59,8 +69,9 @@ class AlarmFilterSet(WagtailFilterSet, AlarmListFilter):
         many = subjects.count() > SUBJECT_CHOICES_MAX
         labels = {**self.LABELS, "subject": "Subject (id)"} if many else self.LABELS
         if not many:
+            # django-stubs types the widget's choices as an iterable; Django (5.0+) also takes a callable.
             self.filters["subject"].extra["widget"] = forms.Select(
-                choices=lambda: [("", "---------"), *((s.pk, str(s)) for s in subjects)]
+                choices=lambda: [("", "---------"), *((s.pk, str(s)) for s in subjects)]  # type: ignore[arg-type]
             )
         not_offered = "subject" if many else "subject_name"
         if not (self.data or {}).get(not_offered):
@@ -75,7 +86,7 @@ class AlarmFilterSet(WagtailFilterSet, AlarmListFilter):
 class ChosenSubjectAdapter(BaseFilterAdapter):
     """The active-filter pill names the chosen subject, not its id (registered in wagtail_hooks)."""
 
-    def get_active_filters(self):
+    def get_active_filters(self) -> Iterator[Any]:
         names = {str(value): label for value, label in getattr(self.bound_field.field.widget, "choices", [])}
         yield ActiveFilter(
             self.bound_field.auto_id,
@@ -87,7 +98,7 @@ class ChosenSubjectAdapter(BaseFilterAdapter):
 
 class AlarmIndexView(IndexView):
     @property
-    def header_more_buttons(self):
+    def header_more_buttons(self) -> list[Any]:
         buttons = list(super().header_more_buttons)
         query = self.request.GET.urlencode()
         for fmt, label in (("csv", "Export CSV"), ("xlsx", "Export Excel"), ("pdf", "Export PDF")):
@@ -101,8 +112,8 @@ class AlarmIndexView(IndexView):
 class AlarmInspectView(InspectView):
     template_name = "alerts/alarm_inspect.html"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)
         context["attempts"] = attempts_for_alarm(alarm=self.object)
         timeline = alarm_timeline(alarm=self.object) + alarm_note_entries(alarm=self.object)
         context["timeline"] = sorted(timeline, key=lambda entry: entry.at)

@@ -1,5 +1,5 @@
 import django_filters
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from wagtail import hooks
 from wagtail.admin.active_filters import register_filter_adapter_class
 from wagtail.snippets.models import register_snippet
@@ -13,5 +13,5 @@ register_snippet(ReachabilityCheckViewSet)
 
 
 @hooks.register("register_admin_urls")
-def register_alerts_admin_urls():
+def register_alerts_admin_urls() -> list[URLPattern | URLResolver]:
     return [path("alerts/", include("alerts.admin_urls"))]

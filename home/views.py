@@ -150,7 +150,7 @@ def _token_data(*, code, token: str) -> dict:
 
 
 def _alarm(data: dict) -> Alarm:
-    alarm = Alarm.objects.filter(pk=data.get("a")).first()
+    alarm = Alarm.objects.filter(pk=data["a"]).first() if "a" in data else None
     if alarm is None:
         raise Http404
     return alarm

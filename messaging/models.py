@@ -11,11 +11,13 @@ hash of `formatting.address_key`), and removed after the scanner-data retention 
 from __future__ import annotations
 
 import string
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import HttpRequest
 from wagtail.models import DraftStateMixin, LockableMixin, PreviewableMixin, RevisionMixin, WorkflowMixin
 
 from core.encryption import EncryptedCharField, EncryptedJSONField, EncryptedTextField
@@ -41,7 +43,7 @@ class MessageStatus(models.TextChoices):
 
 # How far along a message is: a status update is applied only when it moves up this ladder, so a late
 # "delivered" after "read", or a replayed webhook, changes nothing.
-STATUS_RANK = {
+STATUS_RANK: dict[str, int] = {
     MessageStatus.PENDING: 0,
     MessageStatus.SENT: 1,
     MessageStatus.UNDELIVERED: 2,
@@ -145,7 +147,7 @@ class MessageTemplate(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMix
         return f"{self.name} ({self.language})"
 
     @property
-    def revisions(self):
+    def revisions(self) -> Any:
         return self._revisions
 
     @property
@@ -172,11 +174,11 @@ class MessageTemplate(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMix
         self.variables = sorted(used)
 
     # --- preview with sample data -----------------------------------------------------------------
-    def get_preview_template(self, request, mode_name):
+    def get_preview_template(self, request: HttpRequest, mode_name: str) -> str:
         return "messaging/template_preview.html"
 
-    def get_preview_context(self, request, mode_name):
-        context = super().get_preview_context(request, mode_name)
+    def get_preview_context(self, request: HttpRequest, mode_name: str) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_preview_context(request, mode_name)
         values = {k: SAMPLE_CONTEXT.get(k, "-") for k in allowed_variables(self.kind)}
         try:
             context["subject_preview"] = self.subject_line.format_map(values)

@@ -12,7 +12,7 @@ from django.db.models import Model, ProtectedError, QuerySet, RestrictedError
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
-from core.roles import STAFF, user_is_staff
+from core.roles import STAFF, scope_to_owner
 
 from .models import Custodian, EmergencyContact, QRCode, Subject
 
@@ -21,30 +21,17 @@ from .models import Custodian, EmergencyContact, QRCode, Subject
 
 
 def custodians_visible_to(user) -> QuerySet[Custodian]:
-    qs = Custodian.objects.select_related("user")
-    if user_is_staff(user):
-        return qs
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    return qs.filter(user=user, archived_at__isnull=True)
+    return scope_to_owner(Custodian.objects.select_related("user"), user, owner="user", archived_at__isnull=True)
 
 
 def subjects_visible_to(user) -> QuerySet[Subject]:
-    qs = Subject.objects.select_related("custodian__user")
-    if user_is_staff(user):
-        return qs
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    return qs.filter(custodian__user=user, archived_at__isnull=True)
+    subjects = Subject.objects.select_related("custodian__user")
+    return scope_to_owner(subjects, user, owner="custodian__user", archived_at__isnull=True)
 
 
 def qr_codes_visible_to(user) -> QuerySet[QRCode]:
-    qs = QRCode.objects.select_related("subject__custodian__user")
-    if user_is_staff(user):
-        return qs
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    return qs.filter(subject__custodian__user=user, subject__archived_at__isnull=True)
+    codes = QRCode.objects.select_related("subject__custodian__user")
+    return scope_to_owner(codes, user, owner="subject__custodian__user", subject__archived_at__isnull=True)
 
 
 def deletion_archives(instance: Model) -> bool:
@@ -150,6 +137,6 @@ def dashboard_staff_totals(*, now: datetime | None = None) -> dict[str, int]:
     if alarm_model is not None:
         # By `timestamp` (when the alarm was raised; indexed), not created_at: a sequential scan of every
         # alarm on each dashboard view (docs/benchmarks.md).
-        totals["alarms_24h"] = alarm_model.objects.filter(timestamp__gte=now - timedelta(hours=24)).count()
-        totals["alarms_7d"] = alarm_model.objects.filter(timestamp__gte=now - timedelta(days=7)).count()
+        totals["alarms_24h"] = alarm_model._default_manager.filter(timestamp__gte=now - timedelta(hours=24)).count()
+        totals["alarms_7d"] = alarm_model._default_manager.filter(timestamp__gte=now - timedelta(days=7)).count()
     return totals

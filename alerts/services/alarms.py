@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +23,10 @@ from . import recipients as rec
 from .alarm_status import alarm_status_refresh
 from .delivery import enqueue_on_commit
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.db.models import QuerySet
+
 log = logging.getLogger(__name__)
 NOTE_MAX = 500
 
@@ -33,7 +38,7 @@ class AlarmAlreadyOpen(ValidationError):
         super().__init__("This code already has an open alarm; further reports join it.", code="alarm_open")
 
 
-def _stale_alarm_close(*, qr_code_id: int, now) -> int:
+def _stale_alarm_close(*, qr_code_id: int, now: datetime) -> int:
     """An open alarm older than the cooldown stops taking reports, in the transaction that raises the new one.
 
     Why a new alarm rather than joining the old one: an alarm that has gone KERYU_SCAN_COOLDOWN_SECONDS since
@@ -61,7 +66,7 @@ def alarm_create(
     scanner_ip: str | None = None,
     scanner_user_agent: str = "",
     is_phototaker: bool = False,
-    triggered_by=None,
+    triggered_by: User | None = None,
     finder_name: str = "",
     finder_phone: str = "",
     source: str = AlarmSource.WEB,
@@ -111,7 +116,7 @@ def alarm_create(
     return alarm
 
 
-def alarm_route(*, alarm: Alarm, now) -> int:
+def alarm_route(*, alarm: Alarm, now: datetime) -> int:
     """Write the alarm's outbox for its current situation; returns how many rows were written or released.
 
     Run when the alarm is raised, and again when a more serious report upgrades it (INJURED after LOST). Each
@@ -155,7 +160,7 @@ def alarm_route(*, alarm: Alarm, now) -> int:
     return count
 
 
-def _rows_bring_forward(rows, *, due, now) -> int:
+def _rows_bring_forward(rows: QuerySet[NotificationAttempt], *, due: datetime | None, now: datetime) -> int:
     """Rows that never went and wait past `due` (None: now) are moved to it; each move is a conditional update."""
     waiting = rows.filter(retry_count=0, sent_at__isnull=True, message__isnull=True)
     later = Q(status=NotificationStatus.PENDING, not_before__gt=due or now)
@@ -172,7 +177,7 @@ def _rows_bring_forward(rows, *, due, now) -> int:
     return moved
 
 
-def alarm_test_create(*, qr_code: QRCode, user) -> Alarm:
+def alarm_test_create(*, qr_code: QRCode, user: User) -> Alarm:
     """The custodian's test button: a TEST alarm through the same pipeline, to the person who pressed it."""
     if not (user_is_staff(user) or qr_code.subject.custodian.user_id == user.pk):
         raise PermissionDenied
@@ -212,7 +217,7 @@ def alarm_acknowledge(*, alarm_id: int, attempt_id: int | None = None, note: str
     return bool(changed)
 
 
-def alarm_resolve(*, alarm: Alarm, user, notes: str = "") -> Alarm:
+def alarm_resolve(*, alarm: Alarm, user: User, notes: str = "") -> Alarm:
     """Custodians (their own alarms) and staff close an alarm with notes. Resolving also stops escalation."""
     from ..selectors import alarms_visible_to
 

@@ -16,6 +16,7 @@ import logging
 import threading
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import signing
@@ -37,6 +38,11 @@ from . import recipients as rec
 from .alarm_status import alarm_status_refresh
 from .staff import staff_alert
 
+if TYPE_CHECKING:
+    from celery import Task
+
+    from messaging.models import Message
+
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 3
@@ -51,7 +57,7 @@ DB_MAX_RETRIES = 10
 
 def retry_delay(retry_count: int) -> float:
     """Exponential backoff: base, 2x base, 4x base."""
-    return settings.KERYU_RETRY_BASE_DELAY * 2 ** max(retry_count - 1, 0)
+    return settings.KERYU_RETRY_BASE_DELAY * 2.0 ** max(retry_count - 1, 0)
 
 
 # Per process: after a publish that failed or timed out, skip publishing for KERYU_ENQUEUE_BACKOFF seconds.
@@ -66,7 +72,7 @@ def attempt_enqueue(*, attempt_id: int, countdown: float | None = None) -> bool:
     return publish_safely(deliver_attempt, args=[attempt_id], countdown=countdown, what=f"attempt id={attempt_id}")
 
 
-def publish_safely(task, *, args: list, what: str, countdown: float | None = None) -> bool:
+def publish_safely(task: Task[Any, Any], *, args: list[Any], what: str, countdown: float | None = None) -> bool:
     """Publish a task, waiting at most KERYU_ENQUEUE_TIMEOUT seconds.
 
     A broker that is down or hung must not fail or stall a scan: the publish runs in a helper thread that
@@ -81,7 +87,8 @@ def publish_safely(task, *, args: list, what: str, countdown: float | None = Non
 
     def publish() -> None:
         try:
-            task.apply_async(args=args, countdown=countdown)
+            # celery-types wants a float countdown; Celery's own default is None (no delay).
+            task.apply_async(args=tuple(args), countdown=countdown)  # type: ignore[arg-type]
             outcome.append(True)
         except Exception as exc:
             log.warning("could not queue %s (%s)", what, type(exc).__name__)
@@ -180,7 +187,7 @@ def _disowned() -> ChannelError:
     return ChannelError("the holder of this number says it is a wrong number", permanent=True, code=WRONG_NUMBER_CODE)
 
 
-def _attempt_message(attempt: NotificationAttempt):
+def _attempt_message(attempt: NotificationAttempt) -> Message:
     phone, email = rec.attempt_addresses(attempt)
     to = channel_address(attempt.channel, phone=phone, email=email)
     if not to:
@@ -298,18 +305,19 @@ def attempt_reclaim(*, attempt_id: int, claimed_at: datetime) -> str | None:
     )
     now = timezone.now()
     dispatched = attempt.dispatched_at is not None and attempt.dispatched_at >= claimed_at
-    said = attempt.message.status if dispatched and attempt.message is not None else None
+    message = attempt.message if dispatched else None
+    said = message.status if message is not None else None
     if not dispatched:
         new = NotificationStatus.PENDING
         changed = mine.update(status=new, not_before=None, updated_at=now)
-    elif said in (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ):
+    elif message is not None and said in (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ):
         new = NotificationStatus.SENT
-        changed = mine.update(status=new, sent_at=attempt.message.sent_at or now, error="", updated_at=now)
+        changed = mine.update(status=new, sent_at=message.sent_at or now, error="", updated_at=now)
         if changed:
             alarm_status_refresh(alarm_id=attempt.alarm_id)
-    elif said == MessageStatus.FAILED:
+    elif message is not None and said == MessageStatus.FAILED:
         new = NotificationStatus.FAILED
-        changed = mine.update(status=new, error=attempt.message.error_message[:2000], updated_at=now)
+        changed = mine.update(status=new, error=message.error_message[:2000], updated_at=now)
         if changed:
             attempt.refresh_from_db()
             attempt_fallback(attempt=attempt)
@@ -404,7 +412,7 @@ def tried_channels(attempt: NotificationAttempt) -> set[str]:
     )
 
 
-def attempt_for_recipient(source: NotificationAttempt, **fields) -> NotificationAttempt:
+def attempt_for_recipient(source: NotificationAttempt, **fields: Any) -> NotificationAttempt:
     """A new outbox row for the same recipient as `source` (its snapshots copied); `fields` set the rest."""
     return NotificationAttempt.objects.create(
         alarm_id=source.alarm_id,

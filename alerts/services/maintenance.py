@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from messaging.channels import ChannelError, channel_address
@@ -111,7 +113,7 @@ SCANNER_FIELDS: dict[str, object] = {
 }
 
 
-def _purge(queryset, fields: dict[str, object]) -> int:
+def _purge(queryset: QuerySet[Any], fields: Mapping[str, object]) -> int:
     """Blank these fields on every row that still holds one of them."""
     empty = {
         (f"{name}__isnull" if value is None else name): (True if value is None else value)
@@ -138,7 +140,7 @@ def _quoted(report: Alarm | ScanEvent) -> set[str]:
     return {v for v in values if v}
 
 
-def _quotes_redact(*, before) -> int:
+def _quotes_redact(*, before: datetime) -> int:
     """Redact the finder's details and position from every text that quoted them, before they are blanked.
 
     The messages of an alarm are those its attempts point at and, in case a crash came between writing a
@@ -266,7 +268,7 @@ def _drill_contact(*, custodian: Custodian, contact: EmergencyContact) -> int:
 
 
 # What a message's status (messaging) means for a drill; "sent" changes nothing (the send already said it).
-REACHABILITY_NEWS = {
+REACHABILITY_NEWS: dict[str, ReachabilityStatus] = {
     MessageStatus.FAILED: ReachabilityStatus.FAILED,
     MessageStatus.UNDELIVERED: ReachabilityStatus.UNDELIVERED,
     MessageStatus.DELIVERED: ReachabilityStatus.DELIVERED,

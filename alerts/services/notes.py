@@ -3,16 +3,21 @@ consoles), and replies to alarm messages that are not an acknowledgement are not
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.roles import user_is_staff
 
 from ..models import Alarm, AlarmNote, NotificationAttempt, RecipientKind
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 NOTE_MAX = 5000
 
 
-def alarm_note_add(*, alarm: Alarm, author, text: str) -> AlarmNote:
+def alarm_note_add(*, alarm: Alarm, author: User, text: str) -> AlarmNote:
     """One note, by staff, kept for good (no service edits or deletes notes)."""
     if not user_is_staff(author):
         raise PermissionDenied("Only staff annotate alarms.")

@@ -50,6 +50,8 @@ def attempts_sweep(*, limit: int = 500) -> SweepResult:
     result = SweepResult()
     stuck = NotificationAttempt.objects.filter(status=NotificationStatus.PROCESSING, claimed_at__lt=lease)
     for pk, claimed_at in stuck.values_list("pk", "claimed_at")[:limit]:
+        if claimed_at is None:  # (never: the filter asked for claimed_at < lease)
+            continue
         # Claimed once by the claimed_at we saw. Re-queued only if the send never reached the network.
         outcome = attempt_reclaim(attempt_id=pk, claimed_at=claimed_at)
         if outcome == NotificationStatus.PENDING:
@@ -149,7 +151,8 @@ def whatsapp_follow_up() -> list[int]:
     )
     for attempt in sent[:500]:
         policy = rec.policy_for(attempt.alarm.situation_type)
-        if attempt.sent_at > now - timedelta(seconds=policy.whatsapp_delivery_timeout_seconds):
+        timeout = timedelta(seconds=policy.whatsapp_delivery_timeout_seconds)
+        if attempt.sent_at is None or attempt.sent_at > now - timeout:
             continue
         nxt = attempt_fallback(attempt=attempt, reason="not delivered in time")
         if nxt is not None:
@@ -193,7 +196,7 @@ def alarms_escalate() -> list[int]:
 
 
 # What a message's status (messaging) means for its attempt.
-STATUS_MAP = {
+STATUS_MAP: dict[str, NotificationStatus] = {
     MessageStatus.SENT: NotificationStatus.SENT,
     MessageStatus.DELIVERED: NotificationStatus.DELIVERED,
     MessageStatus.READ: NotificationStatus.READ,
@@ -202,7 +205,7 @@ STATUS_MAP = {
 }
 # What each receipt may close: any state below it, forward only. A receipt for an attempt that went back to
 # PENDING (or is being claimed again) ends it there: the claim and the dispatch marker both refuse to send it.
-CLOSES = {
+CLOSES: dict[str, list[str]] = {
     NotificationStatus.SENT: [
         NotificationStatus.PENDING,
         NotificationStatus.PROCESSING,

@@ -110,7 +110,7 @@ def recipients_for(*, alarm: Alarm) -> list[tuple[Recipient, timedelta | None]]:
     return result
 
 
-def _custodian_addresses(custodian) -> tuple[str, str]:
+def _custodian_addresses(custodian: Custodian) -> tuple[str, str]:
     return (str(custodian.phone_number) if custodian.phone_number else "", custodian.email or "")
 
 

@@ -10,12 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -41,6 +42,9 @@ from .alarms import AlarmAlreadyOpen, alarm_create, alarm_route
 from .connection import retry_once_on_connection_error
 from .delivery import attempt_enqueue, attempt_for_recipient, enqueue_on_commit, publish_safely
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 log = logging.getLogger(__name__)
 
 
@@ -59,7 +63,7 @@ class ReportLimited(Exception):
         self.verdict = verdict
 
 
-def open_alarm_for(*, qr_code_id: int, now=None) -> Alarm | None:
+def open_alarm_for(*, qr_code_id: int, now: datetime | None = None) -> Alarm | None:
     """The code's alarm that takes new reports: open (the database allows one) and within the cooldown."""
     now = now or timezone.now()
     since = now - timedelta(seconds=settings.KERYU_SCAN_COOLDOWN_SECONDS)
@@ -87,7 +91,7 @@ class Report:
     finder_name: str = ""
     finder_phone: str = ""
 
-    def row(self) -> dict[str, object]:
+    def row(self) -> dict[str, Any]:
         """The report as FinderReport field values, the user agent (a header of any length) cut to 1,000."""
         values = {field.name: getattr(self, field.name) for field in fields(self)}
         values["scanner_user_agent"] = self.scanner_user_agent[:1000]
@@ -98,7 +102,7 @@ def report_submit(
     *,
     qr_code: QRCode,
     report: Report,
-    triggered_by: AbstractBaseUser | None = None,
+    triggered_by: User | None = None,
     repeat_limits: Sequence[tuple[str, str]] = (),
 ) -> ReportOutcome:
     """A finder's report. The first one raises an alarm; later ones within the cooldown join it as scan events
@@ -117,7 +121,7 @@ def report_submit(
 
 
 def _report(
-    *, qr_code: QRCode, report: Report, triggered_by: AbstractBaseUser | None, repeat_limits: Sequence[tuple[str, str]]
+    *, qr_code: QRCode, report: Report, triggered_by: User | None, repeat_limits: Sequence[tuple[str, str]]
 ) -> ReportOutcome:
     """Get-or-create on the database's one-open-alarm rule: read the open alarm once; if there is none, insert;
     if the insert loses to a concurrent report (AlarmAlreadyOpen), read again and join the winner's alarm."""
@@ -175,7 +179,7 @@ def _report_join(*, alarm: Alarm, report: Report, now: datetime) -> ReportOutcom
     return ReportOutcome(alarm=alarm, joined=True, upgraded=upgraded)
 
 
-def update_schedule(*, alarm_id: int, now=None, at_once: bool = False) -> list[int]:
+def update_schedule(*, alarm_id: int, now: datetime | None = None, at_once: bool = False) -> list[int]:
     """Tell the alarm's custodians (and whoever else it reached) about the latest report.
 
     At most once per interval: the update goes now if the last one went at least an interval ago, else it is
@@ -208,7 +212,7 @@ def update_schedule(*, alarm_id: int, now=None, at_once: bool = False) -> list[i
             created.append(attempt.pk)
         countdown = (due - now).total_seconds() if due > now else None
         for pk in created:
-            transaction.on_commit(lambda pk=pk: attempt_enqueue(attempt_id=pk, countdown=countdown))
+            transaction.on_commit(partial(attempt_enqueue, attempt_id=pk, countdown=countdown))
         alarm_status_refresh(alarm_id=alarm_id)
     log.info(
         "alarm id=%s update %s scheduled in %.0fs attempts=%s", alarm_id, seq + 1, (due - now).total_seconds(), created
@@ -216,7 +220,7 @@ def update_schedule(*, alarm_id: int, now=None, at_once: bool = False) -> list[i
     return created
 
 
-def _update_bring_forward(*, alarm_id: int, scheduled, now) -> list[int]:
+def _update_bring_forward(*, alarm_id: int, scheduled: QuerySet[NotificationAttempt], now: datetime) -> list[int]:
     released = []
     with transaction.atomic():
         for pk, not_before in scheduled.values_list("pk", "not_before"):

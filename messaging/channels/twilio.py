@@ -84,8 +84,11 @@ class _TwilioChannel(Channel):
     def address(self, number: str) -> str:
         raise NotImplementedError
 
-    def params(self, message: OutboundMessage) -> dict:
-        params: dict = {"to": self.address(message.to), "from_": self.address(getattr(settings, self.sender_setting))}
+    def params(self, message: OutboundMessage) -> dict[str, str]:
+        params: dict[str, str] = {
+            "to": self.address(message.to),
+            "from_": self.address(getattr(settings, self.sender_setting)),
+        }
         callback = status_callback_url(message.message_id)
         if callback:
             params["status_callback"] = callback
@@ -143,7 +146,7 @@ class TwilioSMSChannel(_TwilioChannel):
     def address(self, number: str) -> str:
         return phone_for_twilio_sms(number)
 
-    def params(self, message: OutboundMessage) -> dict:
+    def params(self, message: OutboundMessage) -> dict[str, str]:
         return {**super().params(message), "body": message.body}
 
 
@@ -156,7 +159,7 @@ class TwilioWhatsAppChannel(_TwilioChannel):
     def address(self, number: str) -> str:
         return phone_for_twilio_whatsapp(number)
 
-    def params(self, message: OutboundMessage) -> dict:
+    def params(self, message: OutboundMessage) -> dict[str, str]:
         params = super().params(message)
         if message.twilio_content_sid:
             params["content_sid"] = message.twilio_content_sid

@@ -7,6 +7,7 @@ channels (order, test sends), channel_choice (the next channel for a recipient),
 personal details, purging addresses past the scanner-data retention).
 """
 
+from ..models import template_variables
 from .channel_choice import channel_next
 from .channels import TestSendOutcome, channel_order_set, channel_settings_ensure, channel_test_send
 from .flags import address_flag_wrong_number
@@ -19,7 +20,6 @@ from .templates import (
     template_defaults_ensure,
     template_find,
     template_render,
-    template_variables,
 )
 
 __all__ = [

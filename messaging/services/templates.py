@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -33,7 +35,7 @@ class RenderedText:
     template: MessageTemplate | None
     # What a WhatsApp channel sends instead of text: {"name", "language", "parameters", "content_sid"};
     # {"blocked": reason} when the Meta template exists but is not APPROVED (never sent then).
-    provider_template: dict = field(default_factory=dict)
+    provider_template: dict[str, Any] = field(default_factory=dict)
 
 
 def template_find(*, kind: str, language: str, channel: str) -> MessageTemplate | None:
@@ -52,7 +54,7 @@ def template_find(*, kind: str, language: str, channel: str) -> MessageTemplate 
 
 def _provider_template(
     *, channel: str, template: MessageTemplate | None, kind: str, language: str, values: dict[str, str]
-) -> dict:
+) -> dict[str, Any]:
     if channel not in CHANNEL_FAMILIES[Family.WHATSAPP]:
         return {}
     if template is not None:
@@ -84,7 +86,7 @@ def _provider_template(
     }
 
 
-def template_render(*, kind: str, language: str, channel: str, context: dict[str, object]) -> RenderedText:
+def template_render(*, kind: str, language: str, channel: str, context: Mapping[str, object]) -> RenderedText:
     """Fill in the best live template; fall back to the shipped text so an alarm is never held up.
 
     A variable the kind allows but the caller did not give renders as "-" (logged), never as an error.

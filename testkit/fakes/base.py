@@ -41,7 +41,6 @@ class Reply:
 @dataclass
 class FakeServer:
     """Subclasses implement `handle(request) -> Reply`. `script` overrides the next answers, in order.
-    `start()`/`stop()`, or `with Fake() as fake:`.
 
     `latency` (seconds) is added to every answer: a real provider takes about 100 ms (benchmarks use it).
     `accept_then_drop`: every request the provider accepts (a 2xx it would answer) is recorded in `accepted`
@@ -98,12 +97,6 @@ class FakeServer:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def base_url(self) -> str:

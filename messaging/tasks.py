@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from .channels import ChannelError
 from .services import inbound_answer_send
@@ -11,7 +11,7 @@ ANSWER_RETRY_SECONDS = 10
 
 
 @shared_task(name="messaging.send_inbound_answer", bind=True, acks_late=True, max_retries=3)
-def send_inbound_answer(self, inbound_id: int) -> None:
+def send_inbound_answer(self: Task[[int], None], inbound_id: int) -> None:
     try:
         inbound_answer_send(inbound_id=inbound_id)
     except ChannelError as exc:

@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from messaging.channels import channel_address
-from messaging.formatting import address_hash
+from messaging.formatting import address_hash, phone_e164
 from messaging.models import InboundMessage
 from messaging.services import address_flag_wrong_number, channel_next, inbound_link
 
@@ -100,9 +100,8 @@ def reply_handle(*, message: InboundMessage, emergency_number: str = "911") -> s
     reading = reply_read(message.body or "", message.payload or "")
     attempt = reply_match(message=message)
     if attempt is None:
-        language = reading.language or sms_language(
-            word_language="", sender=message.from_address.removeprefix("whatsapp:")
-        )
+        # Meta gives the sender without '+': phone_e164 lets the country be read from it either way.
+        language = reading.language or sms_language(word_language="", sender=phone_e164(message.from_address))
         log.info("reply id=%s matches no open alarm; intent=%s", message.pk, reading.intent)
         return reply_answer("no_alarm", language=language, emergency_number=emergency_number)
     if attempt.message is not None:

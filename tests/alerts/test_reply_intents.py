@@ -364,6 +364,11 @@ def test_a_reply_after_the_alarm_was_resolved_changes_nothing(alice, alice_code,
             "Keryu: this number has no open alarm, so nothing was changed. Emergency: 911.",
         ),
         ("+14155550199", "¿Quién es?", "Keryu: this number has no open alarm, so nothing was changed. Emergency: 911."),
+        (
+            "5215599990000",
+            "hola",
+            "Keryu: este número no tiene una alarma abierta; no cambiamos nada. Emergencias: 911.",
+        ),
     ],
 )
 def test_a_number_never_messaged_about_an_open_alarm_gets_a_neutral_answer_and_changes_nothing(

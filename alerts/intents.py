@@ -59,9 +59,9 @@ def words(text: str) -> list[str]:
     return _TOKENS.findall(plain)
 
 
-def _find(tokens: list[str], phrase: tuple[str, ...]) -> list[int]:
+def _find(said: list[str], phrase: tuple[str, ...]) -> list[int]:
     n = len(phrase)
-    return [i for i in range(len(tokens) - n + 1) if tuple(tokens[i : i + n]) == phrase]
+    return [i for i in range(len(said) - n + 1) if tuple(said[i : i + n]) == phrase]
 
 
 @dataclass(frozen=True)
@@ -87,29 +87,29 @@ def _phrases() -> list[tuple[Intent, str, tuple[str, ...]]]:
 _PHRASES = _phrases()
 
 
-def _language(tokens: list[str]) -> str:
-    return next((language for _, language, phrase in _PHRASES if language and _find(tokens, phrase)), "")
+def _language(said: list[str]) -> str:
+    return next((language for _, language, phrase in _PHRASES if language and _find(said, phrase)), "")
 
 
 def reply_read(text: str, payload: str = "") -> Reading:
     """The intent of a reply (its text and, for a button, its payload) and the language it was written in."""
-    tokens = words(text)
+    said = words(text)
     by_payload = PAYLOADS.get((payload or "").strip().upper())
     if by_payload is not None:
-        return Reading(by_payload, _language(tokens))
+        return Reading(by_payload, _language(said))
     for intent, language, phrase in _PHRASES:
-        for start in _find(tokens, phrase):
-            if intent == Intent.ACKNOWLEDGE and _doubtful(tokens, start, start + len(phrase)):
+        for start in _find(said, phrase):
+            if intent == Intent.ACKNOWLEDGE and _doubtful(said, start, start + len(phrase)):
                 continue
             return Reading(intent, language)
     return Reading(Intent.OTHER, "")
 
 
-def _doubtful(tokens: list[str], start: int, end: int) -> bool:
+def _doubtful(said: list[str], start: int, end: int) -> bool:
     """Negated ("not ok"), or part of a question ("is she ok?", "¿voy?")."""
-    if start and tokens[start - 1] in NEGATIONS:
+    if start and said[start - 1] in NEGATIONS:
         return True
-    ends = (t for t in tokens[end:] if t in CLAUSE_ENDS)
+    ends = (t for t in said[end:] if t in CLAUSE_ENDS)
     return next(ends, "") == "?"
 
 

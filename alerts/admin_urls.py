@@ -9,6 +9,8 @@ urlpatterns = [
     path("alarms/<int:pk>/retry/", views.retry, name="alerts_retry"),
     path("alarms/<int:pk>/resolve/", views.resolve, name="alerts_resolve"),
     path("alarms/<int:pk>/notes/", views.note_add, name="alerts_note_add"),
+    path("alarms/<int:pk>/staff-acknowledge/", views.staff_acknowledge, name="alerts_staff_acknowledge"),
+    path("alarms/<int:pk>/emergency-called/", views.emergency_called, name="alerts_emergency_called"),
     path("export/<str:fmt>/", views.export, name="alerts_export"),
     path("statistics/", views.statistics, name="alerts_statistics"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -19,7 +19,7 @@ from . import exports, services
 from .charts import bar_chart
 from .models import Alarm, NotificationAttempt
 from .selectors import alarm_public_progress, alarm_statistics, alarms_filtered, alarms_visible_to
-from .services.notes import NOTE_MAX, alarm_note_add
+from .services.notes import NOTE_MAX, alarm_emergency_called, alarm_note_add
 
 
 class AcknowledgeForm(forms.Form):
@@ -126,6 +126,48 @@ def note_add(request, pk: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, "Note added.")
+    return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
+
+
+class TakeOverForm(forms.Form):
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=NOTE_MAX)
+
+
+@require_POST
+def staff_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff acknowledge for the family (an alarm nobody answered); the note goes to the finder like any."""
+    alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
+    form = TakeOverForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        done = services.alarms.alarm_staff_acknowledge(alarm=alarm, user=request.user, note=note)
+    except PermissionDenied:
+        raise Http404 from None
+    if done:
+        messages.success(request, "Acknowledged for the family: the escalation has stopped.")
+    else:
+        messages.warning(request, "This alarm was already acknowledged.")
+    return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
+
+
+@require_POST
+def emergency_called(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff record that they called emergency services (with an optional note of what was said)."""
+    alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
+    form = TakeOverForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        done = alarm_emergency_called(alarm=alarm, user=request.user, note=note)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
+    if done:
+        messages.success(request, "Recorded: emergency services called.")
+    else:
+        added = " Your note was added." if note.strip() else ""
+        messages.warning(request, f"Calling emergency services was already recorded.{added}")
     return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
 
 

@@ -128,13 +128,13 @@ def alarms_unacknowledged_for_staff() -> QuerySet[Alarm]:
     of the escalation policy done) that nobody has acknowledged or resolved yet. INJURED first, then the
     longest waiting. For staff only (the Wagtail dashboard and /ops/ show it to staff alone): it spans families."""
     handed = StaffEscalation.objects.filter(alarm=OuterRef("pk"))
-    injured_first = Case(When(situation_type=SituationType.INJURED, then=Value(0)), default=Value(1))
+    injured_first = Case(
+        When(situation_type=SituationType.INJURED, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
     return (
         Alarm.objects.filter(Exists(handed), acknowledged_at__isnull=True, resolved_at__isnull=True)
         .select_related("subject")
-        .annotate(
-            staff_since=Min("staff_escalations__created_at"), rank=Case(injured_first, output_field=IntegerField())
-        )
+        .annotate(staff_since=Min("staff_escalations__created_at"), rank=injured_first)
         .order_by("rank", "staff_since", "pk")
     )
 

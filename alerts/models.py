@@ -127,12 +127,14 @@ class Alarm(FinderReport):
     escalation_level = models.PositiveIntegerField(default=0, help_text="The policy's level within the current round.")
     # The policy ran out with nobody answering: the round starts again (EscalationPolicy.repeat), then staff.
     escalation_round = models.PositiveIntegerField(
-        default=0, help_text="0: the policy's first round; n: its nth repeat."
+        default=0, db_default=0, help_text="0: the policy's first round; n: its nth repeat."
     )
     escalation_round_started_at = models.DateTimeField(null=True, blank=True)
     # Keryu staff taking over (alerts.services.notes.alarm_emergency_called): recorded once, shown on the timeline.
     emergency_called_at = models.DateTimeField(null=True, blank=True)
-    emergency_called_by = models.CharField(max_length=150, blank=True, help_text="Name snapshot of the staff member.")
+    emergency_called_by = models.CharField(
+        max_length=150, blank=True, default="", db_default="", help_text="Name snapshot of the staff member."
+    )
     auto_retries = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -175,7 +177,9 @@ class NotificationAttempt(models.Model):
     language = models.CharField(max_length=2, default="es")
     wave = models.PositiveIntegerField(default=0, help_text="0: at once; higher: the policy's escalation levels.")
     escalation_round = models.PositiveIntegerField(
-        default=0, help_text="0: the policy's first round; n: its nth repeat (the alarm sent again from the start)."
+        default=0,
+        db_default=0,
+        help_text="0: the policy's first round; n: its nth repeat (the alarm sent again from the start).",
     )
     update_seq = models.PositiveIntegerField(
         default=0, help_text="0: the alarm itself; n: the nth update about later reports joined to it."
@@ -263,6 +267,7 @@ class EscalationPolicy(models.Model):
     max_depth = models.PositiveIntegerField(default=2, help_text="How many re-notification levels in a round.")
     repeat = models.PositiveIntegerField(
         default=1,
+        db_default=1,
         validators=[MaxValueValidator(9)],
         help_text="Nobody acknowledged after the last level: start the round again this many times (everyone told "
         "so far, from their first channel), then hand the alarm to Keryu staff.",

@@ -15,6 +15,7 @@ from alerts.services.delivery import attempt_for_recipient
 from alerts.services.reports import inactive_scan_enqueue, inactive_scan_record
 from keryu_site.celery import app as celery_app
 from testkit.celery_worker import purge_queue, running_worker, wait_for
+from testkit.procfile import procfile_command
 
 from .factories import QRCodeFactory, SubjectFactory
 
@@ -46,8 +47,6 @@ def test_the_router_puts_alarm_work_on_alarms_and_everything_else_on_default():
 
 
 def test_the_worker_consumes_both_queues_alarms_first():
-    from testkit.procfile import procfile_command
-
     command = procfile_command("worker", {})
     assert command[command.index("--queues") + 1] == "alarms,default"
     assert [q.name for q in celery_app.amqp.queues.values()] == ["alarms", "default"]

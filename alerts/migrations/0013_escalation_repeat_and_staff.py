@@ -9,8 +9,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("alerts", "0012_reachability_status_choices"),
-        ("messaging", "0009_message_log_address_hash_columns"),
-        ("registry", "0006_subject_photos_encrypted_at_rest"),
     ]
 
     operations = [

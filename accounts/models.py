@@ -12,6 +12,9 @@ from django.db import models
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 
+from core.encryption import EncryptedPhoneNumberField
+from registry.models import ContactChannel, Language
+
 
 @register_setting(icon="user")
 class SignupSettings(BaseSiteSetting):
@@ -103,3 +106,22 @@ class UserMFA(User):
         proxy = True
         verbose_name = "user MFA"
         verbose_name_plural = "users' MFA"
+
+
+class StaffProfile(models.Model):
+    """A Keryu staff member's own reachability: on call or not, and where to reach them. The on-call staff
+    are told at once, on their own channels, when an alarm nobody acknowledged is handed to staff
+    (alerts.services.staff.staff_alert)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    on_call = models.BooleanField(default=False, help_text="Told at once when an unacknowledged alarm goes to staff.")
+    phone_number = EncryptedPhoneNumberField(region="MX", blank=True)
+    preferred_channel = models.CharField(max_length=16, choices=ContactChannel.choices, default=ContactChannel.WHATSAPP)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.SPANISH)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "staff on-call profile"
+
+    def __str__(self) -> str:
+        return f"Staff profile · {self.user.get_username()}"

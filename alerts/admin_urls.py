@@ -9,6 +9,8 @@ alarm_urls = [
     path("retry/", views.retry, name="alerts_retry"),
     path("resolve/", views.resolve, name="alerts_resolve"),
     path("notes/", views.note_add, name="alerts_note_add"),
+    path("staff-acknowledge/", views.staff_acknowledge, name="alerts_staff_acknowledge"),
+    path("emergency-called/", views.emergency_called, name="alerts_emergency_called"),
 ]
 
 urlpatterns = [

@@ -45,7 +45,7 @@ def _database() -> dict[str, Any]:
 
 
 def _broker() -> dict[str, Any]:
-    """Reachable, and how many tasks wait in its default queue (one connection answers both)."""
+    """Reachable, and how many tasks wait in its queues (one connection answers both)."""
     transport = celery_app.conf.broker_url.split("://", 1)[0]
     try:
         depth = broker_queue_depth()

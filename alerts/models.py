@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -123,7 +124,17 @@ class Alarm(FinderReport):
     acknowledged_by = models.CharField(max_length=150, blank=True, help_text="Name snapshot of who acknowledged.")
     acknowledged_via = models.CharField(max_length=16, blank=True)
     acknowledgement_note = models.TextField(blank=True, help_text="Shown to the finder.")
-    escalation_level = models.PositiveIntegerField(default=0)
+    escalation_level = models.PositiveIntegerField(default=0, help_text="The policy's level within the current round.")
+    # The policy ran out with nobody answering: the round starts again (EscalationPolicy.repeat), then staff.
+    escalation_round = models.PositiveIntegerField(
+        default=0, db_default=0, help_text="0: the policy's first round; n: its nth repeat."
+    )
+    escalation_round_started_at = models.DateTimeField(null=True, blank=True)
+    # Keryu staff taking over (alerts.services.notes.alarm_emergency_called): recorded once, shown on the timeline.
+    emergency_called_at = models.DateTimeField(null=True, blank=True)
+    emergency_called_by = models.CharField(
+        max_length=150, blank=True, default="", db_default="", help_text="Name snapshot of the staff member."
+    )
     auto_retries = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -164,7 +175,12 @@ class NotificationAttempt(models.Model):
     # Snapshots (never the address: that is read from the registry at send time and kept by messaging).
     recipient_name = models.CharField(max_length=150, blank=True)
     language = models.CharField(max_length=2, default="es")
-    wave = models.PositiveIntegerField(default=0, help_text="0: at once; higher: escalation rounds.")
+    wave = models.PositiveIntegerField(default=0, help_text="0: at once; higher: the policy's escalation levels.")
+    escalation_round = models.PositiveIntegerField(
+        default=0,
+        db_default=0,
+        help_text="0: the policy's first round; n: its nth repeat (the alarm sent again from the start).",
+    )
     update_seq = models.PositiveIntegerField(
         default=0, help_text="0: the alarm itself; n: the nth update about later reports joined to it."
     )
@@ -187,8 +203,8 @@ class NotificationAttempt(models.Model):
         ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["alarm", "update_seq", "recipient_key", "channel"],
-                name="alerts_one_attempt_per_recipient_channel_update",
+                fields=["alarm", "update_seq", "escalation_round", "recipient_key", "channel"],
+                name="alerts_one_attempt_per_recipient_channel_round",
             )
         ]
         indexes = [models.Index(fields=["status", "updated_at"]), models.Index(fields=["status", "not_before"])]
@@ -248,7 +264,14 @@ class EscalationPolicy(models.Model):
     ack_timeout_seconds = models.PositiveIntegerField(
         default=600, help_text="Unacknowledged this long: re-notify everyone told so far on their next channel."
     )
-    max_depth = models.PositiveIntegerField(default=2, help_text="How many re-notification rounds at most.")
+    max_depth = models.PositiveIntegerField(default=2, help_text="How many re-notification levels in a round.")
+    repeat = models.PositiveIntegerField(
+        default=1,
+        db_default=1,
+        validators=[MaxValueValidator(9)],
+        help_text="Nobody acknowledged after the last level: start the round again this many times (everyone told "
+        "so far, from their first channel), then hand the alarm to Keryu staff.",
+    )
     whatsapp_delivery_timeout_seconds = models.PositiveIntegerField(
         default=120, help_text="A WhatsApp message not delivered in this time is followed by the next channel (SMS)."
     )
@@ -308,3 +331,28 @@ class AlarmNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note #{self.pk} · {self.author_name} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class StaffEscalationStage(models.TextChoices):
+    INJURED = "injured", "Injured, not acknowledged in time"
+    EXHAUSTED = "exhausted", "Every round of the escalation policy done, nobody acknowledged"
+
+
+class StaffEscalation(models.Model):
+    """An alarm handed to Keryu staff. One row per alarm and stage: inserting it is the claim, so staff are
+    told at most once per stage however many beats, workers or retries race to do it."""
+
+    alarm = models.ForeignKey(Alarm, on_delete=models.PROTECT, related_name="staff_escalations")
+    stage = models.CharField(max_length=16, choices=StaffEscalationStage.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The notification to the on-call staff: claimed by a worker (a lease), then done.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    staff_told = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [models.UniqueConstraint(fields=["alarm", "stage"], name="alerts_one_staff_escalation_per_stage")]
+
+    def __str__(self) -> str:
+        return f"Staff escalation · alarm {self.alarm_id} · {self.get_stage_display()}"

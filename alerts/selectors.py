@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from .models import (
     NotificationStatus,
     ScanEvent,
     SituationType,
+    StaffEscalation,
 )
 
 if TYPE_CHECKING:
@@ -103,12 +104,41 @@ def alarm_timeline(*, alarm: Alarm) -> list[TimelineEntry]:
             entries.append(
                 TimelineEntry(attempt.updated_at, "failure", f"{who} via {attempt.channel}: {attempt.status.lower()}")
             )
+    for escalation in alarm.staff_escalations.all():
+        told = f"; {escalation.staff_told} staff told" if escalation.notified_at else ""
+        entries.append(
+            TimelineEntry(
+                escalation.created_at, "staff", f"Handed to Keryu staff: {escalation.get_stage_display()}{told}"
+            )
+        )
+    if alarm.emergency_called_at:
+        entries.append(
+            TimelineEntry(
+                alarm.emergency_called_at, "staff", f"Emergency services called by {alarm.emergency_called_by} (staff)"
+            )
+        )
     if alarm.acknowledged_at:
         by = alarm.acknowledged_by or "a recipient"
         entries.append(TimelineEntry(alarm.acknowledged_at, "ack", f"Acknowledged by {by} ({alarm.acknowledged_via})"))
     if alarm.resolved_at:
         entries.append(TimelineEntry(alarm.resolved_at, "resolved", "Resolved"))
     return sorted(entries, key=lambda e: e.at)
+
+
+def alarms_unacknowledged_for_staff() -> QuerySet[Alarm]:
+    """Keryu staff's queue: alarms handed to staff (INJURED and unacknowledged past the setting, or every round
+    of the escalation policy done) that nobody has acknowledged or resolved yet. INJURED first, then the
+    longest waiting. For staff only (the Wagtail dashboard and /ops/ show it to staff alone): it spans families."""
+    handed = StaffEscalation.objects.filter(alarm=OuterRef("pk"))
+    injured_first = Case(
+        When(situation_type=SituationType.INJURED, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return (
+        Alarm.objects.filter(Exists(handed), acknowledged_at__isnull=True, resolved_at__isnull=True)
+        .select_related("subject")
+        .annotate(staff_since=Min("staff_escalations__created_at"), rank=injured_first)
+        .order_by("rank", "staff_since", "pk")
+    )
 
 
 def alarm_public_progress(*, alarm: Alarm) -> dict[str, object]:

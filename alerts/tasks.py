@@ -8,7 +8,7 @@ from django.db import connection
 from messaging.channels import ChannelError
 
 from . import services
-from .services import maintenance, reports
+from .services import escalation, maintenance, reports
 from .services.delivery import DATABASE_ERRORS, DB_MAX_RETRIES, DB_RETRY_COUNTDOWN
 
 
@@ -42,6 +42,8 @@ def escalate() -> None:
     services.attempts_release_due()
     services.whatsapp_follow_up()
     services.alarms_escalate()
+    escalation.alarms_injured_to_staff()
+    escalation.staff_escalations_notify()
 
 
 @shared_task(name="alerts.retry_failed", acks_late=True, ignore_result=True)

@@ -21,7 +21,7 @@ from . import exports, services
 from .charts import bar_chart
 from .models import Alarm, NotificationAttempt
 from .selectors import alarm_public_progress, alarm_statistics, alarms_filtered, alarms_visible_to
-from .services.notes import NOTE_MAX, alarm_note_add
+from .services.notes import NOTE_MAX, alarm_emergency_called, alarm_note_add
 
 if TYPE_CHECKING:
     from core.roles import AuthenticatedRequest
@@ -133,6 +133,48 @@ def note_add(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, "Note added.")
+    return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
+
+
+class TakeOverForm(forms.Form):
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=NOTE_MAX)
+
+
+@require_POST
+def staff_acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Staff acknowledge for the family (an alarm nobody answered); the note goes to the finder like any."""
+    alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
+    form = TakeOverForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        done = services.alarms.alarm_staff_acknowledge(alarm=alarm, user=request.user, note=note)
+    except PermissionDenied:
+        raise Http404 from None
+    if done:
+        messages.success(request, "Acknowledged for the family: the escalation has stopped.")
+    else:
+        messages.warning(request, "This alarm was already acknowledged.")
+    return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
+
+
+@require_POST
+def emergency_called(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Staff record that they called emergency services (with an optional note of what was said)."""
+    alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
+    form = TakeOverForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        done = alarm_emergency_called(alarm=alarm, user=request.user, note=note)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
+    if done:
+        messages.success(request, "Recorded: emergency services called.")
+    else:
+        added = " Your note was added." if note.strip() else ""
+        messages.warning(request, f"Calling emergency services was already recorded.{added}")
     return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
 
 

@@ -118,6 +118,8 @@ class AlarmInspectView(InspectView):
         timeline = alarm_timeline(alarm=self.object) + alarm_note_entries(alarm=self.object)
         context["timeline"] = sorted(timeline, key=lambda entry: entry.at)
         context["can_add_note"] = user_is_staff(self.request.user)
+        # Staff taking over an alarm (issue 15): acknowledge for the family, record calling emergency services.
+        context["can_take_over"] = context["can_add_note"] and self.object.resolved_at is None
         context["has_failed"] = self.object.attempts.filter(
             status__in=[NotificationStatus.FAILED, NotificationStatus.ERROR, NotificationStatus.UNDELIVERED]
         ).exists()
@@ -161,6 +163,9 @@ class AlarmViewSet(ScopedSnippetViewSet):
         "acknowledged_at",
         "acknowledged_by",
         "acknowledgement_note",
+        "escalation_round",
+        "emergency_called_at",
+        "emergency_called_by",
         "resolved_at",
         "resolution_notes",
     ]
@@ -180,6 +185,8 @@ class EscalationPolicyViewSet(SharedSnippetViewSet):
         "notify_doctor",
         "contact_delay_seconds",
         "ack_timeout_seconds",
+        "max_depth",
+        "repeat",
     ]
     panels = [
         FieldPanel("situation_type"),
@@ -189,6 +196,7 @@ class EscalationPolicyViewSet(SharedSnippetViewSet):
         FieldPanel("contact_delay_seconds"),
         FieldPanel("ack_timeout_seconds"),
         FieldPanel("max_depth"),
+        FieldPanel("repeat"),
         FieldPanel("whatsapp_delivery_timeout_seconds"),
     ]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
+from django.db.models import Q
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
     from django.db.models import Model, QuerySet
@@ -38,3 +40,8 @@ def scope_to_owner(queryset: QuerySet[M], user: RequestUser | None, *, owner: st
     if user is None or not user.is_authenticated:
         return queryset.none()
     return queryset.filter(**{owner: user}, **also)
+
+
+def staff_users_q() -> Q:
+    """user_is_staff as a filter on users (add is_active where it matters); apply .distinct() after it."""
+    return Q(is_superuser=True) | Q(is_staff=True) | Q(groups__name=STAFF)

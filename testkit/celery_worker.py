@@ -85,9 +85,15 @@ def purge_queue() -> None:
 
 @contextmanager
 def running_worker(
-    *, pool: str = "prefork", concurrency: int = 2, env: dict[str, str] | None = None, purge: bool = True
+    *,
+    pool: str = "prefork",
+    concurrency: int = 2,
+    env: dict[str, str] | None = None,
+    purge: bool = True,
+    queues: str = "alarms,default",
 ) -> Iterator[WorkerProcess]:
-    """A worker process; `purge=False` keeps what is already queued (a backlog the caller wants drained)."""
+    """A worker process consuming `queues` (the Procfile's: both, `alarms` first); `purge=False` keeps what
+    is already queued (a backlog the caller wants drained)."""
     if purge:
         purge_queue()
     child_env = {
@@ -100,7 +106,8 @@ def running_worker(
     }
     cmd = [
         sys.executable, "-m", "celery", "-A", "keryu_site", "worker", "--loglevel", "INFO",
-        "--pool", pool, "--concurrency", str(concurrency), "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "--queues", queues, "--pool", pool, "--concurrency", str(concurrency), "--without-gossip", "--without-mingle",
+        "--without-heartbeat",
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     worker = WorkerProcess(proc)

@@ -1,5 +1,6 @@
 """Writes for alerts (a package: alarms, finders' reports, inbound messages and replies to alarm messages,
-delivery, the alarm's roll-up status, the periodic outbox work, maintenance)."""
+delivery, the alarm's roll-up status, the periodic outbox work, escalation and the hand-over to staff,
+maintenance)."""
 
 from .alarm_status import alarm_status_refresh
 from .alarms import (
@@ -19,9 +20,9 @@ from .delivery import (
     attempt_fallback,
     retry_delay,
 )
+from .escalation import alarms_escalate
 from .inbound import inbound_handle
 from .outbox import (
-    alarms_escalate,
     attempt_status_from_message,
     attempts_release_due,
     attempts_sweep,

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 NOTE_MAX = 500
+ACK_VIA_STAFF = "staff"
 
 
 class AlarmAlreadyOpen(ValidationError):
@@ -186,14 +188,17 @@ def alarm_test_create(*, qr_code: QRCode, user: User) -> Alarm:
     return alarm_create(qr_code=qr_code, situation_type=SituationType.TEST, triggered_by=user)
 
 
-def alarm_acknowledge(*, alarm_id: int, attempt_id: int | None = None, note: str = "", via: str = "link") -> bool:
+def alarm_acknowledge(
+    *, alarm_id: int, attempt_id: int | None = None, note: str = "", via: str = "link", by: str = ""
+) -> bool:
     """The first acknowledgement wins and stops escalation; a later one may still add a note for the finder.
 
-    Returns True when this call acknowledged the alarm. Scheduled rows not yet released are cancelled.
+    Who acknowledged: the recipient of `attempt_id`, else `by` (a staff member taking over). Returns True
+    when this call acknowledged the alarm. Scheduled rows not yet released are cancelled.
     """
     note = (note or "").strip()[:NOTE_MAX]
     now = timezone.now()
-    name = ""
+    name = by[:150]
     if attempt_id is not None:
         name = (
             NotificationAttempt.objects.filter(pk=attempt_id, alarm_id=alarm_id)
@@ -215,6 +220,16 @@ def alarm_acknowledge(*, alarm_id: int, attempt_id: int | None = None, note: str
     if changed:
         log.info("alarm acknowledged id=%s via=%s attempt=%s", alarm_id, via, attempt_id)
     return bool(changed)
+
+
+def alarm_staff_acknowledge(*, alarm: Alarm, user: User, note: str = "") -> bool:
+    """Keryu staff acknowledge for the family (taking over an alarm nobody answered): recorded as staff, by
+    name, on the timeline; the escalation stops as for any acknowledgement. Staff only. False when someone
+    acknowledged first."""
+    if not user_is_staff(user):
+        raise PermissionDenied("Only Keryu staff acknowledge for the family.")
+    name = user.get_full_name() or user.get_username()
+    return alarm_acknowledge(alarm_id=alarm.pk, note=note, via=ACK_VIA_STAFF, by=name)
 
 
 def alarm_resolve(*, alarm: Alarm, user: User, notes: str = "") -> Alarm:

@@ -69,11 +69,35 @@ def attempt_enqueue(*, attempt_id: int, countdown: float | None = None) -> bool:
     sweeper queues it once the broker answers again."""
     from ..tasks import deliver_attempt
 
-    return publish_safely(deliver_attempt, args=[attempt_id], countdown=countdown, what=f"attempt id={attempt_id}")
+    return publish_safely(
+        deliver_attempt,
+        args=[attempt_id],
+        countdown=countdown,
+        what=f"attempt id={attempt_id}",
+        **attempt_publish_options(attempt_id=attempt_id),
+    )
 
 
-def publish_safely(task: Task[Any, Any], *, args: list[Any], what: str, countdown: float | None = None) -> bool:
-    """Publish a task, waiting at most KERYU_ENQUEUE_TIMEOUT seconds.
+def attempt_publish_options(*, attempt_id: int) -> dict[str, str | int]:
+    """Where a send waits (CELERY_TASK_ROUTES puts `alerts.deliver_attempt` on the `alarms` queue): an INJURED
+    alarm's own messages at the top priority; an update about a later report and a test alarm with the
+    housekeeping on `default`, so neither holds up an alarm. {} (the router's choice) for an unknown row."""
+    row = NotificationAttempt.objects.filter(pk=attempt_id).values_list("update_seq", "alarm__situation_type").first()
+    if row is None:
+        return {}
+    update_seq, situation = row
+    if update_seq or situation == SituationType.TEST:
+        return {"queue": settings.KERYU_QUEUE_DEFAULT, "priority": settings.KERYU_PRIORITY_DEFAULT}
+    if situation == SituationType.INJURED:
+        return {"priority": settings.KERYU_PRIORITY_INJURED}
+    return {}
+
+
+def publish_safely(
+    task: Task[Any, Any], *, args: list[Any], what: str, countdown: float | None = None, **options: str | int
+) -> bool:
+    """Publish a task, waiting at most KERYU_ENQUEUE_TIMEOUT seconds; `options` (queue, priority) go to
+    apply_async over what the router says.
 
     A broker that is down or hung must not fail or stall a scan: the publish runs in a helper thread that
     the caller waits on for at most KERYU_ENQUEUE_TIMEOUT seconds; after a failure or a timeout further
@@ -88,7 +112,7 @@ def publish_safely(task: Task[Any, Any], *, args: list[Any], what: str, countdow
     def publish() -> None:
         try:
             # celery-types wants a float countdown; Celery's own default is None (no delay).
-            task.apply_async(args=tuple(args), countdown=countdown)  # type: ignore[arg-type]
+            task.apply_async(args=tuple(args), countdown=countdown, **options)  # type: ignore[arg-type]
             outcome.append(True)
         except Exception as exc:
             log.warning("could not queue %s (%s)", what, type(exc).__name__)
@@ -404,10 +428,14 @@ def attempt_next_channel(*, attempt: NotificationAttempt, wave: int) -> Notifica
 
 
 def tried_channels(attempt: NotificationAttempt) -> set[str]:
-    """The channels this recipient was already tried on, for this alarm message (the alarm or one update)."""
+    """The channels this recipient was already tried on, for this alarm message (the alarm or one update) in
+    this round of the escalation policy (a repeated round starts again from the first channel)."""
     return set(
         NotificationAttempt.objects.filter(
-            alarm_id=attempt.alarm_id, update_seq=attempt.update_seq, recipient_key=attempt.recipient_key
+            alarm_id=attempt.alarm_id,
+            update_seq=attempt.update_seq,
+            escalation_round=attempt.escalation_round,
+            recipient_key=attempt.recipient_key,
         ).values_list("channel", flat=True)
     )
 
@@ -426,11 +454,18 @@ def attempt_for_recipient(source: NotificationAttempt, **fields: Any) -> Notific
     )
 
 
-def attempt_add(*, source: NotificationAttempt, channel: str, wave: int) -> NotificationAttempt | None:
-    """A new row for the same recipient on another channel; the unique constraint makes it happen once."""
+def attempt_add(
+    *, source: NotificationAttempt, channel: str, wave: int, escalation_round: int | None = None
+) -> NotificationAttempt | None:
+    """A new row for the same recipient on another channel (in `source`'s round unless another is named);
+    the unique constraint makes it happen once."""
+    if escalation_round is None:
+        escalation_round = source.escalation_round
     try:
         with transaction.atomic():
-            new = attempt_for_recipient(source, channel=channel, wave=wave, update_seq=source.update_seq)
+            new = attempt_for_recipient(
+                source, channel=channel, wave=wave, update_seq=source.update_seq, escalation_round=escalation_round
+            )
             enqueue_on_commit(new.pk)
     except IntegrityError:
         return None

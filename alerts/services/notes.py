@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
 
 from core.roles import user_is_staff
 
@@ -38,3 +41,19 @@ def alarm_note_from_reply(*, attempt: NotificationAttempt, text: str) -> AlarmNo
     return AlarmNote.objects.create(
         alarm_id=attempt.alarm_id, author=None, author_name=name[:150], text=(text.strip() or "-")[:NOTE_MAX]
     )
+
+
+def alarm_emergency_called(*, alarm: Alarm, user: User, note: str = "") -> bool:
+    """Staff record that they called emergency services for this alarm: once (the first press wins), with
+    who did it on the alarm's timeline; an optional note says what was said (kept like any note). Staff only.
+    Returns True when this call recorded it."""
+    if not user_is_staff(user):
+        raise PermissionDenied("Only Keryu staff record calling emergency services.")
+    name = user.get_full_name() or user.get_username()
+    with transaction.atomic():
+        recorded = Alarm.objects.filter(pk=alarm.pk, emergency_called_at__isnull=True).update(
+            emergency_called_at=timezone.now(), emergency_called_by=name[:150]
+        )
+        if (note or "").strip():
+            alarm_note_add(alarm=alarm, author=user, text=f"Emergency services: {note.strip()}")
+    return bool(recorded)

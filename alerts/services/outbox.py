@@ -1,4 +1,5 @@
-"""The periodic side of delivery: the sweeper, escalation, follow-ups and provider status news.
+"""The periodic side of delivery: the sweeper, releasing scheduled rows, follow-ups and provider status news
+(escalation when nobody acknowledges: alerts.services.escalation).
 
 Every transition is claimed with a conditional update, so two sweepers (or two escalation runs) at once
 queue each row once; a row queued twice is harmless anyway, because delivery claims it again.
@@ -18,10 +19,10 @@ from django.utils import timezone
 from messaging.channels import CHANNEL_FAMILIES, Family
 from messaging.models import MessageStatus
 
-from ..models import Alarm, NotificationAttempt, NotificationStatus, SituationType
+from ..models import Alarm, NotificationAttempt, NotificationStatus
 from . import recipients as rec
 from .alarm_status import SUCCESS, alarm_status_refresh
-from .delivery import attempt_enqueue, attempt_fallback, attempt_next_channel, attempt_reclaim
+from .delivery import attempt_enqueue, attempt_fallback, attempt_reclaim
 
 log = logging.getLogger(__name__)
 
@@ -157,41 +158,6 @@ def whatsapp_follow_up() -> list[int]:
         nxt = attempt_fallback(attempt=attempt, reason="not delivered in time")
         if nxt is not None:
             created.append(nxt.pk)
-    return created
-
-
-def alarms_escalate() -> list[int]:
-    """No acknowledgement within the policy's timeout: re-notify everyone told so far on their next channel.
-
-    The level is claimed with a conditional update, so concurrent runs escalate each level once; depth bounds it.
-    """
-    now = timezone.now()
-    created: list[int] = []
-    candidates = Alarm.objects.filter(
-        acknowledged_at__isnull=True, resolved_at__isnull=True, timestamp__gte=now - timedelta(days=2)
-    ).exclude(situation_type=SituationType.TEST)
-    for alarm in candidates.only("pk", "situation_type", "timestamp", "escalation_level")[:500]:
-        policy = rec.policy_for(alarm.situation_type)
-        if alarm.escalation_level >= policy.max_depth:
-            continue
-        due_at = alarm.timestamp + timedelta(seconds=policy.ack_timeout_seconds * (alarm.escalation_level + 1))
-        if now < due_at:
-            continue
-        level = alarm.escalation_level + 1
-        if not Alarm.objects.filter(pk=alarm.pk, escalation_level=alarm.escalation_level).update(
-            escalation_level=level
-        ):
-            continue
-        told = alarm.attempts.filter(status__in=SUCCESS, update_seq=0).select_related("contact", "custodian")
-        seen: set[str] = set()
-        for attempt in told.order_by("recipient_key", "-created_at"):
-            if attempt.recipient_key in seen:
-                continue
-            seen.add(attempt.recipient_key)
-            nxt = attempt_next_channel(attempt=attempt, wave=level)
-            if nxt is not None:
-                created.append(nxt.pk)
-        log.info("alarm id=%s escalated to level %s new_attempts=%s", alarm.pk, level, len(created))
     return created
 
 

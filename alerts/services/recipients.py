@@ -10,12 +10,13 @@ from registry.models import ContactChannel, Custodian, EmergencyContact
 
 from ..models import Alarm, EscalationPolicy, NotificationAttempt, RecipientKind, SituationType
 
-# The shipped policy; staff override it with EscalationPolicy rows (alerts admin).
+# The shipped policy; staff override it with EscalationPolicy rows (alerts admin). With these a LOST alarm nobody
+# answers runs its round (first messages, then two levels 10 min apart) twice, and goes to staff after an hour.
 DEFAULT_POLICIES: dict[str, dict[str, object]] = {
-    SituationType.INJURED: {"contacts_at_once": True, "notify_contacts": True, "notify_doctor": True},
-    SituationType.LOST: {"contact_delay_seconds": 300, "ack_timeout_seconds": 600},
-    SituationType.CONTACT: {"contact_delay_seconds": 1800, "ack_timeout_seconds": 3600},
-    SituationType.TEST: {"notify_contacts": False, "max_depth": 0},
+    SituationType.INJURED: {"contacts_at_once": True, "notify_contacts": True, "notify_doctor": True, "repeat": 1},
+    SituationType.LOST: {"contact_delay_seconds": 300, "ack_timeout_seconds": 600, "repeat": 1},
+    SituationType.CONTACT: {"contact_delay_seconds": 1800, "ack_timeout_seconds": 3600, "repeat": 1},
+    SituationType.TEST: {"notify_contacts": False, "max_depth": 0, "repeat": 0},
 }
 
 

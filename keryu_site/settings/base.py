@@ -12,6 +12,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -208,6 +209,9 @@ else:
         # A hung Redis must not hang a scan: fail fast, the database sweeper re-queues later.
         "socket_timeout": 2,
         "socket_connect_timeout": 2,
+        # A worker asks Redis for its queues in the order given (`--queues alarms,default`) every time, instead
+        # of kombu's round robin: an alarm send never waits behind drills and housekeeping.
+        "queue_order_strategy": "priority",
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -220,6 +224,24 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Two queues (issue 15): `alarms` for the alarm's own messages and what moves them on (the outbox sweeper, the
+# escalation and the hand-over to staff), `default` for updates about later reports, test alarms, drills and
+# housekeeping. Every worker consumes both, `alarms` first (Procfile: --queues alarms,default). Redis serves the
+# lower priority number first, across both queues (kombu's priority steps 0, 3, 6, 9): INJURED sends (0), the
+# rest of `alarms` (3), everything else (6). alerts.services.delivery.attempt_publish_options picks per send.
+KERYU_QUEUE_ALARMS = "alarms"
+KERYU_QUEUE_DEFAULT = "default"
+KERYU_PRIORITY_INJURED = 0
+KERYU_PRIORITY_ALARM = 3
+KERYU_PRIORITY_DEFAULT = 6
+CELERY_TASK_DEFAULT_QUEUE = KERYU_QUEUE_DEFAULT
+CELERY_TASK_QUEUES = (Queue(KERYU_QUEUE_ALARMS), Queue(KERYU_QUEUE_DEFAULT))
+CELERY_TASK_ROUTES = {
+    "alerts.deliver_attempt": {"queue": KERYU_QUEUE_ALARMS, "priority": KERYU_PRIORITY_ALARM},
+    "alerts.escalate": {"queue": KERYU_QUEUE_ALARMS, "priority": KERYU_PRIORITY_ALARM},
+    "alerts.sweep": {"queue": KERYU_QUEUE_ALARMS, "priority": KERYU_PRIORITY_ALARM},
+    "*": {"queue": KERYU_QUEUE_DEFAULT, "priority": KERYU_PRIORITY_DEFAULT},
+}
 
 # --- Auth, i18n, static ---------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -298,6 +320,7 @@ UNFOLD = {
     "SITE_URL": "/admin/",
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "keryu_site.dashboard.ops_dashboard",
 }
 
 # --- Security -----------------------------------------------------------------------------------
@@ -387,6 +410,8 @@ KERYU_ATTEMPT_RETENTION_DAYS = env.int("KERYU_ATTEMPT_RETENTION_DAYS", default=3
 KERYU_SCANNER_DATA_RETENTION_DAYS = env.int("KERYU_SCANNER_DATA_RETENTION_DAYS", default=90)
 KERYU_ARCHIVE_RETENTION_DAYS = env.int("KERYU_ARCHIVE_RETENTION_DAYS", default=365)
 KERYU_DRILL_DELIVERY_WINDOW_HOURS = env.int("KERYU_DRILL_DELIVERY_WINDOW_HOURS", default=48)
+# An INJURED alarm nobody acknowledged this long after the injury was reported goes to Keryu staff at once.
+KERYU_INJURED_STAFF_SECONDS = env.int("KERYU_INJURED_STAFF_SECONDS", default=300)
 # --- Accounts and access (issue 4) -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = ["accounts.backends.LoginProtectionBackend", "django.contrib.auth.backends.ModelBackend"]
 

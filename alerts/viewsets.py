@@ -160,8 +160,10 @@ class AlarmViewSet(ScopedSnippetViewSet):
         "last_attempt",
         "acknowledged_at",
         "acknowledged_by",
+        "acknowledged_role",
         "acknowledgement_note",
         "resolved_at",
+        "resolved_role",
         "resolution_notes",
     ]
 

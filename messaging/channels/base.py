@@ -138,6 +138,9 @@ class Channel:
     label: str = ""
     family: str = ""  # a Family
     address_kind: AddressKind = AddressKind.ANY
+    # Whether the provider later says a message was delivered (a receipt). Without receipts, the provider
+    # accepting the message is the last word there will be (SMTP, the development channel).
+    reports_delivery: bool = True
 
     def is_configured(self) -> bool:
         raise NotImplementedError

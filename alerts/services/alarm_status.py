@@ -73,11 +73,16 @@ def alarm_status_derive(*, alarm_id: int, now: datetime | None = None) -> AlarmS
     return AlarmStatus(NotificationStatus.FAILED, sent, error)
 
 
-def family_unreached(rows: Iterable[tuple[str, str]]) -> bool:
-    """Every channel of every custodian failed: of the alarm's rows, as (recipient_kind, status), none for the
-    family reached them or may still (in flight, retrying, scheduled, waiting for a receipt). No row for the
-    family at all (no custodian had a channel) is unreached too."""
-    return not any(kind in FAMILY and (status in SUCCESS or status in OPEN) for kind, status in rows)
+def family_unreached(rows: Iterable[tuple[str, str, int]]) -> bool:
+    """Every channel of every custodian failed: of the alarm's rows, as (recipient_kind, status, update_seq), no
+    row for the family ever reached them, and none of the alarm's own messages to them may still (in flight,
+    retrying, waiting for a receipt). An update still going to them does not count as hope: it goes on a
+    channel that already failed them. No row for the family at all (no custodian had a channel) is unreached.
+    """
+    rows = list(rows)
+    reached = any(kind in FAMILY and status in SUCCESS for kind, status, _ in rows)
+    trying = any(kind in FAMILY and status in OPEN and seq == 0 for kind, status, seq in rows)
+    return not (reached or trying)
 
 
 def alarm_status_refresh(*, alarm_id: int) -> str:
@@ -105,7 +110,7 @@ def _staff_alert_once(*, alarm_id: int, derived: AlarmStatus) -> None:
     """Staff hear once per alarm (claimed by `staff_alerted_at`) that it needs a human: nobody has acknowledged
     it and the family cannot be reached. The finder's page says so (alerts.services.finder_state), so it must be
     true by the time the attempts say it. Ids only in the text."""
-    rows = NotificationAttempt.objects.filter(alarm_id=alarm_id).values_list("recipient_kind", "status")
+    rows = NotificationAttempt.objects.filter(alarm_id=alarm_id).values_list("recipient_kind", "status", "update_seq")
     if not family_unreached(rows):
         return
     if not Alarm.objects.filter(

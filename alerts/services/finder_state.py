@@ -119,7 +119,7 @@ def finder_state(*, alarm: Alarm, scan_event: ScanEvent | None = None) -> Finder
         state = FinderStep.ALREADY_KNOWN
     elif alarm.acknowledged_at is not None:
         state = FinderStep.ACKNOWLEDGED
-    elif family_unreached((kind, status) for kind, status, *_ in rows):
+    elif family_unreached((kind, status, seq) for kind, status, _, seq, _ in rows):
         state = FinderStep.UNREACHED
     elif seen:
         state = FinderStep.SEEN

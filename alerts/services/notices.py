@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -138,7 +139,7 @@ def _notices_write(*, alarm_id: int, kind: str, handler: Handler, attempts: Iter
             )
             if created:
                 written.append(notice.pk)
-                transaction.on_commit(lambda pk=notice.pk: notice_enqueue(notice_id=pk))
+                transaction.on_commit(partial(notice_enqueue, notice_id=notice.pk))
     log.info("alarm id=%s %s notices=%s", alarm_id, kind.lower(), written)
     return written
 
@@ -162,7 +163,7 @@ def _finder_notices_write(*, alarm_id: int) -> list[int]:
             )
             if created:
                 written.append(notice.pk)
-                transaction.on_commit(lambda pk=notice.pk: notice_enqueue(notice_id=pk))
+                transaction.on_commit(partial(notice_enqueue, notice_id=notice.pk))
     return written
 
 

@@ -136,8 +136,10 @@ class Alarm(FinderReport):
         blank=True, help_text="Shown to the finders whose reports came in before the acknowledgement."
     )
     # Who acknowledged and who closed it, by role: what the finder's page names ("a family member").
-    acknowledged_role = models.CharField(max_length=16, choices=HandlerRole.choices, blank=True)
-    resolved_role = models.CharField(max_length=16, choices=HandlerRole.choices, blank=True)
+    acknowledged_role = models.CharField(
+        max_length=16, choices=HandlerRole.choices, blank=True, default="", db_default=""
+    )
+    resolved_role = models.CharField(max_length=16, choices=HandlerRole.choices, blank=True, default="", db_default="")
     # When staff were told that the family (every custodian, on every channel) could not be reached: once per
     # alarm, claimed by a conditional update (alerts.services.alarm_status).
     staff_alerted_at = models.DateTimeField(null=True, blank=True)

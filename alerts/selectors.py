@@ -106,17 +106,13 @@ def alarm_timeline(*, alarm: Alarm) -> list[TimelineEntry]:
             )
     if alarm.acknowledged_at:
         by = alarm.acknowledged_by or "a recipient"
-        role = f", {alarm.get_acknowledged_role_display().lower()}" if alarm.acknowledged_role else ""
-        entries.append(
-            TimelineEntry(alarm.acknowledged_at, "ack", f"Acknowledged by {by} ({alarm.acknowledged_via}{role})")
-        )
+        entries.append(TimelineEntry(alarm.acknowledged_at, "ack", f"Acknowledged by {by} ({alarm.acknowledged_via})"))
     if alarm.staff_alerted_at:
         entries.append(
             TimelineEntry(alarm.staff_alerted_at, "failure", "The family could not be reached: staff alerted")
         )
     if alarm.resolved_at:
-        by = f" by {alarm.get_resolved_role_display().lower()}" if alarm.resolved_role else ""
-        entries.append(TimelineEntry(alarm.resolved_at, "resolved", f"Resolved{by}"))
+        entries.append(TimelineEntry(alarm.resolved_at, "resolved", "Resolved"))
     entries += _notice_entries(alarm)
     return sorted(entries, key=lambda e: e.at)
 

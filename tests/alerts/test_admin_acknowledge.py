@@ -25,7 +25,7 @@ def test_a_custodian_acknowledges_their_own_alarm_with_a_note_for_the_finder(cli
     alarm = alarm_create(qr_code=alice_code, situation_type="LOST")
     client.force_login(alice)
     page = client.get(f"/admin/snippets/alerts/alarm/inspect/{alarm.pk}/").content.decode()
-    assert "alerts/alarms/%s/acknowledge/" % alarm.pk in page and ">Acknowledge</button>" in page
+    assert f"alerts/alarms/{alarm.pk}/acknowledge/" in page and ">Acknowledge</button>" in page
     response = client.post(f"/admin/alerts/alarms/{alarm.pk}/acknowledge/", {"note": "Ya voy, 10 minutos"})
     assert response.status_code == 302
     alarm.refresh_from_db()
@@ -34,7 +34,9 @@ def test_a_custodian_acknowledges_their_own_alarm_with_a_note_for_the_finder(cli
         "custodian",
         "Ya voy, 10 minutos",
     )
-    assert ">Acknowledge</button>" not in client.get(f"/admin/snippets/alerts/alarm/inspect/{alarm.pk}/").content.decode()
+    assert (
+        ">Acknowledge</button>" not in client.get(f"/admin/snippets/alerts/alarm/inspect/{alarm.pk}/").content.decode()
+    )
     client.logout()
     html = _finder_page(client, alarm)
     assert "Acknowledged by a family member" in html and "Ya voy, 10 minutos" in html

@@ -115,7 +115,9 @@ def test_a_later_finder_is_told_the_family_knows_then_that_they_were_told_and_ne
         clock.shift(timedelta(minutes=1))
         early = report_submit(qr_code=alice_code, report=Report(situation_type="LOST", location="Fuente")).event
         clock.shift(timedelta(minutes=1))
-        alarm_acknowledge(alarm_id=alarm.pk, attempt_id=alarm.attempts.get(update_seq=0).pk, note="Para quien encontró a Sofía")
+        alarm_acknowledge(
+            alarm_id=alarm.pk, attempt_id=alarm.attempts.get(update_seq=0).pk, note="Para quien encontró a Sofía"
+        )
         clock.shift(timedelta(minutes=22))
         outcome = report_submit(qr_code=alice_code, report=Report(situation_type="LOST", location="Metro"))
         alarm.refresh_from_db()

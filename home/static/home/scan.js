@@ -27,6 +27,7 @@
     var url = box.dataset.statusUrl;
     var show = function (data) {
       document.getElementById("headline").textContent = data.headline;
+      document.title = data.headline;
       var detail = document.getElementById("detail");
       detail.textContent = data.detail;
       detail.hidden = !data.detail;
@@ -45,6 +46,9 @@
       note.hidden = !data.note;
       box.dataset.state = data.state;
       box.dataset.final = data.final ? "1" : "0";
+      if (data.final) {  // closed: nothing to wait for, nobody to stay with on our account
+        Array.prototype.forEach.call(box.querySelectorAll("[data-until-final]"), function (el) { el.hidden = true; });
+      }
     };
     var poll = function () {
       fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" })

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("alerts", "0012_reachability_status_choices"),
-        ("messaging", "0010_notice_kinds_acknowledged_resolved"),
+        ("messaging", "0011_notice_kinds_acknowledged_resolved"),
     ]
 
     operations = [

@@ -43,7 +43,7 @@ def forward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("messaging", "0009_message_log_address_hash_columns"),
+        ("messaging", "0010_inbound_reply_context_answer_and_wrong_number_flag"),
     ]
 
     operations = [

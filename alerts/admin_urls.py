@@ -6,6 +6,7 @@ from . import views
 
 # What staff and custodians do to one alarm (its inspect page links each).
 alarm_urls = [
+    path("acknowledge/", views.acknowledge_admin, name="alerts_acknowledge_admin"),
     path("retry/", views.retry, name="alerts_retry"),
     path("resolve/", views.resolve, name="alerts_resolve"),
     path("notes/", views.note_add, name="alerts_note_add"),

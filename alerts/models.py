@@ -51,6 +51,16 @@ class RecipientKind(models.TextChoices):
     TRIGGER = "trigger", "Whoever triggered the test"
 
 
+class HandlerRole(models.TextChoices):
+    """Who acknowledged or closed an alarm: one of its recipients (RecipientKind's values) or Keryu's staff."""
+
+    CUSTODIAN = "custodian", "Custodian"
+    CONTACT = "contact", "Emergency contact"
+    DOCTOR = "doctor", "Doctor"
+    TRIGGER = "trigger", "Whoever triggered the test"
+    STAFF = "staff", "Keryu staff"
+
+
 # The alarms that take a code's new reports: unresolved, still grouping, not a test. The database allows one
 # per code (the constraint below), so concurrent first reports cannot raise two alarms: the loser's INSERT
 # fails and it joins the winner's alarm.
@@ -123,7 +133,17 @@ class Alarm(FinderReport):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.CharField(max_length=150, blank=True, help_text="Name snapshot of who acknowledged.")
     acknowledged_via = models.CharField(max_length=16, blank=True)
-    acknowledgement_note = models.TextField(blank=True, help_text="Shown to the finder.")
+    acknowledgement_note = models.TextField(
+        blank=True, help_text="Shown to the finders whose reports came in before the acknowledgement."
+    )
+    # Who acknowledged and who closed it, by role: what the finder's page names ("a family member").
+    acknowledged_role = models.CharField(
+        max_length=16, choices=HandlerRole.choices, blank=True, default="", db_default=""
+    )
+    resolved_role = models.CharField(max_length=16, choices=HandlerRole.choices, blank=True, default="", db_default="")
+    # When staff were told that the family (every custodian, on every channel) could not be reached: once per
+    # alarm, claimed by a conditional update (alerts.services.alarm_status).
+    staff_alerted_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.PositiveIntegerField(default=0, help_text="The policy's level within the current round.")
     # The policy ran out with nobody answering: the round starts again (EscalationPolicy.repeat), then staff.
     escalation_round = models.PositiveIntegerField(
@@ -228,6 +248,50 @@ class ScanEvent(FinderReport):
 
     def __str__(self) -> str:
         return f"Report · {self.get_situation_type_display()} · {self.timestamp:%Y-%m-%d %H:%M}"
+
+
+class NoticeStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed on every channel"
+
+
+class AlarmNotice(models.Model):
+    """One notice about an alarm to someone it already concerns: who is handling it (ACKNOWLEDGED, to every other
+    recipient already messaged), that it is closed (RESOLVED to every recipient messaged, RESOLVED_FINDER to each
+    finder who reported by text or left a number). Written when the alarm changes, sent by a worker
+    (alerts.services.notices); one per alarm, kind and recipient, so a second acknowledgement or a redelivered
+    task tells nobody twice. Addresses are read at send time, never stored here."""
+
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=32)  # a messaging template kind
+    recipient_key = models.CharField(max_length=80, help_text="custodian:12, contact:3, doctor:5, finder:<hash>.")
+    # The recipient's row on the alarm (addresses and preference come from it), or the finder's report.
+    attempt = models.ForeignKey(NotificationAttempt, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    scan_event = models.ForeignKey(ScanEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    recipient_name = models.CharField(max_length=150, blank=True)
+    language = models.CharField(max_length=2, default="es")
+    # Who is handling it (or closed it): a first-name snapshot and a HandlerRole, named in the recipient's language.
+    handler_name = models.CharField(max_length=150, blank=True)
+    handler_role = models.CharField(max_length=16, choices=HandlerRole.choices, blank=True)
+    status = models.CharField(max_length=16, choices=NoticeStatus.choices, default=NoticeStatus.PENDING)
+    channel = models.CharField(max_length=32, blank=True)
+    message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["alarm", "kind", "recipient_key"], name="alerts_one_notice_per_recipient")
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Notice #{self.pk} · {self.kind} · {self.recipient_key} · {self.status}"
 
 
 class InactiveCodeScan(models.Model):

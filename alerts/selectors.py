@@ -20,6 +20,7 @@ from .models import (
     Alarm,
     AlarmNote,
     InactiveCodeScan,
+    NoticeStatus,
     NotificationAttempt,
     NotificationStatus,
     ScanEvent,
@@ -120,8 +121,13 @@ def alarm_timeline(*, alarm: Alarm) -> list[TimelineEntry]:
     if alarm.acknowledged_at:
         by = alarm.acknowledged_by or "a recipient"
         entries.append(TimelineEntry(alarm.acknowledged_at, "ack", f"Acknowledged by {by} ({alarm.acknowledged_via})"))
+    if alarm.staff_alerted_at:
+        entries.append(
+            TimelineEntry(alarm.staff_alerted_at, "failure", "The family could not be reached: staff alerted")
+        )
     if alarm.resolved_at:
         entries.append(TimelineEntry(alarm.resolved_at, "resolved", "Resolved"))
+    entries += _notice_entries(alarm)
     return sorted(entries, key=lambda e: e.at)
 
 
@@ -152,6 +158,24 @@ def alarm_public_progress(*, alarm: Alarm) -> dict[str, object]:
         "acknowledged_at": alarm.acknowledged_at,
         "note": alarm.acknowledgement_note,
     }
+
+
+NOTICE_WHAT = {"ACKNOWLEDGED": "who is handling it", "RESOLVED": "it is closed", "RESOLVED_FINDER": "it is closed"}
+
+
+def _notice_entries(alarm: Alarm) -> list[TimelineEntry]:
+    """The notices (alerts.services.notices): who was told what, on which channel; never an address."""
+    entries = []
+    for notice in alarm.notices.all():
+        who = notice.recipient_name or ("the finder" if notice.kind == "RESOLVED_FINDER" else notice.recipient_key)
+        what = NOTICE_WHAT.get(notice.kind, notice.kind)
+        if notice.status == NoticeStatus.SENT and notice.sent_at:
+            entries.append(TimelineEntry(notice.sent_at, "notice", f"{who} told {what} via {notice.channel}"))
+        elif notice.status == NoticeStatus.FAILED:
+            entries.append(TimelineEntry(notice.created_at, "failure", f"{who} could not be told {what}"))
+        else:
+            entries.append(TimelineEntry(notice.created_at, "notice", f"{who} to be told {what}"))
+    return entries
 
 
 @dataclass

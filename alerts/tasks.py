@@ -8,7 +8,7 @@ from django.db import connection
 from messaging.channels import ChannelError
 
 from . import services
-from .services import escalation, maintenance, reports
+from .services import escalation, maintenance, notices, reports
 from .services.delivery import DATABASE_ERRORS, DB_MAX_RETRIES, DB_RETRY_COUNTDOWN
 
 
@@ -30,11 +30,17 @@ def deliver_attempt(self: Task[[int], None], attempt_id: int) -> None:
 def sweep() -> None:
     services.attempts_sweep()
     reports.inactive_scans_sweep()
+    notices.notices_sweep()
 
 
 @shared_task(name="alerts.notify_inactive_scan", acks_late=True, ignore_result=True)
 def notify_inactive_scan(scan_id: int) -> None:
     reports.inactive_scan_notify(scan_id=scan_id)
+
+
+@shared_task(name="alerts.send_notice", acks_late=True, ignore_result=True)
+def send_notice(notice_id: int) -> None:
+    notices.notice_send(notice_id=notice_id)
 
 
 @shared_task(name="alerts.escalate", acks_late=True, ignore_result=True)

@@ -20,7 +20,7 @@ from registry.selectors import qr_codes_visible_to
 from . import exports, services
 from .charts import bar_chart
 from .models import Alarm, NotificationAttempt
-from .selectors import alarm_public_progress, alarm_statistics, alarms_filtered, alarms_visible_to
+from .selectors import alarm_statistics, alarms_filtered, alarms_visible_to
 from .services.notes import NOTE_MAX, alarm_emergency_called, alarm_note_add
 
 if TYPE_CHECKING:
@@ -60,7 +60,6 @@ def acknowledge(request: HttpRequest, token: str) -> TemplateResponse:
         "form": form,
         "done": done,
         "maps_url": services.delivery.maps_url(alarm),
-        "progress": alarm_public_progress(alarm=alarm),
         "subject_first_name": alarm.subject.first_name,
         "finder_name": alarm.finder_name,
         "finder_phone": alarm.finder_phone,
@@ -95,6 +94,32 @@ def retry(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
     count = services.alarm_retry_failed(alarm=alarm)
     messages.success(request, f"{count} failed notification(s) queued again.")
+    return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
+
+
+class AdminAcknowledgeForm(forms.Form):
+    note = forms.CharField(
+        label="A short note for the finder (optional)",
+        max_length=services.alarms.NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+@require_POST
+def acknowledge_admin(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
+    """The Acknowledge button on the alarm's page: custodians (their own alarms) and staff. Stops the escalation;
+    the others messaged are told who is handling it, and the finder's page names the role."""
+    alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
+    form = AdminAcknowledgeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    elif alarm.resolved_at is not None:
+        messages.error(request, "This alarm is already closed.")
+    elif services.alarm_acknowledge(alarm_id=alarm.pk, note=form.cleaned_data["note"], via="admin", user=request.user):
+        messages.success(request, "Alarm acknowledged. The others messaged are told who is handling it.")
+    else:
+        messages.info(request, "Someone had already acknowledged this alarm.")
     return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
 
 

@@ -162,11 +162,13 @@ class AlarmViewSet(ScopedSnippetViewSet):
         "last_attempt",
         "acknowledged_at",
         "acknowledged_by",
+        "acknowledged_role",
         "acknowledgement_note",
         "escalation_round",
         "emergency_called_at",
         "emergency_called_by",
         "resolved_at",
+        "resolved_role",
         "resolution_notes",
     ]
 

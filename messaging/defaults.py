@@ -1,4 +1,5 @@
-"""The shipped texts: the spec's four situation messages and the verification code, in Spanish and English.
+"""The shipped texts: the spec's four situation messages, the notices about an alarm (acknowledged, resolved)
+and the verification code, in Spanish and English.
 
 Editors override them with MessageTemplate snippets; these are used to seed those and as the last resort
 when no active template exists, so a missing template never stops an alarm from going out.
@@ -9,6 +10,11 @@ ALARM_VARIABLES = frozenset(
     {"subject_name", "situation", "location", "description", "timestamp", "maps_url", "ack_url", "finder"}
 )
 VERIFICATION_VARIABLES = frozenset({"code", "minutes"})
+# Notices about an alarm already sent: who acknowledged it (to the others told), that it is closed (to everyone
+# told, and to the finder). `handler` is who is handling or closed it, by first name and role, in the
+# recipient's language ("Ana (a family member)"); never in the finder's text.
+NOTICE_KINDS = frozenset({"ACKNOWLEDGED", "RESOLVED", "RESOLVED_FINDER"})
+NOTICE_VARIABLES = ALARM_VARIABLES | {"handler"}
 
 # Sample values for previews and the "send test message" action.
 SAMPLE_CONTEXT: dict[str, str] = {
@@ -20,6 +26,7 @@ SAMPLE_CONTEXT: dict[str, str] = {
     "maps_url": "https://maps.google.com/?q=19.4122,-99.1690",
     "ack_url": "https://keryu.example/ack/sample/",
     "finder": "Ana +52 55 1234 5678",
+    "handler": "Rosa (an emergency contact)",
     "code": "482913",
     "minutes": "10",
 }
@@ -31,7 +38,9 @@ WHATSAPP_LANGUAGE_CODES = {"es": "es_MX", "en": "en_US"}
 
 
 def allowed_variables(kind: str) -> frozenset[str]:
-    return VERIFICATION_VARIABLES if kind == "VERIFICATION_CODE" else ALARM_VARIABLES
+    if kind == "VERIFICATION_CODE":
+        return VERIFICATION_VARIABLES
+    return NOTICE_VARIABLES if kind in NOTICE_KINDS else ALARM_VARIABLES
 
 
 DEFAULTS = {
@@ -84,12 +93,28 @@ DEFAULTS = {
         "ℹ️ CREDENCIAL DESACTIVADA ESCANEADA\nYu: {subject_name}\nHora: {timestamp}\nNo se levantó una alarma: este código está desactivado. Si {subject_name} aún lleva esta credencial, activa su código en Keryu; si la credencial se perdió, déjala desactivada.",
     ),
     ("ACKNOWLEDGED", "en"): (
-        "Keryu: the alarm for {subject_name} was acknowledged",
-        "✅ ACKNOWLEDGED\nYu: {subject_name}\nAlarm: {situation} at {timestamp}\nA custodian has answered; no action needed.",
+        "Keryu: {handler} is handling the alarm for {subject_name}",
+        "✅ BEING HANDLED\nYu: {subject_name}\nAlarm raised: {timestamp}\n{handler} has acknowledged it and is handling it. No action needed unless they ask you.",
     ),
     ("ACKNOWLEDGED", "es"): (
-        "Keryu: la alarma de {subject_name} fue atendida",
-        "✅ ATENDIDA\nYu: {subject_name}\nAlarma: {situation} a las {timestamp}\nUn custodio ya respondió; no se requiere acción.",
+        "Keryu: {handler} atiende la alarma de {subject_name}",
+        "✅ YA SE ESTÁ ATENDIENDO\nYu: {subject_name}\nAlarma levantada: {timestamp}\n{handler} la confirmó y se está encargando. No necesitas hacer nada salvo que te lo pida.",
+    ),
+    ("RESOLVED", "en"): (
+        "Keryu: the alarm for {subject_name} is closed",
+        "☑️ ALARM CLOSED\nYu: {subject_name}\nAlarm raised: {timestamp}\nClosed by {handler}. No action needed.",
+    ),
+    ("RESOLVED", "es"): (
+        "Keryu: la alarma de {subject_name} se cerró",
+        "☑️ ALARMA CERRADA\nYu: {subject_name}\nAlarma levantada: {timestamp}\nLa cerró {handler}. No se requiere acción.",
+    ),
+    ("RESOLVED_FINDER", "en"): (
+        "Keryu: the alarm you reported is closed",
+        "Keryu: the alarm you reported is closed. Thank you for helping.",
+    ),
+    ("RESOLVED_FINDER", "es"): (
+        "Keryu: la alarma que reportaste se cerró",
+        "Keryu: la alarma que reportaste se cerró. Gracias por ayudar.",
     ),
     ("VERIFICATION_CODE", "en"): (
         "Your Keryu code",

@@ -60,7 +60,9 @@ class TemplateKind(models.TextChoices):
     CONTACT = "CONTACT", "Subject needs contact"
     UPDATE = "UPDATE", "New report on an open alarm"
     INACTIVE_SCAN = "INACTIVE_SCAN", "Deactivated code scanned"
-    ACKNOWLEDGED = "ACKNOWLEDGED", "Alarm acknowledged"
+    ACKNOWLEDGED = "ACKNOWLEDGED", "Alarm acknowledged (to the others told)"
+    RESOLVED = "RESOLVED", "Alarm resolved (to everyone told)"
+    RESOLVED_FINDER = "RESOLVED_FINDER", "Alarm resolved (to the finder)"
     VERIFICATION_CODE = "VERIFICATION_CODE", "Verification code"
 
 

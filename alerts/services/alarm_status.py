@@ -8,6 +8,7 @@ row is locked while its attempts are read, so of two refreshes racing the later 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from ..models import Alarm, NotificationAttempt, NotificationStatus
+from ..models import Alarm, NotificationAttempt, NotificationStatus, RecipientKind
 from .staff import staff_alert
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ ENDED_UNREACHED = (
 )
 EVERY_CHANNEL_FAILED = "Every channel failed."
 NOBODY_REACHABLE = "No reachable recipient."
+# "The family": an alarm's custodians (a TEST alarm's: whoever pressed the button).
+FAMILY = (RecipientKind.CUSTODIAN, RecipientKind.TRIGGER)
 
 
 @dataclass(frozen=True)
@@ -70,9 +73,21 @@ def alarm_status_derive(*, alarm_id: int, now: datetime | None = None) -> AlarmS
     return AlarmStatus(NotificationStatus.FAILED, sent, error)
 
 
+def family_unreached(rows: Iterable[tuple[str, str, int]]) -> bool:
+    """Every channel of every custodian failed: of the alarm's rows, as (recipient_kind, status, update_seq), no
+    row for the family ever reached them, and none of the alarm's own messages to them may still (in flight,
+    retrying, waiting for a receipt). An update still going to them does not count as hope: it goes on a
+    channel that already failed them. No row for the family at all (no custodian had a channel) is unreached.
+    """
+    rows = list(rows)
+    reached = any(kind in FAMILY and status in SUCCESS for kind, status, _ in rows)
+    trying = any(kind in FAMILY and status in OPEN and seq == 0 for kind, status, seq in rows)
+    return not (reached or trying)
+
+
 def alarm_status_refresh(*, alarm_id: int) -> str:
-    """Write the alarm's roll-up from its attempts; returns the status. The alarm turning FAILED because
-    every channel failed alerts staff once (ids only)."""
+    """Write the alarm's roll-up from its attempts; returns the status. The family becoming unreachable (every
+    channel of every custodian failed) alerts staff, once per alarm (ids only)."""
     with transaction.atomic():
         current = (
             Alarm.objects.select_for_update()
@@ -87,11 +102,27 @@ def alarm_status_refresh(*, alarm_id: int) -> str:
             Alarm.objects.filter(pk=alarm_id).update(
                 notification_status=derived.status, notification_sent=derived.sent, notification_error=derived.error
             )
-    failed_now = derived.status == NotificationStatus.FAILED and current[0] != NotificationStatus.FAILED
-    if failed_now and derived.error == EVERY_CHANNEL_FAILED:
-        log.error("alarm id=%s: every channel failed", alarm_id)
-        staff_alert(
-            subject=f"Keryu: alarm {alarm_id} reached nobody",
-            body=f"Every channel failed for alarm {alarm_id}. Open it in the admin and contact the family directly.",
-        )
+    _staff_alert_once(alarm_id=alarm_id, derived=derived)
     return derived.status
+
+
+def _staff_alert_once(*, alarm_id: int, derived: AlarmStatus) -> None:
+    """Staff hear once per alarm (claimed by `staff_alerted_at`) that it needs a human: nobody has acknowledged
+    it and the family cannot be reached. The finder's page says so (alerts.services.finder_state), so it must be
+    true by the time the attempts say it. Ids only in the text."""
+    rows = NotificationAttempt.objects.filter(alarm_id=alarm_id).values_list("recipient_kind", "status", "update_seq")
+    if not family_unreached(rows):
+        return
+    if not Alarm.objects.filter(
+        pk=alarm_id, staff_alerted_at__isnull=True, acknowledged_at__isnull=True, resolved_at__isnull=True
+    ).update(staff_alerted_at=timezone.now()):
+        return
+    if derived.status == NotificationStatus.FAILED and derived.error == EVERY_CHANNEL_FAILED:
+        log.error("alarm id=%s: every channel failed", alarm_id)
+        subject = f"Keryu: alarm {alarm_id} reached nobody"
+        body = f"Every channel failed for alarm {alarm_id}."
+    else:
+        log.error("alarm id=%s: the family could not be reached", alarm_id)
+        subject = f"Keryu: alarm {alarm_id}: the family could not be reached"
+        body = f"Every channel of every custodian failed (or none had one) for alarm {alarm_id}."
+    staff_alert(subject=subject, body=f"{body} Open it in the admin and contact the family directly.")

@@ -23,6 +23,7 @@ from ..models import OPEN_FOR_REPORTS, Alarm, AlarmSource, NotificationAttempt, 
 from . import recipients as rec
 from .alarm_status import alarm_status_refresh
 from .delivery import enqueue_on_commit
+from .notices import alarm_acknowledged_tell, alarm_handler, alarm_resolved_tell
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -189,26 +190,29 @@ def alarm_test_create(*, qr_code: QRCode, user: User) -> Alarm:
 
 
 def alarm_acknowledge(
-    *, alarm_id: int, attempt_id: int | None = None, note: str = "", via: str = "link", by: str = ""
+    *, alarm_id: int, attempt_id: int | None = None, note: str = "", via: str = "link", user: User | None = None
 ) -> bool:
     """The first acknowledgement wins and stops escalation; a later one may still add a note for the finder.
 
-    Who acknowledged: the recipient of `attempt_id`, else `by` (a staff member taking over). Returns True
-    when this call acknowledged the alarm. Scheduled rows not yet released are cancelled.
+    Who acknowledged: the recipient of `attempt_id` (their link or reply), or `user` from the admin (the
+    caller has checked the alarm is theirs to see). Returns True when this call acknowledged the alarm.
+    Scheduled rows not yet released are cancelled, and every other recipient already messaged is told who
+    is handling it (alerts.services.notices).
     """
     note = (note or "").strip()[:NOTE_MAX]
     now = timezone.now()
-    name = by[:150]
-    if attempt_id is not None:
-        name = (
-            NotificationAttempt.objects.filter(pk=attempt_id, alarm_id=alarm_id)
-            .values_list("recipient_name", flat=True)
-            .first()
-            or ""
-        )
+    alarm = Alarm.objects.select_related("subject__custodian").filter(pk=alarm_id).first()
+    if alarm is None:
+        return False
+    attempt = NotificationAttempt.objects.filter(pk=attempt_id, alarm_id=alarm_id).first() if attempt_id else None
+    handler = alarm_handler(alarm=alarm, attempt=attempt, user=user)
     with transaction.atomic():
         changed = Alarm.objects.filter(pk=alarm_id, acknowledged_at__isnull=True).update(
-            acknowledged_at=now, acknowledged_by=name, acknowledged_via=via, acknowledgement_note=note
+            acknowledged_at=now,
+            acknowledged_by=handler.name[:150],
+            acknowledged_role=handler.role,
+            acknowledged_via=via,
+            acknowledgement_note=note,
         )
         if not changed and note:
             Alarm.objects.filter(pk=alarm_id, acknowledgement_note="").update(acknowledgement_note=note)
@@ -219,6 +223,7 @@ def alarm_acknowledge(
             ).update(status=NotificationStatus.CANCELLED, updated_at=now)
     if changed:
         log.info("alarm acknowledged id=%s via=%s attempt=%s", alarm_id, via, attempt_id)
+        alarm_acknowledged_tell(alarm_id=alarm_id, handler=handler)
     return bool(changed)
 
 
@@ -228,25 +233,31 @@ def alarm_staff_acknowledge(*, alarm: Alarm, user: User, note: str = "") -> bool
     acknowledged first."""
     if not user_is_staff(user):
         raise PermissionDenied("Only Keryu staff acknowledge for the family.")
-    name = user.get_full_name() or user.get_username()
-    return alarm_acknowledge(alarm_id=alarm.pk, note=note, via=ACK_VIA_STAFF, by=name)
+    return alarm_acknowledge(alarm_id=alarm.pk, note=note, via=ACK_VIA_STAFF, user=user)
 
 
 def alarm_resolve(*, alarm: Alarm, user: User, notes: str = "") -> Alarm:
-    """Custodians (their own alarms) and staff close an alarm with notes. Resolving also stops escalation."""
+    """Custodians (their own alarms) and staff close an alarm with notes. Resolving also stops escalation, and
+    the first resolution tells everyone messaged and the finders who left a number (alerts.services.notices);
+    the finders' pages show it closed (alerts.services.finder_state)."""
     from ..selectors import alarms_visible_to
 
     if not alarms_visible_to(user).filter(pk=alarm.pk).exists():
         raise PermissionDenied
     now = timezone.now()
+    handler = alarm_handler(alarm=alarm, user=user)
     with transaction.atomic():
-        Alarm.objects.filter(pk=alarm.pk, resolved_at__isnull=True).update(resolved_at=now)
+        resolved = Alarm.objects.filter(pk=alarm.pk, resolved_at__isnull=True).update(
+            resolved_at=now, resolved_role=handler.role
+        )
         Alarm.objects.filter(pk=alarm.pk).update(resolution_notes=notes.strip()[:5000])
         NotificationAttempt.objects.filter(
             alarm_id=alarm.pk, status=NotificationStatus.PENDING, not_before__gt=now, retry_count=0
         ).update(status=NotificationStatus.CANCELLED, updated_at=now)
     alarm.refresh_from_db()
     log.info("alarm resolved id=%s", alarm.pk)
+    if resolved:
+        alarm_resolved_tell(alarm_id=alarm.pk, handler=handler)
     return alarm
 
 

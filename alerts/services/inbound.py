@@ -20,6 +20,7 @@ from messaging.models import InboundMessage
 from registry.models import QRCode
 
 from ..models import AlarmSource
+from .finder_state import FinderStep, finder_state
 from .replies import reply_handle
 from .reports import Report, ReportLimited, inactive_scan_record, report_submit, sms_language, sms_report_parse
 
@@ -38,7 +39,17 @@ SMS_REPLIES = {
     "busy": gettext_lazy(
         "Keryu: we already have your reports and the family is being contacted. Emergency: %(emergency)s."
     ),
+    # What finder_state says of the report, when it is not "being contacted".
+    "known": gettext_lazy(
+        "Keryu: thank you. The family already knows and is being told of your report. Emergency: %(emergency)s."
+    ),
+    "unreached": gettext_lazy(
+        "Keryu: thank you. We could not reach the family yet: Keryu's team has been alerted. If anyone is in "
+        "danger, call %(emergency)s."
+    ),
 }
+# The answer to a report, by its finder_state.
+STATE_REPLIES = {FinderStep.ALREADY_KNOWN: "known", FinderStep.UNREACHED: "unreached"}
 
 
 def inbound_handle(*, message: InboundMessage, emergency_number: str = "911") -> str | None:
@@ -87,4 +98,5 @@ def sms_report(*, from_address: str, body: str, emergency_number: str = "911") -
     except ReportLimited:
         return sms_reply("busy", **reply)
     log.info("sms report alarm id=%s joined=%s situation=%s", outcome.alarm.pk, outcome.joined, parsed.situation)
-    return sms_reply("ok", **reply)
+    state = finder_state(alarm=outcome.alarm, scan_event=outcome.event)
+    return sms_reply(STATE_REPLIES.get(state.state, "ok"), **reply)

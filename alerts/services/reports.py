@@ -53,6 +53,7 @@ class ReportOutcome:
     alarm: Alarm
     joined: bool  # True: a further report on an open alarm (a ScanEvent), not a new alarm
     upgraded: bool = False  # True: the report was more serious and the alarm now carries its situation
+    event: ScanEvent | None = None  # the joined report's own record (what the finder's page follows)
 
 
 class ReportLimited(Exception):
@@ -176,7 +177,7 @@ def _report_join(*, alarm: Alarm, report: Report, now: datetime) -> ReportOutcom
             log.info("alarm id=%s upgraded to %s by event=%s attempts=%s", alarm.pk, situation_type, event.pk, routed)
         update_schedule(alarm_id=alarm.pk, now=now, at_once=upgraded)
     log.info("report joined alarm id=%s event=%s situation=%s", alarm.pk, event.pk, situation_type)
-    return ReportOutcome(alarm=alarm, joined=True, upgraded=upgraded)
+    return ReportOutcome(alarm=alarm, joined=True, upgraded=upgraded, event=event)
 
 
 def update_schedule(*, alarm_id: int, now: datetime | None = None, at_once: bool = False) -> list[int]:

@@ -42,6 +42,11 @@ def channel_family(key: str) -> str:
     return channel_spec(key).family
 
 
+def channel_reports_delivery(key: str) -> bool:
+    """Whether `key`'s provider sends receipts; when it does not, an accepted message is as delivered as it gets."""
+    return channel_spec(key).reports_delivery
+
+
 def channel_address(key: str, *, phone: str, email: str) -> str:
     """The address this channel would send to, from a recipient's phone and email ("" when it has none)."""
     kind = channel_spec(key).address_kind
@@ -72,6 +77,7 @@ __all__ = [
     "SendResult",
     "channel_address",
     "channel_family",
+    "channel_reports_delivery",
     "channel_spec",
     "get_channel",
 ]

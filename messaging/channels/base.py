@@ -138,6 +138,9 @@ class Channel:
     label: str = ""
     family: str = ""  # a Family
     address_kind: AddressKind = AddressKind.ANY
+    # Whether the provider later says a message was delivered (a receipt). Without receipts, the provider
+    # accepting the message is the last word there will be (SMTP, the development channel).
+    reports_delivery: bool = True
     # True when the provider sends back what its inbound webhook answers (Twilio's TwiML). Otherwise an answer
     # to an inbound message goes out as a message of its own (provider_events.inbound_answer_send).
     answers_in_webhook: bool = False

@@ -14,6 +14,7 @@ class DevelopmentChannel(Channel):
     key = "development"
     label = "Development (recorded, not sent)"
     family = Family.DEVELOPMENT
+    reports_delivery = False
     address_kind = AddressKind.ANY
 
     def is_configured(self) -> bool:

@@ -23,6 +23,7 @@ class EmailChannel(Channel):
     key = "email"
     label = "Email"
     family = Family.EMAIL
+    reports_delivery = False
     address_kind = AddressKind.EMAIL
 
     def is_configured(self) -> bool:

@@ -9,7 +9,6 @@ import time_machine
 from django.utils import timezone
 
 from alerts.models import Alarm, NotificationAttempt, NotificationStatus
-from alerts.selectors import alarm_public_progress
 from alerts.services import (
     ack_token,
     alarm_create,
@@ -18,6 +17,7 @@ from alerts.services import (
     attempts_release_due,
     inbound_handle,
 )
+from alerts.services.finder_state import FinderStep, finder_state
 from messaging.models import InboundMessage, Message
 from messaging.services import channel_order_set, meta_template_status_update
 from messaging.signals import message_status_changed
@@ -73,14 +73,12 @@ def test_acknowledging_by_link_stops_the_escalation(client, alice_code, contacts
         NotificationStatus.CANCELLED
     }
     assert _contact_names() == set()
-    progress = alarm_public_progress(alarm=alarm)
-    assert progress == {
-        "notified": 1,
-        "delivered": 0,
-        "acknowledged": True,
-        "acknowledged_at": alarm.acknowledged_at,
-        "note": "On my way, 10 minutes",
-    }
+    state = finder_state(alarm=alarm)
+    assert (state.state, state.acknowledged_role, state.note) == (
+        FinderStep.ACKNOWLEDGED,
+        "custodian",
+        "On my way, 10 minutes",
+    )
 
 
 def test_a_tampered_or_unknown_link_is_not_found(client, alice_code):
@@ -108,7 +106,7 @@ def test_an_acknowledging_reply_acknowledges_and_its_text_is_relayed_to_the_find
     inbound_handle(message=inbound)
     alarm.refresh_from_db()
     assert alarm.acknowledged_via == "reply" and alarm.acknowledged_by == "Dr. Ruiz"
-    assert alarm_public_progress(alarm=alarm)["note"].startswith("Doctor here")
+    assert finder_state(alarm=alarm).note.startswith("Doctor here")
 
 
 def test_a_reply_to_something_else_acknowledges_nothing(alice_code):

@@ -62,6 +62,8 @@ class TemplateKind(models.TextChoices):
     INACTIVE_SCAN = "INACTIVE_SCAN", "Deactivated code scanned"
     ACKNOWLEDGED = "ACKNOWLEDGED", "Alarm acknowledged"
     VERIFICATION_CODE = "VERIFICATION_CODE", "Verification code"
+    DRILL = "DRILL", "Monthly reachability check"
+    DRILL_FLAGGED = "DRILL_FLAGGED", "Reachability check flagged someone"
 
 
 def template_variables(content: str) -> set[str]:

@@ -138,6 +138,9 @@ class Channel:
     label: str = ""
     family: str = ""  # a Family
     address_kind: AddressKind = AddressKind.ANY
+    # Whether the provider tells us a message was delivered (a receipt). Where it does, no receipt in time is
+    # news; where it does not (email), silence is the normal case and only a refusal or a bounce says anything.
+    reports_delivery: bool = False
 
     def is_configured(self) -> bool:
         raise NotImplementedError

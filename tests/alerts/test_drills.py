@@ -145,3 +145,188 @@ def test_a_flag_clears_when_a_later_drill_is_delivered(alice_code, contacts, sms
     _receipt(ROSA, MessageStatus.DELIVERED)
     first.refresh_from_db()
     assert not first.flagged
+
+
+# --- each channel judged by what it can report -------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp(settings):
+    server = FakeSMTP().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 2
+    yield server
+    server.stop()
+
+
+def test_an_email_address_the_receiving_server_refuses_is_flagged(alice_code, contacts, cousin, sms, smtp):
+    smtp.refuse = {"ana@example.com"}
+    tasks.reachability_drill()
+    check = _check_for("ana@example.com")
+    assert check.flagged and check.status == "failed" and "recipient_refused" in check.reason
+    assert not smtp.messages  # refused at RCPT: nothing was taken
+
+
+def test_an_email_bounce_reported_later_flags_and_the_window_does_not_lift_it(
+    alice_code, contacts, cousin, sms, settings
+):
+    tasks.reachability_drill()
+    _receipt("ana@example.com", MessageStatus.UNDELIVERED, code="5.1.1")
+    _past_the_window(settings)
+    tasks.reachability_flag()
+    check = _check_for("ana@example.com")
+    assert check.flagged and check.status == "undelivered"
+
+
+def test_sms_delivered_in_time_is_not_flagged(alice_code, contacts, sms, settings):
+    tasks.reachability_drill()
+    _receipt(ROSA, MessageStatus.DELIVERED)
+    _past_the_window(settings)
+    tasks.reachability_flag()
+    assert not _check_for(ROSA).flagged and _check_for(ROSA).status == "delivered"
+    assert (_check_for(TOM).flagged and _check_for(TOM).reason == "sms: silent (no receipt).") or _check_for(
+        TOM
+    ).flagged
+
+
+@pytest.fixture
+def whatsapp(settings, fake_meta, fake_twilio):
+    settings.KERYU_CHANNEL_ORDER = ["meta_whatsapp", "twilio_sms", "email"]
+    return fake_meta
+
+
+def test_a_drill_whatsapp_template_meta_has_not_approved_is_not_a_flag_the_phone_is_tried_by_sms(
+    alice_code, contacts, whatsapp
+):
+    tasks.reachability_drill()
+    checks = list(ReachabilityCheck.objects.filter(address_hash=address_hash(ROSA)).order_by("pk"))
+    assert [(c.channel, c.status, c.flagged) for c in checks] == [
+        ("meta_whatsapp", "not_checked", False),
+        ("twilio_sms", "sent", False),
+    ]
+    assert not whatsapp.requests  # a template Meta has not approved is never sent
+    # Never the alarm's template either: a drill must not look like an alarm.
+    assert not ReachabilityCheck.objects.filter(flagged=True).exists()
+
+
+def _meta_receipt(client, fake_meta, message: Message, status: str, code: int | None = None) -> None:
+    errors = [{"code": code, "title": "error"}] if code else None
+    payload = fake_meta.status_payload(message.provider_message_id, status, errors=errors)
+    body, headers = fake_meta.signed(payload)
+    response = client.post(
+        "/webhooks/whatsapp/",
+        body,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=headers["X-Hub-Signature-256"],
+    )
+    assert response.status_code == 200
+
+
+def test_whatsapp_drills_use_their_own_approved_template_and_are_judged_by_the_receipt_code(
+    client, alice_code, contacts, whatsapp
+):
+    from messaging.models import MetaApproval, MetaTemplateStatus
+
+    for language, code in (("es", "es_MX"), ("en", "en_US")):
+        MetaTemplateStatus.objects.create(name="keryu_monthly_check", language_code=code, status=MetaApproval.APPROVED)
+        whatsapp.templates[("keryu_monthly_check", code)] = 3
+    tasks.reachability_drill()
+    sent = [r.json["template"] for r in whatsapp.requests]
+    assert {t["name"] for t in sent} == {"keryu_monthly_check"}
+    rosa_params = [p["text"] for t in sent for c in t["components"] for p in c["parameters"]]
+    assert "Abuela Rosa" in rosa_params and "contacto de emergencia" in rosa_params
+
+    rosa, tom = _messages_to(ROSA)[-1], _messages_to(TOM)[-1]
+    _meta_receipt(client, whatsapp, rosa, "failed", code=131026)  # undeliverable to this number
+    _meta_receipt(client, whatsapp, tom, "failed", code=131047)  # our 24-hour window: says nothing of Tom
+    assert _check_for(ROSA).flagged
+    tom_check = _check_for(TOM)
+    assert not tom_check.flagged and tom_check.status == "not_checked"
+
+
+def test_everyone_without_any_address_is_flagged_and_a_second_run_within_the_week_sends_nothing(alice_code, sms):
+    EmergencyContact.objects.create(subject=alice_code.subject, name="Vecino", sort_order=0)
+    tasks.reachability_drill()
+    assert ReachabilityCheck.objects.get(recipient_name="Vecino").flagged
+    count = Message.objects.count()
+    tasks.reachability_drill()
+    assert Message.objects.count() == count
+
+
+def test_a_doctor_of_two_children_gets_one_drill_naming_both(alice, alice_code, contacts, sms):
+    from ..factories import SubjectFactory
+
+    SubjectFactory(custodian=alice.custodian, name="Mateo Arroyo", doctor_name="Dr. Ruiz", doctor_phone=DOCTOR)
+    tasks.reachability_drill()
+    [message] = _messages_to(DOCTOR)
+    assert "Sofía y Mateo" in message.content
+
+
+# --- the custodian is told, on the dashboard too; an answer clears ------------------------------------------
+
+
+def test_the_custodians_dashboard_shows_a_standing_flag_until_the_address_answers(
+    client, alice, bob, alice_code, contacts, sms
+):
+    tasks.reachability_drill()
+    _receipt(ROSA, MessageStatus.UNDELIVERED, code="30005")
+    client.force_login(alice)
+    page = client.get("/admin/").content.decode()
+    assert "Keryu could not reach someone" in page and "Abuela Rosa" in page
+    client.force_login(bob)
+    assert "Abuela Rosa" not in client.get("/admin/").content.decode()
+
+    inbound_record(channel="twilio_sms", from_address="+5215533334444", body="OK", provider_message_id="SMreply2")
+    client.force_login(alice)
+    assert "Keryu could not reach someone" not in client.get("/admin/").content.decode()
+
+
+def test_a_flag_on_the_custodians_own_phone_is_told_on_another_channel(alice, alice_code, contacts, sms):
+    tasks.reachability_drill()
+    own = str(alice.custodian.phone_number)
+    _receipt(own, MessageStatus.UNDELIVERED, code="30005")
+    tasks.reachability_flag()
+    [notice] = Message.objects.filter(kind="DRILL_FLAGGED")
+    assert notice.channel == "email" and notice.to == alice.email
+    assert "ti (SMS)" in notice.content
+
+
+def test_custodians_who_opt_out_get_no_drill(alice_code, contacts):
+    custodian = alice_code.subject.custodian
+    custodian.drill_opt_out = True
+    custodian.save(update_fields=["drill_opt_out"])
+    tasks.reachability_drill()
+    assert not ReachabilityCheck.objects.exists() and not Message.objects.exists()
+
+
+def test_a_drill_send_refused_for_the_address_flags_it(alice_code, contacts, settings):
+    from messaging.channels import REGISTRY, ChannelError
+    from messaging.channels.base import Channel
+
+    class Broken(Channel):
+        key = "broken"
+
+        def is_configured(self):
+            return True
+
+        def send(self, message):
+            raise ChannelError("invalid number", permanent=True, code="21211")
+
+    REGISTRY["broken"] = Broken
+    settings.KERYU_CHANNEL_ORDER = ["broken"]
+    try:
+        tasks.reachability_drill()
+    finally:
+        del REGISTRY["broken"]
+    assert ReachabilityCheck.objects.filter(flagged=True).count() == 4  # custodian, doctor, two contacts
+
+
+def test_bob_does_not_see_alices_contact_checks(client, alice_code, contacts, bob):
+    tasks.reachability_drill()
+    client.force_login(bob)
+    check = ReachabilityCheck.objects.first()
+    assert client.get(f"/admin/snippets/alerts/reachabilitycheck/inspect/{check.pk}/").status_code == 404
+    assert "Abuela" not in client.get("/admin/snippets/alerts/reachabilitycheck/").content.decode()

@@ -55,7 +55,7 @@ def _ack_target(token: str) -> tuple[Alarm, NotificationAttempt]:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def acknowledge(request: HttpRequest, token: str) -> TemplateResponse:
+def acknowledge(request: HttpRequest, token: str) -> HttpResponse:
     """Public: the signed link in every message. Shows the alarm; one click acknowledges. The doctor's link also
     shows the medical essentials the custodian allowed, while the alarm is open (`_responder`)."""
     alarm, attempt = _ack_target(token)
@@ -91,7 +91,7 @@ def acknowledge(request: HttpRequest, token: str) -> TemplateResponse:
     return response
 
 
-def _responder(request: HttpRequest, *, alarm: Alarm, context: dict[str, object], token: str) -> TemplateResponse:
+def _responder(request: HttpRequest, *, alarm: Alarm, context: dict[str, object], token: str) -> HttpResponse:
     """The doctor's view: the acknowledgement page plus what the custodian lets the doctor see, with the scan
     page's headers (no cache, no referrer, nothing loaded from elsewhere): the link is a key to medical data."""
     profile = subject_responder_profile(alarm.subject)
@@ -103,7 +103,7 @@ def _responder(request: HttpRequest, *, alarm: Alarm, context: dict[str, object]
     return harden_scan_response(TemplateResponse(request, "alerts/responder.html", context))
 
 
-def _responder_closed(request: HttpRequest) -> TemplateResponse:
+def _responder_closed(request: HttpRequest) -> HttpResponse:
     """After the alarm: a polite page that shows nothing of the alarm or the person."""
     return harden_scan_response(TemplateResponse(request, "alerts/responder_closed.html", {}))
 

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, gettext_lazy
 
@@ -54,12 +55,12 @@ DRILL_REPEAT_AFTER = timedelta(days=7)
 NOTICE_TRIES_FOR = timedelta(days=7)
 
 # How the drill names the recipient's part, in the recipient's language.
-ROLES = {
+ROLES: dict[str, Promise] = {
     RecipientKind.CUSTODIAN: gettext_lazy("their custodian"),
     RecipientKind.CONTACT: gettext_lazy("an emergency contact"),
     RecipientKind.DOCTOR: gettext_lazy("their doctor"),
 }
-FAMILY_LABELS = {
+FAMILY_LABELS: dict[str, str | Promise] = {
     Family.WHATSAPP: "WhatsApp",
     Family.SMS: "SMS",
     Family.EMAIL: gettext_lazy("email"),

@@ -305,6 +305,8 @@ class ReachabilityCheck(models.Model):
         null=True, blank=True, help_text="When the address answered (a reply, or a later check delivered)."
     )
     custodian_told_at = models.DateTimeField(null=True, blank=True, help_text="When the custodian was told.")
+    # A "not checked" drill goes on to the recipient's next channel once (alerts.services.drills).
+    followed_up = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -173,8 +173,9 @@ def drill_context(*, recipient: DrillRecipient) -> dict[str, object]:
         }
 
 
-def _drill_one(*, custodian: Custodian, recipient: DrillRecipient) -> int:
-    """Try the recipient's channels in an alarm's order until one says something about the address."""
+def _drill_one(*, custodian: Custodian, recipient: DrillRecipient, tried: set[str] | None = None) -> int:
+    """Try the recipient's channels in an alarm's order (after those `tried`) until one says something about
+    the address."""
     who = {
         "custodian": custodian,
         "recipient_kind": recipient.kind,
@@ -182,7 +183,7 @@ def _drill_one(*, custodian: Custodian, recipient: DrillRecipient) -> int:
         "contact": recipient.contact,
         "subject": recipient.subject,
     }
-    tried: set[str] = set()
+    tried = set() if tried is None else tried
     while channel := channel_next(
         preferred=recipient.preferred, phone=recipient.phone, email=recipient.email, tried=tried
     ):
@@ -207,7 +208,7 @@ def _drill_one(*, custodian: Custodian, recipient: DrillRecipient) -> int:
                 return 1
             if exc.permanent and _judge_failure(check=check, code=exc.code or "", action=exc.action):
                 return 0
-            _not_checked(check=check, code=exc.code or exc.action)
+            _not_checked(check=check, code=exc.code or exc.action, followed_up=True)
             continue
         ReachabilityCheck.objects.filter(pk=check.pk, status=ReachabilityStatus.PENDING).update(
             status=ReachabilityStatus.SENT
@@ -224,8 +225,14 @@ def _set(check: ReachabilityCheck, status: str, **fields: object) -> None:
     ReachabilityCheck.objects.filter(pk=check.pk).update(status=status, checked_at=timezone.now(), **fields)
 
 
-def _not_checked(*, check: ReachabilityCheck, code: str) -> None:
-    _set(check, ReachabilityStatus.NOT_CHECKED, flagged=False, reason=f"Keryu could not send on this channel ({code}).")
+def _not_checked(*, check: ReachabilityCheck, code: str, followed_up: bool = False) -> None:
+    """The failure was ours: nothing is known of the address on this channel. `followed_up`: the next channel
+    is being tried right now (otherwise the hourly run does it, reachability_follow_up)."""
+    reason = f"Keryu could not send on this channel ({code})."
+    fields: dict[str, object] = {"flagged": False, "reason": reason}
+    if followed_up:
+        fields["followed_up"] = True
+    _set(check, ReachabilityStatus.NOT_CHECKED, **fields)
 
 
 def _judge_failure(*, check: ReachabilityCheck, code: str, action: str, status: str = "") -> bool:
@@ -321,9 +328,47 @@ def reachability_window_close() -> int:
     return flagged
 
 
+def reachability_follow_up() -> int:
+    """Drills our side could not deliver after the send (a receipt such as WhatsApp's 24-hour window, Twilio
+    63016) go on to the recipient's next channel: from the hourly run, never from the webhook that brought the
+    news (no provider call inside a webhook's transaction). Once per check. Returns how many went out."""
+    since = timezone.now() - DRILL_REPEAT_AFTER
+    pending = ReachabilityCheck.objects.filter(
+        status=ReachabilityStatus.NOT_CHECKED, followed_up=False, created_at__gte=since
+    ).select_related("custodian__user")
+    sent = 0
+    for check in pending.order_by("pk")[:500]:
+        if not ReachabilityCheck.objects.filter(pk=check.pk, followed_up=False).update(followed_up=True):
+            continue
+        same = ReachabilityCheck.objects.filter(
+            custodian_id=check.custodian_id,
+            recipient_kind=check.recipient_kind,
+            contact_id=check.contact_id,
+            subject_id=check.subject_id,
+            created_at__gte=since,
+        )
+        if same.exclude(status=ReachabilityStatus.NOT_CHECKED).exists():
+            continue  # judged on another channel already
+        recipient = next((r for r in drill_recipients(custodian=check.custodian) if _is_for(check, r)), None)
+        if recipient is not None:
+            tried = set(same.values_list("channel", flat=True))
+            sent += _drill_one(custodian=check.custodian, recipient=recipient, tried=tried)
+    return sent
+
+
+def _is_for(check: ReachabilityCheck, recipient: DrillRecipient) -> bool:
+    return (
+        recipient.kind == check.recipient_kind
+        and (recipient.contact.pk if recipient.contact else None) == check.contact_id
+        and (recipient.subject.pk if recipient.subject else None) == check.subject_id
+    )
+
+
 def reachability_settle() -> int:
-    """The hourly run: close the window on overdue drills, then tell custodians of new flags."""
+    """The hourly run: close the window on overdue drills, follow up those our side could not deliver, then
+    tell custodians of new flags. Returns how many were flagged for silence."""
     flagged = reachability_window_close()
+    reachability_follow_up()
     reachability_notices_send()
     return flagged
 

@@ -330,3 +330,23 @@ def test_bob_does_not_see_alices_contact_checks(client, alice_code, contacts, bo
     check = ReachabilityCheck.objects.first()
     assert client.get(f"/admin/snippets/alerts/reachabilitycheck/inspect/{check.pk}/").status_code == 404
     assert "Abuela" not in client.get("/admin/snippets/alerts/reachabilitycheck/").content.decode()
+
+
+def test_a_drill_our_side_could_not_deliver_goes_on_to_the_next_channel_from_the_hourly_run(
+    alice_code, contacts, settings, fake_twilio
+):
+    settings.KERYU_CHANNEL_ORDER = ["twilio_whatsapp", "twilio_sms"]
+    tasks.reachability_drill()
+    # Twilio accepted the free text, then reports WhatsApp's 24-hour window (63016): nothing said about Rosa.
+    message = _messages_to(ROSA)[-1]
+    message_status_apply(
+        provider_message_id=message.provider_message_id, status="failed", error_code="63016", error_action="switch"
+    )
+    assert ReachabilityCheck.objects.get(message=message).status == "not_checked"
+    tasks.reachability_flag()
+    tasks.reachability_flag()  # once
+    rows = ReachabilityCheck.objects.filter(address_hash=address_hash(ROSA)).order_by("pk")
+    assert [(c.channel, c.status, c.flagged) for c in rows] == [
+        ("twilio_whatsapp", "not_checked", False),
+        ("twilio_sms", "sent", False),
+    ]

@@ -350,3 +350,20 @@ def test_a_drill_our_side_could_not_deliver_goes_on_to_the_next_channel_from_the
         ("twilio_whatsapp", "not_checked", False),
         ("twilio_sms", "sent", False),
     ]
+
+
+def test_the_drill_texts_are_editor_kept_templates_shipped_live_with_their_own_whatsapp_template(
+    alice_code, contacts, sms
+):
+    from messaging.models import MessageTemplate
+
+    for kind, meta_name in (("DRILL", "keryu_monthly_check"), ("DRILL_FLAGGED", "keryu_check_flagged")):
+        for language in ("es", "en"):
+            template = MessageTemplate.objects.get(kind=kind, language=language, channel="")
+            assert template.live and template.whatsapp_template_name == meta_name
+    MessageTemplate.objects.filter(kind="DRILL", language="es").update(
+        content="Prueba mensual de Keryu para {subject_name}, {recipient_name}: responde OK. {site_url}"
+    )
+    tasks.reachability_drill()
+    [message] = _messages_to(ROSA)
+    assert message.content == "Prueba mensual de Keryu para Sofía, Abuela Rosa: responde OK. http://testserver/"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -107,6 +108,23 @@ class ResilientRedisCache(RedisCache):
     touch = _degrade(_false)(RedisCache.touch)
     delete = _degrade(_false)(RedisCache.delete)
     delete_many = _degrade(_none)(RedisCache.delete_many)
+
+    def clear(self) -> None:
+        """Delete this cache's keys only (those under its KEY_PREFIX), never the whole Redis database.
+
+        Django's clear() is FLUSHDB, which would also drop a Celery queue kept in the same database (the broker
+        defaults to REDIS_URL) or the keys of another process with its own prefix (parallel test processes).
+        """
+        client = self._cache.get_client(None, write=True)
+        pattern = re.sub(r"([*?\[\]\\])", r"\\\1", self.key_prefix) + ":*"
+        batch: list[bytes] = []
+        for key in client.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) >= 1000:
+                client.delete(*batch)
+                batch.clear()
+        if batch:
+            client.delete(*batch)
 
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
         """Raises when Redis is away (callers decide), at once while the server is marked down."""

@@ -88,6 +88,6 @@ class MetaTemplateStatusAdmin(ModelAdmin):
 
 @admin.register(FlaggedAddress)
 class FlaggedAddressAdmin(ScopedAdminMixin, ModelAdmin):
-    list_display = ["channel", "code", "message", "flagged_at"]
-    list_filter = ["channel", "code"]
-    readonly_fields = ["channel", "address_hash", "code", "message", "flagged_at"]
+    list_display = ["channel", "reason", "code", "message", "flagged_at"]
+    list_filter = ["reason", "channel", "code"]
+    readonly_fields = ["channel", "address_hash", "reason", "code", "message", "flagged_at"]

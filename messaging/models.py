@@ -266,13 +266,22 @@ class InboundMessage(models.Model):
     from_address = EncryptedCharField(max_length=254, blank=True)
     address_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     body = EncryptedTextField(blank=True)
+    # A WhatsApp button's payload (Meta `button.payload` / `interactive.button_reply.id`, Twilio `ButtonPayload`).
+    payload = models.CharField(max_length=256, blank=True, default="", db_default="")
     provider_message_id = models.CharField(max_length=128, unique=True)
+    # The provider's reply context: the id of our message this one answers (Meta `context.id`, Twilio
+    # `OriginalRepliedMessageSid`), as given. Blank: the provider did not say (SMS never does).
+    context_provider_id = models.CharField(max_length=128, blank=True, default="", db_default="")
+    # The message this answers: the one the reply context names; else whatever the registered handler matched
+    # (inbound_link); else the latest message sent to the address, as a guess for the record.
     in_reply_to = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="replies")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    # What we answered in the webhook's own response (an SMS report's confirmation to the finder).
+    # What we answered (an SMS report's confirmation to the finder, a reply's acknowledgement or options): in the
+    # webhook's own response where the provider allows it (Twilio), else sent as `answer` (Meta).
     auto_reply = EncryptedTextField(blank=True)
+    answer = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -282,12 +291,23 @@ class InboundMessage(models.Model):
         return f"Reply #{self.pk} · {self.get_channel_display()}"
 
 
+class FlagReason(models.TextChoices):
+    UNREACHABLE = "unreachable", "The provider keeps failing to reach it"
+    WRONG_NUMBER = "wrong_number", "Its holder says it is a wrong number"
+
+
 class FlaggedAddress(models.Model):
-    """An address a provider keeps failing to reach (Twilio 30003 twice): shown to staff to check."""
+    """An address to look at: one a provider keeps failing to reach (Twilio 30003 twice), shown to staff to
+    check; or one whose holder answered "wrong number", which nothing is sent to any more (channel_next skips
+    it on every channel). Matched on the address's keyed hash, so one wrong-number row covers SMS and WhatsApp.
+    """
 
     channel = models.CharField(max_length=32, choices=Channel.choices)
-    address_hash = models.CharField(max_length=64)
+    address_hash = models.CharField(max_length=64, db_index=True)
     code = models.CharField(max_length=32)
+    reason = models.CharField(
+        max_length=16, choices=FlagReason.choices, default=FlagReason.UNREACHABLE, db_default=FlagReason.UNREACHABLE
+    )
     message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     flagged_at = models.DateTimeField(auto_now=True)
 

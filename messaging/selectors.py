@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -10,9 +11,11 @@ from django.db.models import QuerySet
 from core.roles import scope_to_owner, user_is_staff
 
 from .channels import CHANNEL_FAMILIES, REGISTRY
+from .formatting import address_hash
 from .models import (
     ChannelSetting,
     FlaggedAddress,
+    FlagReason,
     InboundMessage,
     Message,
     MessageTemplate,
@@ -35,6 +38,20 @@ def inbound_visible_to(user: RequestUser) -> QuerySet[InboundMessage]:
 def flagged_addresses_visible_to(user: RequestUser) -> QuerySet[FlaggedAddress]:
     """Addresses providers keep failing to reach: a staff worklist, nobody else's business."""
     return FlaggedAddress.objects.all() if user_is_staff(user) else FlaggedAddress.objects.none()
+
+
+def addresses_disowned(addresses: Collection[str]) -> set[str]:
+    """Those of `addresses` whose holder answered "wrong number" (on any channel): nothing is sent to them."""
+    hashes = {address_hash(a): a for a in addresses if a}
+    if not hashes:
+        return set()
+    found = FlaggedAddress.objects.filter(reason=FlagReason.WRONG_NUMBER, address_hash__in=list(hashes))
+    return {hashes[h] for h in found.values_list("address_hash", flat=True)}
+
+
+def address_hash_disowned(key: str) -> bool:
+    """addresses_disowned for an address already stored as its hash (a Message's address_hash)."""
+    return bool(key) and FlaggedAddress.objects.filter(reason=FlagReason.WRONG_NUMBER, address_hash=key).exists()
 
 
 def channel_is_configured(key: str) -> bool:

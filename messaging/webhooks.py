@@ -182,13 +182,19 @@ def _meta_status(status: dict[str, Any]) -> None:
 
 
 def _meta_inbound(inbound: dict[str, Any]) -> None:
-    body = _text(_object(inbound.get("text")).get("body")) or _text(_object(inbound.get("button")).get("text"))
+    # A template's quick-reply button arrives as `button` {payload, text}; a session message's reply button
+    # (or list row) as `interactive` {button_reply|list_reply: {id, title}}.
+    button = _object(inbound.get("button"))
+    interactive = _object(inbound.get("interactive"))
+    choice = _object(interactive.get("button_reply")) or _object(interactive.get("list_reply"))
+    body = _text(_object(inbound.get("text")).get("body")) or _text(button.get("text")) or _text(choice.get("title"))
     inbound_record(
         channel=MetaWhatsAppChannel.key,
         from_address=_text(inbound.get("from")),
         body=body,
         provider_message_id=_text(inbound.get("id")),
         context_provider_id=_text(_object(inbound.get("context")).get("id")),
+        payload=_text(button.get("payload")) or _text(choice.get("id")),
     )
 
 
@@ -273,4 +279,5 @@ def _twilio_inbound(params: dict[str, str], sid: str) -> InboundMessage | None:
         body=params.get("Body", ""),
         provider_message_id=sid,
         context_provider_id=params.get("OriginalRepliedMessageSid", ""),
+        payload=params.get("ButtonPayload", ""),
     )

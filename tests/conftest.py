@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connections
 from django.test import Client as DjangoClient
 
 from core.roles import EDITORS, STAFF
 
 from .factories import CustodianFactory, QRCodeFactory, SubjectFactory, UserFactory
+from .reuse_db import schema_digest, store_digest, stored_digest
 
 
 @pytest.fixture
@@ -50,13 +52,39 @@ def editor(db) -> User:
     return UserFactory(username="editor", groups=[EDITORS])
 
 
-def _components() -> tuple[str, str]:
-    from django.conf import settings
+# --- The test database: `--reuse-db` keeps it between runs unless its migrations changed (tests/reuse_db.py) ---
 
+
+@pytest.fixture(scope="session")
+def django_db_createdb(request, django_db_modify_db_settings, django_db_use_migrations, django_db_blocker) -> bool:
+    """Build the test database afresh for --create-db, and for --reuse-db when the kept one was built from other
+    migrations (or carries no digest). Asked after pytest-django has named the database (xdist suffix)."""
+    if request.config.getvalue("create_db"):
+        return True
+    if not request.config.getvalue("reuse_db"):
+        return False  # pytest-django builds a fresh one anyway
+    digest = schema_digest(use_migrations=django_db_use_migrations)
+    with django_db_blocker.unblock():
+        return any(
+            stored_digest(alias, database=connections[alias].creation._get_test_db_name()) != digest
+            for alias in connections
+        )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_keepdb, django_db_use_migrations, django_db_blocker) -> None:
+    """pytest-django's set-up, then a kept database is marked with the digest of the migrations it now has."""
+    if django_db_keepdb:
+        digest = schema_digest(use_migrations=django_db_use_migrations)
+        with django_db_blocker.unblock():
+            for alias in connections:
+                store_digest(alias, digest)
+
+
+def _components() -> tuple[str, str]:
     from keryu_site.celery import app
 
-    vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    return vendor, app.conf.broker_url.split("://", 1)[0]
+    return connections["default"].vendor, app.conf.broker_url.split("://", 1)[0]
 
 
 def pytest_report_header(config) -> str:

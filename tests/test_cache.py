@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import socket
 import threading
+import uuid
 
 import pytest
+from django.conf import settings
 from redis.exceptions import RedisError
 
 from core import cache as resilient
@@ -81,3 +83,23 @@ def test_the_server_is_tried_again_once_the_backoff_is_over(hung, monkeypatch):
     monkeypatch.setattr(resilient, "_down_until", {})
     cache.get("k")
     assert len(hung.accepted) > asked
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs the Redis cache (REDIS_URL), as CI has")
+def test_clear_deletes_only_this_caches_keys_not_the_whole_redis_database():
+    """The broker (REDIS_URL by default) and the other parallel test processes keep their keys."""
+    ours = resilient.ResilientRedisCache(settings.REDIS_URL, {"KEY_PREFIX": f"clear-{uuid.uuid4().hex}"})
+    other = resilient.ResilientRedisCache(settings.REDIS_URL, {"KEY_PREFIX": f"other-{uuid.uuid4().hex}"})
+    raw = ours._cache.get_client(None, write=True)
+    queue = f"queue-{uuid.uuid4().hex}"  # what kombu keeps: a list under a bare name
+    try:
+        ours.set_many({"a": 1, "b": 2})
+        other.set("a", 3)
+        raw.rpush(queue, "task")
+        ours.clear()
+        assert ours.get_many(["a", "b"]) == {}
+        assert other.get("a") == 3
+        assert raw.lrange(queue, 0, -1) == [b"task"]
+    finally:
+        other.clear()
+        raw.delete(queue)

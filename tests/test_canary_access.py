@@ -244,9 +244,10 @@ def walk_urls(objects: dict[str, list]) -> list[str]:
     return list(dict.fromkeys(urls))
 
 
-def walk(client, urls: list[str], markers: list[str]) -> dict[str, list[str]]:
+def walk(client, urls: list[str], markers: list[str], *, until_seen: set[str] | None = None) -> dict[str, list[str]]:
     """Markers seen, each with the URLs that showed it. A server error is read like any other answer (its body
-    is the generic error page) and listed under "500"."""
+    is the generic error page) and listed under "500". With `until_seen`, the walk ends once every one of those
+    markers has shown (a question about where markers appear at all, not about who may see them)."""
     seen: dict[str, list[str]] = defaultdict(list)
     client.raise_request_exception = False
     for url in urls:
@@ -257,6 +258,8 @@ def walk(client, urls: list[str], markers: list[str]) -> dict[str, list[str]]:
         for marker in markers:
             if marker.lower() in text:
                 seen[marker].append(url)
+        if until_seen is not None and until_seen <= seen.keys():
+            break
     return seen
 
 
@@ -301,9 +304,12 @@ def test_staff_see_every_marker_somewhere_on_the_same_walk(client, canary, staff
     """The markers are real: each one shows on some page for staff, so their absence for Bob means something."""
     _objects, markers, urls = canary
     client.force_login(staff)
-    seen = walk(client, urls, markers)
+    # Staff may see everything: the walk stops as soon as every marker has shown once, so pages about one object
+    # (edit, inspect, change: where most fields show) go first. The verdict does not depend on the order.
+    by_object_first = sorted(urls, key=lambda url: re.search(r"/\d+/", url) is None)
+    seen = walk(client, by_object_first, markers, until_seen=set(markers) - NOT_SHOWN)
     errors = seen.pop("500", [])
     print(f"\ncanary walk as staff: server errors on {len(errors)} URL(s): {errors[:5]}")
-    print(f"\ncanary walk as staff: {len(urls)} URLs visited, {len(seen)} of {len(markers)} markers seen")
+    print(f"\ncanary walk as staff: {len(seen)} of {len(markers)} markers seen")
     unseen = sorted(set(markers) - set(seen) - NOT_SHOWN)
     assert not unseen, f"markers no page shows to staff (drop them or show them): {unseen}"

@@ -32,8 +32,10 @@ def test_scan_stores_alarm_and_a_real_worker_sends_the_message_the_custodian_the
         assert message.owner == alice
         assert "Sofía" in message.content and "Crying near the fountain" in message.content
         assert message.provider_message_id.startswith("dev-")
-        alarm.refresh_from_db()
-        assert alarm.notification_status == NotificationStatus.SENT
+        # messaging commits the message's SENT first; alerts rolls it up to the attempt and the alarm just after.
+        wait_for(
+            lambda: Alarm.objects.filter(pk=alarm.pk, notification_status=NotificationStatus.SENT).exists(), timeout=10
+        )
         assert alarm.attempts.get().status == NotificationStatus.SENT
         assert "alerts.deliver_attempt" in worker.output
 

@@ -22,7 +22,7 @@ def forward(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("alerts", "0012_reachability_status_choices"),
-        ("messaging", "0011_drill_default_templates"),
+        ("messaging", "0012_drill_default_templates"),
         ("registry", "0006_subject_photos_encrypted_at_rest"),
     ]
 

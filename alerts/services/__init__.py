@@ -1,5 +1,5 @@
-"""Writes for alerts (a package: alarms, finders' reports, inbound messages, delivery, the alarm's roll-up status, the periodic outbox work,
-maintenance)."""
+"""Writes for alerts (a package: alarms, finders' reports, inbound messages and replies to alarm messages,
+delivery, the alarm's roll-up status, the periodic outbox work, maintenance)."""
 
 from .alarm_status import alarm_status_refresh
 from .alarms import (
@@ -25,10 +25,10 @@ from .outbox import (
     attempt_status_from_message,
     attempts_release_due,
     attempts_sweep,
-    inbound_acknowledge,
     whatsapp_follow_up,
 )
 from .recipients import policies_ensure, policy_for
+from .replies import reply_handle, reply_match
 from .reports import Report, ReportLimited, ReportOutcome, report_submit
 
 __all__ = [
@@ -52,10 +52,11 @@ __all__ = [
     "attempt_status_from_message",
     "attempts_release_due",
     "attempts_sweep",
-    "inbound_acknowledge",
     "inbound_handle",
     "policies_ensure",
     "policy_for",
+    "reply_handle",
+    "reply_match",
     "report_submit",
     "retry_delay",
     "whatsapp_follow_up",

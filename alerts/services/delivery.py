@@ -29,7 +29,9 @@ from core.breaker import Breaker
 from messaging.channels import ChannelError, channel_address
 from messaging.defaults import DEFAULTS
 from messaging.models import MessageStatus
+from messaging.selectors import address_hash_disowned, addresses_disowned
 from messaging.services import channel_next, message_compose, message_send, template_find
+from messaging.services.flags import WRONG_NUMBER_CODE
 
 from ..models import Alarm, NotificationAttempt, NotificationStatus, ScanEvent, SituationType
 from . import recipients as rec
@@ -179,11 +181,19 @@ def _text_has_variable(kind: str, language: str, channel: str, name: str) -> boo
     return f"{{{name}}}" in default[1]
 
 
+def _disowned() -> ChannelError:
+    """The address's holder answered "wrong number" after this row chose it (alerts.services.replies): never
+    sent; the recipient's next channel takes over (channel_next skips the address)."""
+    return ChannelError("the holder of this number says it is a wrong number", permanent=True, code=WRONG_NUMBER_CODE)
+
+
 def _attempt_message(attempt: NotificationAttempt) -> Message:
     phone, email = rec.attempt_addresses(attempt)
     to = channel_address(attempt.channel, phone=phone, email=email)
     if not to:
         raise ChannelError("recipient has no address for this channel", permanent=True, code="no-address")
+    if addresses_disowned((to,)):
+        raise _disowned()
     owner = attempt.alarm.subject.custodian.user
     message = message_compose(
         kind=attempt_kind(attempt),
@@ -231,6 +241,8 @@ def _deliver_claimed(*, attempt_id: int, claimed_at: datetime) -> NotificationAt
         notification_attempts=F("notification_attempts") + 1, last_attempt=claimed_at
     )
     try:
+        if attempt.message is not None and address_hash_disowned(attempt.message.address_hash):
+            raise _disowned()
         message = attempt.message or _attempt_message(attempt)
     except ChannelError as exc:
         return _attempt_failed(attempt=attempt, error=exc)

@@ -1,7 +1,8 @@
 """Messages people send us (WhatsApp or SMS), once messaging has recorded them.
 
 A text that is a badge's short code is a finder's report: it raises (or joins) the alarm and the finder is
-answered in their language. Anything else may be a reply to an alarm message, which acknowledges the alarm.
+answered in their language. Anything else is read as a reply to an alarm message (alerts.services.replies: matched
+to its alarm, understood by its intent, answered).
 messaging calls `inbound_handle` through the one handler registered in `messaging.inbound` (home.apps
 registers it, adding the scan page's emergency number, which only the public site knows).
 """
@@ -19,7 +20,7 @@ from messaging.models import InboundMessage
 from registry.models import QRCode
 
 from ..models import AlarmSource
-from .outbox import inbound_acknowledge
+from .replies import reply_handle
 from .reports import Report, ReportLimited, inactive_scan_record, report_submit, sms_language, sms_report_parse
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,7 @@ def inbound_handle(*, message: InboundMessage, emergency_number: str = "911") ->
         if not message.from_address:
             return None
         return sms_report(from_address=message.from_address, body=body, emergency_number=emergency_number)
-    inbound_acknowledge(in_reply_to_id=message.in_reply_to_id, body=body)
-    return None
+    return reply_handle(message=message, emergency_number=emergency_number)
 
 
 def sms_reply(kind: str, *, language: str, code: str, emergency_number: str) -> str:

@@ -1,4 +1,5 @@
-"""Staff annotate an alarm's record; they never edit it (the record is append-only in both consoles)."""
+"""Notes on an alarm's record: staff annotate it (they never edit it; the record is append-only in both
+consoles), and replies to alarm messages that are not an acknowledgement are noted in the replier's name."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.roles import user_is_staff
 
-from ..models import Alarm, AlarmNote
+from ..models import Alarm, AlarmNote, NotificationAttempt, RecipientKind
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -27,3 +28,13 @@ def alarm_note_add(*, alarm: Alarm, author: User, text: str) -> AlarmNote:
         raise ValidationError(f"A note holds at most {NOTE_MAX} characters.")
     name = author.get_full_name() or author.get_username()
     return AlarmNote.objects.create(alarm=alarm, author=author, author_name=name, text=text)
+
+
+def alarm_note_from_reply(*, attempt: NotificationAttempt, text: str) -> AlarmNote:
+    """What a recipient replied, on the timeline of the alarm `attempt` told them about, under their name and
+    role (no user: recipients reply from their phones). Cut to NOTE_MAX rather than refused: it already happened."""
+    role = RecipientKind(attempt.recipient_kind).label.lower()
+    name = f"{attempt.recipient_name or RecipientKind(attempt.recipient_kind).label} ({role}, by reply)"
+    return AlarmNote.objects.create(
+        alarm_id=attempt.alarm_id, author=None, author_name=name[:150], text=(text.strip() or "-")[:NOTE_MAX]
+    )

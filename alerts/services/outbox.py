@@ -248,16 +248,3 @@ def attempt_status_from_message(*, message_id: int, status: str) -> None:
     ).update(status=new, updated_at=now):
         attempt.refresh_from_db()
         attempt_fallback(attempt=attempt, reason=status)
-
-
-def inbound_acknowledge(*, in_reply_to_id: int | None, body: str) -> bool:
-    """A reply to an alarm message acknowledges the alarm and its text goes to the finder."""
-    from .alarms import alarm_acknowledge
-
-    if in_reply_to_id is None:
-        return False
-    attempt = NotificationAttempt.objects.filter(message_id=in_reply_to_id).only("pk", "alarm_id").first()
-    if attempt is None:
-        return False
-    alarm_acknowledge(alarm_id=attempt.alarm_id, attempt_id=attempt.pk, note=body, via="reply")
-    return True

@@ -141,6 +141,9 @@ class Channel:
     # Whether the provider tells us a message was delivered (a receipt). Where it does, no receipt in time is
     # news; where it does not (email), silence is the normal case and only a refusal or a bounce says anything.
     reports_delivery: bool = False
+    # True when the provider sends back what its inbound webhook answers (Twilio's TwiML). Otherwise an answer
+    # to an inbound message goes out as a message of its own (provider_events.inbound_answer_send).
+    answers_in_webhook: bool = False
 
     def is_configured(self) -> bool:
         raise NotImplementedError

@@ -77,6 +77,7 @@ def status_callback_url(message_id: int) -> str | None:
 class _TwilioChannel(Channel):
     address_kind = AddressKind.PHONE
     reports_delivery = True
+    answers_in_webhook = True  # TwiML: the inbound webhook's response is the answer
     sender_setting = ""
 
     def is_configured(self) -> bool:

@@ -138,14 +138,16 @@ class FakeMeta(FakeServer):
             entry["errors"] = errors
         return self._envelope("messages", {"messaging_product": "whatsapp", "statuses": [entry]})
 
-    def inbound_payload(self, from_: str, text: str, *, wamid: str, context_id: str | None = None) -> dict:
-        message = {
-            "from": from_,
-            "id": wamid,
-            "timestamp": str(int(time.time())),
-            "type": "text",
-            "text": {"body": text},
-        }
+    def inbound_payload(
+        self, from_: str, text: str, *, wamid: str, context_id: str | None = None, button_payload: str | None = None
+    ) -> dict:
+        """A text message, or with `button_payload` a press of a template's quick-reply button labelled `text`
+        (Meta sends those as type "button", always with the context of the message that carried the button)."""
+        message: dict = {"from": from_, "id": wamid, "timestamp": str(int(time.time()))}
+        if button_payload is None:
+            message.update(type="text", text={"body": text})
+        else:
+            message.update(type="button", button={"payload": button_payload, "text": text})
         if context_id:
             message["context"] = {"from": self.phone_number_id, "id": context_id}
         value = {

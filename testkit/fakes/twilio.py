@@ -140,7 +140,11 @@ class FakeTwilio(FakeServer):
             params["ErrorCode"] = str(error_code)
         return params
 
-    def inbound_params(self, from_: str, body: str, *, to: str = "", replied_to: str = "") -> dict:
+    def inbound_params(
+        self, from_: str, body: str, *, to: str = "", replied_to: str = "", button_payload: str = ""
+    ) -> dict:
+        """An inbound SMS or WhatsApp message; with `button_payload`, a WhatsApp quick-reply button press (Twilio
+        sends the button's text as the Body and ButtonText, its payload as ButtonPayload)."""
         params = {
             "AccountSid": self.account_sid,
             "ApiVersion": "2010-04-01",
@@ -156,6 +160,8 @@ class FakeTwilio(FakeServer):
         params["SmsSid"] = params["MessageSid"]
         if replied_to:
             params["OriginalRepliedMessageSid"] = replied_to
+        if button_payload:
+            params.update(ButtonPayload=button_payload, ButtonText=body, MessageType="button")
         return params
 
     def send_status(self, url: str, sid: str, status: str, **kwargs) -> int:

@@ -92,12 +92,19 @@ def test_a_tampered_or_unknown_link_is_not_found(client, alice_code):
     assert not Alarm.objects.get().acknowledged_at
 
 
-def test_a_reply_acknowledges_and_its_text_is_relayed_to_the_finder(alice_code, contacts):
+def test_an_acknowledging_reply_acknowledges_and_its_text_is_relayed_to_the_finder(alice_code, contacts):
+    # Issue 15: a reply acknowledges only when it says so ("voy", "on my way", ...); free text is a note
+    # (tests/alerts/test_reply_intents.py). The doctor quotes the alarm message (WhatsApp's reply context).
     alarm = alarm_create(qr_code=alice_code, situation_type="INJURED")
     doctor = alarm.attempts.get(recipient_kind="doctor")
     attempt_deliver(attempt_id=doctor.pk)
     doctor.refresh_from_db()
-    inbound = InboundMessage(body="Doctor here: keep him still, I am calling 911", in_reply_to=doctor.message)
+    inbound = InboundMessage(
+        body="Doctor here, on my way: keep him still, I am calling 911",
+        in_reply_to=doctor.message,
+        context_provider_id=doctor.message.provider_message_id,
+        from_address="+525511112222",
+    )
     inbound_handle(message=inbound)
     alarm.refresh_from_db()
     assert alarm.acknowledged_via == "reply" and alarm.acknowledged_by == "Dr. Ruiz"

@@ -42,5 +42,5 @@ def forward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("messaging", "0010_drill_template_kinds")]
+    dependencies = [("messaging", "0011_drill_template_kinds")]
     operations = [migrations.RunPython(forward, migrations.RunPython.noop)]

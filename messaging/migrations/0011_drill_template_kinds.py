@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("messaging", "0009_message_log_address_hash_columns"),
+        ("messaging", "0010_inbound_reply_context_answer_and_wrong_number_flag"),
     ]
 
     operations = [

@@ -356,28 +356,51 @@ class ReachabilityStatus(models.TextChoices):
     READ = "read", "Read"
     UNDELIVERED = "undelivered", "Undelivered"
     FAILED = "failed", "Failed"
-    SILENT = "silent", "Never delivered"
+    SILENT = "silent", "No delivery receipt in time"
+    # Email (and any channel without receipts): accepted, and no refusal or bounce within the window.
+    ACCEPTED = "accepted", "Accepted, no bounce"
+    ANSWERED = "answered", "Answered"
+    # Our side stood in the way (configuration, template not approved, a limit, a transient error): the
+    # address was not tested on this channel, so nothing is said about it.
+    NOT_CHECKED = "not_checked", "Not checked: Keryu could not send"
 
 
 class ReachabilityCheck(models.Model):
-    """One drill message to one emergency contact; flagged when it fails or is never delivered."""
+    """One drill message to one person an alarm would reach (the custodian, an emergency contact, the
+    doctor) on one channel, judged by what that channel can report (alerts.services.drills)."""
 
-    contact = models.ForeignKey("registry.EmergencyContact", on_delete=models.CASCADE, related_name="+")
     custodian = models.ForeignKey("registry.Custodian", on_delete=models.CASCADE, related_name="+")
+    recipient_kind = models.CharField(max_length=16, choices=RecipientKind.choices, default=RecipientKind.CONTACT)
+    # A snapshot, like an attempt's: the check keeps saying who it was for.
+    recipient_name = models.CharField(max_length=150, blank=True)
+    contact = models.ForeignKey(
+        "registry.EmergencyContact", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # The doctor's patient (a doctor is a subject's, not a record of their own).
+    subject = models.ForeignKey("registry.Subject", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     channel = models.CharField(max_length=32, blank=True)
+    # messaging.formatting.address_hash of the address drilled: a reply from it, or a later drill to it, clears
+    # the flag (the message, and its address, go before the check does).
+    address_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     status = models.CharField(max_length=16, choices=ReachabilityStatus.choices, default=ReachabilityStatus.PENDING)
     flagged = models.BooleanField(default=False)
     reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     checked_at = models.DateTimeField(null=True, blank=True)
+    cleared_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the address answered (a reply, or a later check delivered)."
+    )
+    custodian_told_at = models.DateTimeField(null=True, blank=True, help_text="When the custodian was told.")
+    # A "not checked" drill goes on to the recipient's next channel once (alerts.services.drills).
+    followed_up = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["flagged", "created_at"])]
 
     def __str__(self) -> str:
-        return f"Reachability · {self.contact} · {self.status}"
+        return f"Reachability · {self.recipient_name or self.contact} · {self.status}"
 
 
 class AlarmNote(models.Model):

@@ -13,6 +13,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from core.roles import scope_to_owner
+from messaging.channels import channel_family
 from registry.selectors import qr_codes_visible_to
 
 from .filters import AlarmListFilter
@@ -232,6 +233,19 @@ def reachability_checks_visible_to(user: RequestUser) -> QuerySet[ReachabilityCh
 
     checks = ReachabilityCheck.objects.select_related("contact", "custodian__user")
     return scope_to_owner(checks, user, owner="custodian__user")
+
+
+def reachability_flags_standing(user: RequestUser, *, limit: int = 20) -> list[ReachabilityCheck]:
+    """The drill flags standing now that `user` may see, newest first, one per person and kind of channel (last
+    month's flag on the same address is the same news): the custodian's dashboard notice."""
+    seen: set[tuple[str, str, str]] = set()
+    standing = []
+    for check in reachability_checks_visible_to(user).filter(flagged=True).order_by("-created_at")[: limit * 5]:
+        key = (check.recipient_kind, check.address_hash or check.recipient_name, channel_family(check.channel))
+        if key not in seen:
+            seen.add(key)
+            standing.append(check)
+    return standing[:limit]
 
 
 def attempts_visible_to(user: RequestUser) -> QuerySet[NotificationAttempt]:

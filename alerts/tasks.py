@@ -8,7 +8,7 @@ from django.db import connection
 from messaging.channels import ChannelError
 
 from . import services
-from .services import escalation, maintenance, notices, reports
+from .services import drills, escalation, maintenance, notices, reports
 from .services.delivery import DATABASE_ERRORS, DB_MAX_RETRIES, DB_RETRY_COUNTDOWN
 
 
@@ -70,12 +70,12 @@ def purge_scanner_data() -> None:
 
 @shared_task(name="alerts.reachability_drill", acks_late=True, ignore_result=True)
 def reachability_drill() -> None:
-    maintenance.reachability_drill()
+    drills.reachability_drill()
 
 
 @shared_task(name="alerts.reachability_flag", acks_late=True, ignore_result=True)
 def reachability_flag() -> None:
-    maintenance.reachability_flag_silent()
+    drills.reachability_settle()
 
 
 @shared_task(name="alerts.beat_heartbeat", acks_late=True, ignore_result=True)

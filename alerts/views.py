@@ -7,19 +7,22 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from registry.selectors import qr_codes_visible_to
+from core.headers import harden_scan_response
+from registry.selectors import qr_codes_visible_to, subject_responder_profile
+from registry.views import photo_response
 
 from . import exports, services
 from .charts import bar_chart
-from .models import Alarm, NotificationAttempt
+from .models import Alarm, NotificationAttempt, RecipientKind
 from .selectors import alarm_statistics, alarms_filtered, alarms_visible_to
 from .services.notes import NOTE_MAX, alarm_emergency_called, alarm_note_add
 
@@ -38,10 +41,8 @@ class AcknowledgeForm(forms.Form):
     )
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def acknowledge(request: HttpRequest, token: str) -> TemplateResponse:
-    """Public: the signed link in every message. Shows the alarm; one click acknowledges."""
+def _ack_target(token: str) -> tuple[Alarm, NotificationAttempt]:
+    """The alarm and the attempt a signed acknowledgement token names; 404 for anything else."""
     ids = services.ack_token_read(token)
     if ids is None:
         raise Http404
@@ -49,6 +50,18 @@ def acknowledge(request: HttpRequest, token: str) -> TemplateResponse:
     attempt = NotificationAttempt.objects.filter(pk=ids[1], alarm=alarm).first()
     if attempt is None:
         raise Http404
+    return alarm, attempt
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def acknowledge(request: HttpRequest, token: str) -> HttpResponse:
+    """Public: the signed link in every message. Shows the alarm; one click acknowledges. The doctor's link also
+    shows the medical essentials the custodian allowed, while the alarm is open (`_responder`)."""
+    alarm, attempt = _ack_target(token)
+    doctor = attempt.recipient_kind == RecipientKind.DOCTOR
+    if doctor and alarm.resolved_at is not None:
+        return _responder_closed(request)
     form = AcknowledgeForm(request.POST or None)
     done = False
     if request.method == "POST" and form.is_valid():
@@ -69,9 +82,43 @@ def acknowledge(request: HttpRequest, token: str) -> TemplateResponse:
             for r in alarm.scan_events.order_by("-timestamp")[:10]
         ],
     }
+    if doctor:
+        return _responder(request, alarm=alarm, context=context, token=token)
     response = TemplateResponse(request, "alerts/acknowledge.html", context)
     response["Referrer-Policy"] = "no-referrer"  # the token must not leak to the map site
     response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _responder(request: HttpRequest, *, alarm: Alarm, context: dict[str, object], token: str) -> HttpResponse:
+    """The doctor's view: the acknowledgement page plus what the custodian lets the doctor see, with the scan
+    page's headers (no cache, no referrer, nothing loaded from elsewhere): the link is a key to medical data."""
+    profile = subject_responder_profile(alarm.subject)
+    context = {
+        **context,
+        "medical": profile,
+        "photo_url": reverse("alerts_responder_photo", kwargs={"token": token}) if profile.get("has_photo") else "",
+    }
+    return harden_scan_response(TemplateResponse(request, "alerts/responder.html", context))
+
+
+def _responder_closed(request: HttpRequest) -> HttpResponse:
+    """After the alarm: a polite page that shows nothing of the alarm or the person."""
+    return harden_scan_response(TemplateResponse(request, "alerts/responder_closed.html", {}))
+
+
+@never_cache
+@require_http_methods(["GET"])
+def responder_photo(request: HttpRequest, token: str) -> FileResponse:
+    """The subject's photo behind the doctor's link: only a doctor's token, only while the alarm is open, only
+    if the custodian allowed it (or shares it with finders). 404 otherwise, whoever asks."""
+    alarm, attempt = _ack_target(token)
+    if attempt.recipient_kind != RecipientKind.DOCTOR or alarm.resolved_at is not None:
+        raise Http404
+    if not subject_responder_profile(alarm.subject).get("has_photo"):
+        raise Http404
+    response = photo_response(alarm.subject)
+    response["Referrer-Policy"] = "no-referrer"
     return response
 
 

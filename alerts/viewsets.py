@@ -209,6 +209,6 @@ class ReachabilityCheckViewSet(ScopedSnippetViewSet):
     menu_label = "Contact checks"
     menu_order = 92
     add_to_admin_menu = True
-    list_display = ["contact", "channel", "status", "flagged", "reason", "created_at"]
-    list_filter = ["flagged", "status"]
+    list_display = ["recipient_name", "recipient_kind", "channel", "status", "flagged", "reason", "created_at"]
+    list_filter = ["flagged", "status", "recipient_kind"]
     inspect_view_enabled = True

@@ -64,6 +64,8 @@ class TemplateKind(models.TextChoices):
     RESOLVED = "RESOLVED", "Alarm resolved (to everyone told)"
     RESOLVED_FINDER = "RESOLVED_FINDER", "Alarm resolved (to the finder)"
     VERIFICATION_CODE = "VERIFICATION_CODE", "Verification code"
+    DRILL = "DRILL", "Monthly reachability check"
+    DRILL_FLAGGED = "DRILL_FLAGGED", "Reachability check flagged someone"
 
 
 def template_variables(content: str) -> set[str]:

@@ -10,7 +10,8 @@ Twilio 63016 arrive this way, after a synchronous accept.
 `inbound_message_received`: an inbound reply (WhatsApp or SMS) was recorded and answered, once per provider
 id. Sent with `inbound` (the InboundMessage) and `in_reply_to` (the outbound Message it answers, or None). An
 announcement for observers only: what a reply means and what to answer the sender is the business of the one
-handler registered in `messaging.inbound`; what receivers return is ignored.
+handler registered in `messaging.inbound`; what receivers return is ignored. (`alerts` listens to it to lift the
+reachability-drill flags of whoever wrote to us.)
 """
 
 from django.dispatch import Signal

@@ -102,6 +102,18 @@ class Subject(ClusterableModel):  # type: ignore[django-manager-missing]
     public_message = models.CharField(
         max_length=280, blank=True, help_text="A short message shown to whoever finds this person."
     )
+    # What the subject's doctor sees, only while an alarm is open, behind the link in the doctor's alarm message
+    # (registry.selectors.subject_responder_profile): these, plus whatever a finder is shown.
+    doctor_sees_conditions = models.BooleanField(
+        default=False, help_text="During an open alarm, show the doctor the medical conditions."
+    )
+    doctor_sees_allergies = models.BooleanField(
+        default=False, help_text="During an open alarm, show the doctor the allergies."
+    )
+    doctor_sees_medications = models.BooleanField(
+        default=False, help_text="During an open alarm, show the doctor the medications."
+    )
+    doctor_sees_photo = models.BooleanField(default=False, help_text="During an open alarm, show the doctor the photo.")
     # Alarms are history and protect their subject: "deleting" a subject with alarms archives it
     # (registry.services.subject_remove); its personal data is purged after KERYU_ARCHIVE_RETENTION_DAYS.
     archived_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
@@ -126,6 +138,13 @@ SUBJECT_MEDICAL_FIELDS = ("medical_conditions", "allergies", "medications")
 SUBJECT_DOCTOR_FIELDS = ("doctor_name", "doctor_phone", "doctor_address", "doctor_speciality")
 # What the custodian lets a finder see on the scan page (registry.selectors.subject_public_profile).
 SUBJECT_SHARING_FIELDS = ("share_photo", "share_allergies", "share_conditions", "public_message")
+# What the custodian lets the subject's doctor see during an open alarm (registry.selectors.subject_responder_profile).
+SUBJECT_DOCTOR_SHARING_FIELDS = (
+    "doctor_sees_conditions",
+    "doctor_sees_allergies",
+    "doctor_sees_medications",
+    "doctor_sees_photo",
+)
 
 
 def short_code_for(value: uuid.UUID | str) -> str:

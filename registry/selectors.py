@@ -83,6 +83,23 @@ def subject_public_profile(subject: Subject) -> dict:
     return profile
 
 
+def subject_responder_profile(subject: Subject) -> dict[str, object]:
+    """What the subject's doctor may see while an alarm is open: what a finder sees, plus the medical details
+    the custodian ticked for the doctor. Nothing else (no surname, no family details, no other doctor field)."""
+    profile: dict[str, object] = {"first_name": subject.first_name}
+    if subject.photo and (subject.doctor_sees_photo or subject.share_photo):
+        profile["has_photo"] = True
+    if subject.medical_conditions and (subject.doctor_sees_conditions or subject.share_conditions):
+        profile["medical_conditions"] = subject.medical_conditions
+    if subject.allergies and (subject.doctor_sees_allergies or subject.share_allergies):
+        profile["allergies"] = subject.allergies
+    if subject.medications and subject.doctor_sees_medications:
+        profile["medications"] = subject.medications
+    if subject.public_message:
+        profile["public_message"] = subject.public_message
+    return profile
+
+
 def subject_photo_get_public(*, code: uuid_lib.UUID | str) -> Subject | None:
     """The subject whose photo a finder may see through an active code: only if the custodian shared it."""
     qr_code = qr_code_get_for_scan(code=code)

@@ -13,7 +13,15 @@ from django.utils import timezone
 
 from core.encryption import phone_hash
 
-from .models import CUSTODIAN_CONTACT_FIELDS, SUBJECT_DOCTOR_FIELDS, SUBJECT_MEDICAL_FIELDS, Custodian, QRCode, Subject
+from .models import (
+    CUSTODIAN_CONTACT_FIELDS,
+    SUBJECT_DOCTOR_FIELDS,
+    SUBJECT_DOCTOR_SHARING_FIELDS,
+    SUBJECT_MEDICAL_FIELDS,
+    Custodian,
+    QRCode,
+    Subject,
+)
 from .photos import photo_clean
 
 
@@ -174,6 +182,7 @@ SUBJECT_PERSONAL_FIELDS: dict[str, object] = {
     "share_photo": False,
     "share_allergies": False,
     "share_conditions": False,
+    **dict.fromkeys(SUBJECT_DOCTOR_SHARING_FIELDS, False),
 }
 CUSTODIAN_PERSONAL_FIELDS: dict[str, object] = {**dict.fromkeys(CUSTODIAN_CONTACT_FIELDS, ""), "phone_hash": ""}
 

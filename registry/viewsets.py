@@ -22,6 +22,7 @@ from .forms import CustodianForm, QRCodeForm, SubjectForm
 from .models import (
     CUSTODIAN_CONTACT_FIELDS,
     SUBJECT_DOCTOR_FIELDS,
+    SUBJECT_DOCTOR_SHARING_FIELDS,
     SUBJECT_MEDICAL_FIELDS,
     SUBJECT_SHARING_FIELDS,
     Custodian,
@@ -157,6 +158,7 @@ class SubjectViewSet(ScopedSnippetViewSet):
         *SUBJECT_MEDICAL_FIELDS,
         *SUBJECT_DOCTOR_FIELDS,
         *SUBJECT_SHARING_FIELDS,
+        *SUBJECT_DOCTOR_SHARING_FIELDS,
     ]
     delete_view_class = SubjectDeleteView
     edit_handler = ObjectList(
@@ -179,6 +181,10 @@ class SubjectViewSet(ScopedSnippetViewSet):
             MultiFieldPanel(
                 [FieldPanel(name) for name in SUBJECT_SHARING_FIELDS],
                 heading="What a finder sees (the first name is always shown)",
+            ),
+            MultiFieldPanel(
+                [FieldPanel(name) for name in SUBJECT_DOCTOR_SHARING_FIELDS],
+                heading="What the doctor sees during an alarm (besides what a finder sees)",
             ),
         ],
         base_form_class=SubjectForm,

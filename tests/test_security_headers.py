@@ -70,6 +70,7 @@ PUBLIC: dict[str, str] = {
     "^(scan/[0-9a-f-]{36}/)$": "the public scan form",
     "scan-photo/<uuid:code>/": "a subject's photo, only through an active code and only if shared",
     "alerts/ack/<str:token>/": "the signed acknowledgement link in every message",
+    "alerts/ack/<str:token>/photo/": "the subject's photo behind the doctor's signed link, while the alarm is open",
     "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/": "Wagtail page password",
     "_util/login/": "Wagtail page-privacy sign-in",
     "^((?:[\\w\\-]+/)*)$": "Wagtail pages: home, the scan page and its confirmation and progress routes",

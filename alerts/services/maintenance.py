@@ -1,4 +1,4 @@
-"""Retention, purges and reachability drills: the slow periodic work."""
+"""Retention and purges: the slow periodic work (the reachability drill is alerts.services.drills)."""
 
 from __future__ import annotations
 
@@ -12,17 +12,12 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from messaging.channels import ChannelError, channel_address
-from messaging.models import Message, MessageStatus
+from messaging.models import Message
 from messaging.services import (
-    channel_next,
-    message_compose,
-    message_send,
     messages_addresses_purge,
     messages_redact,
     text_redact,
 )
-from registry.models import Custodian, EmergencyContact
 from registry.services import archived_personal_data_purge
 
 from ..models import (
@@ -31,8 +26,6 @@ from ..models import (
     InactiveCodeScan,
     NotificationAttempt,
     NotificationStatus,
-    ReachabilityCheck,
-    ReachabilityStatus,
     ScanEvent,
     SituationType,
 )
@@ -205,94 +198,3 @@ def archived_records_purge() -> int:
     purged = archived_personal_data_purge(archived_before=before)
     log.info("archived personal data purged rows=%s", purged)
     return purged
-
-
-def reachability_drill() -> int:
-    """Send each emergency contact (of custodians who did not opt out) a short test; flag later what fails."""
-    sent = 0
-    custodians = Custodian.objects.select_related("user")
-    for custodian in custodians:
-        if custodian.drill_opt_out:
-            continue
-        contacts = EmergencyContact.objects.filter(subject__custodian=custodian, subject__is_active=True)
-        for contact in contacts.select_related("subject"):
-            sent += _drill_contact(custodian=custodian, contact=contact)
-    return sent
-
-
-def _drill_contact(*, custodian: Custodian, contact: EmergencyContact) -> int:
-    phone = str(contact.phone_number) if contact.phone_number else ""
-    email = contact.email or ""
-    channel = channel_next(preferred=contact.preferred_channel, phone=phone, email=email)
-    if channel is None:
-        ReachabilityCheck.objects.create(
-            contact=contact,
-            custodian=custodian,
-            status=ReachabilityStatus.FAILED,
-            flagged=True,
-            reason="No phone or email.",
-        )
-        return 0
-    message = message_compose(
-        kind="TEST",
-        language=contact.language,
-        channel=channel,
-        to=channel_address(channel, phone=phone, email=email),
-        context={
-            "subject_name": contact.subject.first_name,
-            "situation": "Reachability check",
-            "location": "-",
-            "description": "Keryu monthly check: this number is listed as an emergency contact.",
-            "timestamp": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
-            "maps_url": "",
-            "ack_url": "",
-        },
-        owner=custodian.user,
-        recipient_name=contact.name,
-    )
-    check = ReachabilityCheck.objects.create(contact=contact, custodian=custodian, message=message, channel=channel)
-    try:
-        message_send(message=message)
-    except ChannelError as exc:
-        ReachabilityCheck.objects.filter(pk=check.pk).update(
-            status=ReachabilityStatus.FAILED,
-            flagged=True,
-            reason=f"Send failed ({exc.code or exc.action}).",
-            checked_at=timezone.now(),
-        )
-        return 0
-    ReachabilityCheck.objects.filter(pk=check.pk, status=ReachabilityStatus.PENDING).update(
-        status=ReachabilityStatus.SENT
-    )
-    return 1
-
-
-# What a message's status (messaging) means for a drill; "sent" changes nothing (the send already said it).
-REACHABILITY_NEWS: dict[str, ReachabilityStatus] = {
-    MessageStatus.FAILED: ReachabilityStatus.FAILED,
-    MessageStatus.UNDELIVERED: ReachabilityStatus.UNDELIVERED,
-    MessageStatus.DELIVERED: ReachabilityStatus.DELIVERED,
-    MessageStatus.READ: ReachabilityStatus.READ,
-}
-
-
-def reachability_status(*, message_id: int, status: str) -> None:
-    """Provider news for a drill message."""
-    news = REACHABILITY_NEWS.get(status)
-    if news is None:
-        return
-    fields: dict[str, object] = {"status": news, "checked_at": timezone.now()}
-    if news in (ReachabilityStatus.FAILED, ReachabilityStatus.UNDELIVERED):
-        fields.update(flagged=True, reason=f"Message {news}.")
-    else:
-        fields.update(flagged=False, reason="")
-    ReachabilityCheck.objects.filter(message_id=message_id).update(**fields)
-
-
-def reachability_flag_silent() -> int:
-    """Drill messages never delivered within the window are flagged."""
-    before = timezone.now() - timedelta(hours=settings.KERYU_DRILL_DELIVERY_WINDOW_HOURS)
-    with transaction.atomic():
-        return ReachabilityCheck.objects.filter(
-            status__in=[ReachabilityStatus.PENDING, ReachabilityStatus.SENT], created_at__lt=before
-        ).update(flagged=True, status=ReachabilityStatus.SILENT, reason="Never delivered.", checked_at=timezone.now())

@@ -10,7 +10,9 @@ from __future__ import annotations
 from .base import AddressKind, Channel, ChannelError, ErrorAction, Family, OutboundMessage, SendResult
 from .development import DevelopmentChannel
 from .email import EmailChannel
+from .meta_whatsapp import NOT_THE_ADDRESS_CODES as META_NOT_THE_ADDRESS
 from .meta_whatsapp import MetaWhatsAppChannel
+from .twilio import NOT_THE_ADDRESS_CODES as TWILIO_NOT_THE_ADDRESS
 from .twilio import TwilioSMSChannel, TwilioWhatsAppChannel
 
 # In the order staff see them (and the order of the stored choices: keep it, or the migration state moves).
@@ -57,6 +59,20 @@ def channel_address(key: str, *, phone: str, email: str) -> str:
     return phone or email
 
 
+# Provider codes of failures that say nothing about the recipient's address (services.messages records Meta's
+# template block under "template_not_approved").
+NOT_THE_ADDRESS: frozenset[str] = frozenset(
+    {"template_not_approved", *map(str, META_NOT_THE_ADDRESS), *map(str, TWILIO_NOT_THE_ADDRESS)}
+)
+
+
+def failure_blames_address(*, code: str, action: str) -> bool:
+    """Whether a failed send or a failed receipt says the address cannot be reached (what a reachability drill
+    flags: an invalid or unknown number, a refused mailbox, a handset that never took it), rather than that our
+    configuration, our template, WhatsApp's 24-hour window or a limit of ours stood in the way."""
+    return action != ErrorAction.STOP and code not in NOT_THE_ADDRESS
+
+
 def get_channel(key: str) -> Channel:
     try:
         return REGISTRY[key]()
@@ -79,5 +95,6 @@ __all__ = [
     "channel_family",
     "channel_reports_delivery",
     "channel_spec",
+    "failure_blames_address",
     "get_channel",
 ]

@@ -34,6 +34,8 @@ RETRY_CODES = {2, 130429, 131000, 131056}
 SWITCH_CODES = {131047, 131026, 132000, 132001, 132005, 132007, 132012, 132015, 132016}
 # Our configuration is wrong: credentials, parameters, spam limit. Another channel, and tell staff.
 STOP_CODES = {190, 100, 131008, 131048}
+# Failures about what we sent or when, not about the recipient: the 24-hour window, our templates, our limits.
+NOT_THE_ADDRESS_CODES = {131047, 132000, 132001, 132005, 132007, 132012, 132015, 132016} | RETRY_CODES | STOP_CODES
 
 
 def meta_error_action(code: int | None, http_status: int | None = None) -> str:
@@ -57,6 +59,7 @@ class MetaWhatsAppChannel(Channel):
     label = "WhatsApp (Meta Cloud API)"
     family = Family.WHATSAPP
     address_kind = AddressKind.PHONE
+    reports_delivery = True
 
     def is_configured(self) -> bool:
         return bool(settings.WHATSAPP_PHONE_NUMBER_ID and settings.WHATSAPP_ACCESS_TOKEN)

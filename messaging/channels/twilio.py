@@ -38,6 +38,9 @@ SWITCH_CODES = {21610, 21211, 21614, 30004, 30005, 30006, 30007, 63016, 30410}
 # Our side is wrong: credentials, sender number, WhatsApp sender.
 STOP_CODES = {20003, 20404, 21212, 21606, 21659, 63007}
 UNREACHABLE = 30003
+# Failures about what we sent or when, not about the recipient: WhatsApp's window (63016), a provider timeout,
+# our limits and configuration. 30003 (handset unreachable) is about the recipient: it is not here.
+NOT_THE_ADDRESS_CODES = {63016, 30410} | RETRY_CODES | STOP_CODES
 
 
 def twilio_error_action(code: int | None, *, retry_count: int = 0, http_status: int | None = None) -> str:
@@ -73,6 +76,7 @@ def status_callback_url(message_id: int) -> str | None:
 
 class _TwilioChannel(Channel):
     address_kind = AddressKind.PHONE
+    reports_delivery = True
     answers_in_webhook = True  # TwiML: the inbound webhook's response is the answer
     sender_setting = ""
 

@@ -12,20 +12,12 @@ from django.db import transaction
 
 from ..channels import CHANNEL_FAMILIES, Family, channel_family
 from ..channels.twilio import TwilioWhatsAppChannel
-from ..defaults import (
-    DEFAULT_WHATSAPP_PARAMETERS,
-    DEFAULT_WHATSAPP_TEMPLATE,
-    DEFAULTS,
-    WHATSAPP_LANGUAGE_CODES,
-    allowed_variables,
-)
+from ..defaults import DEFAULTS, WHATSAPP_LANGUAGE_CODES, WHATSAPP_TEMPLATES, allowed_variables
 from ..formatting import template_parameter, text_normalise, text_normalise_lines
 from ..models import MessageTemplate, MetaApproval, MetaTemplateStatus, template_variables
 from ..selectors import meta_template_approval
 
 log = logging.getLogger(__name__)
-
-ALARM_KINDS = ("TEST", "INJURED", "LOST", "CONTACT", "UPDATE", "INACTIVE_SCAN")
 
 
 @dataclass(frozen=True)
@@ -59,14 +51,8 @@ def _provider_template(
         return {}
     if template is not None:
         source = template
-    elif kind in ALARM_KINDS:
-        source = MessageTemplate(
-            kind=kind,
-            language=language,
-            whatsapp_template_name=DEFAULT_WHATSAPP_TEMPLATE,
-            whatsapp_language_code=WHATSAPP_LANGUAGE_CODES.get(language, language),
-            whatsapp_parameters=",".join(DEFAULT_WHATSAPP_PARAMETERS),
-        )
+    elif kind in WHATSAPP_TEMPLATES:
+        source = MessageTemplate(kind=kind, language=language, **_whatsapp_defaults(kind, language))
     else:
         return {}
     parameters = [template_parameter(values.get(name, "-")) for name in source.parameter_names]
@@ -83,6 +69,18 @@ def _provider_template(
         "name": source.whatsapp_template_name,
         "language": source.whatsapp_language_code,
         "parameters": parameters,
+    }
+
+
+def _whatsapp_defaults(kind: str, language: str) -> dict[str, str]:
+    """The shipped WhatsApp template fields of a kind (defaults.WHATSAPP_TEMPLATES); empty for the others."""
+    if kind not in WHATSAPP_TEMPLATES:
+        return {}
+    name, parameters = WHATSAPP_TEMPLATES[kind]
+    return {
+        "whatsapp_template_name": name,
+        "whatsapp_language_code": WHATSAPP_LANGUAGE_CODES.get(language, language),
+        "whatsapp_parameters": ",".join(parameters),
     }
 
 
@@ -124,13 +122,7 @@ def template_defaults_ensure() -> int:
     """Create any missing shipped template, live (never touching one an editor changed). Returns how many."""
     created = 0
     for (kind, language), (subject_line, content) in DEFAULTS.items():
-        whatsapp = {}
-        if kind in ALARM_KINDS:
-            whatsapp = {
-                "whatsapp_template_name": DEFAULT_WHATSAPP_TEMPLATE,
-                "whatsapp_language_code": WHATSAPP_LANGUAGE_CODES[language],
-                "whatsapp_parameters": ",".join(DEFAULT_WHATSAPP_PARAMETERS),
-            }
+        whatsapp = _whatsapp_defaults(kind, language)
         _, was_created = MessageTemplate.objects.get_or_create(
             kind=kind,
             language=language,

@@ -1,7 +1,8 @@
-"""A minimal SMTP server on 127.0.0.1: enough of RFC 5321 for smtplib to send one message, and one fault.
+"""A minimal SMTP server on 127.0.0.1: enough of RFC 5321 for smtplib to send one message, and two faults.
 
 `drop_after_data`: the whole message is taken (recorded in `messages`), then the connection is closed
 before the final "250" reply, as when the network loses the answer to DATA.
+`refuse`: addresses whose RCPT TO gets "550 5.1.1" (no such mailbox), as a receiving server refuses them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 class FakeSMTP:
     messages: list[bytes] = field(default_factory=list)
     drop_after_data: bool = False
+    refuse: set[str] = field(default_factory=set)
 
     def start(self) -> FakeSMTP:
         fake = self
@@ -38,6 +40,8 @@ class FakeSMTP:
                         if fake.drop_after_data:
                             return  # closed without the final reply
                         self.reply("250 2.0.0 queued")
+                    elif verb == "RCPT" and _recipient(line) in fake.refuse:
+                        self.reply("550 5.1.1 mailbox unavailable")
                     elif verb == "QUIT":
                         self.reply("221 bye")
                         return
@@ -56,3 +60,9 @@ class FakeSMTP:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def _recipient(line: bytes) -> str:
+    """The address of "RCPT TO:<ana@example.com>", lower-cased."""
+    text = line.decode(errors="replace")
+    return text[text.find("<") + 1 : text.rfind(">")].strip().lower()

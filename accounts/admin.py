@@ -1,14 +1,16 @@
-"""The /ops/ console: security events (read-only) and MFA device resets (audited)."""
+"""The /ops/ console: security events (read-only), MFA device resets (audited) and staff's on-call list."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django_otp import devices_for_user
-from unfold.admin import ModelAdmin
+from unfold.admin import ModelAdmin, StackedInline
 from unfold.decorators import action
 
+from core.clientip import client_ip
+
 from . import services
-from .models import SecurityEvent, UserMFA
+from .models import SecurityEvent, StaffProfile, UserMFA
 
 
 class ReadOnlyAdmin(ModelAdmin):
@@ -47,7 +49,7 @@ class UserMFAAdmin(ReadOnlyAdmin):
     @action(description="Reset MFA devices", permissions=["reset"])
     def reset_devices(self, request, queryset) -> None:
         for user in queryset:
-            services.mfa_devices_reset(user=user, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+            services.mfa_devices_reset(user=user, actor=request.user, ip_address=client_ip(request))
         messages.success(request, f"MFA devices reset for {queryset.count()} user(s).")
 
     @action(description="Reset MFA devices", permissions=["reset"])
@@ -55,7 +57,7 @@ class UserMFAAdmin(ReadOnlyAdmin):
         from django.shortcuts import redirect
 
         user = UserMFA.objects.get(pk=object_id)
-        services.mfa_devices_reset(user=user, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+        services.mfa_devices_reset(user=user, actor=request.user, ip_address=client_ip(request))
         messages.success(request, "MFA devices reset.")
         return redirect("admin:accounts_usermfa_changelist")
 
@@ -63,6 +65,27 @@ class UserMFAAdmin(ReadOnlyAdmin):
         return request.user.has_perm("otp_totp.delete_totpdevice") and request.user.has_perm(
             "otp_static.delete_staticdevice"
         )
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(ModelAdmin):
+    """Who is on call: told at once, on their own channels, when an alarm nobody acknowledged goes to staff."""
+
+    list_display = ["user", "on_call", "preferred_channel", "language"]
+    list_editable = ["on_call"]
+    list_filter = ["on_call"]
+    search_fields = ["user__username", "user__email", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user"]
+    fields = ["user", "on_call", "preferred_channel", "phone_number", "language"]
+
+
+class StaffProfileInline(StackedInline):
+    """The same on the user's page in /ops/ (keryu_site.ops_admin's UserAdmin)."""
+
+    model = StaffProfile
+    can_delete = False
+    fields = ["on_call", "preferred_channel", "phone_number", "language"]
+    verbose_name_plural = "On call"
 
 
 def restyle_third_party(site: admin.AdminSite) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from axes.backends import AxesStandaloneBackend
-from axes.helpers import get_client_ip_address
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from redis.exceptions import RedisError
+
+from core.clientip import client_ip
+from core.ratelimit import counter_add, counter_value
 
 SPRAY_WINDOW_SECONDS = 15 * 60
 
@@ -17,19 +17,13 @@ def spray_key(ip: str) -> str:
 
 
 def ip_failure_count(ip: str) -> int:
-    return int(cache.get(spray_key(ip), 0))
+    return counter_value(key=spray_key(ip))
 
 
 def ip_failure_add(ip: str) -> None:
-    key = spray_key(ip)
-    if cache.add(key, 1, SPRAY_WINDOW_SECONDS):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, SPRAY_WINDOW_SECONDS)
-    except (RedisError, OSError):
-        pass  # the cache is down (core.cache): nothing to count with, and the sign-in page must still answer
+    """Failures from `ip` within SPRAY_WINDOW_SECONDS of its first; a cache that is down counts nothing (and the
+    sign-in page still answers)."""
+    counter_add(key=spray_key(ip), seconds=SPRAY_WINDOW_SECONDS)
 
 
 class LoginProtectionBackend(AxesStandaloneBackend):
@@ -39,7 +33,7 @@ class LoginProtectionBackend(AxesStandaloneBackend):
         if not settings.AXES_ENABLED:
             return None
         if request is not None:
-            ip = get_client_ip_address(request)
+            ip = client_ip(request)
             if ip and ip_failure_count(ip) >= settings.KERYU_LOGIN_IP_FAILURE_LIMIT:
                 raise PermissionDenied("Too many failed logins from this address.")
         return super().authenticate(request, username=username, password=password, **kwargs)

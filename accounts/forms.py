@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
@@ -9,8 +11,8 @@ from django.core.exceptions import ValidationError
 from phonenumber_field.formfields import PhoneNumberField
 
 from registry.models import Custodian, Language
+from registry.services import custodian_phone_taken
 
-from . import adapters
 from .phones import mexican_phone_to_e164
 
 
@@ -30,12 +32,13 @@ class SignupForm(forms.Form):
 
     def clean_phone(self) -> str:
         e164 = mexican_phone_to_e164(self.cleaned_data["phone"])
-        if adapters.phone_taken(e164=e164):
+        if custodian_phone_taken(e164=e164):
             raise ValidationError("An account with this phone number already exists.", code="duplicate_phone")
         return e164
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         password = data.get("password")
         if password:
             probe = User(
@@ -79,7 +82,8 @@ class PhoneChangeForm(PasswordConfirmForm):
 
     def clean_phone(self) -> str:
         e164 = mexican_phone_to_e164(self.cleaned_data["phone"])
-        if adapters.phone_taken(e164=e164, exclude_user_id=self.user.pk):
+        own = Custodian.objects.filter(user=self.user).values_list("pk", flat=True).first()
+        if custodian_phone_taken(e164=e164, exclude_pk=own):
             raise ValidationError("An account with this phone number already exists.", code="duplicate_phone")
         return e164
 
@@ -101,16 +105,12 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Custodian
-        fields = ["address", "emergency_phone", "language"]
+        fields = ["address", "emergency_phone", "language", "preferred_channel"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
     field_order = ["first_name", "last_name", "address", "emergency_phone", "language"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if adapters.has_field("preferred_channel"):
-            field = Custodian._meta.get_field("preferred_channel")
-            self.fields["preferred_channel"] = field.formfield()
-            self.initial["preferred_channel"] = getattr(self.instance, "preferred_channel", "")
         self.initial["first_name"] = self.instance.user.first_name
         self.initial["last_name"] = self.instance.user.last_name

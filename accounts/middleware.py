@@ -17,6 +17,8 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 from django_otp import user_has_device
 
+from core.clientip import client_ip
+
 PROTECTED_PREFIXES = ("/admin/", "/ops/")
 # Reachable with a password-only session: signing in and out, and resetting a password by email
 # (which logs nobody in, so it does not bypass MFA).
@@ -71,12 +73,10 @@ class IdleTimeoutMiddleware:
 
 
 class AuditContextMiddleware(AuditlogMiddleware):
-    """django-auditlog's middleware, but the IP is the connection's, never a client-sent X-Forwarded-For.
-
-    Behind a proxy, the deployment sets REMOTE_ADDR from the proxy's header (as for axes); a forged header
-    must not be able to put someone else's address into the audit log.
-    """
+    """django-auditlog's middleware, but the IP is core.clientip's (as for axes and every other reader), never
+    auditlog's own reading of X-Forwarded-For: a forged header must not put someone else's address into the
+    audit log."""
 
     @staticmethod
     def _get_remote_addr(request):
-        return request.META.get("REMOTE_ADDR")
+        return client_ip(request)

@@ -1,7 +1,7 @@
-"""Sign-up and verification state, security events, and the sign-up page's editable text.
+"""Sign-up state, security events, and the sign-up page's editable text.
 
-Verification state lives here (not on registry.Custodian) so the flows work whether or not the registry's
-own `email_verified_at` / `phone_verified_at` fields exist; `accounts.adapters` mirrors it onto them.
+Which verifications are done is recorded once, on the custodian (registry.Custodian.email_verified_at /
+phone_verified_at); a Registration says only when the sign-up started and when it completed.
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ from django.contrib.auth.models import User
 from django.db import models
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
+
+from core.encryption import EncryptedPhoneNumberField
+from registry.models import ContactChannel, Language
 
 
 @register_setting(icon="user")
@@ -27,11 +30,10 @@ class SignupSettings(BaseSiteSetting):
 
 
 class Registration(models.Model):
-    """A custodian's self sign-up: which verifications are done. Unfinished ones are purged after 24 h."""
+    """A custodian's self sign-up: started, and completed once both verifications are done (on the custodian).
+    Unfinished ones are purged after 24 h."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registration")
-    email_verified_at = models.DateTimeField(null=True, blank=True)
-    phone_verified_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -104,3 +106,22 @@ class UserMFA(User):
         proxy = True
         verbose_name = "user MFA"
         verbose_name_plural = "users' MFA"
+
+
+class StaffProfile(models.Model):
+    """A Keryu staff member's own reachability: on call or not, and where to reach them. The on-call staff
+    are told at once, on their own channels, when an alarm nobody acknowledged is handed to staff
+    (alerts.services.staff.staff_alert)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    on_call = models.BooleanField(default=False, help_text="Told at once when an unacknowledged alarm goes to staff.")
+    phone_number = EncryptedPhoneNumberField(region="MX", blank=True)
+    preferred_channel = models.CharField(max_length=16, choices=ContactChannel.choices, default=ContactChannel.WHATSAPP)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.SPANISH)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "staff on-call profile"
+
+    def __str__(self) -> str:
+        return f"Staff profile · {self.user.get_username()}"

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from core.clientip import client_ip
 from registry.models import Custodian
 
 from . import services
 from .forms import CodeForm, EmailChangeForm, PasswordConfirmForm, PhoneChangeForm, ProfileForm
 from .selectors import activity_for
 
+if TYPE_CHECKING:
+    from core.roles import AuthenticatedRequest
+
+# (Every view here is served under the Wagtail admin, which signs the user in first.)
 NEW_PHONE = "accounts_new_phone"
 
 
-def _custodian(request: HttpRequest) -> Custodian:
+def _custodian(request: AuthenticatedRequest) -> Custodian:
     custodian = Custodian.objects.filter(user=request.user).select_related("user").first()
     if custodian is None:
         raise PermissionDenied
@@ -25,7 +32,7 @@ def _custodian(request: HttpRequest) -> Custodian:
 
 
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     custodian = _custodian(request)
     form = ProfileForm(request.POST or None, instance=custodian)
     if request.method == "POST" and form.is_valid():
@@ -47,24 +54,26 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def phone_change(request: HttpRequest) -> HttpResponse:
+def phone_change(request: AuthenticatedRequest) -> HttpResponse:
     """Password again, then a code to the new number; the number changes only once the code is right."""
     custodian = _custodian(request)
     pending = request.session.get(NEW_PHONE)
     if request.method == "POST" and "code" in request.POST and pending:
-        form = CodeForm(request.POST)
-        if form.is_valid():
+        code_form = CodeForm(request.POST)
+        if code_form.is_valid():
             try:
-                services.phone_code_verify(user=request.user, e164=pending, code=form.cleaned_data["code"])
+                services.phone_code_verify(user=request.user, e164=pending, code=code_form.cleaned_data["code"])
             except ValidationError as exc:
-                form.add_error("code", exc.messages[0])
+                code_form.add_error("code", exc.messages[0])
             else:
                 services.custodian_phone_change(user=request.user, e164=pending)
                 request.session.pop(NEW_PHONE, None)
                 messages.success(request, "Your phone number was changed.")
                 return redirect("keryu_profile")
         return render(
-            request, "accounts/profile_phone.html", {"page_title": "Change phone", "code_form": form, "pending": True}
+            request,
+            "accounts/profile_phone.html",
+            {"page_title": "Change phone", "code_form": code_form, "pending": True},
         )
     form = PhoneChangeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -85,7 +94,7 @@ def phone_change(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def email_change(request: HttpRequest) -> HttpResponse:
+def email_change(request: AuthenticatedRequest) -> HttpResponse:
     form = EmailChangeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -99,10 +108,10 @@ def email_change(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def mfa_reset(request: HttpRequest) -> HttpResponse:
+def mfa_reset(request: AuthenticatedRequest) -> HttpResponse:
     """Remove your own devices (password again), then enrol a new one at once."""
     form = PasswordConfirmForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.mfa_devices_reset(user=request.user, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+        services.mfa_devices_reset(user=request.user, actor=request.user, ip_address=client_ip(request))
         return redirect("accounts:mfa_enrol")
     return render(request, "accounts/profile_mfa.html", {"page_title": "Second factor", "form": form})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
+from core.clientip import client_ip
 from core.scoping import object_access_refused
 
 from .backends import ip_failure_add
@@ -12,11 +13,7 @@ from .models import SecurityEvent
 
 
 def _ip(request) -> str | None:
-    if request is None:
-        return None
-    from axes.helpers import get_client_ip_address
-
-    return get_client_ip_address(request)
+    return None if request is None else client_ip(request)
 
 
 @receiver(user_login_failed, dispatch_uid="accounts.login_failed")

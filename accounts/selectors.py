@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from auditlog.models import LogEntry
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
+
+from core.roles import staff_users_q
+
+from .models import StaffProfile
 
 
 def activity_for(user) -> QuerySet[LogEntry]:
@@ -30,3 +35,17 @@ def security_events_since(*, since) -> dict[str, int]:
             kind=SecurityEvent.Kind.ACCESS_REFUSED, created_at__gte=since
         ).count(),
     }
+
+
+def staff_on_call() -> QuerySet[User]:
+    """Active staff flagged on call, with their profile (accounts.StaffProfile): who is told at once when an
+    alarm nobody acknowledged is handed to Keryu staff."""
+    on_call = StaffProfile.objects.filter(on_call=True).values("user_id")
+    return (
+        User.objects.filter(staff_users_q(), is_active=True, pk__in=on_call).select_related("staff_profile").distinct()
+    )
+
+
+def staff_with_email() -> QuerySet[User]:
+    """Active staff with an email address (the mail every staff alert also goes to)."""
+    return User.objects.filter(staff_users_q(), is_active=True).exclude(email="").distinct()

@@ -21,10 +21,11 @@ from django_otp import devices_for_user
 
 from core.encryption import phone_hash
 from core.roles import CUSTODIANS
+from messaging.channels import ChannelError
+from messaging.services import channel_next, message_compose, message_send
 from registry.models import Custodian
-from registry.services import Removal, custodian_archive
+from registry.services import Removal, custodian_archive, custodian_phone_taken
 
-from . import adapters
 from .models import EmailToken, PhoneCode, Registration, SecurityEvent
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def registration_create(
     with transaction.atomic():
         if User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists():
             raise ValidationError({"email": "An account with this email already exists."})
-        if adapters.phone_taken(e164=e164):
+        if custodian_phone_taken(e164=e164):
             raise ValidationError({"phone": "An account with this phone number already exists."})
         user = User(username=email, email=email, first_name=first_name, last_name=last_name, is_active=False)
         user.set_password(password)
@@ -110,43 +111,31 @@ def email_verify(*, token: str) -> User:
 
 
 def registration_mark(*, user: User, email: bool = False, phone: bool = False) -> Registration:
-    """Record a verification; when both are done the account becomes active."""
+    """Record a verification on the custodian (registry.Custodian's own timestamps, the one record of it);
+    when both are done the sign-up is complete and the account becomes active."""
     now = timezone.now()
     with transaction.atomic():
         reg, _ = Registration.objects.select_for_update().get_or_create(user=user)
-        if email and reg.email_verified_at is None:
-            reg.email_verified_at = now
-        if phone and reg.phone_verified_at is None:
-            reg.phone_verified_at = now
-        custodian = Custodian.objects.filter(user=user).first()
-        if custodian is not None:
-            adapters.custodian_mark(
-                custodian=custodian,
-                **({"email_verified_at": reg.email_verified_at} if email else {}),
-                **({"phone_verified_at": reg.phone_verified_at} if phone else {}),
-            )
-        if reg.email_verified_at and reg.phone_verified_at and reg.completed_at is None:
+        custodian = Custodian.objects.select_for_update().filter(user=user).first()
+        if custodian is None:
+            return reg  # not a custodian (staff changing their email): nothing to record, nothing to complete
+        fields: dict[str, object] = {}
+        if email and custodian.email_verified_at is None:
+            fields["email_verified_at"] = custodian.email_verified_at = now
+        if phone and custodian.phone_verified_at is None:
+            fields["phone_verified_at"] = custodian.phone_verified_at = now
+        if fields:
+            Custodian.objects.filter(pk=custodian.pk).update(**fields)
+        if custodian.email_verified_at and custodian.phone_verified_at and reg.completed_at is None:
             reg.completed_at = now
+            reg.save(update_fields=["completed_at"])
             User.objects.filter(pk=user.pk).update(is_active=True)
             log.info("registration completed user=%s", user.pk)
-        reg.save()
     return reg
-
-
-def _code_channels(custodian: Custodian | None) -> list[str]:
-    from messaging.selectors import channel_order
-
-    try:
-        return channel_order(preferred=adapters.preferred_channel(custodian))
-    except TypeError:
-        return channel_order()
 
 
 def phone_code_send(*, user: User, e164: str) -> PhoneCode:
     """A new code for this phone, within the resend limits, sent on the first channel that takes it."""
-    from messaging.channels import ChannelError
-    from messaging.services import message_compose, message_send
-
     key = phone_hash(e164)
     now = timezone.now()
     for window, limit in RESEND_LIMITS:
@@ -161,8 +150,11 @@ def phone_code_send(*, user: User, e164: str) -> PhoneCode:
             user=user, phone_hash=key, code_hash=make_password(code), expires_at=now + timedelta(minutes=minutes)
         )
     custodian = Custodian.objects.filter(user=user).first()
-    language = getattr(custodian, "language", "es")
-    for channel in _code_channels(custodian):
+    language = custodian.language if custodian is not None else "es"
+    preferred = custodian.preferred_channel if custodian is not None else None
+    tried: set[str] = set()
+    while (channel := channel_next(preferred=preferred, phone=e164, tried=tried)) is not None:
+        tried.add(channel)
         message = message_compose(
             kind="VERIFICATION_CODE",
             language=language,
@@ -222,8 +214,8 @@ def custodian_phone_change(*, user: User, e164: str) -> None:
     custodian = Custodian.objects.get(user=user)
     custodian.phone_number = e164
     custodian.phone_hash = phone_hash(e164)
+    custodian.phone_verified_at = timezone.now()
     custodian.save()
-    adapters.custodian_mark(custodian=custodian, phone_verified_at=timezone.now())
 
 
 def user_email_change(*, user: User, email: str) -> None:
@@ -236,10 +228,7 @@ def user_email_change(*, user: User, email: str) -> None:
         if not User.objects.filter(username__iexact=email).exclude(pk=user.pk).exists():
             user.username = email
     user.save()
-    Registration.objects.filter(user=user).update(email_verified_at=None)
-    custodian = Custodian.objects.filter(user=user).first()
-    if custodian is not None:
-        adapters.custodian_mark(custodian=custodian, email_verified_at=None)
+    Custodian.objects.filter(user=user).update(email_verified_at=None)
     email_token_send(user=user)
 
 
@@ -285,14 +274,13 @@ def registrations_purge_abandoned() -> int:
 
 
 def custodian_profile_update(*, custodian: Custodian, first_name: str, last_name: str, **fields) -> Custodian:
-    """Name on the user, the rest on the custodian (only fields the model has)."""
+    """Name on the user, the rest (ProfileForm's fields) on the custodian."""
     with transaction.atomic():
         user = custodian.user
         user.first_name, user.last_name = first_name, last_name
         user.save(update_fields=["first_name", "last_name"])
         for name, value in fields.items():
-            if adapters.has_field(name):
-                setattr(custodian, name, value)
+            setattr(custodian, name, value)
         custodian.save()
     return custodian
 

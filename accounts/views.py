@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 import qrcode
 import qrcode.image.svg
@@ -18,12 +19,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
+from django_otp.middleware import is_verified
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core.clientip import client_ip
 
 from . import services
 from .forms import CodeForm, SignupForm
 from .models import SecurityEvent, SignupSettings
+
+if TYPE_CHECKING:
+    from core.roles import AuthenticatedRequest
 
 SIGNUP_USER = "accounts_signup_user"
 SIGNUP_PHONE = "accounts_signup_phone"
@@ -68,7 +75,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 def _pending_user(request: HttpRequest) -> User | None:
     pk = request.session.get(SIGNUP_USER)
-    return User.objects.filter(pk=pk).select_related("registration").first() if pk else None
+    return User.objects.filter(pk=pk).select_related("registration", "custodian").first() if pk else None
 
 
 @require_http_methods(["GET", "POST"])
@@ -103,11 +110,12 @@ def signup_done(request: HttpRequest) -> HttpResponse:
     user = _pending_user(request)
     if user is None:
         return redirect("accounts:signup")
-    if request.method == "POST" and "resend" in request.POST and user.registration.email_verified_at is None:
+    custodian = user.custodian
+    if request.method == "POST" and "resend" in request.POST and custodian.email_verified_at is None:
         services.email_token_send(user=user)
         messages.success(request, "We sent you a new link.")
         return redirect("accounts:signup_done")
-    return render(request, "accounts/signup_done.html", {"registration": user.registration})
+    return render(request, "accounts/signup_done.html", {"registration": user.registration, "custodian": custodian})
 
 
 @require_http_methods(["GET", "POST"])
@@ -136,10 +144,10 @@ def _qr_data_uri(url: str) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mfa_enrol(request: HttpRequest) -> HttpResponse:
+def mfa_enrol(request: AuthenticatedRequest) -> HttpResponse:
     """Add a TOTP device. Only for a user with no confirmed device, or one already verified this session."""
     user = request.user
-    if user_has_device(user) and not user.is_verified():
+    if user_has_device(user) and not is_verified(user):
         return redirect(f"{resolve_url('accounts:mfa_verify')}?next={_safe_next(request)}")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
     if device is None:
@@ -181,11 +189,11 @@ def mfa_backup_codes(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mfa_verify(request: HttpRequest) -> HttpResponse:
+def mfa_verify(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if not user_has_device(user):
         return redirect(f"{resolve_url('accounts:mfa_enrol')}?next={_safe_next(request)}")
-    if user.is_verified():
+    if is_verified(user):
         return HttpResponseRedirect(_safe_next(request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -194,7 +202,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             return HttpResponseRedirect(_safe_next(request))
         services.security_event_record(
-            kind=SecurityEvent.Kind.MFA_FAILED, user=user, ip_address=request.META.get("REMOTE_ADDR"), path=request.path
+            kind=SecurityEvent.Kind.MFA_FAILED, user=user, ip_address=client_ip(request), path=request.path
         )
         form.add_error("code", "That code is not right, or it was already used.")
     return render(request, "accounts/mfa_verify.html", {"form": form, "next": _safe_next(request)})

@@ -2,14 +2,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from core.scoping_checks import hide_reports_from_non_staff
 from registry.selectors import deletion_archives
 
-from . import profile_views
 from .services import account_remove
 
 # Wagtail's own reports list every family's objects: staff only (core.scoping_checks also refuses the URLs).
@@ -18,12 +17,7 @@ hooks.register("construct_reports_menu", hide_reports_from_non_staff)
 
 @hooks.register("register_admin_urls")
 def register_profile_urls():
-    return [
-        path("profile/", profile_views.profile, name="keryu_profile"),
-        path("profile/phone/", profile_views.phone_change, name="keryu_profile_phone"),
-        path("profile/email/", profile_views.email_change, name="keryu_profile_email"),
-        path("profile/mfa/", profile_views.mfa_reset, name="keryu_profile_mfa"),
-    ]
+    return [path("profile/", include("accounts.admin_urls"))]
 
 
 class CustodianMenuItem(MenuItem):

@@ -9,11 +9,9 @@ class AlertsConfig(AppConfig):
         from messaging.signals import inbound_message_received, message_status_changed
 
         from . import heartbeat, receivers  # noqa: F401  (heartbeat connects the worker_ready signal)
-        from .services.recipients import extra_channels_register
 
         message_status_changed.connect(receivers.on_message_status_changed, dispatch_uid="alerts.message_status")
-        inbound_message_received.connect(receivers.on_inbound_message_received, dispatch_uid="alerts.inbound")
-        extra_channels_register()
+        inbound_message_received.connect(receivers.on_inbound_message_received, dispatch_uid="alerts.inbound_answered")
         self._register_scopes()
 
     @staticmethod

@@ -9,11 +9,16 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.exports import neutralise_cell
+
+if TYPE_CHECKING:
+    from .models import Alarm
 
 HEADER = ["id", "timestamp", "subject", "situation", "notification status", "location", "acknowledged", "resolved"]
 FIELDS = [
@@ -30,10 +35,10 @@ PDF_MAX_ROWS = 5000
 CSV_CHUNK_ROWS = 1000  # rows per streamed chunk: one socket write per row made 100,000 writes
 
 
-def _rows(alarms: QuerySet) -> Iterator[list[str]]:
+def _rows(alarms: QuerySet[Alarm]) -> Iterator[list[str]]:
     tz = timezone.get_current_timezone()  # once: timezone.localtime() looks it up again for every value
 
-    def minutes(value) -> str:
+    def minutes(value: datetime | None) -> str:
         return value.astimezone(tz).replace(tzinfo=None).isoformat(" ", "minutes") if value else ""
 
     for row in alarms.values_list(*FIELDS).iterator(chunk_size=2000):
@@ -50,7 +55,7 @@ def _rows(alarms: QuerySet) -> Iterator[list[str]]:
         ]
 
 
-def csv_stream(alarms: QuerySet) -> Iterator[str]:
+def csv_stream(alarms: QuerySet[Alarm]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
@@ -63,7 +68,7 @@ def csv_stream(alarms: QuerySet) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def xlsx_bytes(alarms: QuerySet) -> bytes:
+def xlsx_bytes(alarms: QuerySet[Alarm]) -> bytes:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -76,7 +81,7 @@ def xlsx_bytes(alarms: QuerySet) -> bytes:
     return buffer.getvalue()
 
 
-def pdf_bytes(alarms: QuerySet, *, title: str = "Keryu alarms") -> bytes:
+def pdf_bytes(alarms: QuerySet[Alarm], *, title: str = "Keryu alarms") -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet

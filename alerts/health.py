@@ -20,10 +20,13 @@ Django's per-request database connection handling. Six small functions say the s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from celery import current_app as celery_app
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -32,7 +35,7 @@ from alerts.monitoring import outbox_backlog
 from .heartbeat import age, broker_queue_depth, last_beat, last_beat_pulse
 
 
-def _database() -> dict:
+def _database() -> dict[str, Any]:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -41,8 +44,8 @@ def _database() -> dict:
         return {"ok": False, "vendor": connection.vendor, "error": type(exc).__name__}
 
 
-def _broker() -> dict:
-    """Reachable, and how many tasks wait in its default queue (one connection answers both)."""
+def _broker() -> dict[str, Any]:
+    """Reachable, and how many tasks wait in its queues (one connection answers both)."""
     transport = celery_app.conf.broker_url.split("://", 1)[0]
     try:
         depth = broker_queue_depth()
@@ -51,7 +54,7 @@ def _broker() -> dict:
     return {"ok": True, "transport": transport, "queue_depth": depth}
 
 
-def _heartbeat(read, max_age: int) -> dict:
+def _heartbeat(read: Callable[[], float | None], max_age: int) -> dict[str, Any]:
     try:
         seconds = age(read())
     except Exception as exc:
@@ -59,13 +62,13 @@ def _heartbeat(read, max_age: int) -> dict:
     return {"ok": seconds is not None and seconds <= max_age, "last_heartbeat_seconds_ago": seconds}
 
 
-def _queue(broker: dict) -> dict:
+def _queue(broker: dict[str, Any]) -> dict[str, Any]:
     limit = settings.KERYU_HEALTH_MAX_QUEUE_DEPTH
     depth = broker.get("queue_depth")
     return {"ok": depth is not None and depth <= limit, "depth": depth, "max": limit}
 
 
-def _outbox() -> dict:
+def _outbox() -> dict[str, Any]:
     limit = settings.KERYU_HEALTH_MAX_DUE_SECONDS
     try:
         backlog = outbox_backlog()
@@ -75,7 +78,7 @@ def _outbox() -> dict:
     return {"ok": oldest is None or oldest <= limit, "due": backlog.due, "oldest_due_seconds": oldest, "max": limit}
 
 
-def readiness() -> dict[str, dict]:
+def readiness() -> dict[str, dict[str, Any]]:
     broker = _broker()
     return {
         "database": _database(),
@@ -89,7 +92,7 @@ def readiness() -> dict[str, dict]:
 
 @never_cache
 @require_GET
-def ready(request):
+def ready(request: HttpRequest) -> JsonResponse:
     checks = readiness()
     ok = all(c["ok"] for c in checks.values())
     return JsonResponse({"status": "ok" if ok else "degraded", **checks}, status=200 if ok else 503)
@@ -97,7 +100,7 @@ def ready(request):
 
 @never_cache
 @require_GET
-def live(request):
+def live(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 

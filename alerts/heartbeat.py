@@ -66,23 +66,26 @@ def age(timestamp: float | None) -> float | None:
 
 
 def broker_queue_depth() -> int:
-    """Tasks waiting in the default queue (not yet taken by a worker). Raises if the broker does not answer.
+    """Tasks waiting in the queues workers consume (`alarms` and `default`; not yet taken by a worker).
+    Raises if the broker does not answer.
 
-    kombu's virtual transports (Redis, filesystem, SQLAlchemy) answer a passive declare with the count; Redis
-    deletes an empty list, which it reports as "no such queue": that is an empty queue, not an error.
+    kombu's virtual transports (Redis, filesystem, SQLAlchemy) answer a passive declare with the count (Redis:
+    over every priority level); Redis deletes an empty list, which it reports as "no such queue": that is an
+    empty queue, not an error.
     """
     from amqp.exceptions import ChannelError
     from celery import current_app as app
 
-    queue = app.conf.task_default_queue
+    depth = 0
     with app.connection_for_read() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
-        try:
-            return int(conn.default_channel.queue_declare(queue=queue, passive=True).message_count)
-        except ChannelError as exc:
-            if str(getattr(exc, "reply_code", "")) == "404":
-                return 0
-            raise
+        for queue in app.amqp.queues:
+            try:
+                depth += int(conn.default_channel.queue_declare(queue=queue, passive=True).message_count)  # type: ignore[attr-defined]  # kombu types default_channel as its abstract StdChannel, which leaves out queue_declare
+            except ChannelError as exc:
+                if str(getattr(exc, "reply_code", "")) != "404":
+                    raise
+    return depth
 
 
 def _watch_beat() -> None:

@@ -102,7 +102,9 @@ class KeryuCollector(Collector):
             depth = float(broker_queue_depth())
         except Exception:
             depth = math.nan  # the broker did not answer: no number rather than a false 0
-        yield GaugeMetricFamily("keryu_broker_queue_depth", "Tasks waiting in the broker's default queue.", value=depth)
+        yield GaugeMetricFamily(
+            "keryu_broker_queue_depth", "Tasks waiting in the broker's queues (alarms and default).", value=depth
+        )
 
         yield GaugeMetricFamily(
             "keryu_worker_heartbeat_age_seconds",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
@@ -22,14 +22,14 @@ from alerts.metrics import KeryuCollector
 REGISTRY.register(KeryuCollector())
 
 
-def _authorized(request) -> bool:
+def _authorized(request: HttpRequest) -> bool:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(token.encode(), settings.KERYU_METRICS_TOKEN.encode())
 
 
 @never_cache
 @require_GET
-def metrics(request):
+def metrics(request: HttpRequest) -> HttpResponse:
     if not settings.KERYU_METRICS_TOKEN:
         raise Http404
     if not _authorized(request):

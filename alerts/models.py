@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -50,13 +51,48 @@ class RecipientKind(models.TextChoices):
     TRIGGER = "trigger", "Whoever triggered the test"
 
 
+class HandlerRole(models.TextChoices):
+    """Who acknowledged or closed an alarm: one of its recipients (RecipientKind's values) or Keryu's staff."""
+
+    CUSTODIAN = "custodian", "Custodian"
+    CONTACT = "contact", "Emergency contact"
+    DOCTOR = "doctor", "Doctor"
+    TRIGGER = "trigger", "Whoever triggered the test"
+    STAFF = "staff", "Keryu staff"
+
+
 # The alarms that take a code's new reports: unresolved, still grouping, not a test. The database allows one
 # per code (the constraint below), so concurrent first reports cannot raise two alarms: the loser's INSERT
 # fails and it joins the winner's alarm.
 OPEN_FOR_REPORTS = models.Q(resolved_at__isnull=True, grouping_closed_at__isnull=True, is_test=False)
 
 
-class Alarm(models.Model):
+class FinderReport(models.Model):
+    """What a finder reported, as stored: on the alarm their first report raised, and on each ScanEvent that
+    joined it. `alerts.services.reports.Report` carries the same fields from the scan page, the short-code
+    texts and the API to the service that stores them."""
+
+    situation_type = models.CharField(max_length=20, choices=SituationType.choices)
+    description = models.TextField(blank=True)
+    location = models.CharField(max_length=255, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    source = models.CharField(max_length=16, choices=AlarmSource.choices, default=AlarmSource.WEB)
+    scanner_ip = models.GenericIPAddressField(null=True, blank=True)
+    scanner_user_agent = models.TextField(blank=True)
+    # The finder's own details, only if they gave them, so the custodian can call back.
+    finder_name = EncryptedCharField(max_length=100, blank=True)
+    finder_phone = EncryptedCharField(max_length=32, blank=True)
+
+    # Kept only for KERYU_SCANNER_DATA_RETENTION_DAYS, then blanked (alerts.services.maintenance.scanner_data_purge):
+    # what the finder's device told us and what they said about themselves and where they were.
+    SCANNER_DATA = ("scanner_ip", "scanner_user_agent", "latitude", "longitude", "finder_name", "finder_phone")
+
+    class Meta:
+        abstract = True
+
+
+class Alarm(FinderReport):
     # PROTECT: an alarm is history. Deleting its subject (or the subject's custodian or user) archives
     # them instead (registry.services), so the alarm, its reports and its attempts are never cascaded away.
     subject = models.ForeignKey("registry.Subject", on_delete=models.PROTECT, related_name="alarms")
@@ -64,24 +100,15 @@ class Alarm(models.Model):
         "registry.QRCode", on_delete=models.SET_NULL, null=True, blank=True, related_name="alarms"
     )
     timestamp = models.DateTimeField(default=timezone.now)
+    # The alarm's current situation (the first report's, or a more serious later one's), hence its own default.
     situation_type = models.CharField(max_length=20, choices=SituationType.choices, default=SituationType.TEST)
     # What the first report said: a more serious later report upgrades `situation_type` in place, and the
     # timeline must still show both reports.
     first_situation_type = models.CharField(
         max_length=20, choices=SituationType.choices, blank=True, default="", db_default=""
     )
-    description = models.TextField(blank=True)
-    location = models.CharField(max_length=255, blank=True)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     is_test = models.BooleanField(default=False)
     is_phototaker = models.BooleanField(default=False)
-    source = models.CharField(max_length=16, choices=AlarmSource.choices, default=AlarmSource.WEB)
-    scanner_ip = models.GenericIPAddressField(null=True, blank=True)
-    scanner_user_agent = models.TextField(blank=True)
-    # The finder's own details, only if they gave them, so the custodian can call back. Purged with scanner data.
-    finder_name = EncryptedCharField(max_length=100, blank=True)
-    finder_phone = EncryptedCharField(max_length=32, blank=True)
     # Further reports joined to this alarm (ScanEvent) and the update notifications they caused.
     report_count = models.PositiveIntegerField(default=1)
     update_count = models.PositiveIntegerField(default=0)
@@ -106,8 +133,28 @@ class Alarm(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.CharField(max_length=150, blank=True, help_text="Name snapshot of who acknowledged.")
     acknowledged_via = models.CharField(max_length=16, blank=True)
-    acknowledgement_note = models.TextField(blank=True, help_text="Shown to the finder.")
-    escalation_level = models.PositiveIntegerField(default=0)
+    acknowledgement_note = models.TextField(
+        blank=True, help_text="Shown to the finders whose reports came in before the acknowledgement."
+    )
+    # Who acknowledged and who closed it, by role: what the finder's page names ("a family member").
+    acknowledged_role = models.CharField(
+        max_length=16, choices=HandlerRole.choices, blank=True, default="", db_default=""
+    )
+    resolved_role = models.CharField(max_length=16, choices=HandlerRole.choices, blank=True, default="", db_default="")
+    # When staff were told that the family (every custodian, on every channel) could not be reached: once per
+    # alarm, claimed by a conditional update (alerts.services.alarm_status).
+    staff_alerted_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveIntegerField(default=0, help_text="The policy's level within the current round.")
+    # The policy ran out with nobody answering: the round starts again (EscalationPolicy.repeat), then staff.
+    escalation_round = models.PositiveIntegerField(
+        default=0, db_default=0, help_text="0: the policy's first round; n: its nth repeat."
+    )
+    escalation_round_started_at = models.DateTimeField(null=True, blank=True)
+    # Keryu staff taking over (alerts.services.notes.alarm_emergency_called): recorded once, shown on the timeline.
+    emergency_called_at = models.DateTimeField(null=True, blank=True)
+    emergency_called_by = models.CharField(
+        max_length=150, blank=True, default="", db_default="", help_text="Name snapshot of the staff member."
+    )
     auto_retries = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -148,7 +195,12 @@ class NotificationAttempt(models.Model):
     # Snapshots (never the address: that is read from the registry at send time and kept by messaging).
     recipient_name = models.CharField(max_length=150, blank=True)
     language = models.CharField(max_length=2, default="es")
-    wave = models.PositiveIntegerField(default=0, help_text="0: at once; higher: escalation rounds.")
+    wave = models.PositiveIntegerField(default=0, help_text="0: at once; higher: the policy's escalation levels.")
+    escalation_round = models.PositiveIntegerField(
+        default=0,
+        db_default=0,
+        help_text="0: the policy's first round; n: its nth repeat (the alarm sent again from the start).",
+    )
     update_seq = models.PositiveIntegerField(
         default=0, help_text="0: the alarm itself; n: the nth update about later reports joined to it."
     )
@@ -171,8 +223,8 @@ class NotificationAttempt(models.Model):
         ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["alarm", "update_seq", "recipient_key", "channel"],
-                name="alerts_one_attempt_per_recipient_channel_update",
+                fields=["alarm", "update_seq", "escalation_round", "recipient_key", "channel"],
+                name="alerts_one_attempt_per_recipient_channel_round",
             )
         ]
         indexes = [models.Index(fields=["status", "updated_at"]), models.Index(fields=["status", "not_before"])]
@@ -181,7 +233,7 @@ class NotificationAttempt(models.Model):
         return f"Attempt #{self.pk} · {self.recipient_key} · {self.channel} · {self.status}"
 
 
-class ScanEvent(models.Model):
+class ScanEvent(FinderReport):
     """A further report about a subject whose alarm is still open (within the cooldown): joined, not a new alarm.
 
     Location updates are valuable: the custodian is re-notified with the latest one, at most once per interval.
@@ -189,16 +241,6 @@ class ScanEvent(models.Model):
 
     alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="scan_events")
     timestamp = models.DateTimeField(default=timezone.now)
-    situation_type = models.CharField(max_length=20, choices=SituationType.choices)
-    description = models.TextField(blank=True)
-    location = models.CharField(max_length=255, blank=True)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    source = models.CharField(max_length=16, choices=AlarmSource.choices, default=AlarmSource.WEB)
-    finder_name = EncryptedCharField(max_length=100, blank=True)
-    finder_phone = EncryptedCharField(max_length=32, blank=True)
-    scanner_ip = models.GenericIPAddressField(null=True, blank=True)
-    scanner_user_agent = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-timestamp"]
@@ -206,6 +248,50 @@ class ScanEvent(models.Model):
 
     def __str__(self) -> str:
         return f"Report · {self.get_situation_type_display()} · {self.timestamp:%Y-%m-%d %H:%M}"
+
+
+class NoticeStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed on every channel"
+
+
+class AlarmNotice(models.Model):
+    """One notice about an alarm to someone it already concerns: who is handling it (ACKNOWLEDGED, to every other
+    recipient already messaged), that it is closed (RESOLVED to every recipient messaged, RESOLVED_FINDER to each
+    finder who reported by text or left a number). Written when the alarm changes, sent by a worker
+    (alerts.services.notices); one per alarm, kind and recipient, so a second acknowledgement or a redelivered
+    task tells nobody twice. Addresses are read at send time, never stored here."""
+
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=32)  # a messaging template kind
+    recipient_key = models.CharField(max_length=80, help_text="custodian:12, contact:3, doctor:5, finder:<hash>.")
+    # The recipient's row on the alarm (addresses and preference come from it), or the finder's report.
+    attempt = models.ForeignKey(NotificationAttempt, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    scan_event = models.ForeignKey(ScanEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    recipient_name = models.CharField(max_length=150, blank=True)
+    language = models.CharField(max_length=2, default="es")
+    # Who is handling it (or closed it): a first-name snapshot and a HandlerRole, named in the recipient's language.
+    handler_name = models.CharField(max_length=150, blank=True)
+    handler_role = models.CharField(max_length=16, choices=HandlerRole.choices, blank=True)
+    status = models.CharField(max_length=16, choices=NoticeStatus.choices, default=NoticeStatus.PENDING)
+    channel = models.CharField(max_length=32, blank=True)
+    message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["alarm", "kind", "recipient_key"], name="alerts_one_notice_per_recipient")
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Notice #{self.pk} · {self.kind} · {self.recipient_key} · {self.status}"
 
 
 class InactiveCodeScan(models.Model):
@@ -242,7 +328,14 @@ class EscalationPolicy(models.Model):
     ack_timeout_seconds = models.PositiveIntegerField(
         default=600, help_text="Unacknowledged this long: re-notify everyone told so far on their next channel."
     )
-    max_depth = models.PositiveIntegerField(default=2, help_text="How many re-notification rounds at most.")
+    max_depth = models.PositiveIntegerField(default=2, help_text="How many re-notification levels in a round.")
+    repeat = models.PositiveIntegerField(
+        default=1,
+        db_default=1,
+        validators=[MaxValueValidator(9)],
+        help_text="Nobody acknowledged after the last level: start the round again this many times (everyone told "
+        "so far, from their first channel), then hand the alarm to Keryu staff.",
+    )
     whatsapp_delivery_timeout_seconds = models.PositiveIntegerField(
         default=120, help_text="A WhatsApp message not delivered in this time is followed by the next channel (SMS)."
     )
@@ -256,25 +349,58 @@ class EscalationPolicy(models.Model):
         return f"Escalation policy · {self.get_situation_type_display()}"
 
 
-class ReachabilityCheck(models.Model):
-    """One drill message to one emergency contact; flagged when it fails or is never delivered."""
+class ReachabilityStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    READ = "read", "Read"
+    UNDELIVERED = "undelivered", "Undelivered"
+    FAILED = "failed", "Failed"
+    SILENT = "silent", "No delivery receipt in time"
+    # Email (and any channel without receipts): accepted, and no refusal or bounce within the window.
+    ACCEPTED = "accepted", "Accepted, no bounce"
+    ANSWERED = "answered", "Answered"
+    # Our side stood in the way (configuration, template not approved, a limit, a transient error): the
+    # address was not tested on this channel, so nothing is said about it.
+    NOT_CHECKED = "not_checked", "Not checked: Keryu could not send"
 
-    contact = models.ForeignKey("registry.EmergencyContact", on_delete=models.CASCADE, related_name="+")
+
+class ReachabilityCheck(models.Model):
+    """One drill message to one person an alarm would reach (the custodian, an emergency contact, the
+    doctor) on one channel, judged by what that channel can report (alerts.services.drills)."""
+
     custodian = models.ForeignKey("registry.Custodian", on_delete=models.CASCADE, related_name="+")
+    recipient_kind = models.CharField(max_length=16, choices=RecipientKind.choices, default=RecipientKind.CONTACT)
+    # A snapshot, like an attempt's: the check keeps saying who it was for.
+    recipient_name = models.CharField(max_length=150, blank=True)
+    contact = models.ForeignKey(
+        "registry.EmergencyContact", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # The doctor's patient (a doctor is a subject's, not a record of their own).
+    subject = models.ForeignKey("registry.Subject", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     channel = models.CharField(max_length=32, blank=True)
-    status = models.CharField(max_length=16, default="pending")
+    # messaging.formatting.address_hash of the address drilled: a reply from it, or a later drill to it, clears
+    # the flag (the message, and its address, go before the check does).
+    address_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    status = models.CharField(max_length=16, choices=ReachabilityStatus.choices, default=ReachabilityStatus.PENDING)
     flagged = models.BooleanField(default=False)
     reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     checked_at = models.DateTimeField(null=True, blank=True)
+    cleared_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the address answered (a reply, or a later check delivered)."
+    )
+    custodian_told_at = models.DateTimeField(null=True, blank=True, help_text="When the custodian was told.")
+    # A "not checked" drill goes on to the recipient's next channel once (alerts.services.drills).
+    followed_up = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["flagged", "created_at"])]
 
     def __str__(self) -> str:
-        return f"Reachability · {self.contact} · {self.status}"
+        return f"Reachability · {self.recipient_name or self.contact} · {self.status}"
 
 
 class AlarmNote(models.Model):
@@ -292,3 +418,28 @@ class AlarmNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note #{self.pk} · {self.author_name} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class StaffEscalationStage(models.TextChoices):
+    INJURED = "injured", "Injured, not acknowledged in time"
+    EXHAUSTED = "exhausted", "Every round of the escalation policy done, nobody acknowledged"
+
+
+class StaffEscalation(models.Model):
+    """An alarm handed to Keryu staff. One row per alarm and stage: inserting it is the claim, so staff are
+    told at most once per stage however many beats, workers or retries race to do it."""
+
+    alarm = models.ForeignKey(Alarm, on_delete=models.PROTECT, related_name="staff_escalations")
+    stage = models.CharField(max_length=16, choices=StaffEscalationStage.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The notification to the on-call staff: claimed by a worker (a lease), then done.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    staff_told = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [models.UniqueConstraint(fields=["alarm", "stage"], name="alerts_one_staff_escalation_per_stage")]
+
+    def __str__(self) -> str:
+        return f"Staff escalation · alarm {self.alarm_id} · {self.get_stage_display()}"

@@ -1,25 +1,20 @@
-"""Receivers for messaging's signals: delivery news and inbound replies flow up into alerts."""
+"""Receivers for messaging's signals: delivery news and inbound messages flow up into alerts."""
 
 from __future__ import annotations
 
-import logging
+from typing import Any
 
-from .services import attempt_status_from_message, inbound_acknowledge
-from .services.maintenance import reachability_status
-from .services.reports import sms_report_parse
+from messaging.models import InboundMessage, Message
 
-log = logging.getLogger(__name__)
+from .services import attempt_status_from_message
+from .services.drills import reachability_answered, reachability_status
 
 
-def on_message_status_changed(sender, message, status, **kwargs) -> None:
+def on_message_status_changed(sender: object, message: Message, status: str, **kwargs: Any) -> None:
     attempt_status_from_message(message_id=message.pk, status=status)
-    reachability_status(message_id=message.pk, status=status)
+    reachability_status(message=message, status=status)
 
 
-def on_inbound_message_received(sender, inbound=None, in_reply_to=None, **kwargs) -> None:
-    """A reply to an alarm message acknowledges it. A text that is a badge's short code is a finder's report:
-    the public front door (home) answers those, so it is no acknowledgement."""
-    body = str(getattr(inbound, "body", "") or getattr(inbound, "text", "") or "")
-    if sms_report_parse(body) is not None:
-        return
-    inbound_acknowledge(in_reply_to_id=getattr(in_reply_to, "pk", None), body=body)
+def on_inbound_message_received(sender: object, inbound: InboundMessage, **kwargs: Any) -> None:
+    """Whoever writes to us can be reached there: their drill flags on that channel clear."""
+    reachability_answered(channel=inbound.channel, address_hash=inbound.address_hash)

@@ -3,63 +3,58 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
-from core.roles import user_is_staff
+from core.roles import scope_to_owner
+from messaging.channels import channel_family
 from registry.selectors import qr_codes_visible_to
 
+from .filters import AlarmListFilter
 from .models import (
     Alarm,
     AlarmNote,
     InactiveCodeScan,
+    NoticeStatus,
     NotificationAttempt,
     NotificationStatus,
     ScanEvent,
     SituationType,
+    StaffEscalation,
 )
+
+if TYPE_CHECKING:
+    from core.roles import RequestUser
+
+    from .models import ReachabilityCheck
 
 DELIVERED = (NotificationStatus.DELIVERED, NotificationStatus.READ)
 SUCCESS = (NotificationStatus.SENT, *DELIVERED)
 
 
-def alarms_visible_to(user) -> QuerySet[Alarm]:
+def alarms_visible_to(user: RequestUser) -> QuerySet[Alarm]:
     """A custodian's alarms, those of archived subjects included: the history is theirs and an open alarm must
     stay reachable to be resolved."""
-    qs = Alarm.objects.select_related("subject", "qr_code")
-    if user_is_staff(user):
-        return qs
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    return qs.filter(subject__custodian__user=user)
+    return scope_to_owner(Alarm.objects.select_related("subject", "qr_code"), user, owner="subject__custodian__user")
 
 
-def alarms_filtered(user, params) -> QuerySet[Alarm]:
-    """The scoped list narrowed by the admin list's filters (status, situation, subject, date, resolved)."""
-    qs = alarms_visible_to(user)
-    if value := params.get("notification_status"):
-        qs = qs.filter(notification_status=value)
-    if value := params.get("situation_type"):
-        qs = qs.filter(situation_type=value)
-    if (value := params.get("subject")) and str(value).isdigit():
-        qs = qs.filter(subject_id=int(value))
-    if value := (params.get("subject_name") or "").strip():
-        qs = qs.filter(subject__name__icontains=value)
-    if value := parse_date(params.get("date_from") or ""):
-        qs = qs.filter(timestamp__date__gte=value)
-    if value := parse_date(params.get("date_to") or ""):
-        qs = qs.filter(timestamp__date__lte=value)
-    resolved = params.get("resolved")
-    if resolved in ("true", "1", "yes"):
-        qs = qs.filter(resolved_at__isnull=False)
-    elif resolved in ("false", "0", "no"):
-        qs = qs.filter(resolved_at__isnull=True)
-    return qs.order_by("-timestamp")
+def alarms_filtered(user: RequestUser, params: Mapping[str, str]) -> QuerySet[Alarm]:
+    """The admin list's rows for `params` (its query string), newest first: its exports and statistics.
+
+    The list's own filter set and the list's own rule (Wagtail's): a query the filter form refuses filters
+    nothing, and the form says why. An id out of scope is not refused: it matches nothing.
+    """
+    alarms = alarms_visible_to(user)
+    filters = AlarmListFilter(params, queryset=alarms)
+    if filters.is_valid():
+        alarms = filters.filter_queryset(alarms)
+    return alarms.order_by("-timestamp")
 
 
 def attempts_for_alarm(*, alarm: Alarm) -> QuerySet[NotificationAttempt]:
@@ -111,12 +106,46 @@ def alarm_timeline(*, alarm: Alarm) -> list[TimelineEntry]:
             entries.append(
                 TimelineEntry(attempt.updated_at, "failure", f"{who} via {attempt.channel}: {attempt.status.lower()}")
             )
+    for escalation in alarm.staff_escalations.all():
+        told = f"; {escalation.staff_told} staff told" if escalation.notified_at else ""
+        entries.append(
+            TimelineEntry(
+                escalation.created_at, "staff", f"Handed to Keryu staff: {escalation.get_stage_display()}{told}"
+            )
+        )
+    if alarm.emergency_called_at:
+        entries.append(
+            TimelineEntry(
+                alarm.emergency_called_at, "staff", f"Emergency services called by {alarm.emergency_called_by} (staff)"
+            )
+        )
     if alarm.acknowledged_at:
         by = alarm.acknowledged_by or "a recipient"
         entries.append(TimelineEntry(alarm.acknowledged_at, "ack", f"Acknowledged by {by} ({alarm.acknowledged_via})"))
+    if alarm.staff_alerted_at:
+        entries.append(
+            TimelineEntry(alarm.staff_alerted_at, "failure", "The family could not be reached: staff alerted")
+        )
     if alarm.resolved_at:
         entries.append(TimelineEntry(alarm.resolved_at, "resolved", "Resolved"))
+    entries += _notice_entries(alarm)
     return sorted(entries, key=lambda e: e.at)
+
+
+def alarms_unacknowledged_for_staff() -> QuerySet[Alarm]:
+    """Keryu staff's queue: alarms handed to staff (INJURED and unacknowledged past the setting, or every round
+    of the escalation policy done) that nobody has acknowledged or resolved yet. INJURED first, then the
+    longest waiting. For staff only (the Wagtail dashboard and /ops/ show it to staff alone): it spans families."""
+    handed = StaffEscalation.objects.filter(alarm=OuterRef("pk"))
+    injured_first = Case(
+        When(situation_type=SituationType.INJURED, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return (
+        Alarm.objects.filter(Exists(handed), acknowledged_at__isnull=True, resolved_at__isnull=True)
+        .select_related("subject")
+        .annotate(staff_since=Min("staff_escalations__created_at"), rank=injured_first)
+        .order_by("rank", "staff_since", "pk")
+    )
 
 
 def alarm_public_progress(*, alarm: Alarm) -> dict[str, object]:
@@ -130,6 +159,24 @@ def alarm_public_progress(*, alarm: Alarm) -> dict[str, object]:
         "acknowledged_at": alarm.acknowledged_at,
         "note": alarm.acknowledgement_note,
     }
+
+
+NOTICE_WHAT = {"ACKNOWLEDGED": "who is handling it", "RESOLVED": "it is closed", "RESOLVED_FINDER": "it is closed"}
+
+
+def _notice_entries(alarm: Alarm) -> list[TimelineEntry]:
+    """The notices (alerts.services.notices): who was told what, on which channel; never an address."""
+    entries = []
+    for notice in alarm.notices.all():
+        who = notice.recipient_name or ("the finder" if notice.kind == "RESOLVED_FINDER" else notice.recipient_key)
+        what = NOTICE_WHAT.get(notice.kind, notice.kind)
+        if notice.status == NoticeStatus.SENT and notice.sent_at:
+            entries.append(TimelineEntry(notice.sent_at, "notice", f"{who} told {what} via {notice.channel}"))
+        elif notice.status == NoticeStatus.FAILED:
+            entries.append(TimelineEntry(notice.created_at, "failure", f"{who} could not be told {what}"))
+        else:
+            entries.append(TimelineEntry(notice.created_at, "notice", f"{who} to be told {what}"))
+    return entries
 
 
 @dataclass
@@ -164,10 +211,12 @@ def alarm_statistics(*, alarms: QuerySet[Alarm], days: int = 30) -> Statistics:
     delivered = [
         (d - t).total_seconds()
         for t, d in attempts.filter(delivered_at__isnull=False).values_list("alarm__timestamp", "delivered_at")[:10000]
+        if d is not None
     ]
     acked = [
         (a - t).total_seconds()
         for t, a in recent.filter(acknowledged_at__isnull=False).values_list("timestamp", "acknowledged_at")[:10000]
+        if a is not None
     ]
     return Statistics(
         per_day=per_day,
@@ -179,32 +228,41 @@ def alarm_statistics(*, alarms: QuerySet[Alarm], days: int = 30) -> Statistics:
     )
 
 
-def reachability_checks_visible_to(user):
+def reachability_checks_visible_to(user: RequestUser) -> QuerySet[ReachabilityCheck]:
     from .models import ReachabilityCheck
 
-    qs = ReachabilityCheck.objects.select_related("contact", "custodian__user")
-    if user_is_staff(user):
-        return qs
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    return qs.filter(custodian__user=user)
+    checks = ReachabilityCheck.objects.select_related("contact", "custodian__user")
+    return scope_to_owner(checks, user, owner="custodian__user")
 
 
-def attempts_visible_to(user) -> QuerySet[NotificationAttempt]:
+def reachability_flags_standing(user: RequestUser, *, limit: int = 20) -> list[ReachabilityCheck]:
+    """The drill flags standing now that `user` may see, newest first, one per person and kind of channel (last
+    month's flag on the same address is the same news): the custodian's dashboard notice."""
+    seen: set[tuple[str, str, str]] = set()
+    standing = []
+    for check in reachability_checks_visible_to(user).filter(flagged=True).order_by("-created_at")[: limit * 5]:
+        key = (check.recipient_kind, check.address_hash or check.recipient_name, channel_family(check.channel))
+        if key not in seen:
+            seen.add(key)
+            standing.append(check)
+    return standing[:limit]
+
+
+def attempts_visible_to(user: RequestUser) -> QuerySet[NotificationAttempt]:
     return NotificationAttempt.objects.filter(alarm__in=alarms_visible_to(user).values("pk"))
 
 
-def scan_events_visible_to(user) -> QuerySet[ScanEvent]:
+def scan_events_visible_to(user: RequestUser) -> QuerySet[ScanEvent]:
     return ScanEvent.objects.filter(alarm__in=alarms_visible_to(user).values("pk"))
 
 
-def inactive_scans_visible_to(user) -> QuerySet[InactiveCodeScan]:
+def inactive_scans_visible_to(user: RequestUser) -> QuerySet[InactiveCodeScan]:
     return InactiveCodeScan.objects.select_related("qr_code__subject").filter(
         qr_code__in=qr_codes_visible_to(user).values("pk")
     )
 
 
-def alarm_notes_visible_to(user) -> QuerySet[AlarmNote]:
+def alarm_notes_visible_to(user: RequestUser) -> QuerySet[AlarmNote]:
     """Notes are part of the alarm's record: whoever sees the alarm sees them (the family included)."""
     return AlarmNote.objects.filter(alarm__in=alarms_visible_to(user).values("pk"))
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import connection
 
 from messaging.channels import ChannelError
 
 from . import services
-from .services import maintenance, reports
+from .services import drills, escalation, maintenance, notices, reports
 from .services.delivery import DATABASE_ERRORS, DB_MAX_RETRIES, DB_RETRY_COUNTDOWN
 
 
 @shared_task(name="alerts.deliver_attempt", bind=True, acks_late=True, max_retries=services.MAX_RETRIES)
-def deliver_attempt(self, attempt_id: int) -> None:
+def deliver_attempt(self: Task[[int], None], attempt_id: int) -> None:
     try:
         services.attempt_deliver(attempt_id=attempt_id)
     except ChannelError as exc:
@@ -30,6 +30,7 @@ def deliver_attempt(self, attempt_id: int) -> None:
 def sweep() -> None:
     services.attempts_sweep()
     reports.inactive_scans_sweep()
+    notices.notices_sweep()
 
 
 @shared_task(name="alerts.notify_inactive_scan", acks_late=True, ignore_result=True)
@@ -37,11 +38,18 @@ def notify_inactive_scan(scan_id: int) -> None:
     reports.inactive_scan_notify(scan_id=scan_id)
 
 
+@shared_task(name="alerts.send_notice", acks_late=True, ignore_result=True)
+def send_notice(notice_id: int) -> None:
+    notices.notice_send(notice_id=notice_id)
+
+
 @shared_task(name="alerts.escalate", acks_late=True, ignore_result=True)
 def escalate() -> None:
     services.attempts_release_due()
     services.whatsapp_follow_up()
     services.alarms_escalate()
+    escalation.alarms_injured_to_staff()
+    escalation.staff_escalations_notify()
 
 
 @shared_task(name="alerts.retry_failed", acks_late=True, ignore_result=True)
@@ -62,12 +70,12 @@ def purge_scanner_data() -> None:
 
 @shared_task(name="alerts.reachability_drill", acks_late=True, ignore_result=True)
 def reachability_drill() -> None:
-    maintenance.reachability_drill()
+    drills.reachability_drill()
 
 
 @shared_task(name="alerts.reachability_flag", acks_late=True, ignore_result=True)
 def reachability_flag() -> None:
-    maintenance.reachability_flag_silent()
+    drills.reachability_settle()
 
 
 @shared_task(name="alerts.beat_heartbeat", acks_late=True, ignore_result=True)

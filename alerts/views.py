@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from registry.selectors import qr_codes_visible_to
+from core.headers import harden_scan_response
+from registry.selectors import qr_codes_visible_to, subject_responder_profile
+from registry.views import photo_response
 
 from . import exports, services
 from .charts import bar_chart
-from .models import Alarm, NotificationAttempt
-from .selectors import alarm_public_progress, alarm_statistics, alarms_filtered, alarms_visible_to
-from .services.notes import NOTE_MAX, alarm_note_add
+from .models import Alarm, NotificationAttempt, RecipientKind
+from .selectors import alarm_statistics, alarms_filtered, alarms_visible_to
+from .services.notes import NOTE_MAX, alarm_emergency_called, alarm_note_add
+
+if TYPE_CHECKING:
+    from core.roles import AuthenticatedRequest
+
+# The admin views (all but `acknowledge`) are served under the Wagtail admin, which signs the user in first.
 
 
 class AcknowledgeForm(forms.Form):
@@ -31,10 +41,8 @@ class AcknowledgeForm(forms.Form):
     )
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def acknowledge(request, token: str):
-    """Public: the signed link in every message. Shows the alarm; one click acknowledges."""
+def _ack_target(token: str) -> tuple[Alarm, NotificationAttempt]:
+    """The alarm and the attempt a signed acknowledgement token names; 404 for anything else."""
     ids = services.ack_token_read(token)
     if ids is None:
         raise Http404
@@ -42,6 +50,18 @@ def acknowledge(request, token: str):
     attempt = NotificationAttempt.objects.filter(pk=ids[1], alarm=alarm).first()
     if attempt is None:
         raise Http404
+    return alarm, attempt
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def acknowledge(request: HttpRequest, token: str) -> HttpResponse:
+    """Public: the signed link in every message. Shows the alarm; one click acknowledges. The doctor's link also
+    shows the medical essentials the custodian allowed, while the alarm is open (`_responder`)."""
+    alarm, attempt = _ack_target(token)
+    doctor = attempt.recipient_kind == RecipientKind.DOCTOR
+    if doctor and alarm.resolved_at is not None:
+        return _responder_closed(request)
     form = AcknowledgeForm(request.POST or None)
     done = False
     if request.method == "POST" and form.is_valid():
@@ -53,7 +73,6 @@ def acknowledge(request, token: str):
         "form": form,
         "done": done,
         "maps_url": services.delivery.maps_url(alarm),
-        "progress": alarm_public_progress(alarm=alarm),
         "subject_first_name": alarm.subject.first_name,
         "finder_name": alarm.finder_name,
         "finder_phone": alarm.finder_phone,
@@ -63,14 +82,48 @@ def acknowledge(request, token: str):
             for r in alarm.scan_events.order_by("-timestamp")[:10]
         ],
     }
+    if doctor:
+        return _responder(request, alarm=alarm, context=context, token=token)
     response = TemplateResponse(request, "alerts/acknowledge.html", context)
     response["Referrer-Policy"] = "no-referrer"  # the token must not leak to the map site
     response["X-Robots-Tag"] = "noindex"
     return response
 
 
+def _responder(request: HttpRequest, *, alarm: Alarm, context: dict[str, object], token: str) -> HttpResponse:
+    """The doctor's view: the acknowledgement page plus what the custodian lets the doctor see, with the scan
+    page's headers (no cache, no referrer, nothing loaded from elsewhere): the link is a key to medical data."""
+    profile = subject_responder_profile(alarm.subject)
+    context = {
+        **context,
+        "medical": profile,
+        "photo_url": reverse("alerts_responder_photo", kwargs={"token": token}) if profile.get("has_photo") else "",
+    }
+    return harden_scan_response(TemplateResponse(request, "alerts/responder.html", context))
+
+
+def _responder_closed(request: HttpRequest) -> HttpResponse:
+    """After the alarm: a polite page that shows nothing of the alarm or the person."""
+    return harden_scan_response(TemplateResponse(request, "alerts/responder_closed.html", {}))
+
+
+@never_cache
+@require_http_methods(["GET"])
+def responder_photo(request: HttpRequest, token: str) -> FileResponse:
+    """The subject's photo behind the doctor's link: only a doctor's token, only while the alarm is open, only
+    if the custodian allowed it (or shares it with finders). 404 otherwise, whoever asks."""
+    alarm, attempt = _ack_target(token)
+    if attempt.recipient_kind != RecipientKind.DOCTOR or alarm.resolved_at is not None:
+        raise Http404
+    if not subject_responder_profile(alarm.subject).get("has_photo"):
+        raise Http404
+    response = photo_response(alarm.subject)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @require_POST
-def test_alarm(request, qr_pk: int):
+def test_alarm(request: AuthenticatedRequest, qr_pk: int) -> HttpResponseBase:
     qr_code = get_object_or_404(qr_codes_visible_to(request.user), pk=qr_pk)
     try:
         alarm = services.alarm_test_create(qr_code=qr_code, user=request.user)
@@ -84,10 +137,36 @@ def test_alarm(request, qr_pk: int):
 
 
 @require_POST
-def retry(request, pk: int):
+def retry(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
     count = services.alarm_retry_failed(alarm=alarm)
     messages.success(request, f"{count} failed notification(s) queued again.")
+    return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
+
+
+class AdminAcknowledgeForm(forms.Form):
+    note = forms.CharField(
+        label="A short note for the finder (optional)",
+        max_length=services.alarms.NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+@require_POST
+def acknowledge_admin(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
+    """The Acknowledge button on the alarm's page: custodians (their own alarms) and staff. Stops the escalation;
+    the others messaged are told who is handling it, and the finder's page names the role."""
+    alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
+    form = AdminAcknowledgeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    elif alarm.resolved_at is not None:
+        messages.error(request, "This alarm is already closed.")
+    elif services.alarm_acknowledge(alarm_id=alarm.pk, note=form.cleaned_data["note"], via="admin", user=request.user):
+        messages.success(request, "Alarm acknowledged. The others messaged are told who is handling it.")
+    else:
+        messages.info(request, "Someone had already acknowledged this alarm.")
     return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
 
 
@@ -96,7 +175,7 @@ class ResolveForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-def resolve(request, pk: int):
+def resolve(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
     form = ResolveForm(request.POST or None, initial={"resolution_notes": alarm.resolution_notes})
     if request.method == "POST" and form.is_valid():
@@ -111,12 +190,12 @@ class NoteForm(forms.Form):
 
 
 @require_POST
-def note_add(request, pk: int):
+def note_add(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """Staff annotate an alarm (its record is append-only); the note shows on the timeline."""
     alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
     try:
         alarm_note_add(alarm=alarm, author=request.user, text=form.cleaned_data["text"])
@@ -129,12 +208,55 @@ def note_add(request, pk: int):
     return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
 
 
+class TakeOverForm(forms.Form):
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=NOTE_MAX)
+
+
+@require_POST
+def staff_acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Staff acknowledge for the family (an alarm nobody answered); the note goes to the finder like any."""
+    alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
+    form = TakeOverForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        done = services.alarms.alarm_staff_acknowledge(alarm=alarm, user=request.user, note=note)
+    except PermissionDenied:
+        raise Http404 from None
+    if done:
+        messages.success(request, "Acknowledged for the family: the escalation has stopped.")
+    else:
+        messages.warning(request, "This alarm was already acknowledged.")
+    return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
+
+
+@require_POST
+def emergency_called(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Staff record that they called emergency services (with an optional note of what was said)."""
+    alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
+    form = TakeOverForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        done = alarm_emergency_called(alarm=alarm, user=request.user, note=note)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
+    if done:
+        messages.success(request, "Recorded: emergency services called.")
+    else:
+        added = " Your note was added." if note.strip() else ""
+        messages.warning(request, f"Calling emergency services was already recorded.{added}")
+    return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
+
+
 def _filename(ext: str) -> str:
     return f"keryu-alarms-{timezone.localdate():%Y%m%d}.{ext}"
 
 
-def export(request, fmt: str):
+def export(request: AuthenticatedRequest, fmt: str) -> HttpResponseBase:
     alarms = alarms_filtered(request.user, request.GET)
+    response: HttpResponseBase
     if fmt == "csv":
         response = StreamingHttpResponse(exports.csv_stream(alarms), content_type="text/csv; charset=utf-8")
     elif fmt == "xlsx":
@@ -150,7 +272,7 @@ def export(request, fmt: str):
     return response
 
 
-def statistics(request):
+def statistics(request: AuthenticatedRequest) -> TemplateResponse:
     alarms = alarms_filtered(request.user, request.GET)
     stats = alarm_statistics(alarms=alarms)
     context = {

@@ -6,8 +6,12 @@ inspected, resolved through its own action, annotated by staff; never added, edi
 
 from __future__ import annotations
 
-import django_filters
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from django import forms
 from django.urls import reverse
+from wagtail.admin.active_filters import ActiveFilter, BaseFilterAdapter
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.tables import Column
@@ -18,45 +22,83 @@ from core.roles import user_is_staff
 from core.scoping import ScopedSnippetViewSet, SharedSnippetViewSet
 from registry.selectors import subjects_visible_to
 
-from .models import Alarm, EscalationPolicy, NotificationStatus, ReachabilityCheck, SituationType
+from .filters import AlarmListFilter
+from .models import Alarm, EscalationPolicy, NotificationStatus, ReachabilityCheck
 from .selectors import alarm_note_entries, alarm_timeline, attempts_for_alarm
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django.http import HttpRequest
+
+    from registry.models import Subject
 
 # Above this many subjects in scope the subject drop-down gives way to a name search: rendering 17,000
 # options (each subject loaded and decrypted) took ~10 s per page for staff (docs/benchmarks.md).
 SUBJECT_CHOICES_MAX = 200
 
 
-def _subjects(request):
+def _subjects(request: HttpRequest | None) -> QuerySet[Subject]:
     return subjects_visible_to(request.user) if request else subjects_visible_to(None)
 
 
-class AlarmFilterSet(WagtailFilterSet):
-    notification_status = django_filters.ChoiceFilter(choices=NotificationStatus.choices, label="Status")
-    situation_type = django_filters.ChoiceFilter(choices=SituationType.choices, label="Situation")
-    subject = django_filters.ModelChoiceFilter(queryset=_subjects, label="Subject")
-    subject_name = django_filters.CharFilter(
-        field_name="subject__name", lookup_expr="icontains", label="Subject name contains"
-    )
-    date_from = django_filters.DateFilter(field_name="timestamp", lookup_expr="date__gte", label="From")
-    date_to = django_filters.DateFilter(field_name="timestamp", lookup_expr="date__lte", label="To")
-    resolved = django_filters.BooleanFilter(
-        field_name="resolved_at", lookup_expr="isnull", exclude=True, label="Resolved"
-    )
+class AlarmFilterSet(WagtailFilterSet, AlarmListFilter):
+    """The list's form for alerts.filters.AlarmListFilter: labels and layout only, never which rows match.
 
-    class Meta:
-        model = Alarm
-        fields: list[str] = []
+    A few subjects in scope (a custodian): pick one from a drop-down. Many (staff): search by name. The
+    filter not offered stays in force when the query names it (a shared link) and is shown then, so the list
+    always gives the rows its exports and the API give for the same query.
+    """
 
-    def __init__(self, *args, **kwargs) -> None:
+    # The form's order, and labels for the shared filters (alerts.filters leaves them unlabelled for the API).
+    ORDER = ["notification_status", "situation_type", "subject", "subject_name", "date_from", "date_to", "resolved"]
+    LABELS = {
+        "notification_status": "Status",
+        "situation_type": "Situation",
+        "subject": "Subject",
+        "resolved": "Resolved",
+    }
+    filters: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        many = _subjects(self.request).count() > SUBJECT_CHOICES_MAX
-        # A few subjects (a custodian): pick one from a list. Many (staff): search by name.
-        del self.filters["subject_name" if not many else "subject"]
+        for filter_ in self.filters.values():
+            # These are copies of filters the API's filter set shares; the schema may have built (and cached)
+            # their form field unlabelled: build this form's own.
+            vars(filter_).pop("_field", None)
+        subjects = _subjects(self.request)
+        many = subjects.count() > SUBJECT_CHOICES_MAX
+        labels = {**self.LABELS, "subject": "Subject (id)"} if many else self.LABELS
+        if not many:
+            # django-stubs types the widget's choices as an iterable; Django (5.0+) also takes a callable.
+            self.filters["subject"].extra["widget"] = forms.Select(
+                choices=lambda: [("", "---------"), *((s.pk, str(s)) for s in subjects)]  # type: ignore[arg-type]
+            )
+        not_offered = "subject" if many else "subject_name"
+        if not (self.data or {}).get(not_offered):
+            del self.filters[not_offered]
+        rank = {name: i for i, name in enumerate(self.ORDER)}
+        self.filters = dict(sorted(self.filters.items(), key=lambda item: rank.get(item[0], len(rank))))
+        for name, label in labels.items():
+            if name in self.filters:
+                self.filters[name].label = label
+
+
+class ChosenSubjectAdapter(BaseFilterAdapter):
+    """The active-filter pill names the chosen subject, not its id (registered in wagtail_hooks)."""
+
+    def get_active_filters(self) -> Iterator[Any]:
+        names = {str(value): label for value, label in getattr(self.bound_field.field.widget, "choices", [])}
+        yield ActiveFilter(
+            self.bound_field.auto_id,
+            self.filter.label,
+            names.get(str(self.value), str(self.value)),
+            self.get_url_without_filter_param(self.name),
+        )
 
 
 class AlarmIndexView(IndexView):
     @property
-    def header_more_buttons(self):
+    def header_more_buttons(self) -> list[Any]:
         buttons = list(super().header_more_buttons)
         query = self.request.GET.urlencode()
         for fmt, label in (("csv", "Export CSV"), ("xlsx", "Export Excel"), ("pdf", "Export PDF")):
@@ -70,12 +112,14 @@ class AlarmIndexView(IndexView):
 class AlarmInspectView(InspectView):
     template_name = "alerts/alarm_inspect.html"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)
         context["attempts"] = attempts_for_alarm(alarm=self.object)
         timeline = alarm_timeline(alarm=self.object) + alarm_note_entries(alarm=self.object)
         context["timeline"] = sorted(timeline, key=lambda entry: entry.at)
         context["can_add_note"] = user_is_staff(self.request.user)
+        # Staff taking over an alarm (issue 15): acknowledge for the family, record calling emergency services.
+        context["can_take_over"] = context["can_add_note"] and self.object.resolved_at is None
         context["has_failed"] = self.object.attempts.filter(
             status__in=[NotificationStatus.FAILED, NotificationStatus.ERROR, NotificationStatus.UNDELIVERED]
         ).exists()
@@ -118,8 +162,13 @@ class AlarmViewSet(ScopedSnippetViewSet):
         "last_attempt",
         "acknowledged_at",
         "acknowledged_by",
+        "acknowledged_role",
         "acknowledgement_note",
+        "escalation_round",
+        "emergency_called_at",
+        "emergency_called_by",
         "resolved_at",
+        "resolved_role",
         "resolution_notes",
     ]
 
@@ -138,6 +187,8 @@ class EscalationPolicyViewSet(SharedSnippetViewSet):
         "notify_doctor",
         "contact_delay_seconds",
         "ack_timeout_seconds",
+        "max_depth",
+        "repeat",
     ]
     panels = [
         FieldPanel("situation_type"),
@@ -147,6 +198,7 @@ class EscalationPolicyViewSet(SharedSnippetViewSet):
         FieldPanel("contact_delay_seconds"),
         FieldPanel("ack_timeout_seconds"),
         FieldPanel("max_depth"),
+        FieldPanel("repeat"),
         FieldPanel("whatsapp_delivery_timeout_seconds"),
     ]
 
@@ -157,6 +209,6 @@ class ReachabilityCheckViewSet(ScopedSnippetViewSet):
     menu_label = "Contact checks"
     menu_order = 92
     add_to_admin_menu = True
-    list_display = ["contact", "channel", "status", "flagged", "reason", "created_at"]
-    list_filter = ["flagged", "status"]
+    list_display = ["recipient_name", "recipient_kind", "channel", "status", "flagged", "reason", "created_at"]
+    list_filter = ["flagged", "status", "recipient_kind"]
     inspect_view_enabled = True

@@ -1,5 +1,6 @@
-"""Filters for the API lists, mirroring the admin's. Ids filter by number, so an id the caller cannot see
-simply matches nothing (rather than revealing, by a different error, that it exists)."""
+"""Filters for the API lists. The alarm list's are alerts.filters' (the admin list's too), with the API's own
+time range. Ids filter by number (core.filters.id_filter), so an id the caller cannot see simply matches
+nothing (rather than revealing, by a different error, that it exists)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,11 @@ import django_filters as df
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 
-from alerts.models import Alarm, NotificationAttempt
+from alerts import filters as alarm_filters
+from alerts.models import NotificationAttempt
+from core.filters import id_filter
 from messaging.models import Message
 from registry.models import QRCode, Subject
-
-MAX_ID = 2**63 - 1  # beyond this a database integer overflows (found by schemathesis: a 500 on SQLite)
-
-
-def id_filter(field_name: str) -> df.NumberFilter:
-    return df.NumberFilter(field_name=field_name, min_value=0, max_value=MAX_ID, decimal_places=0)
 
 
 class SaneDateTimeField(IsoDateTimeField):
@@ -50,15 +47,14 @@ class QRCodeFilter(df.FilterSet):
         fields = ["is_active"]
 
 
-class AlarmFilter(df.FilterSet):
-    subject = id_filter("subject_id")
+class AlarmFilter(alarm_filters.AlarmFilter):
+    """Status, situation, subject and resolved as the admin list has them; a time range to the second."""
+
     since = SaneDateTimeFilter(field_name="timestamp", lookup_expr="gte")
     until = SaneDateTimeFilter(field_name="timestamp", lookup_expr="lt")
-    resolved = df.BooleanFilter(field_name="resolved_at", lookup_expr="isnull", exclude=True)
 
-    class Meta:
-        model = Alarm
-        fields = ["situation_type", "notification_status", "is_test"]
+    class Meta(alarm_filters.AlarmFilter.Meta):
+        fields = ["is_test"]
 
 
 class NotificationAttemptFilter(df.FilterSet):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from rest_framework import serializers
 
 from alerts.models import Alarm, NotificationAttempt, SituationType
@@ -26,7 +28,9 @@ class SubjectSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["custodian"].queryset = custodians_visible_to(request.user)
+            custodian = cast("serializers.PrimaryKeyRelatedField[Custodian]", self.fields["custodian"])
+            # rest_framework-stubs types `queryset` as QuerySet | Manager; mypy reads Manager as a descriptor there.
+            custodian.queryset = custodians_visible_to(request.user)  # type: ignore[arg-type]
 
 
 class QRCodeSerializer(serializers.ModelSerializer):
@@ -51,7 +55,9 @@ class QRCodeSerializer(serializers.ModelSerializer):
 
 class AlarmSerializer(serializers.ModelSerializer):
     # Null once its code is deleted (found by schemathesis: the schema said a UUID was always there).
-    qr_code = serializers.SlugRelatedField(slug_field="uuid", read_only=True, allow_null=True)
+    qr_code: serializers.SlugRelatedField[QRCode] = serializers.SlugRelatedField(
+        slug_field="uuid", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Alarm

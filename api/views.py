@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,10 +23,21 @@ from messaging.models import MessageTemplate
 from messaging.selectors import messages_visible_to
 from registry import badges
 from registry import services as registry_services
+from registry.models import Subject
 from registry.selectors import qr_codes_visible_to, subjects_visible_to
 
 from . import filters
 from . import serializers as s
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def _caller(request: Request) -> User:
+    """The signed-in caller (the API's default permission already requires one)."""
+    if not request.user.is_authenticated:
+        raise NotAuthenticated
+    return request.user
 
 
 @extend_schema(exclude=True)
@@ -91,8 +104,10 @@ class QRCodeViewSet(
 
     def get_serializer(self, *args, **kwargs):
         serializer = super().get_serializer(*args, **kwargs)
-        if "subject" in getattr(serializer, "fields", {}):
-            serializer.fields["subject"].queryset = subjects_visible_to(self.request.user)
+        if isinstance(serializer, serializers.Serializer) and "subject" in serializer.fields:
+            subject = cast("serializers.PrimaryKeyRelatedField[Subject]", serializer.fields["subject"])
+            # rest_framework-stubs types `queryset` as QuerySet | Manager; mypy reads Manager as a descriptor there.
+            subject.queryset = subjects_visible_to(self.request.user)  # type: ignore[arg-type]
         return serializer
 
     def perform_create(self, serializer):
@@ -133,16 +148,27 @@ class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self) -> QuerySet:
         return alert_selectors.alarms_visible_to(self.request.user).order_by("-timestamp", "-pk")
 
-    @extend_schema(request=s.AlarmCreateSerializer, responses={201: s.AlarmSerializer})
+    @extend_schema(
+        request=s.AlarmCreateSerializer,
+        responses={
+            201: s.AlarmSerializer,
+            200: OpenApiResponse(s.AlarmSerializer, description="The code's open alarm, which the report joined."),
+        },
+    )
     def create(self, request: Request) -> Response:
         data = s.AlarmCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
+        qr_code = fields.pop("qr_code")
+        # A report like the scan page's: it raises the alarm, or joins (and may upgrade) the code's open one.
         # The caller is who triggered it: a TEST goes only to them, as with the admin's test button.
-        alarm = alert_services.alarm_create(
-            qr_code=fields.pop("qr_code"), triggered_by=request.user, source=AlarmSource.API, **fields
+        outcome = alert_services.report_submit(
+            qr_code=qr_code,
+            report=alert_services.Report(source=AlarmSource.API, **fields),
+            triggered_by=_caller(request),
         )
-        return Response(s.AlarmSerializer(alarm).data, status=status.HTTP_201_CREATED)
+        answer = status.HTTP_200_OK if outcome.joined else status.HTTP_201_CREATED
+        return Response(s.AlarmSerializer(outcome.alarm).data, status=answer)
 
     @extend_schema(request=s.ResolveSerializer, responses=s.AlarmSerializer)
     @action(detail=True, methods=["post"])
@@ -150,7 +176,7 @@ class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         body = s.ResolveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         alarm = alert_services.alarm_resolve(
-            alarm=self.get_object(), user=request.user, notes=body.validated_data["resolution_notes"]
+            alarm=self.get_object(), user=_caller(request), notes=body.validated_data["resolution_notes"]
         )
         return Response(s.AlarmSerializer(alarm).data)
 

@@ -67,7 +67,7 @@ def prepare_environment() -> dict[str, str]:
         "KERYU_SCAN_POST_RATE_PER_IP": UNLIMITED,
         "KERYU_SCAN_POST_RATE_PER_CODE": UNLIMITED,
         "KERYU_CHANNEL_ORDER": "meta_whatsapp",
-        # The fake's fixed credentials (tests/fakes/meta.py); its base URL is set once it listens.
+        # The fake's fixed credentials (testkit/fakes/meta.py); its base URL is set once it listens.
         "WHATSAPP_PHONE_NUMBER_ID": "109876543210",
         "WHATSAPP_ACCESS_TOKEN": "meta-test-token",
         "WHATSAPP_APP_SECRET": "meta-app-secret",

@@ -12,7 +12,7 @@ HEADER = """# Benchmarks
 
 Recorded by `bin/bench` (see README.md): each run appends a section below with its date, machine, commit,
 configuration, what else was using the CPU, its tables and the issue's targets. Everything runs on
-127.0.0.1: gunicorn, real Celery workers, PostgreSQL, Redis and the fake Meta API from tests/fakes answering
+127.0.0.1: gunicorn, real Celery workers, PostgreSQL, Redis and the fake Meta API from testkit/fakes answering
 every request after 100 ms. Figures from different machines or loads do not compare; ratios within one
 run (the scan page against the trivial view) do.
 """

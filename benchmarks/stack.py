@@ -1,8 +1,8 @@
-"""The processes of a run, started through the test suite's own helpers and stopped on any exit.
+"""The processes of a run, started through the shared test helpers (testkit) and stopped on any exit.
 
-- the fake Meta API (tests/fakes), in this process, answering every request after `latency` seconds;
-- gunicorn (tests/alerts/procs.running_web) with the run's workers and threads;
-- Celery workers (tests/celery_worker.running_worker), started per section with the run's pool.
+- the fake Meta API (testkit/fakes), in this process, answering every request after `latency` seconds;
+- gunicorn (testkit.procs.running_web) with the run's workers and threads;
+- Celery workers (testkit.celery_worker.running_worker), started per section with the run's pool.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from contextlib import ExitStack, contextmanager
 
 from django.conf import settings
 
-from tests.alerts.procs import running_web
-from tests.celery_worker import WorkerProcess, running_worker
-from tests.fakes.meta import FakeMeta
+from testkit.celery_worker import WorkerProcess, running_worker
+from testkit.fakes.meta import FakeMeta
+from testkit.procs import running_web
 
 from .config import Config
 

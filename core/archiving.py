@@ -8,23 +8,41 @@ and bulk delete) and archives it on confirmation; records without history are de
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
-from django.db.models import Model
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
+    # What the mixin's super() calls reach; at run time it is a plain mixin.
+    _AdminBase = ModelAdmin[Any]
+else:
+    _AdminBase = object
 
 ARCHIVE_NOTE = (
     "{obj}: has alarm history, so it will be archived, not deleted (hidden, its QR codes switched off, "
     "its alarms kept, its personal data erased after the retention period)."
 )
+_ARCHIVED = "_keryu_archived"  # request attribute: what this request's deletes archived
 
 
-class ArchivingDeleteAdminMixin:
+def _archived(request: HttpRequest) -> list[str]:
+    archived: list[str] = getattr(request, _ARCHIVED, [])
+    return archived
+
+
+class ArchivingDeleteAdminMixin(_AdminBase):
     # Set by the app: "would deleting this take history with it?" and "delete or archive it".
     deletion_archives: Callable[[Model], bool]
     remove_object: Callable[[Model], str]
 
-    def get_deleted_objects(self, objs, request):
+    def get_deleted_objects(
+        self, objs: Sequence[Model] | QuerySet[Model], request: HttpRequest
+    ) -> tuple[list[str], dict[str, int], set[str], list[str]]:
         objs = list(objs)
         archived = [obj for obj in objs if type(self).deletion_archives(obj)]
         rest = [obj for obj in objs if obj not in archived]
@@ -32,19 +50,19 @@ class ArchivingDeleteAdminMixin:
         notes = [ARCHIVE_NOTE.format(obj=obj) for obj in archived]
         return [*notes, *deleted], model_count, perms_needed, protected
 
-    def delete_model(self, request, obj) -> None:
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
         if type(self).remove_object(obj) == "archived":
-            request._keryu_archived = [*getattr(request, "_keryu_archived", []), str(obj)]
+            setattr(request, _ARCHIVED, [*_archived(request), str(obj)])
 
-    def delete_queryset(self, request, queryset) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for obj in queryset:
             self.delete_model(request, obj)
-        archived = getattr(request, "_keryu_archived", [])
+        archived = _archived(request)
         if archived:
             messages.warning(request, f"Archived, not deleted (alarm history): {', '.join(archived)}.")
 
-    def response_delete(self, request, obj_display, obj_id):
-        if getattr(request, "_keryu_archived", None):
+    def response_delete(self, request: HttpRequest, obj_display: str, obj_id: int) -> HttpResponse:
+        if _archived(request):
             from django.http import HttpResponseRedirect
             from django.urls import reverse
 

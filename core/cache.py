@@ -5,8 +5,8 @@ every page (the scan page included) into a 500. A cache is an optimisation: when
 reads miss, writes are dropped and a warning is logged; `incr` still raises so callers that count
 (rate limits) can decide for themselves.
 
-After a failure the server is skipped for BACKOFF_SECONDS (per process and server): a hung Redis costs one
-socket timeout, not one per cache call. Without it a scan during a Redis hang paid the timeout for every
+After a failure the server is skipped for BACKOFF_SECONDS (core.breaker, per process and server): a hung Redis
+costs one socket timeout, not one per cache call. Without it a scan during a Redis hang paid the timeout for every
 get, set, add and incr it made and took up to 12 s (found by the fault drill, `bin/drill`).
 """
 
@@ -15,46 +15,81 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import time
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+
+from .breaker import Breaker
 
 log = logging.getLogger(__name__)
 
 BACKOFF_SECONDS = 5.0
 _down_until: dict[str, float] = {}  # server location -> monotonic time until which it is skipped
 
-
-def _is_down(cache: RedisCache) -> bool:
-    return time.monotonic() < _down_until.get(str(cache._servers), 0.0)
-
-
-def _mark_down(cache: RedisCache) -> None:
-    _down_until[str(cache._servers)] = time.monotonic() + BACKOFF_SECONDS
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
-def _degrade(default):
-    def wrap(method):
+def _breaker() -> Breaker:
+    """Over the module's `_down_until`, looked up at each call: every cache instance (Django makes one per
+    thread) shares it, and tests reset it."""
+    return Breaker(open_seconds=BACKOFF_SECONDS, state=_down_until)
+
+
+def _is_down(cache: ResilientRedisCache) -> bool:
+    return _breaker().is_open(cache.location)
+
+
+def _mark_down(cache: ResilientRedisCache) -> None:
+    _breaker().failure(cache.location)
+
+
+def _degrade(
+    default: Callable[[], _R],
+) -> Callable[[Callable[Concatenate[RedisCache, _P], _R]], Callable[Concatenate[ResilientRedisCache, _P], _R]]:
+    """Wrap a RedisCache method: while the server is down (or when the call fails) answer `default()`."""
+
+    def wrap(
+        method: Callable[Concatenate[RedisCache, _P], _R],
+    ) -> Callable[Concatenate[ResilientRedisCache, _P], _R]:
         @functools.wraps(method)
-        def inner(self, *args, **kwargs):
-            if _is_down(self):
-                return default() if callable(default) else default
+        def inner(cache: ResilientRedisCache, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+            if _is_down(cache):
+                return default()
             try:
-                return method(self, *args, **kwargs)
+                return method(cache, *args, **kwargs)
             except (RedisError, OSError) as exc:
-                _mark_down(self)
+                _mark_down(cache)
                 log.warning("cache unavailable during %s: %s", method.__name__, type(exc).__name__)
-                return default() if callable(default) else default
+                return default()
 
         return inner
 
     return wrap
 
 
+def _false() -> bool:
+    return False
+
+
+def _none() -> None:
+    return None
+
+
+def _no_keys() -> list[Any]:
+    return []
+
+
 class ResilientRedisCache(RedisCache):
-    def get(self, key, default=None, version=None):
+    def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        # The key of this server's backoff, shared by every thread's instance of the cache.
+        self.location = str(server)
+
+    def get(self, key: Any, default: Any | None = None, version: int | None = None) -> Any:
         """A miss answers the caller's default, as a real miss would (callers count on it: DRF's throttle)."""
         if _is_down(self):
             return default
@@ -66,13 +101,13 @@ class ResilientRedisCache(RedisCache):
             return default
 
     get_many = _degrade(dict)(RedisCache.get_many)
-    has_key = _degrade(False)(RedisCache.has_key)
-    set = _degrade(None)(RedisCache.set)
-    set_many = _degrade(list)(RedisCache.set_many)
-    add = _degrade(False)(RedisCache.add)
-    touch = _degrade(False)(RedisCache.touch)
-    delete = _degrade(False)(RedisCache.delete)
-    delete_many = _degrade(None)(RedisCache.delete_many)
+    has_key = _degrade(_false)(RedisCache.has_key)
+    set = _degrade(_none)(RedisCache.set)
+    set_many = _degrade(_no_keys)(RedisCache.set_many)
+    add = _degrade(_false)(RedisCache.add)
+    touch = _degrade(_false)(RedisCache.touch)
+    delete = _degrade(_false)(RedisCache.delete)
+    delete_many = _degrade(_none)(RedisCache.delete_many)
 
     def clear(self) -> None:
         """Delete this cache's keys only (those under its KEY_PREFIX), never the whole Redis database.
@@ -91,7 +126,7 @@ class ResilientRedisCache(RedisCache):
         if batch:
             client.delete(*batch)
 
-    def incr(self, key, delta=1, version=None):
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
         """Raises when Redis is away (callers decide), at once while the server is marked down."""
         if _is_down(self):
             raise RedisConnectionError("cache marked down after a recent failure")

@@ -9,27 +9,19 @@ hook it will call each time a send waits for a token; until then the metric exis
 
 from __future__ import annotations
 
-import logging
-
 from django.core.cache import cache
 
-log = logging.getLogger(__name__)
+from .ratelimit import counter_add
+
 WAITS = "keryu:counter:token-bucket-waits:{channel}"
 WAITED_MS = "keryu:counter:token-bucket-waited-ms:{channel}"
 
 
-def _add(key: str, amount: int) -> None:
-    try:
-        if not cache.add(key, amount, timeout=None):
-            cache.incr(key, amount)
-    except Exception as exc:  # counting must never break a send
-        log.warning("shared counter not updated (%s)", type(exc).__name__)
-
-
 def token_bucket_wait_record(*, channel: str, seconds: float) -> None:
     """One send on `channel` waited `seconds` for its provider's rate limit."""
-    _add(WAITS.format(channel=channel), 1)
-    _add(WAITED_MS.format(channel=channel), round(seconds * 1000))
+    # counter_add never raises: counting must never break a send.
+    counter_add(key=WAITS.format(channel=channel), seconds=None)
+    counter_add(key=WAITED_MS.format(channel=channel), seconds=None, amount=round(seconds * 1000))
 
 
 def token_bucket_waits(*, channels: list[str]) -> dict[str, tuple[int, float]]:

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -22,6 +23,20 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models.lookups import Exact
 from phonenumber_field.modelfields import PhoneNumberField
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.lookups import Lookup
+
+    # The mixin's super() calls reach a Field; at run time it is a plain mixin (Django fields take no
+    # subscripts without django-stubs-ext's monkeypatch).
+    _FieldBase = models.Field[Any, Any]
+    _TextField = models.TextField[Any, Any]
+    _CharField = models.CharField[Any, Any]
+else:
+    _FieldBase = object
+    _TextField = models.TextField
+    _CharField = models.CharField
 
 
 @lru_cache(maxsize=4)
@@ -91,7 +106,7 @@ class BlankOnlyExact(Exact):
 
     Only "" (stored as is) can be compared; look values up through a keyed hash column instead."""
 
-    def get_prep_lookup(self):
+    def get_prep_lookup(self) -> Any:
         if self.rhs != "":
             raise NotImplementedError(
                 f"{self.lhs.field} is encrypted: it can only be compared with ''. Use its keyed hash to look up values."
@@ -99,7 +114,7 @@ class BlankOnlyExact(Exact):
         return super().get_prep_lookup()
 
 
-class EncryptedMixin:
+class EncryptedMixin(_FieldBase):
     """Plain value in Python, Fernet token in the database column (always `text`)."""
 
     encrypted = True
@@ -107,18 +122,18 @@ class EncryptedMixin:
     def get_internal_type(self) -> str:
         return "TextField"
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(self, value: str | None, expression: object, connection: BaseDatabaseWrapper) -> Any:
         if value is None:
             return value
         return self.to_python(decrypt_str(value))
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
         if value is None:
             return value
         return encrypt_str(str(value))
 
-    def get_lookup(self, lookup_name):
+    def get_lookup(self, lookup_name: str) -> type[Lookup[Any]] | None:
         # `isnull` and exact "" (blank) are the only lookups that mean something on random ciphertext.
         if lookup_name == "exact":
             return BlankOnlyExact
@@ -127,14 +142,18 @@ class EncryptedMixin:
         return super().get_lookup(lookup_name)
 
 
-class EncryptedTextField(EncryptedMixin, models.TextField):
+class EncryptedTextField(EncryptedMixin, _TextField):
     pass
 
 
-class EncryptedJSONField(EncryptedMixin, models.TextField):
+class EncryptedJSONField(EncryptedMixin, _TextField):
     """A JSON value (dicts, lists, strings) kept as an encrypted text column; None stays NULL."""
 
-    def to_python(self, value):
+    if TYPE_CHECKING:  # what django-stubs' plugin reads for a model attribute of this field: any JSON value
+        _pyi_private_set_type: Any
+        _pyi_private_get_type: Any
+
+    def to_python(self, value: Any) -> Any:
         if isinstance(value, str):
             try:
                 return json.loads(value)
@@ -142,30 +161,34 @@ class EncryptedJSONField(EncryptedMixin, models.TextField):
                 return value
         return value
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(self, value: str | None, expression: object, connection: BaseDatabaseWrapper) -> Any:
         if value is None:
             return value
         plain = decrypt_str(value)
         return json.loads(plain) if plain else self.get_default()
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> Any:
         if value is None:
             return value
         return encrypt_str(json.dumps(value, ensure_ascii=False, sort_keys=True))
 
-    def value_to_string(self, obj) -> str:
+    def value_to_string(self, obj: models.Model) -> str:
         return json.dumps(self.value_from_object(obj), ensure_ascii=False)
 
 
-class EncryptedCharField(EncryptedMixin, models.CharField):
+class EncryptedCharField(EncryptedMixin, _CharField):
     """max_length validates the plain text; the column is `text` because ciphertext is longer."""
 
-    def db_type(self, connection):
+    def db_type(self, connection: BaseDatabaseWrapper) -> str | None:
         return models.TextField().db_type(connection)
 
 
 class EncryptedPhoneNumberField(EncryptedMixin, PhoneNumberField):
     """A PhoneNumberField (validation, E.164) whose stored value is encrypted."""
 
-    def db_type(self, connection):
+    if TYPE_CHECKING:  # PhoneNumberField's own argument (the library has no type hints)
+
+        def __init__(self, *args: Any, region: str | None = None, **kwargs: Any) -> None: ...
+
+    def db_type(self, connection: BaseDatabaseWrapper) -> str | None:
         return models.TextField().db_type(connection)

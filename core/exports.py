@@ -38,11 +38,10 @@ def neutralise_wagtail_exports() -> None:
     from wagtail.admin.views.mixins import SpreadsheetExportMixin
 
     original = SpreadsheetExportMixin.preprocess_field_value
-    if getattr(original, "keryu_neutralised", False):
+    if original.__module__ == __name__:  # already this module's wrapper
         return
 
-    def preprocess_field_value(self, field, value, export_format):
+    def preprocess_field_value(self: Any, field: str, value: Any, export_format: str) -> Any:
         return neutralise_cell(original(self, field, value, export_format))
 
-    preprocess_field_value.keryu_neutralised = True
     SpreadsheetExportMixin.preprocess_field_value = preprocess_field_value

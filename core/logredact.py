@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
+from typing import Any
 
 from gunicorn.glogging import Logger as GunicornLogger
 
@@ -44,7 +46,7 @@ class RedactFilter(logging.Filter):
 class RedactingGunicornLogger(GunicornLogger):
     """gunicorn's access log with the same redaction (`--logger-class core.logredact.RedactingGunicornLogger`)."""
 
-    def access(self, resp, req, environ, request_time) -> None:
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> None:
         environ = dict(environ)
         for key in ("PATH_INFO", "RAW_URI", "QUERY_STRING", "HTTP_REFERER"):
             if environ.get(key):

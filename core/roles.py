@@ -2,10 +2,46 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
+
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.db.models import Model, QuerySet
+    from django.http import HttpRequest
+
+    # What `request.user` is: the signed-in user or the anonymous one (`if user.is_authenticated` narrows it).
+    RequestUser: TypeAlias = User | AnonymousUser
+
+    class AuthenticatedRequest(HttpRequest):
+        """A request that passed a sign-in check (`login_required`, the Wagtail admin): its user is a User."""
+
+        user: User
+
+
+M = TypeVar("M", bound="Model")
+
 CUSTODIANS, EDITORS, STAFF = "Custodians", "Content editors", "Staff"
 
 
-def user_is_staff(user) -> bool:
-    if not getattr(user, "is_authenticated", False):
+def user_is_staff(user: RequestUser | None) -> bool:
+    if user is None or not user.is_authenticated:
         return False
     return bool(user.is_superuser or user.is_staff or user.groups.filter(name=STAFF).exists())
+
+
+def scope_to_owner(queryset: QuerySet[M], user: RequestUser | None, *, owner: str, **also: object) -> QuerySet[M]:
+    """The one shape of every family-data selector: staff reach all of `queryset`, an anonymous visitor none
+    of it, anyone else the rows whose `owner` lookup (`"custodian__user"`) is them, narrowed by `also`
+    (`archived_at__isnull=True`: archived records are hidden from their custodian, not from staff)."""
+    if user_is_staff(user):
+        return queryset
+    if user is None or not user.is_authenticated:
+        return queryset.none()
+    return queryset.filter(**{owner: user}, **also)
+
+
+def staff_users_q() -> Q:
+    """user_is_staff as a filter on users (add is_active where it matters); apply .distinct() after it."""
+    return Q(is_superuser=True) | Q(is_staff=True) | Q(groups__name=STAFF)

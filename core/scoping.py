@@ -19,13 +19,14 @@ core.scoping_checks refuses, at start-up, a snippet viewset or /ops/ admin that 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.contrib.admin.utils import unquote
 from django.db.models import Model, QuerySet
 from django.dispatch import Signal
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.utils.functional import cached_property
 from wagtail.admin.ui.tables import BulkActionsCheckboxColumn
 from wagtail.admin.views.generic.history import HistoryView
@@ -43,6 +44,19 @@ from wagtail.snippets.views.chooser import (
 )
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+    from django.views import View
+    from wagtail.snippets.views.snippets import IndexView as _IndexViewBase
+
+    from .roles import RequestUser
+
+    # What each mixin's super() calls reach; at run time the mixins are plain.
+    _AdminBase = ModelAdmin[Any]
+    _ViewBase = View
+else:
+    _AdminBase = _ViewBase = _IndexViewBase = object
+
 # Sent (with `request`) whenever a guard refuses an object; the accounts app records it as a security event.
 object_access_refused = Signal()
 
@@ -52,14 +66,14 @@ WRITE_ACTIONS = frozenset({"add", "change", "delete", "publish", "lock", "unlock
 
 @dataclass(frozen=True)
 class Scope:
-    selector: Callable[..., QuerySet]  # selector(user) -> what the user may reach
+    selector: Callable[..., QuerySet[Any]]  # selector(user) -> what the user may reach
     append_only: bool
 
 
 _SCOPES: dict[type[Model], Scope] = {}
 
 
-def scope_register(model: type[Model], selector: Callable[..., QuerySet], *, append_only: bool = False) -> None:
+def scope_register(model: type[Model], selector: Callable[..., QuerySet[Any]], *, append_only: bool = False) -> None:
     """Declare `model` family data reachable through `selector`; called from the owning app's ready()."""
     _SCOPES[model] = Scope(selector=selector, append_only=append_only)
     register_permission_policy(model, ScopedPermissionPolicy(model))
@@ -69,7 +83,7 @@ def scoped_models() -> dict[type[Model], Scope]:
     return dict(_SCOPES)
 
 
-def scope_for(model: type[Model], user) -> QuerySet:
+def scope_for(model: type[Model], user: RequestUser) -> QuerySet[Any]:
     """Everything of `model` that `user` may reach (LookupError for a model nobody declared: fail loudly)."""
     try:
         return _SCOPES[model].selector(user)
@@ -88,28 +102,30 @@ def is_append_only(model: type[Model]) -> bool:
 class ScopedPermissionPolicy(ModelPermissionPolicy):
     """Model permission AND the scope; no writes at all on append-only models (superusers included)."""
 
-    def user_has_permission(self, user, action) -> bool:
+    model: type[Model]
+
+    def user_has_permission(self, user: RequestUser, action: str) -> bool:
         if action in WRITE_ACTIONS and is_append_only(self.model):
             return False
-        return super().user_has_permission(user, action)
+        return bool(super().user_has_permission(user, action))
 
-    def user_has_any_permission(self, user, actions) -> bool:
+    def user_has_any_permission(self, user: RequestUser, actions: Iterable[str]) -> bool:
         return any(self.user_has_permission(user, a) for a in actions)
 
-    def user_has_permission_for_instance(self, user, action, instance) -> bool:
+    def user_has_permission_for_instance(self, user: RequestUser, action: str, instance: Model) -> bool:
         if not self.user_has_permission(user, action):
             return False
         return scope_for(self.model, user).filter(pk=instance.pk).exists()
 
-    def user_has_any_permission_for_instance(self, user, actions, instance) -> bool:
+    def user_has_any_permission_for_instance(self, user: RequestUser, actions: Iterable[str], instance: Model) -> bool:
         return any(self.user_has_permission_for_instance(user, a, instance) for a in actions)
 
-    def instances_user_has_any_permission_for(self, user, actions) -> QuerySet:
+    def instances_user_has_any_permission_for(self, user: RequestUser, actions: Iterable[str]) -> QuerySet[Any]:
         if not self.user_has_any_permission(user, actions):
             return self.model._default_manager.none()
         return scope_for(self.model, user)
 
-    def instances_user_has_permission_for(self, user, action) -> QuerySet:
+    def instances_user_has_permission_for(self, user: RequestUser, action: str) -> QuerySet[Any]:
         return self.instances_user_has_any_permission_for(user, [action])
 
 
@@ -117,7 +133,10 @@ class ScopedPermissionPolicy(ModelPermissionPolicy):
 
 
 class _ScopedChooseMixin:
-    def get_object_list(self):
+    model_class: type[Model]
+    request: HttpRequest
+
+    def get_object_list(self) -> QuerySet[Any]:
         return scope_for(self.model_class, self.request.user)
 
 
@@ -130,19 +149,20 @@ class ScopedChooseResultsView(_ScopedChooseMixin, ChooseResultsView):
 
 
 class ScopedChosenView(SnippetChosenView):
-    def get_object(self, pk):
-        return scope_for(self.model_class, self.request.user).get(pk=unquote(str(pk)))
+    def get_object(self, pk: object) -> Model:
+        obj: Model = scope_for(self.model_class, self.request.user).get(pk=unquote(str(pk)))
+        return obj
 
 
 class ScopedChosenMultipleView(SnippetChosenMultipleView):
-    def get_objects(self, pks):
+    def get_objects(self, pks: list[str]) -> QuerySet[Any]:
         return scope_for(self.model_class, self.request.user).filter(pk__in=pks)
 
 
 class NoChooserCreateView(SnippetCreateView):
     """Creating records from inside a chooser modal would bypass the scoped forms: switched off."""
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> NoReturn:
         raise Http404
 
 
@@ -157,10 +177,10 @@ class ScopedChooserViewSet(SnippetChooserViewSet):
 # --- Wagtail: snippet viewsets ---------------------------------------------------------------------------
 
 
-class ScopedObjectMixin:
+class ScopedObjectMixin(_ViewBase):
     scope_viewset: ScopedSnippetViewSet | None = None
 
-    def setup(self, request, *args, **kwargs):
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         pk = kwargs.get("pk")
         if pk is not None and self.scope_viewset is not None:
             if not self.scope_viewset.scope(request).filter(pk=unquote(str(pk))).exists():
@@ -169,18 +189,18 @@ class ScopedObjectMixin:
         super().setup(request, *args, **kwargs)
 
 
-class NoBulkActionsMixin:
+class NoBulkActionsMixin(_IndexViewBase):
     """A listing without the selection checkboxes: the bulk-action bar (delete) never appears."""
 
     @cached_property
-    def columns(self):
+    def columns(self) -> list[Any]:
         return [c for c in super().columns if not isinstance(c, BulkActionsCheckboxColumn)]
 
 
 _READ_PERMISSION = {"permission_required": "view", "any_permission_required": None}
 
 
-def _refused(request, *args, **kwargs):
+def _refused(request: HttpRequest, *args: Any, **kwargs: Any) -> NoReturn:
     raise Http404
 
 
@@ -208,18 +228,18 @@ class ScopedSnippetViewSet(SnippetViewSet):
 
     chooser_viewset_class = ScopedChooserViewSet
 
-    def scope(self, request) -> QuerySet:
+    def scope(self, request: HttpRequest) -> QuerySet[Any]:
         """Everything this request's user may reach: the model's registered selector."""
         return scope_for(self.model, request.user)
 
-    def get_queryset(self, request) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return self.scope(request)
 
     @property
     def append_only(self) -> bool:
         return is_append_only(self.model)
 
-    def construct_view(self, view_class, **kwargs):
+    def construct_view(self, view_class: type[Any], **kwargs: Any) -> Any:
         if not issubclass(view_class, ScopedObjectMixin):
             view_class = type(f"Scoped{view_class.__name__}", (ScopedObjectMixin, view_class), {})
         if self.append_only and issubclass(view_class, IndexView):
@@ -234,7 +254,7 @@ def _write_view(name: str) -> property:
     """The write view `name`; on an append-only model a 404 whoever asks. The URLs stay so that Wagtail's
     templates can still name them; the permission policy hides every button that would lead there."""
 
-    def get(self):
+    def get(self: ScopedSnippetViewSet) -> Any:
         if is_append_only(self.model):
             return _refused
         return getattr(super(ScopedSnippetViewSet, self), name)
@@ -259,13 +279,15 @@ class ScopedBulkActionMixin:
     (none left: 404), so no other custodian's record is ever named. Append-only models: always 404."""
 
     writes = True
+    model: type[Model]
+    request: HttpRequest
 
-    def _scope(self, model) -> QuerySet:
+    def _scope(self, model: type[Model]) -> QuerySet[Any]:
         if model in _SCOPES:
             return scope_for(model, self.request.user)
         return model._default_manager.all()
 
-    def get_queryset(self, model, object_ids):
+    def get_queryset(self, model: type[Model], object_ids: list[str]) -> list[Model]:
         if self.writes and is_append_only(model):
             raise Http404
         objects = list(self._scope(model).filter(pk__in=object_ids))
@@ -273,7 +295,7 @@ class ScopedBulkActionMixin:
             raise Http404
         return objects
 
-    def get_all_objects_in_listing_query(self, parent_id):
+    def get_all_objects_in_listing_query(self, parent_id: object) -> QuerySet[Any]:
         return self._scope(self.model).values_list("pk", flat=True)
 
 
@@ -285,20 +307,20 @@ class ScopedDeleteBulkAction(ScopedBulkActionMixin, DeleteBulkAction):
 # --- /ops/ (Django admin) ------------------------------------------------------------------------------------
 
 
-class ScopedAdminMixin:
+class ScopedAdminMixin(_AdminBase):
     """Put before the ModelAdmin base: the queryset behind every /ops/ view is the registered scope, and an
     append-only model is read-only there too (no add, change, delete or bulk delete, superusers included)."""
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = scope_for(self.model, request.user)
         ordering = self.get_ordering(request)
         return qs.order_by(*ordering) if ordering else qs
 
-    def has_add_permission(self, request, *args) -> bool:
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return not is_append_only(self.model) and super().has_add_permission(request, *args)
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return not is_append_only(self.model) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return not is_append_only(self.model) and super().has_delete_permission(request, obj)

@@ -16,11 +16,15 @@ and `hide_reports_from_non_staff` (a `construct_reports_menu` hook) keeps them o
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.core import checks
 from django.db.models import Model
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.test import RequestFactory
 from django.urls import resolve
 
@@ -53,82 +57,73 @@ def holds_family_data(model: type[Model], depth: int = _DEPTH) -> bool:
     return False
 
 
-def _superuser_request():
+def _superuser_request() -> HttpRequest:
     request = RequestFactory().get("/")
     request.user = User(username="scoping-check", is_superuser=True, is_staff=True, is_active=True)
     return request
 
 
-def _snippet_errors() -> list[checks.CheckMessage]:
+# Every refusal the check can give: id -> (message, hint). `{label}` names the viewset or ModelAdmin and its
+# model; `{writable}` the writes an append-only model's admin still allows.
+PROBLEMS: dict[str, tuple[str, str | None]] = {
+    "keryu.E001": (
+        "{label} is not scoped.",
+        "Subclass core.scoping.ScopedSnippetViewSet (family data, with scope_register) "
+        "or SharedSnippetViewSet (shared content).",
+    ),
+    "keryu.E002": (
+        "{label} is shared but its model holds family data.",
+        "Use ScopedSnippetViewSet and register the model's selector with scope_register.",
+    ),
+    "keryu.E003": (
+        "{label} has no registered scope.",
+        "Call core.scoping.scope_register(model, selector) in the app's ready().",
+    ),
+    "keryu.E004": ("{label} has an unscoped chooser.", "Its chooser_viewset_class must subclass ScopedChooserViewSet."),
+    "keryu.E005": ("{label} is append-only but its admin allows {writable}.", None),
+    "keryu.E006": (
+        "/ops/ admin {label} serves family data unscoped.",
+        "Put core.scoping.ScopedAdminMixin first in its bases (and scope_register the model).",
+    ),
+    "keryu.E007": ("/ops/ admin {label} is append-only but allows {writable}.", None),
+}
+
+
+def _error(problem: str, **values: object) -> checks.Error:
+    message, hint = PROBLEMS[problem]
+    return checks.Error(message.format(**values), hint=hint, id=problem)
+
+
+def _snippet_errors() -> Iterator[checks.Error]:
     from wagtail.permissions import policy_registry
     from wagtail.snippets.models import get_snippet_models
 
-    errors = []
     superuser = _superuser_request().user
     for model in get_snippet_models():
         viewset = model.snippet_viewset
         label = f"{type(viewset).__name__} ({model._meta.label})"
-        family = holds_family_data(model)
-        if not isinstance(viewset, ScopedSnippetViewSet | SharedSnippetViewSet):
-            errors.append(
-                checks.Error(
-                    f"{label} is not scoped.",
-                    hint="Subclass core.scoping.ScopedSnippetViewSet (family data, with scope_register) "
-                    "or SharedSnippetViewSet (shared content).",
-                    id="keryu.E001",
-                )
-            )
-        elif isinstance(viewset, SharedSnippetViewSet) and family:
-            errors.append(
-                checks.Error(
-                    f"{label} is shared but its model holds family data.",
-                    hint="Use ScopedSnippetViewSet and register the model's selector with scope_register.",
-                    id="keryu.E002",
-                )
-            )
-        elif isinstance(viewset, ScopedSnippetViewSet):
-            if model not in scoped_models():
-                errors.append(
-                    checks.Error(
-                        f"{label} has no registered scope.",
-                        hint="Call core.scoping.scope_register(model, selector) in the app's ready().",
-                        id="keryu.E003",
-                    )
-                )
-            if not issubclass(viewset.chooser_viewset_class, ScopedChooserViewSet):
-                errors.append(
-                    checks.Error(
-                        f"{label} has an unscoped chooser.",
-                        hint="Its chooser_viewset_class must subclass ScopedChooserViewSet.",
-                        id="keryu.E004",
-                    )
-                )
+        scoped = isinstance(viewset, ScopedSnippetViewSet)
+        if not scoped and not isinstance(viewset, SharedSnippetViewSet):
+            yield _error("keryu.E001", label=label)
+        elif not scoped and holds_family_data(model):
+            yield _error("keryu.E002", label=label)
+        if scoped and model not in scoped_models():
+            yield _error("keryu.E003", label=label)
+        if scoped and not issubclass(viewset.chooser_viewset_class, ScopedChooserViewSet):
+            yield _error("keryu.E004", label=label)
         if is_append_only(model):
             policy = policy_registry.get_by_type(model)
             writable = [a for a in ("add", "change", "delete") if policy.user_has_permission(superuser, a)]
-            if writable or not isinstance(viewset, ScopedSnippetViewSet):
-                errors.append(
-                    checks.Error(
-                        f"{label} is append-only but its admin allows {writable or 'writes'}.",
-                        id="keryu.E005",
-                    )
-                )
-    return errors
+            if writable or not scoped:
+                yield _error("keryu.E005", label=label, writable=writable or "writes")
 
 
-def _ops_errors() -> list[checks.CheckMessage]:
-    errors = []
+def _ops_errors() -> Iterator[checks.Error]:
     request = _superuser_request()
     for model, model_admin in admin.site._registry.items():
         label = f"{type(model_admin).__name__} ({model._meta.label})"
         if holds_family_data(model) and not isinstance(model_admin, ScopedAdminMixin):
-            errors.append(
-                checks.Error(
-                    f"/ops/ admin {label} serves family data unscoped.",
-                    hint="Put core.scoping.ScopedAdminMixin first in its bases (and scope_register the model).",
-                    id="keryu.E006",
-                )
-            )
+            yield _error("keryu.E006", label=label)
         if is_append_only(model):
             writable = [
                 name
@@ -140,19 +135,18 @@ def _ops_errors() -> list[checks.CheckMessage]:
                 if allowed
             ]
             if writable:
-                errors.append(
-                    checks.Error(f"/ops/ admin {label} is append-only but allows {writable}.", id="keryu.E007")
-                )
-    return errors
+                yield _error("keryu.E007", label=label, writable=writable)
 
 
-def check_consoles_are_scoped(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+def check_consoles_are_scoped(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
     from django.urls import get_resolver
     from wagtail import hooks
 
     get_resolver().url_patterns  # noqa: B018  (the URLconf registers the snippets and the /ops/ re-registrations)
     hooks.search_for_hooks()
-    return _snippet_errors() + _ops_errors()
+    return [*_snippet_errors(), *_ops_errors()]
 
 
 def register_checks() -> None:
@@ -165,13 +159,19 @@ def register_checks() -> None:
 class StaffOnlyReportsMiddleware:
     """404 for anyone but staff on Wagtail's built-in reports (they cannot be scoped to one family)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> None:
         match = request.resolver_match
         if match is None or not STAFF_ONLY_NAMESPACES & set(match.namespaces):
             return None
@@ -181,7 +181,7 @@ class StaffOnlyReportsMiddleware:
         return None
 
 
-def hide_reports_from_non_staff(request, menu_items: list) -> None:
+def hide_reports_from_non_staff(request: HttpRequest, menu_items: list[Any]) -> None:
     """`construct_reports_menu` hook: non-staff see none of Wagtail's own reports in the menu."""
     if not user_is_staff(request.user):
         menu_items[:] = [item for item in menu_items if not STAFF_ONLY_NAMESPACES & set(resolve(item.url).namespaces)]

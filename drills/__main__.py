@@ -103,11 +103,12 @@ def run(args: argparse.Namespace, seed: int, rng: random.Random) -> int:
         twilio=twilio,
     )
     meta.webhook_url = f"http://127.0.0.1:{web_port}/webhooks/whatsapp/"
-    # Before anything imports Django settings (tests.alerts.procs does at import): this process is configured
+    # Before anything imports Django settings (testkit.procs does at import): this process is configured
     # exactly like the ones it starts.
     os.environ.update(env)
     (run_dir / "env.json").write_text(json.dumps(env))  # for --report-from (var/ is not committed)
-    from .procs import AofRedis, Stack
+    from testkit.procfile import AofRedis, Stack
+
     from .report import Event
 
     redis = AofRedis(run_dir / "redis", redis_port)

@@ -113,7 +113,7 @@ def count(
     from django.utils import timezone
 
     from alerts.models import Alarm, NotificationAttempt, NotificationStatus, RecipientKind
-    from alerts.services.delivery import SUCCESS
+    from alerts.services.alarm_status import SUCCESS
     from messaging.models import Message
 
     accepted = [s for s in scans if s.accepted]

@@ -1,4 +1,4 @@
-"""The test fakes of Meta and Twilio (tests/fakes) with what a soak needs on top: provider latency, outages
+"""The test fakes of Meta and Twilio (testkit/fakes) with what a soak needs on top: provider latency, outages
 and permanent errors on demand, delivery receipts sent back like the real providers, and a log of every
 send with the id of our Message it carried.
 """
@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlparse
 
-from tests.fakes.base import RecordedRequest, Reply
-from tests.fakes.meta import FakeMeta, meta_error
-from tests.fakes.twilio import FakeTwilio, twilio_error
+from testkit.fakes.base import RecordedRequest, Reply
+from testkit.fakes.meta import FakeMeta, meta_error
+from testkit.fakes.twilio import FakeTwilio, twilio_error
 
 
 @dataclass

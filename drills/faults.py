@@ -10,10 +10,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.alerts.procs import children_of
+from testkit.procfile import Stack
+from testkit.procs import children_of
 
 from .fakes import Behaviour
-from .procs import Stack
 from .scanner import Scanner
 
 ROTATION = [

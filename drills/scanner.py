@@ -199,7 +199,7 @@ class Acker:
     def _ack_once(self, alarm_id: int) -> bool:
         from alerts.models import NotificationAttempt, RecipientKind
         from alerts.services import ack_url
-        from alerts.services.delivery import SUCCESS
+        from alerts.services.alarm_status import SUCCESS
 
         attempt = (
             NotificationAttempt.objects.filter(

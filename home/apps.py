@@ -7,10 +7,11 @@ class HomeConfig(AppConfig):
     verbose_name = "Public site"
 
     def ready(self) -> None:
-        from messaging.signals import inbound_message_received
+        from messaging.inbound import inbound_handler_set
 
-        from . import receivers
+        from .inbound import inbound_answer
         from .setup import on_post_migrate
 
         post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="home.setup")
-        inbound_message_received.connect(receivers.on_inbound_message_received, dispatch_uid="home.sms_report")
+        # The one answer to inbound messages (see messaging.inbound for why a registration, not a signal).
+        inbound_handler_set(inbound_answer)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
@@ -42,8 +44,9 @@ class ScanForm(forms.Form):
         phone = self.cleaned_data.get("finder_phone")
         return phone.as_e164 if phone else ""
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             raise forms.ValidationError(_("Location coordinates must come as a latitude and longitude pair."))
         return data

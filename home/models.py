@@ -97,7 +97,7 @@ class ScanPage(RoutablePageMixin, Page):
     def sent_status(self, request: HttpRequest, code, token: str) -> HttpResponse:
         from .views import sent_status
 
-        return sent_status(request, code=code, token=token)
+        return sent_status(request, page=self, code=code, token=token)
 
     def serve_preview(self, request, mode_name):  # editors preview the form with a placeholder subject
         return TemplateResponse(request, "home/scan_unavailable.html", {"page": self})

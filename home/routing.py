@@ -13,12 +13,15 @@ from wagtail.views import serve as wagtail_serve
 
 from .models import ScanPage
 
+# Where `wagtail.views.serve` looks for a route already found for this request (its per-request cache).
+ROUTE_CACHE = "_wagtail_route_for_request"
+
 
 def serve_scan(request: HttpRequest, path: str) -> HttpResponse:
     page = ScanPage.objects.live().first()
     if page is not None:
         try:
-            request._wagtail_route_for_request = page.route(request, [c for c in path.split("/") if c][1:])
+            setattr(request, ROUTE_CACHE, page.route(request, [c for c in path.split("/") if c][1:]))
         except Http404:
-            request._wagtail_route_for_request = None
+            setattr(request, ROUTE_CACHE, None)
     return wagtail_serve(request, path)

@@ -43,7 +43,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
 
 
 # Staff also hold every permission of these apps (the /ops/ console's models included).
-STAFF_APPS = ("registry", "alerts", "messaging", "django_celery_beat", "otp_totp", "otp_static")
+STAFF_APPS: tuple[str, ...] = ("registry", "alerts", "messaging", "django_celery_beat", "otp_totp", "otp_static")
 STAFF_APPS += ("accounts", "auditlog", "axes")  # accounts issue: MFA resets, audit log, lockouts
 
 

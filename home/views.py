@@ -12,27 +12,20 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from alerts.models import Alarm, AlarmSource
-from alerts.selectors import alarm_public_progress
+from alerts.models import Alarm, AlarmSource, ScanEvent
 from alerts.services.connection import CONNECTION_ERRORS, connection_discard
-from alerts.services.reports import ReportLimited, inactive_scan_record, scan_report
+from alerts.services.finder_state import finder_state
+from alerts.services.reports import Report, ReportLimited, inactive_scan_record, report_submit
+from core.clientip import client_ip
 from core.ratelimit import Verdict, rate_hit
 from registry.selectors import qr_code_get_for_scan, qr_code_get_inactive, subject_public_profile
 
 from .forms import ScanForm
+from .progress import finder_progress
 from .security import scan_post_is_cross_site
 
 log = logging.getLogger(__name__)
 PHOTOTAKER_HEADER = "HTTP_X_KERYU_CLIENT"  # the Phototaker app sends "X-Keryu-Client: phototaker"
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The finder's IP. Behind N trusted proxies, the Nth address from the right of X-Forwarded-For."""
-    hops = settings.KERYU_TRUSTED_PROXY_COUNT
-    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
-    if hops and len(forwarded) >= hops:
-        return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def is_phototaker(request: HttpRequest) -> bool:
@@ -109,18 +102,18 @@ def _scan(request: HttpRequest, *, page, code) -> HttpResponse:
         return TemplateResponse(request, "home/scan_unavailable.html", {"page": page}, status=404)
     form = ScanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        report = Report(
+            **form.cleaned_data,
+            scanner_ip=client_ip(request),
+            scanner_user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            source=source,
+        )
         try:
-            outcome = scan_report(
-                qr_code=qr_code,
-                scanner_ip=client_ip(request),
-                scanner_user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                source=source,
-                repeat_limits=_repeat_limits(request, qr_code),
-                **form.cleaned_data,
-            )
+            outcome = report_submit(qr_code=qr_code, report=report, repeat_limits=_repeat_limits(request, qr_code))
         except ReportLimited as limited:
             return _too_many(request, limited.verdict, page)
-        token = progress_token(alarm_id=outcome.alarm.pk, code=code, joined=outcome.joined)
+        event_id = outcome.event.pk if outcome.event is not None else None
+        token = progress_token(alarm_id=outcome.alarm.pk, code=code, event_id=event_id)
         return redirect(page.url + page.reverse_subpage("sent", kwargs={"code": code, "token": token}))
     profile = subject_public_profile(qr_code.subject)
     context = {
@@ -139,9 +132,10 @@ PROGRESS_SALT = "keryu.scan-progress"
 PROGRESS_MAX_AGE = 48 * 3600
 
 
-def progress_token(*, alarm_id: int, code, joined: bool = False) -> str:
-    """A signed, code-bound reference to the finder's alarm: only the finder's browser holds it."""
-    data = {"a": alarm_id, "c": str(code)} | ({"j": 1} if joined else {})
+def progress_token(*, alarm_id: int, code, event_id: int | None = None) -> str:
+    """A signed, code-bound reference to the finder's report (the alarm, and the joined report's record when
+    theirs joined an open alarm): only the finder's browser holds it."""
+    data = {"a": alarm_id, "c": str(code)} | ({"e": event_id} if event_id is not None else {})
     signed = signing.dumps(data, salt=PROGRESS_SALT, compress=True)
     # Wagtail serves path segments of [\w-] only: carry the signed value as unpadded base64url.
     return base64.urlsafe_b64encode(signed.encode()).decode().rstrip("=")
@@ -158,25 +152,39 @@ def _token_data(*, code, token: str) -> dict:
     return data
 
 
-def _alarm(data: dict) -> Alarm:
-    alarm = Alarm.objects.filter(pk=data.get("a")).first()
+def _report(data: dict) -> tuple[Alarm, ScanEvent | None]:
+    """The alarm and, for a report that joined it, that report's own record."""
+    alarm = Alarm.objects.select_related("subject").filter(pk=data["a"]).first() if "a" in data else None
     if alarm is None:
         raise Http404
-    return alarm
+    event = None
+    if "e" in data:
+        event = ScanEvent.objects.filter(pk=data["e"], alarm=alarm).first()
+        if event is None:
+            raise Http404
+    elif data.get("j"):
+        # A token from before reports were named ("j": joined, up to PROGRESS_MAX_AGE old): the latest report
+        # is at least as late as theirs, so they are never shown a note addressed to an earlier finder.
+        event = alarm.scan_events.order_by("-timestamp", "-pk").first()
+    return alarm, event
+
+
+def _progress(page, data: dict) -> dict:
+    alarm, event = _report(data)
+    state = finder_state(alarm=alarm, scan_event=event)
+    return finder_progress(state=state, emergency_number=page.emergency_number or "911")
 
 
 def sent(request: HttpRequest, *, page, code, token: str) -> HttpResponse:
     data = _token_data(code=code, token=token)
-    alarm = _alarm(data)
     context = {
         "page": page,
-        "progress": alarm_public_progress(alarm=alarm),
+        "progress": _progress(page, data),
         "status_url": request.path + "status/",
-        "joined": bool(data.get("j")),
+        "joined": "e" in data,
     }
     return TemplateResponse(request, "home/scan_sent.html", context)
 
 
-def sent_status(request: HttpRequest, *, code, token: str) -> JsonResponse:
-    alarm = _alarm(_token_data(code=code, token=token))
-    return JsonResponse(alarm_public_progress(alarm=alarm))
+def sent_status(request: HttpRequest, *, page, code, token: str) -> JsonResponse:
+    return JsonResponse(_progress(page, _token_data(code=code, token=token)))

@@ -16,6 +16,7 @@ from unfold.admin import ModelAdmin
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
+from accounts.admin import StaffProfileInline
 from accounts.services import account_remove
 from core.archiving import ArchivingDeleteAdminMixin
 from registry.selectors import deletion_archives
@@ -41,6 +42,7 @@ class UserAdmin(ArchivingDeleteAdminMixin, BaseUserAdmin, ModelAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
+    inlines = [StaffProfileInline]
 
 
 @admin.register(Group)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -17,6 +19,9 @@ from .models import ChannelSetting, FlaggedAddress, MetaTemplateStatus
 from .selectors import channel_is_configured, channel_order
 from .services import channel_test_send
 
+if TYPE_CHECKING:
+    from core.roles import AuthenticatedRequest
+
 
 @admin.register(ChannelSetting)
 class ChannelSettingAdmin(ModelAdmin):
@@ -30,7 +35,7 @@ class ChannelSettingAdmin(ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # one row per channel, created by the app
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: ChannelSetting | None = None) -> bool:
         return False
 
     @display(description="Credentials set", boolean=True)
@@ -43,7 +48,7 @@ class ChannelSettingAdmin(ModelAdmin):
         return str(order.index(obj.key) + 1) if obj.key in order else "—"
 
     @action(description="Send test message", url_path="send-test", permissions=["change"])
-    def send_test(self, request: HttpRequest, object_id: str) -> HttpResponse:
+    def send_test(self, request: AuthenticatedRequest, object_id: str) -> HttpResponse:
         setting = get_object_or_404(ChannelSetting, pk=object_id)
         form = TestMessageForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -83,6 +88,6 @@ class MetaTemplateStatusAdmin(ModelAdmin):
 
 @admin.register(FlaggedAddress)
 class FlaggedAddressAdmin(ScopedAdminMixin, ModelAdmin):
-    list_display = ["channel", "code", "message", "flagged_at"]
-    list_filter = ["channel", "code"]
-    readonly_fields = ["channel", "address_hash", "code", "message", "flagged_at"]
+    list_display = ["channel", "reason", "code", "message", "flagged_at"]
+    list_filter = ["reason", "channel", "code"]
+    readonly_fields = ["channel", "address_hash", "reason", "code", "message", "flagged_at"]

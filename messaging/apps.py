@@ -1,8 +1,10 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
-def _ensure_channel_rows(sender, **kwargs) -> None:
+def _ensure_channel_rows(sender: AppConfig, **kwargs: Any) -> None:
     from .services import channel_settings_ensure
 
     channel_settings_ensure()

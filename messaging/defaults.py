@@ -1,4 +1,5 @@
-"""The shipped texts: the spec's four situation messages and the verification code, in Spanish and English.
+"""The shipped texts: the spec's four situation messages, the notices about an alarm (acknowledged, resolved),
+the monthly reachability drill and the verification code, in Spanish and English.
 
 Editors override them with MessageTemplate snippets; these are used to seed those and as the last resort
 when no active template exists, so a missing template never stops an alarm from going out.
@@ -9,6 +10,21 @@ ALARM_VARIABLES = frozenset(
     {"subject_name", "situation", "location", "description", "timestamp", "maps_url", "ack_url", "finder"}
 )
 VERIFICATION_VARIABLES = frozenset({"code", "minutes"})
+# Notices about an alarm already sent: who acknowledged it (to the others told), that it is closed (to everyone
+# told, and to the finder). `handler` is who is handling or closed it, by first name and role, in the
+# recipient's language ("Ana (a family member)"); never in the finder's text.
+NOTICE_KINDS = frozenset({"ACKNOWLEDGED", "RESOLVED", "RESOLVED_FINDER"})
+NOTICE_VARIABLES = ALARM_VARIABLES | {"handler"}
+
+# The monthly drill (to each person an alarm would reach) and the custodian's notice when it flags someone.
+DRILL_VARIABLES = frozenset({"recipient_name", "subject_name", "role", "site_url"})
+DRILL_FLAGGED_VARIABLES = frozenset({"recipients", "checks_url"})
+KIND_VARIABLES: dict[str, frozenset[str]] = {
+    "VERIFICATION_CODE": VERIFICATION_VARIABLES,
+    "DRILL": DRILL_VARIABLES,
+    "DRILL_FLAGGED": DRILL_FLAGGED_VARIABLES,
+    **{kind: NOTICE_VARIABLES for kind in NOTICE_KINDS},
+}
 
 # Sample values for previews and the "send test message" action.
 SAMPLE_CONTEXT: dict[str, str] = {
@@ -20,18 +36,36 @@ SAMPLE_CONTEXT: dict[str, str] = {
     "maps_url": "https://maps.google.com/?q=19.4122,-99.1690",
     "ack_url": "https://keryu.example/ack/sample/",
     "finder": "Ana +52 55 1234 5678",
+    "handler": "Rosa (an emergency contact)",
     "code": "482913",
     "minutes": "10",
+    "recipient_name": "Abuela Rosa",
+    "role": "an emergency contact",
+    "site_url": "https://keryu.example",
+    "recipients": "Abuela Rosa (WhatsApp)",
+    "checks_url": "https://keryu.example/admin/snippets/alerts/reachabilitycheck/",
 }
 
 # The spec's WhatsApp template: `qr_template_on_m` with two body parameters, subject name and time.
 DEFAULT_WHATSAPP_TEMPLATE = "qr_template_on_m"
 DEFAULT_WHATSAPP_PARAMETERS = ["subject_name", "timestamp"]
 WHATSAPP_LANGUAGE_CODES = {"es": "es_MX", "en": "en_US"}
+# What the kinds Keryu starts a conversation with send on WhatsApp, where only an approved template reaches
+# someone who has not written in 24 hours: (Meta template name, the variables filling {{1}}, {{2}}, ...).
+# The drill and its notice are not alarms and must not borrow the alarm's template; staff submit these two to
+# Meta (docs/operations.md) and, until Meta approves them, those messages go on the next channel.
+WHATSAPP_TEMPLATES: dict[str, tuple[str, list[str]]] = {
+    **{
+        kind: (DEFAULT_WHATSAPP_TEMPLATE, DEFAULT_WHATSAPP_PARAMETERS)
+        for kind in ("TEST", "INJURED", "LOST", "CONTACT", "UPDATE", "INACTIVE_SCAN")
+    },
+    "DRILL": ("keryu_monthly_check", ["recipient_name", "subject_name", "role"]),
+    "DRILL_FLAGGED": ("keryu_check_flagged", ["recipients"]),
+}
 
 
 def allowed_variables(kind: str) -> frozenset[str]:
-    return VERIFICATION_VARIABLES if kind == "VERIFICATION_CODE" else ALARM_VARIABLES
+    return KIND_VARIABLES.get(kind, ALARM_VARIABLES)
 
 
 DEFAULTS = {
@@ -84,12 +118,44 @@ DEFAULTS = {
         "ℹ️ CREDENCIAL DESACTIVADA ESCANEADA\nYu: {subject_name}\nHora: {timestamp}\nNo se levantó una alarma: este código está desactivado. Si {subject_name} aún lleva esta credencial, activa su código en Keryu; si la credencial se perdió, déjala desactivada.",
     ),
     ("ACKNOWLEDGED", "en"): (
-        "Keryu: the alarm for {subject_name} was acknowledged",
-        "✅ ACKNOWLEDGED\nYu: {subject_name}\nAlarm: {situation} at {timestamp}\nA custodian has answered; no action needed.",
+        "Keryu: {handler} is handling the alarm for {subject_name}",
+        "✅ BEING HANDLED\nYu: {subject_name}\nAlarm raised: {timestamp}\n{handler} has acknowledged it and is handling it. No action needed unless they ask you.",
     ),
     ("ACKNOWLEDGED", "es"): (
-        "Keryu: la alarma de {subject_name} fue atendida",
-        "✅ ATENDIDA\nYu: {subject_name}\nAlarma: {situation} a las {timestamp}\nUn custodio ya respondió; no se requiere acción.",
+        "Keryu: {handler} atiende la alarma de {subject_name}",
+        "✅ YA SE ESTÁ ATENDIENDO\nYu: {subject_name}\nAlarma levantada: {timestamp}\n{handler} la confirmó y se está encargando. No necesitas hacer nada salvo que te lo pida.",
+    ),
+    ("RESOLVED", "en"): (
+        "Keryu: the alarm for {subject_name} is closed",
+        "☑️ ALARM CLOSED\nYu: {subject_name}\nAlarm raised: {timestamp}\nClosed by {handler}. No action needed.",
+    ),
+    ("RESOLVED", "es"): (
+        "Keryu: la alarma de {subject_name} se cerró",
+        "☑️ ALARMA CERRADA\nYu: {subject_name}\nAlarma levantada: {timestamp}\nLa cerró {handler}. No se requiere acción.",
+    ),
+    ("RESOLVED_FINDER", "en"): (
+        "Keryu: the alarm you reported is closed",
+        "Keryu: the alarm you reported is closed. Thank you for helping.",
+    ),
+    ("RESOLVED_FINDER", "es"): (
+        "Keryu: la alarma que reportaste se cerró",
+        "Keryu: la alarma que reportaste se cerró. Gracias por ayudar.",
+    ),
+    ("DRILL", "en"): (
+        "Keryu: monthly check for {subject_name} (no emergency)",
+        "Hello {recipient_name}: this is Keryu's monthly check for {subject_name}. Nothing is wrong, there is no emergency.\nKeryu alerts {subject_name}'s family when someone scans their badge, and you are listed as {role}.\nReply OK to confirm this reached you.\nMore about Keryu: {site_url}",
+    ),
+    ("DRILL", "es"): (
+        "Keryu: prueba mensual para {subject_name} (no hay emergencia)",
+        "Hola {recipient_name}: esta es la prueba mensual de Keryu para {subject_name}. No pasa nada, no hay ninguna emergencia.\nKeryu avisa a la familia de {subject_name} cuando alguien escanea su credencial, y estás registrado como {role}.\nResponde OK para confirmar que te llegó.\nMás información: {site_url}",
+    ),
+    ("DRILL_FLAGGED", "en"): (
+        "Keryu: this month's check could not reach someone",
+        "Keryu's monthly check could not reach {recipients}. In a real alarm Keryu could not reach them either.\nPlease check their phone or email, or ask them to reply OK to Keryu's message: {checks_url}",
+    ),
+    ("DRILL_FLAGGED", "es"): (
+        "Keryu: la prueba mensual no pudo llegar a alguien",
+        "La prueba mensual de Keryu no pudo llegar a {recipients}. En una alarma real Keryu tampoco podría avisarles.\nRevisa su teléfono o correo, o pídeles que respondan OK al mensaje de Keryu: {checks_url}",
     ),
     ("VERIFICATION_CODE", "en"): (
         "Your Keryu code",

@@ -11,33 +11,25 @@ hash of `formatting.address_key`), and removed after the scanner-data retention 
 from __future__ import annotations
 
 import string
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import HttpRequest
 from wagtail.models import DraftStateMixin, LockableMixin, PreviewableMixin, RevisionMixin, WorkflowMixin
 
 from core.encryption import EncryptedCharField, EncryptedJSONField, EncryptedTextField
 
+from .channels import CATALOGUE
 from .defaults import SAMPLE_CONTEXT, allowed_variables
 
-
-class Channel(models.TextChoices):
-    DEVELOPMENT = "development", "Development (recorded, not sent)"
-    META_WHATSAPP = "meta_whatsapp", "WhatsApp (Meta Cloud API)"
-    TWILIO_WHATSAPP = "twilio_whatsapp", "WhatsApp (Twilio)"
-    TWILIO_SMS = "twilio_sms", "SMS (Twilio)"
-    EMAIL = "email", "Email"
-
-
-# A recipient's preference names a family; each family groups the channels that reach it.
-CHANNEL_FAMILIES: dict[str, tuple[str, ...]] = {
-    "whatsapp": (Channel.META_WHATSAPP, Channel.TWILIO_WHATSAPP),
-    "sms": (Channel.TWILIO_SMS,),
-    "email": (Channel.EMAIL,),
-}
-WHATSAPP_CHANNELS = CHANNEL_FAMILIES["whatsapp"]
+# The stored channel keys and their labels, from the adapters (channels.CATALOGUE). Code names a channel by its
+# adapter (MetaWhatsAppChannel.key); this is for choices and values. django-stubs types only literal members.
+Channel = models.TextChoices(  # type: ignore[call-overload]
+    "Channel", [(cls.key.upper(), (cls.key, cls.label)) for cls in CATALOGUE]
+)
 
 
 class MessageStatus(models.TextChoices):
@@ -51,7 +43,7 @@ class MessageStatus(models.TextChoices):
 
 # How far along a message is: a status update is applied only when it moves up this ladder, so a late
 # "delivered" after "read", or a replayed webhook, changes nothing.
-STATUS_RANK = {
+STATUS_RANK: dict[str, int] = {
     MessageStatus.PENDING: 0,
     MessageStatus.SENT: 1,
     MessageStatus.UNDELIVERED: 2,
@@ -68,8 +60,12 @@ class TemplateKind(models.TextChoices):
     CONTACT = "CONTACT", "Subject needs contact"
     UPDATE = "UPDATE", "New report on an open alarm"
     INACTIVE_SCAN = "INACTIVE_SCAN", "Deactivated code scanned"
-    ACKNOWLEDGED = "ACKNOWLEDGED", "Alarm acknowledged"
+    ACKNOWLEDGED = "ACKNOWLEDGED", "Alarm acknowledged (to the others told)"
+    RESOLVED = "RESOLVED", "Alarm resolved (to everyone told)"
+    RESOLVED_FINDER = "RESOLVED_FINDER", "Alarm resolved (to the finder)"
     VERIFICATION_CODE = "VERIFICATION_CODE", "Verification code"
+    DRILL = "DRILL", "Monthly reachability check"
+    DRILL_FLAGGED = "DRILL_FLAGGED", "Reachability check flagged someone"
 
 
 def template_variables(content: str) -> set[str]:
@@ -155,7 +151,7 @@ class MessageTemplate(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMix
         return f"{self.name} ({self.language})"
 
     @property
-    def revisions(self):
+    def revisions(self) -> Any:
         return self._revisions
 
     @property
@@ -182,11 +178,11 @@ class MessageTemplate(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMix
         self.variables = sorted(used)
 
     # --- preview with sample data -----------------------------------------------------------------
-    def get_preview_template(self, request, mode_name):
+    def get_preview_template(self, request: HttpRequest, mode_name: str) -> str:
         return "messaging/template_preview.html"
 
-    def get_preview_context(self, request, mode_name):
-        context = super().get_preview_context(request, mode_name)
+    def get_preview_context(self, request: HttpRequest, mode_name: str) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_preview_context(request, mode_name)
         values = {k: SAMPLE_CONTEXT.get(k, "-") for k in allowed_variables(self.kind)}
         try:
             context["subject_preview"] = self.subject_line.format_map(values)
@@ -266,19 +262,28 @@ class Message(models.Model):
 
 
 class InboundMessage(models.Model):
-    """A reply a recipient sent us (WhatsApp or SMS); `signals.inbound_message_received` announces it."""
+    """A reply a recipient sent us (WhatsApp or SMS); the handler of `messaging.inbound` answers it."""
 
     channel = models.CharField(max_length=32, choices=Channel.choices)
     from_address = EncryptedCharField(max_length=254, blank=True)
     address_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     body = EncryptedTextField(blank=True)
+    # A WhatsApp button's payload (Meta `button.payload` / `interactive.button_reply.id`, Twilio `ButtonPayload`).
+    payload = models.CharField(max_length=256, blank=True, default="", db_default="")
     provider_message_id = models.CharField(max_length=128, unique=True)
+    # The provider's reply context: the id of our message this one answers (Meta `context.id`, Twilio
+    # `OriginalRepliedMessageSid`), as given. Blank: the provider did not say (SMS never does).
+    context_provider_id = models.CharField(max_length=128, blank=True, default="", db_default="")
+    # The message this answers: the one the reply context names; else whatever the registered handler matched
+    # (inbound_link); else the latest message sent to the address, as a guess for the record.
     in_reply_to = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="replies")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    # What we answered in the webhook's own response (an SMS report's confirmation to the finder).
+    # What we answered (an SMS report's confirmation to the finder, a reply's acknowledgement or options): in the
+    # webhook's own response where the provider allows it (Twilio), else sent as `answer` (Meta).
     auto_reply = EncryptedTextField(blank=True)
+    answer = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -288,12 +293,23 @@ class InboundMessage(models.Model):
         return f"Reply #{self.pk} · {self.get_channel_display()}"
 
 
+class FlagReason(models.TextChoices):
+    UNREACHABLE = "unreachable", "The provider keeps failing to reach it"
+    WRONG_NUMBER = "wrong_number", "Its holder says it is a wrong number"
+
+
 class FlaggedAddress(models.Model):
-    """An address a provider keeps failing to reach (Twilio 30003 twice): shown to staff to check."""
+    """An address to look at: one a provider keeps failing to reach (Twilio 30003 twice), shown to staff to
+    check; or one whose holder answered "wrong number", which nothing is sent to any more (channel_next skips
+    it on every channel). Matched on the address's keyed hash, so one wrong-number row covers SMS and WhatsApp.
+    """
 
     channel = models.CharField(max_length=32, choices=Channel.choices)
-    address_hash = models.CharField(max_length=64)
+    address_hash = models.CharField(max_length=64, db_index=True)
     code = models.CharField(max_length=32)
+    reason = models.CharField(
+        max_length=16, choices=FlagReason.choices, default=FlagReason.UNREACHABLE, db_default=FlagReason.UNREACHABLE
+    )
     message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     flagged_at = models.DateTimeField(auto_now=True)
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db.models import QuerySet
 
-from core.roles import user_is_staff
+from core.roles import scope_to_owner, user_is_staff
 
-from .channels import REGISTRY
+from .channels import CHANNEL_FAMILIES, REGISTRY
+from .formatting import address_hash
 from .models import (
-    CHANNEL_FAMILIES,
     ChannelSetting,
     FlaggedAddress,
+    FlagReason,
     InboundMessage,
     Message,
     MessageTemplate,
@@ -19,28 +23,35 @@ from .models import (
     MetaTemplateStatus,
 )
 
-
-def messages_visible_to(user) -> QuerySet[Message]:
-    qs = Message.objects.select_related("template")
-    if user_is_staff(user):
-        return qs
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    return qs.filter(owner=user)
+if TYPE_CHECKING:
+    from core.roles import RequestUser
 
 
-def inbound_visible_to(user) -> QuerySet[InboundMessage]:
-    qs = InboundMessage.objects.select_related("in_reply_to")
-    if user_is_staff(user):
-        return qs
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    return qs.filter(owner=user)
+def messages_visible_to(user: RequestUser) -> QuerySet[Message]:
+    return scope_to_owner(Message.objects.select_related("template"), user, owner="owner")
 
 
-def flagged_addresses_visible_to(user) -> QuerySet[FlaggedAddress]:
+def inbound_visible_to(user: RequestUser) -> QuerySet[InboundMessage]:
+    return scope_to_owner(InboundMessage.objects.select_related("in_reply_to"), user, owner="owner")
+
+
+def flagged_addresses_visible_to(user: RequestUser) -> QuerySet[FlaggedAddress]:
     """Addresses providers keep failing to reach: a staff worklist, nobody else's business."""
     return FlaggedAddress.objects.all() if user_is_staff(user) else FlaggedAddress.objects.none()
+
+
+def addresses_disowned(addresses: Collection[str]) -> set[str]:
+    """Those of `addresses` whose holder answered "wrong number" (on any channel): nothing is sent to them."""
+    hashes = {address_hash(a): a for a in addresses if a}
+    if not hashes:
+        return set()
+    found = FlaggedAddress.objects.filter(reason=FlagReason.WRONG_NUMBER, address_hash__in=list(hashes))
+    return {hashes[h] for h in found.values_list("address_hash", flat=True)}
+
+
+def address_hash_disowned(key: str) -> bool:
+    """addresses_disowned for an address already stored as its hash (a Message's address_hash)."""
+    return bool(key) and FlaggedAddress.objects.filter(reason=FlagReason.WRONG_NUMBER, address_hash=key).exists()
 
 
 def channel_is_configured(key: str) -> bool:
@@ -94,7 +105,9 @@ def message_for_reply(*, channel_family: tuple[str, ...], address_hash: str) -> 
 
 def unreachable_before(*, sid: str, message_id: int | None) -> bool:
     """Did Twilio already report this message's address unreachable (30003) on an earlier message?"""
-    message = Message.objects.filter(provider_message_id=sid).first() or Message.objects.filter(pk=message_id).first()
+    message = Message.objects.filter(provider_message_id=sid).first()
+    if message is None and message_id is not None:
+        message = Message.objects.filter(pk=message_id).first()
     if message is None:
         return False
     return (

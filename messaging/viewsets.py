@@ -48,7 +48,7 @@ class InboundMessageViewSet(ScopedSnippetViewSet):
     list_display = ["__str__", "channel", "in_reply_to", "received_at"]
     list_filter = ["channel"]
     inspect_view_enabled = True
-    inspect_view_fields = ["channel", "body", "in_reply_to", "received_at"]
+    inspect_view_fields = ["channel", "body", "payload", "in_reply_to", "received_at"]
 
 
 def _approval(template: MessageTemplate) -> str:

@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,9 +24,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from twilio.request_validator import RequestValidator
 
-from .channels.meta_whatsapp import meta_error_action
-from .channels.twilio import UNREACHABLE, twilio_error_action
-from .models import Channel, InboundMessage, MessageStatus
+from .channels.meta_whatsapp import MetaWhatsAppChannel, meta_error_action
+from .channels.twilio import UNREACHABLE, TwilioSMSChannel, TwilioWhatsAppChannel, twilio_error_action
+from .models import InboundMessage, MessageStatus
 from .selectors import unreachable_before
 from .services import inbound_record, message_status_apply, meta_template_status_update
 
@@ -101,7 +101,7 @@ def _apply_one(provider: str, where: str, apply: Callable[[], T]) -> T | None:
         return None
 
 
-def _objects(value: object, where: str) -> Iterator[tuple[str, dict]]:
+def _objects(value: object, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """The objects of a JSON list with their positions; a missing list is empty, anything else is logged."""
     if value is None:
         return
@@ -117,7 +117,7 @@ def _objects(value: object, where: str) -> Iterator[tuple[str, dict]]:
             )
 
 
-def _meta_items(payload: object) -> Iterator[tuple[str, str, dict]]:
+def _meta_items(payload: object) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(position, kind, object) for each status, inbound message and template update, in the payload's order.
 
     Meta batches many items in one POST and retries the whole POST unless it gets a 200: an item of an unexpected
@@ -150,11 +150,11 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _object(value: object) -> dict:
+def _object(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _meta_template(value: dict) -> None:
+def _meta_template(value: dict[str, Any]) -> None:
     meta_template_status_update(
         name=_text(value.get("message_template_name")),
         language_code=_text(value.get("message_template_language")),
@@ -164,7 +164,7 @@ def _meta_template(value: dict) -> None:
     )
 
 
-def _meta_status(status: dict) -> None:
+def _meta_status(status: dict[str, Any]) -> None:
     ours = META_STATUSES.get(_text(status.get("status")))
     if ours is None:
         return
@@ -181,18 +181,24 @@ def _meta_status(status: dict) -> None:
     )
 
 
-def _meta_inbound(inbound: dict) -> None:
-    body = _text(_object(inbound.get("text")).get("body")) or _text(_object(inbound.get("button")).get("text"))
+def _meta_inbound(inbound: dict[str, Any]) -> None:
+    # A template's quick-reply button arrives as `button` {payload, text}; a session message's reply button
+    # (or list row) as `interactive` {button_reply|list_reply: {id, title}}.
+    button = _object(inbound.get("button"))
+    interactive = _object(inbound.get("interactive"))
+    choice = _object(interactive.get("button_reply")) or _object(interactive.get("list_reply"))
+    body = _text(_object(inbound.get("text")).get("body")) or _text(button.get("text")) or _text(choice.get("title"))
     inbound_record(
-        channel=Channel.META_WHATSAPP,
+        channel=MetaWhatsAppChannel.key,
         from_address=_text(inbound.get("from")),
         body=body,
         provider_message_id=_text(inbound.get("id")),
         context_provider_id=_text(_object(inbound.get("context")).get("id")),
+        payload=_text(button.get("payload")) or _text(choice.get("id")),
     )
 
 
-META_HANDLERS: dict[str, Callable[[dict], None]] = {
+META_HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {
     "template": _meta_template,
     "status": _meta_status,
     "inbound": _meta_inbound,
@@ -211,7 +217,7 @@ def twilio_signed_urls(request: HttpRequest) -> list[str]:
         else []
     )
     if settings.MESSAGING_WEBHOOK_TRUST_FORWARDED and request.headers.get("X-Forwarded-Host"):
-        proto = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
+        proto = request.headers.get("X-Forwarded-Proto", request.scheme or "").split(",")[0].strip()
         host = request.headers["X-Forwarded-Host"].split(",")[0].strip()
         urls.append(f"{proto}://{host}{path}")
     else:
@@ -268,9 +274,10 @@ def _twilio_status(params: dict[str, str], sid: str, status: str, message_param:
 def _twilio_inbound(params: dict[str, str], sid: str) -> InboundMessage | None:
     sender = params.get("From", "")
     return inbound_record(
-        channel=Channel.TWILIO_WHATSAPP if sender.startswith("whatsapp:") else Channel.TWILIO_SMS,
+        channel=TwilioWhatsAppChannel.key if sender.startswith("whatsapp:") else TwilioSMSChannel.key,
         from_address=sender,
         body=params.get("Body", ""),
         provider_message_id=sid,
         context_provider_id=params.get("OriginalRepliedMessageSid", ""),
+        payload=params.get("ButtonPayload", ""),
     )

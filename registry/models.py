@@ -11,6 +11,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.models import Orderable
 
+from core.contact import ContactChannel
 from core.encryption import EncryptedCharField, EncryptedPhoneNumberField, EncryptedTextField
 
 from .storage import photo_storage, photo_upload_to
@@ -19,12 +20,6 @@ from .storage import photo_storage, photo_upload_to
 class Language(models.TextChoices):
     SPANISH = "es", "Español"
     ENGLISH = "en", "English"
-
-
-class ContactChannel(models.TextChoices):
-    WHATSAPP = "whatsapp", "WhatsApp"
-    SMS = "sms", "SMS"
-    EMAIL = "email", "Email"
 
 
 class Custodian(models.Model):
@@ -69,13 +64,19 @@ class Custodian(models.Model):
         return self.phone_verified_at is not None
 
 
+# How to reach a custodian beyond the account's email: encrypted at rest, edited only in the Wagtail admin
+# through the services, left out of /ops/ exports unless staff ask (registry.resources), erased on purge.
+CUSTODIAN_CONTACT_FIELDS = ("phone_number", "emergency_phone", "address")
+
+
 class Gender(models.TextChoices):
     FEMALE = "F", "Female"
     MALE = "M", "Male"
     OTHER = "O", "Other"
 
 
-class Subject(ClusterableModel):
+# The plugin cannot find EmergencyContact's manager (`contacts`): its base, Wagtail's Orderable, has no type hints.
+class Subject(ClusterableModel):  # type: ignore[django-manager-missing]
     """A person in a custodian's care (a child, an elder, a person with a disability)."""
 
     custodian = models.ForeignKey(Custodian, on_delete=models.CASCADE, related_name="subjects")
@@ -101,6 +102,18 @@ class Subject(ClusterableModel):
     public_message = models.CharField(
         max_length=280, blank=True, help_text="A short message shown to whoever finds this person."
     )
+    # What the subject's doctor sees, only while an alarm is open, behind the link in the doctor's alarm message
+    # (registry.selectors.subject_responder_profile): these, plus whatever a finder is shown.
+    doctor_sees_conditions = models.BooleanField(
+        default=False, help_text="During an open alarm, show the doctor the medical conditions."
+    )
+    doctor_sees_allergies = models.BooleanField(
+        default=False, help_text="During an open alarm, show the doctor the allergies."
+    )
+    doctor_sees_medications = models.BooleanField(
+        default=False, help_text="During an open alarm, show the doctor the medications."
+    )
+    doctor_sees_photo = models.BooleanField(default=False, help_text="During an open alarm, show the doctor the photo.")
     # Alarms are history and protect their subject: "deleting" a subject with alarms archives it
     # (registry.services.subject_remove); its personal data is purged after KERYU_ARCHIVE_RETENTION_DAYS.
     archived_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
@@ -117,6 +130,21 @@ class Subject(ClusterableModel):
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.strip() else ""
+
+
+# A subject's health details and doctor: encrypted at rest, two groups on the edit form, left out of /ops/
+# exports unless staff ask (registry.resources), erased when an archived subject is purged.
+SUBJECT_MEDICAL_FIELDS = ("medical_conditions", "allergies", "medications")
+SUBJECT_DOCTOR_FIELDS = ("doctor_name", "doctor_phone", "doctor_address", "doctor_speciality")
+# What the custodian lets a finder see on the scan page (registry.selectors.subject_public_profile).
+SUBJECT_SHARING_FIELDS = ("share_photo", "share_allergies", "share_conditions", "public_message")
+# What the custodian lets the subject's doctor see during an open alarm (registry.selectors.subject_responder_profile).
+SUBJECT_DOCTOR_SHARING_FIELDS = (
+    "doctor_sees_conditions",
+    "doctor_sees_allergies",
+    "doctor_sees_medications",
+    "doctor_sees_photo",
+)
 
 
 def short_code_for(value: uuid.UUID | str) -> str:

@@ -33,8 +33,8 @@ def photo_clean(upload) -> SimpleUploadedFile:
                 raise ValidationError(f"The photo must be at most {max_side} x {max_side} pixels.", code="too_large")
             probe.verify()
         upload.seek(0)
-        with Image.open(upload) as image:
-            image = ImageOps.exif_transpose(image)  # keep the visible orientation, drop the tag itself
+        with Image.open(upload) as opened:
+            image = ImageOps.exif_transpose(opened)  # keep the visible orientation, drop the tag itself
             if image.mode not in ("RGB", "RGBA", "L"):
                 image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
             if fmt == "JPEG" and image.mode == "RGBA":

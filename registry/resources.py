@@ -10,6 +10,8 @@ takes the quote off again, so an exported file imports back unchanged.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
@@ -17,11 +19,23 @@ from import_export import fields, resources, widgets
 from core.exports import neutralise_cell, restore_cell
 from core.roles import CUSTODIANS
 
-from .models import Custodian, Subject
+from .models import (
+    CUSTODIAN_CONTACT_FIELDS,
+    SUBJECT_DOCTOR_FIELDS,
+    SUBJECT_MEDICAL_FIELDS,
+    SUBJECT_SHARING_FIELDS,
+    Custodian,
+    Subject,
+)
+
+if TYPE_CHECKING:  # what the mixin's super() calls reach; at run time it is a plain mixin
+    from import_export.resources import ModelResource as _ResourceBase
+else:
+    _ResourceBase = object
 from .services import custodian_phone_hash_sync, custodian_phone_taken
 
 
-class SensitiveColumnsMixin:
+class SensitiveColumnsMixin(_ResourceBase):
     sensitive: tuple[str, ...] = ()
 
     def __init__(self, include_sensitive: bool = False, **kwargs) -> None:
@@ -41,7 +55,7 @@ class SensitiveColumnsMixin:
 
 
 class CustodianResource(SensitiveColumnsMixin, resources.ModelResource):
-    sensitive = ("phone_number", "emergency_phone", "address")
+    sensitive = CUSTODIAN_CONTACT_FIELDS
 
     username = fields.Field(attribute="user__username", column_name="username")
     email = fields.Field(attribute="user__email", column_name="email")
@@ -58,9 +72,7 @@ class CustodianResource(SensitiveColumnsMixin, resources.ModelResource):
             "language",
             "preferred_channel",
             "drill_opt_out",
-            "phone_number",
-            "emergency_phone",
-            "address",
+            *CUSTODIAN_CONTACT_FIELDS,
         )
         import_id_fields = ("username",)
         clean_model_instances = True
@@ -123,15 +135,7 @@ class CustodianByUsernameWidget(widgets.ForeignKeyWidget):
 
 
 class SubjectResource(SensitiveColumnsMixin, resources.ModelResource):
-    sensitive = (
-        "medical_conditions",
-        "allergies",
-        "medications",
-        "doctor_name",
-        "doctor_phone",
-        "doctor_address",
-        "doctor_speciality",
-    )
+    sensitive = SUBJECT_MEDICAL_FIELDS + SUBJECT_DOCTOR_FIELDS
 
     custodian = fields.Field(
         attribute="custodian",
@@ -148,17 +152,9 @@ class SubjectResource(SensitiveColumnsMixin, resources.ModelResource):
             "date_of_birth",
             "gender",
             "is_active",
-            "share_photo",
-            "share_allergies",
-            "share_conditions",
-            "public_message",
-            "medical_conditions",
-            "allergies",
-            "medications",
-            "doctor_name",
-            "doctor_phone",
-            "doctor_address",
-            "doctor_speciality",
+            *SUBJECT_SHARING_FIELDS,
+            *SUBJECT_MEDICAL_FIELDS,
+            *SUBJECT_DOCTOR_FIELDS,
         )
         clean_model_instances = True
         skip_unchanged = False

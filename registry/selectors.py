@@ -12,7 +12,7 @@ from django.db.models import Model, ProtectedError, QuerySet, RestrictedError
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
-from core.roles import STAFF, user_is_staff
+from core.roles import STAFF, scope_to_owner
 
 from .models import Custodian, EmergencyContact, QRCode, Subject
 
@@ -21,30 +21,17 @@ from .models import Custodian, EmergencyContact, QRCode, Subject
 
 
 def custodians_visible_to(user) -> QuerySet[Custodian]:
-    qs = Custodian.objects.select_related("user")
-    if user_is_staff(user):
-        return qs
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    return qs.filter(user=user, archived_at__isnull=True)
+    return scope_to_owner(Custodian.objects.select_related("user"), user, owner="user", archived_at__isnull=True)
 
 
 def subjects_visible_to(user) -> QuerySet[Subject]:
-    qs = Subject.objects.select_related("custodian__user")
-    if user_is_staff(user):
-        return qs
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    return qs.filter(custodian__user=user, archived_at__isnull=True)
+    subjects = Subject.objects.select_related("custodian__user")
+    return scope_to_owner(subjects, user, owner="custodian__user", archived_at__isnull=True)
 
 
 def qr_codes_visible_to(user) -> QuerySet[QRCode]:
-    qs = QRCode.objects.select_related("subject__custodian__user")
-    if user_is_staff(user):
-        return qs
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    return qs.filter(subject__custodian__user=user, subject__archived_at__isnull=True)
+    codes = QRCode.objects.select_related("subject__custodian__user")
+    return scope_to_owner(codes, user, owner="subject__custodian__user", subject__archived_at__isnull=True)
 
 
 def deletion_archives(instance: Model) -> bool:
@@ -91,6 +78,23 @@ def subject_public_profile(subject: Subject) -> dict:
         profile["allergies"] = subject.allergies
     if subject.share_conditions and subject.medical_conditions:
         profile["medical_conditions"] = subject.medical_conditions
+    if subject.public_message:
+        profile["public_message"] = subject.public_message
+    return profile
+
+
+def subject_responder_profile(subject: Subject) -> dict[str, object]:
+    """What the subject's doctor may see while an alarm is open: what a finder sees, plus the medical details
+    the custodian ticked for the doctor. Nothing else (no surname, no family details, no other doctor field)."""
+    profile: dict[str, object] = {"first_name": subject.first_name}
+    if subject.photo and (subject.doctor_sees_photo or subject.share_photo):
+        profile["has_photo"] = True
+    if subject.medical_conditions and (subject.doctor_sees_conditions or subject.share_conditions):
+        profile["medical_conditions"] = subject.medical_conditions
+    if subject.allergies and (subject.doctor_sees_allergies or subject.share_allergies):
+        profile["allergies"] = subject.allergies
+    if subject.medications and subject.doctor_sees_medications:
+        profile["medications"] = subject.medications
     if subject.public_message:
         profile["public_message"] = subject.public_message
     return profile
@@ -150,6 +154,6 @@ def dashboard_staff_totals(*, now: datetime | None = None) -> dict[str, int]:
     if alarm_model is not None:
         # By `timestamp` (when the alarm was raised; indexed), not created_at: a sequential scan of every
         # alarm on each dashboard view (docs/benchmarks.md).
-        totals["alarms_24h"] = alarm_model.objects.filter(timestamp__gte=now - timedelta(hours=24)).count()
-        totals["alarms_7d"] = alarm_model.objects.filter(timestamp__gte=now - timedelta(days=7)).count()
+        totals["alarms_24h"] = alarm_model._default_manager.filter(timestamp__gte=now - timedelta(hours=24)).count()
+        totals["alarms_7d"] = alarm_model._default_manager.filter(timestamp__gte=now - timedelta(days=7)).count()
     return totals

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import Model, ProtectedError, RestrictedError
 from django.utils import timezone
 
 from core.encryption import phone_hash
 
-from .models import Custodian, QRCode, Subject
+from .models import (
+    CUSTODIAN_CONTACT_FIELDS,
+    SUBJECT_DOCTOR_FIELDS,
+    SUBJECT_DOCTOR_SHARING_FIELDS,
+    SUBJECT_MEDICAL_FIELDS,
+    Custodian,
+    QRCode,
+    Subject,
+)
 from .photos import photo_clean
 
 
@@ -59,7 +68,7 @@ def subject_photo_set(*, subject: Subject, upload) -> Subject:
     """Validate, strip and store a photo under a random name, removing the previous file."""
     clean = photo_clean(upload)
     old_name = subject.photo.name if subject.photo else ""
-    subject.photo.save(clean.name, clean, save=False)
+    subject.photo.save(clean.name or "", clean, save=False)  # (photo_clean always names it photo.<ext>)
     Subject.objects.filter(pk=subject.pk).update(photo=subject.photo.name, updated_at=timezone.now())
     if old_name and old_name != subject.photo.name:
         subject.photo.storage.delete(old_name)
@@ -67,7 +76,7 @@ def subject_photo_set(*, subject: Subject, upload) -> Subject:
 
 
 def subject_photo_clear(*, subject: Subject) -> Subject:
-    if subject.photo:
+    if subject.photo.name:
         subject.photo.storage.delete(subject.photo.name)
     Subject.objects.filter(pk=subject.pk).update(photo="", updated_at=timezone.now())
     subject.photo = ""
@@ -119,6 +128,18 @@ class Removal(StrEnum):
     ARCHIVED = "archived"
 
 
+def _delete_or_archive(instance: Model, archive: Callable[[], object]) -> Removal:
+    """Delete `instance` (and what cascades with it) unless the database refuses because history refers to
+    it: then `archive()` instead. The delete runs in its own savepoint, so a refusal leaves nothing half-done."""
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except (ProtectedError, RestrictedError):
+        archive()
+        return Removal.ARCHIVED
+    return Removal.DELETED
+
+
 def subject_archive(*, subject: Subject) -> Subject:
     """Hide the subject, stop it raising alarms, keep every alarm. Idempotent."""
     now = timezone.now()
@@ -133,13 +154,7 @@ def subject_archive(*, subject: Subject) -> Subject:
 
 def subject_remove(*, subject: Subject) -> Removal:
     """What "delete" means for a subject: deleted if nothing refers to it, archived if alarms do."""
-    try:
-        with transaction.atomic():
-            subject.delete()
-    except (ProtectedError, RestrictedError):
-        subject_archive(subject=subject)
-        return Removal.ARCHIVED
-    return Removal.DELETED
+    return _delete_or_archive(subject, lambda: subject_archive(subject=subject))
 
 
 def custodian_archive(*, custodian: Custodian) -> Custodian:
@@ -156,36 +171,20 @@ def custodian_archive(*, custodian: Custodian) -> Custodian:
 
 def custodian_remove(*, custodian: Custodian) -> Removal:
     """What "delete" means for a custodian record: deleted (with its subjects) unless alarms refer to them."""
-    try:
-        with transaction.atomic():
-            custodian.delete()
-    except (ProtectedError, RestrictedError):
-        custodian_archive(custodian=custodian)
-        return Removal.ARCHIVED
-    return Removal.DELETED
+    return _delete_or_archive(custodian, lambda: custodian_archive(custodian=custodian))
 
 
 SUBJECT_PERSONAL_FIELDS: dict[str, object] = {
     "date_of_birth": None,
     "gender": "",
-    "medical_conditions": "",
-    "allergies": "",
-    "medications": "",
-    "doctor_name": "",
-    "doctor_phone": "",
-    "doctor_address": "",
-    "doctor_speciality": "",
+    **dict.fromkeys(SUBJECT_MEDICAL_FIELDS + SUBJECT_DOCTOR_FIELDS, ""),
     "public_message": "",
     "share_photo": False,
     "share_allergies": False,
     "share_conditions": False,
+    **dict.fromkeys(SUBJECT_DOCTOR_SHARING_FIELDS, False),
 }
-CUSTODIAN_PERSONAL_FIELDS: dict[str, object] = {
-    "phone_number": "",
-    "phone_hash": "",
-    "emergency_phone": "",
-    "address": "",
-}
+CUSTODIAN_PERSONAL_FIELDS: dict[str, object] = {**dict.fromkeys(CUSTODIAN_CONTACT_FIELDS, ""), "phone_hash": ""}
 
 
 def archived_personal_data_purge(*, archived_before: datetime) -> int:

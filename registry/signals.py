@@ -11,7 +11,7 @@ from .models import Subject
 
 @receiver(post_delete, sender=Subject, dispatch_uid="registry_subject_photo_cleanup")
 def subject_photo_cleanup(sender, instance: Subject, **kwargs) -> None:
-    if instance.photo:
-        name, storage = instance.photo.name, instance.photo.storage
+    name, storage = instance.photo.name, instance.photo.storage
+    if name:
         # After commit: a rolled-back delete must not lose the photo.
         transaction.on_commit(lambda: storage.delete(name))

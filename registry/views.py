@@ -25,7 +25,8 @@ def _file(content: bytes, content_type: str, filename: str | None = None) -> Htt
     return response
 
 
-def _photo_response(subject) -> FileResponse:
+def photo_response(subject) -> FileResponse:
+    """The subject's photo, decrypted, never cached: for views that already decided the requester may see it."""
     handle = subject.photo.storage.open(subject.photo.name, "rb")
     content_type = mimetypes.guess_type(subject.photo.name)[0] or "application/octet-stream"
     response = FileResponse(handle, content_type=content_type)
@@ -37,7 +38,7 @@ def subject_photo(request: HttpRequest, name: str) -> FileResponse:
     if not name:
         raise Http404
     subject = get_object_or_404(subjects_visible_to(request.user), photo=name)
-    return _photo_response(subject)
+    return photo_response(subject)
 
 
 def public_subject_photo(request: HttpRequest, code) -> FileResponse:
@@ -45,7 +46,7 @@ def public_subject_photo(request: HttpRequest, code) -> FileResponse:
     subject = subject_photo_get_public(code=code)
     if subject is None:
         raise Http404
-    return _photo_response(subject)
+    return photo_response(subject)
 
 
 def qr_code_png(request: HttpRequest, pk: int) -> HttpResponse:

@@ -13,13 +13,22 @@ from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import Column, Table, TitleColumn
 from wagtail.snippets.views.snippets import DeleteView, InspectView, SnippetViewSetGroup
 
 from core.scoping import ScopedSnippetViewSet
 
 from .forms import CustodianForm, QRCodeForm, SubjectForm
-from .models import Custodian, QRCode, Subject
+from .models import (
+    CUSTODIAN_CONTACT_FIELDS,
+    SUBJECT_DOCTOR_FIELDS,
+    SUBJECT_DOCTOR_SHARING_FIELDS,
+    SUBJECT_MEDICAL_FIELDS,
+    SUBJECT_SHARING_FIELDS,
+    Custodian,
+    QRCode,
+    Subject,
+)
 from .selectors import deletion_archives, qr_code_usage
 from .services import Removal, custodian_remove, subject_remove
 
@@ -51,6 +60,17 @@ class ToggleColumn(Column):
             csrf_token=get_token(request) if request is not None else "",
         )
         return context
+
+
+def subject_codes_table(codes: list[QRCode]) -> Table:
+    """A subject's codes on its inspect page, with the status badge the codes listing shows."""
+    columns = [
+        TitleColumn("short_code", label="Code", url_name="wagtailsnippets_registry_qrcode:inspect"),
+        StatusColumn("status", label="Status"),
+        Column("activated_at", label="Activated", accessor=lambda code: code.activated_at or "-"),
+        Column("last_used", label="Last used", accessor=lambda code: code.last_used or "never"),
+    ]
+    return Table(columns, codes)
 
 
 def test_alarm_url(code: QRCode) -> str | None:
@@ -115,7 +135,7 @@ class SubjectInspectView(InspectView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["codes"] = self.object.qr_codes.all()
+        context["codes_table"] = subject_codes_table(list(self.object.qr_codes.all()))
         context["contacts"] = self.object.contacts.all()
         return context
 
@@ -135,17 +155,10 @@ class SubjectViewSet(ScopedSnippetViewSet):
         "date_of_birth",
         "gender",
         "is_active",
-        "medical_conditions",
-        "allergies",
-        "medications",
-        "doctor_name",
-        "doctor_phone",
-        "doctor_address",
-        "doctor_speciality",
-        "share_photo",
-        "share_allergies",
-        "share_conditions",
-        "public_message",
+        *SUBJECT_MEDICAL_FIELDS,
+        *SUBJECT_DOCTOR_FIELDS,
+        *SUBJECT_SHARING_FIELDS,
+        *SUBJECT_DOCTOR_SHARING_FIELDS,
     ]
     delete_view_class = SubjectDeleteView
     edit_handler = ObjectList(
@@ -162,28 +175,16 @@ class SubjectViewSet(ScopedSnippetViewSet):
                 ],
                 heading="Person",
             ),
-            MultiFieldPanel(
-                [FieldPanel("medical_conditions"), FieldPanel("allergies"), FieldPanel("medications")],
-                heading="Medical (encrypted)",
-            ),
-            MultiFieldPanel(
-                [
-                    FieldPanel("doctor_name"),
-                    FieldPanel("doctor_phone"),
-                    FieldPanel("doctor_address"),
-                    FieldPanel("doctor_speciality"),
-                ],
-                heading="Doctor (encrypted)",
-            ),
+            MultiFieldPanel([FieldPanel(name) for name in SUBJECT_MEDICAL_FIELDS], heading="Medical (encrypted)"),
+            MultiFieldPanel([FieldPanel(name) for name in SUBJECT_DOCTOR_FIELDS], heading="Doctor (encrypted)"),
             InlinePanel("contacts", heading="Emergency contacts", label="Contact"),
             MultiFieldPanel(
-                [
-                    FieldPanel("share_photo"),
-                    FieldPanel("share_allergies"),
-                    FieldPanel("share_conditions"),
-                    FieldPanel("public_message"),
-                ],
+                [FieldPanel(name) for name in SUBJECT_SHARING_FIELDS],
                 heading="What a finder sees (the first name is always shown)",
+            ),
+            MultiFieldPanel(
+                [FieldPanel(name) for name in SUBJECT_DOCTOR_SHARING_FIELDS],
+                heading="What the doctor sees during an alarm (besides what a finder sees)",
             ),
         ],
         base_form_class=SubjectForm,
@@ -237,9 +238,7 @@ class CustodianViewSet(ScopedSnippetViewSet):
     inspect_view_enabled = True
     inspect_view_fields = [
         "user",
-        "phone_number",
-        "emergency_phone",
-        "address",
+        *CUSTODIAN_CONTACT_FIELDS,
         "language",
         "preferred_channel",
         "email_verified_at",
@@ -250,9 +249,7 @@ class CustodianViewSet(ScopedSnippetViewSet):
     delete_view_class = CustodianDeleteView
     edit_handler = ObjectList(
         [
-            FieldPanel("phone_number"),
-            FieldPanel("emergency_phone"),
-            FieldPanel("address"),
+            *[FieldPanel(name) for name in CUSTODIAN_CONTACT_FIELDS],
             FieldPanel("language"),
             FieldPanel("preferred_channel"),
             FieldPanel("drill_opt_out"),

@@ -104,8 +104,8 @@ def pytest_sessionstart(session) -> None:
         raise pytest.UsageError(f"expected broker {expected[1]}, got {broker}")
 
 
-# Local fake providers (Meta Graph API, Twilio) for the messaging tests; see tests/fakes/.
-from .fakes.fixtures import fake_meta, fake_twilio  # noqa: E402, F401
+# Local fake providers (Meta Graph API, Twilio) for the messaging tests; see testkit/fakes/.
+from testkit.fakes.fixtures import fake_meta, fake_twilio  # noqa: E402, F401
 
 # --- Accounts (MFA on both consoles) -------------------------------------------------------------------
 # Every /admin/ and /ops/ URL needs an OTP-verified session. The stock `client` and `admin_client` fixtures

@@ -102,7 +102,19 @@ def test_every_keryu_package_is_in_the_table():
     assert packages == APPS
 
 
-@pytest.mark.parametrize("folder", ["drills", "benchmarks"])
+@pytest.mark.parametrize("app", sorted(APPS))
+def test_apps_import_neither_the_tests_nor_the_testkit(app):
+    """Fakes, worker and web processes are test tooling: production code never loads them."""
+    wrong = []
+    for path in (ROOT / app).rglob("*.py"):
+        visitor = _Imports()
+        visitor.visit(ast.parse(path.read_text(), filename=str(path)))
+        wrong += [f"{path.relative_to(ROOT)}:{line}" for top, line, _ in visitor.found if top in ("tests", "testkit")]
+    assert not wrong, "test tooling imported by an app:\n" + "\n".join(wrong)
+
+
+# testkit itself is shared by drills and benchmarks, so it may not reach into the tests either.
+@pytest.mark.parametrize("folder", ["drills", "benchmarks", "testkit"])
 def test_drills_and_benchmarks_do_not_reach_into_the_tests(folder):
     wrong = []
     for path in (ROOT / folder).rglob("*.py"):

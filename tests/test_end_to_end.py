@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from alerts.models import Alarm, NotificationStatus
-from keryu_site.celery import app as celery_app
 from messaging.models import Message, MessageStatus
-
-from .celery_worker import running_worker, wait_for
+from testkit.celery_worker import running_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def test_header_reports_the_real_components():
-    print(f"database={connection.vendor} broker={celery_app.conf.broker_url.split('://')[0]}")
 
 
 def test_scan_stores_alarm_and_a_real_worker_sends_the_message_the_custodian_then_sees(client, alice, alice_code):
@@ -29,15 +22,20 @@ def test_scan_stores_alarm_and_a_real_worker_sends_the_message_the_custodian_the
         alarm = Alarm.objects.get()
         assert (alarm.situation_type, alarm.location, str(alarm.latitude)) == ("LOST", "Parque México", "19.411800")
 
+        # The message is marked SENT first, the attempt and the alarm a moment later: wait for the last write.
+        reached = Alarm.objects.filter(pk=alarm.pk, notification_status=NotificationStatus.SENT)
         try:
-            message = wait_for(lambda: Message.objects.filter(status=MessageStatus.SENT).first(), timeout=10)
+            wait_for(reached.exists, timeout=10)
         except AssertionError:
-            raise AssertionError("no SENT message; worker said:\n" + worker.output) from None
+            raise AssertionError("alarm not reached; worker said:\n" + worker.output) from None
+        message = Message.objects.get(status=MessageStatus.SENT)
         assert message.owner == alice
         assert "Sofía" in message.content and "Crying near the fountain" in message.content
         assert message.provider_message_id.startswith("dev-")
-        alarm.refresh_from_db()
-        assert alarm.notification_status == NotificationStatus.SENT
+        # messaging commits the message's SENT first; alerts rolls it up to the attempt and the alarm just after.
+        wait_for(
+            lambda: Alarm.objects.filter(pk=alarm.pk, notification_status=NotificationStatus.SENT).exists(), timeout=10
+        )
         assert alarm.attempts.get().status == NotificationStatus.SENT
         assert "alerts.deliver_attempt" in worker.output
 

@@ -14,8 +14,7 @@ from alerts.heartbeat import BEAT_CACHE_KEY, CACHE_KEY
 from alerts.models import NotificationAttempt
 from alerts.services import alarm_create
 from keryu_site.celery import app as celery_app
-
-from . import celery_worker
+from testkit import celery_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +101,7 @@ def test_health_urls_answer_plain_http_with_debug_off_while_pages_redirect(tmp_p
     """A balancer probes over plain HTTP; with DEBUG off every other page still redirects to HTTPS."""
     from django.conf import settings
 
-    from .alerts.procs import running_web
+    from testkit.procs import running_web
 
     env = {
         "DEBUG": "false",

@@ -12,9 +12,8 @@ from django.test import Client
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from alerts.heartbeat import BEAT_CACHE_KEY, CACHE_KEY
-
-from .alerts.procs import kill_hard, running_beat
-from .celery_worker import running_worker, wait_for
+from testkit.celery_worker import running_worker, wait_for
+from testkit.procs import kill_hard, running_beat
 
 MAX_AGE = 4
 CHILD_ENV = {

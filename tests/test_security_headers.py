@@ -30,8 +30,8 @@ from alerts.services import ack_token
 from alerts.services import alarm_create as alarm_create_service
 from home.views import progress_token
 from registry.services import qr_code_deactivate, subject_photo_set
+from testkit import celery_worker
 
-from . import celery_worker
 from .factories import QRCodeFactory, UserFactory
 from .registry.conftest import png_bytes
 from .urlwalk import Route, all_routes
@@ -70,6 +70,7 @@ PUBLIC: dict[str, str] = {
     "^(scan/[0-9a-f-]{36}/)$": "the public scan form",
     "scan-photo/<uuid:code>/": "a subject's photo, only through an active code and only if shared",
     "alerts/ack/<str:token>/": "the signed acknowledgement link in every message",
+    "alerts/ack/<str:token>/photo/": "the subject's photo behind the doctor's signed link, while the alarm is open",
     "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/": "Wagtail page password",
     "_util/login/": "Wagtail page-privacy sign-in",
     "^((?:[\\w\\-]+/)*)$": "Wagtail pages: home, the scan page and its confirmation and progress routes",
@@ -412,7 +413,7 @@ def test_production_settings_send_hsts_redirect_to_https_and_set_only_secure_coo
 
 @pytest.mark.django_db(transaction=True)
 def test_the_web_server_names_no_version_and_adds_no_powered_by(tmp_path):
-    from .alerts.procs import running_web
+    from testkit.procs import running_web
 
     with running_web({"KERYU_VAR_DIR": str(tmp_path)}) as base:
         for path in ("/", "/health/", "/static/home/keryu.css", "/no-such-page/"):

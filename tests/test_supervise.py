@@ -14,7 +14,7 @@ import sys
 import threading
 from pathlib import Path
 
-from tests.celery_worker import wait_for
+from testkit.celery_worker import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,7 +1,8 @@
 """Every URL pattern the project serves, each with one concrete URL that resolves back to it.
 
 Routes are spelled as Django spells `ResolverMatch.route` (prefixes joined, a nested regex's `^` dropped),
-so a test can name a pattern exactly and a renamed or new pattern shows up as a difference.
+so a test can name a pattern exactly and a renamed or new pattern shows up as a difference. The one walk of
+the resolver the tests use (security headers, canary access, admin doors, MFA, API format suffixes).
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 import itertools
 import re
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 from django.urls import URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
@@ -25,6 +26,13 @@ class Route:
     route: str  # as ResolverMatch.route spells it
     regex: str  # the full regex, for building a sample URL
     name: str | None
+    namespace: str = ""  # the instance namespaces above it, as reverse() spells them ("admin:")
+    callback: Callable | None = field(default=None, compare=False, repr=False)  # the view
+
+    @property
+    def qualified_name(self) -> str:
+        """The name reverse() takes ("admin:app_list"); only the namespace for an unnamed pattern."""
+        return self.namespace + (self.name or "")
 
     def sample(self) -> str:
         """A URL that resolves to exactly this pattern (AssertionError if none of the candidates does)."""
@@ -60,18 +68,18 @@ def _candidates(regex: str, param: str) -> list[str]:
     return first + CANDIDATES
 
 
-def _walk(patterns, route: str, regex: str) -> Iterator[Route]:
+def _walk(patterns, route: str, regex: str, namespace: str) -> Iterator[Route]:
     for p in patterns:
         here = _join(route, str(p.pattern))
         here_regex = regex + p.pattern.regex.pattern.removeprefix("^").removesuffix(r"\Z").removesuffix("$")
         if isinstance(p, URLResolver):
-            yield from _walk(p.url_patterns, here, here_regex)
+            yield from _walk(p.url_patterns, here, here_regex, namespace + (f"{p.namespace}:" if p.namespace else ""))
         else:
-            yield Route(route=here, regex=here_regex, name=p.name)
+            yield Route(route=here, regex=here_regex, name=p.name, namespace=namespace, callback=p.callback)
 
 
 def all_routes() -> list[Route]:
-    return list(_walk(get_resolver().url_patterns, "", ""))
+    return list(_walk(get_resolver().url_patterns, "", "", ""))
 
 
 # --- Filling patterns with real objects (the canary walk) ------------------------------------------------

@@ -1,5 +1,8 @@
-"""Writes for alerts (a package: alarms, delivery, the periodic outbox work, maintenance)."""
+"""Writes for alerts (a package: alarms, finders' reports, inbound messages and replies to alarm messages,
+delivery, the alarm's roll-up status, the periodic outbox work, escalation and the hand-over to staff,
+maintenance)."""
 
+from .alarm_status import alarm_status_refresh
 from .alarms import (
     alarm_acknowledge,
     alarm_create,
@@ -12,32 +15,36 @@ from .delivery import (
     ack_token,
     ack_token_read,
     ack_url,
-    alarm_check_failed,
     attempt_deliver,
     attempt_enqueue,
     attempt_fallback,
     retry_delay,
 )
+from .escalation import alarms_escalate
+from .inbound import inbound_handle
 from .outbox import (
-    alarms_escalate,
     attempt_status_from_message,
     attempts_release_due,
     attempts_sweep,
-    inbound_acknowledge,
     whatsapp_follow_up,
 )
-from .recipients import channel_keys, policies_ensure, policy_for
+from .recipients import policies_ensure, policy_for
+from .replies import reply_handle, reply_match
+from .reports import Report, ReportLimited, ReportOutcome, report_submit
 
 __all__ = [
     "MAX_RETRIES",
+    "Report",
+    "ReportLimited",
+    "ReportOutcome",
     "ack_token",
     "ack_token_read",
     "ack_url",
     "alarm_acknowledge",
-    "alarm_check_failed",
     "alarm_create",
     "alarm_resolve",
     "alarm_retry_failed",
+    "alarm_status_refresh",
     "alarm_test_create",
     "alarms_escalate",
     "attempt_deliver",
@@ -46,10 +53,12 @@ __all__ = [
     "attempt_status_from_message",
     "attempts_release_due",
     "attempts_sweep",
-    "channel_keys",
-    "inbound_acknowledge",
+    "inbound_handle",
     "policies_ensure",
     "policy_for",
+    "reply_handle",
+    "reply_match",
+    "report_submit",
     "retry_delay",
     "whatsapp_follow_up",
 ]

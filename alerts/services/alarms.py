@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -19,10 +21,17 @@ from registry.services import qr_code_mark_used
 
 from ..models import OPEN_FOR_REPORTS, Alarm, AlarmSource, NotificationAttempt, NotificationStatus, SituationType
 from . import recipients as rec
+from .alarm_status import alarm_status_refresh
 from .delivery import enqueue_on_commit
+from .notices import alarm_acknowledged_tell, alarm_handler, alarm_resolved_tell
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.db.models import QuerySet
 
 log = logging.getLogger(__name__)
 NOTE_MAX = 500
+ACK_VIA_STAFF = "staff"
 
 
 class AlarmAlreadyOpen(ValidationError):
@@ -32,7 +41,7 @@ class AlarmAlreadyOpen(ValidationError):
         super().__init__("This code already has an open alarm; further reports join it.", code="alarm_open")
 
 
-def _stale_alarm_close(*, qr_code_id: int, now) -> int:
+def _stale_alarm_close(*, qr_code_id: int, now: datetime) -> int:
     """An open alarm older than the cooldown stops taking reports, in the transaction that raises the new one.
 
     Why a new alarm rather than joining the old one: an alarm that has gone KERYU_SCAN_COOLDOWN_SECONDS since
@@ -60,7 +69,7 @@ def alarm_create(
     scanner_ip: str | None = None,
     scanner_user_agent: str = "",
     is_phototaker: bool = False,
-    triggered_by=None,
+    triggered_by: User | None = None,
     finder_name: str = "",
     finder_phone: str = "",
     source: str = AlarmSource.WEB,
@@ -71,7 +80,7 @@ def alarm_create(
     and are released by the escalation task unless someone acknowledges first.
 
     A code has at most one open alarm (the database's alerts_one_open_alarm_per_code): raises AlarmAlreadyOpen
-    when it has one. Reports go through alerts.services.reports.scan_report, which joins it instead.
+    when it has one. Reports go through alerts.services.reports.report_submit, which joins it instead.
     """
     if situation_type not in SituationType.values:
         raise ValidationError({"situation_type": "Choose what is happening."})
@@ -106,15 +115,11 @@ def alarm_create(
             raise AlarmAlreadyOpen from exc
         qr_code_mark_used(qr_code_id=qr_code.pk)
         created = alarm_route(alarm=alarm, now=now)
-        if not created:
-            Alarm.objects.filter(pk=alarm.pk).update(
-                notification_status=NotificationStatus.FAILED, notification_error="No reachable recipient."
-            )
     log.info("alarm created id=%s situation=%s attempts=%s", alarm.pk, alarm.situation_type, created)
     return alarm
 
 
-def alarm_route(*, alarm: Alarm, now) -> int:
+def alarm_route(*, alarm: Alarm, now: datetime) -> int:
     """Write the alarm's outbox for its current situation; returns how many rows were written or released.
 
     Run when the alarm is raised, and again when a more serious report upgrades it (INJURED after LOST). Each
@@ -123,6 +128,7 @@ def alarm_route(*, alarm: Alarm, now) -> int:
     message: a row still waiting for a later time is brought forward to what the new policy says, and one an
     acknowledgement cancelled before it went is released again when the new policy wants them told at once
     (an injury is news the emergency contacts and the doctor must have even if the custodian saw "lost").
+    Ends with the alarm's roll-up (FAILED when nobody has a channel).
     """
     count = 0
     first = NotificationAttempt.objects.filter(alarm=alarm, update_seq=0)
@@ -134,8 +140,8 @@ def alarm_route(*, alarm: Alarm, now) -> int:
         if recipient.key in told:
             count += _rows_bring_forward(first.filter(recipient_key=recipient.key), due=due, now=now)
             continue
-        channels = rec.recipient_channels(recipient, alarm)
-        if not channels:
+        channel = rec.recipient_first_channel(recipient, alarm)
+        if channel is None:
             log.warning("alarm id=%s recipient=%s has no reachable channel", alarm.pk, recipient.key)
             continue
         attempt = NotificationAttempt.objects.create(
@@ -146,17 +152,18 @@ def alarm_route(*, alarm: Alarm, now) -> int:
             recipient_kind=recipient.kind,
             recipient_name=recipient.name[:150],
             language=recipient.language,
-            channel=channels[0],
+            channel=channel,
             wave=0,
             not_before=due,
         )
         count += 1
         if due is None:
             enqueue_on_commit(attempt.pk)
+    alarm_status_refresh(alarm_id=alarm.pk)
     return count
 
 
-def _rows_bring_forward(rows, *, due, now) -> int:
+def _rows_bring_forward(rows: QuerySet[NotificationAttempt], *, due: datetime | None, now: datetime) -> int:
     """Rows that never went and wait past `due` (None: now) are moved to it; each move is a conditional update."""
     waiting = rows.filter(retry_count=0, sent_at__isnull=True, message__isnull=True)
     later = Q(status=NotificationStatus.PENDING, not_before__gt=due or now)
@@ -173,7 +180,7 @@ def _rows_bring_forward(rows, *, due, now) -> int:
     return moved
 
 
-def alarm_test_create(*, qr_code: QRCode, user) -> Alarm:
+def alarm_test_create(*, qr_code: QRCode, user: User) -> Alarm:
     """The custodian's test button: a TEST alarm through the same pipeline, to the person who pressed it."""
     if not (user_is_staff(user) or qr_code.subject.custodian.user_id == user.pk):
         raise PermissionDenied
@@ -182,24 +189,30 @@ def alarm_test_create(*, qr_code: QRCode, user) -> Alarm:
     return alarm_create(qr_code=qr_code, situation_type=SituationType.TEST, triggered_by=user)
 
 
-def alarm_acknowledge(*, alarm_id: int, attempt_id: int | None = None, note: str = "", via: str = "link") -> bool:
+def alarm_acknowledge(
+    *, alarm_id: int, attempt_id: int | None = None, note: str = "", via: str = "link", user: User | None = None
+) -> bool:
     """The first acknowledgement wins and stops escalation; a later one may still add a note for the finder.
 
-    Returns True when this call acknowledged the alarm. Scheduled rows not yet released are cancelled.
+    Who acknowledged: the recipient of `attempt_id` (their link or reply), or `user` from the admin (the
+    caller has checked the alarm is theirs to see). Returns True when this call acknowledged the alarm.
+    Scheduled rows not yet released are cancelled, and every other recipient already messaged is told who
+    is handling it (alerts.services.notices).
     """
     note = (note or "").strip()[:NOTE_MAX]
     now = timezone.now()
-    name = ""
-    if attempt_id is not None:
-        name = (
-            NotificationAttempt.objects.filter(pk=attempt_id, alarm_id=alarm_id)
-            .values_list("recipient_name", flat=True)
-            .first()
-            or ""
-        )
+    alarm = Alarm.objects.select_related("subject__custodian").filter(pk=alarm_id).first()
+    if alarm is None:
+        return False
+    attempt = NotificationAttempt.objects.filter(pk=attempt_id, alarm_id=alarm_id).first() if attempt_id else None
+    handler = alarm_handler(alarm=alarm, attempt=attempt, user=user)
     with transaction.atomic():
         changed = Alarm.objects.filter(pk=alarm_id, acknowledged_at__isnull=True).update(
-            acknowledged_at=now, acknowledged_by=name, acknowledged_via=via, acknowledgement_note=note
+            acknowledged_at=now,
+            acknowledged_by=handler.name[:150],
+            acknowledged_role=handler.role,
+            acknowledged_via=via,
+            acknowledgement_note=note,
         )
         if not changed and note:
             Alarm.objects.filter(pk=alarm_id, acknowledgement_note="").update(acknowledgement_note=note)
@@ -210,24 +223,41 @@ def alarm_acknowledge(*, alarm_id: int, attempt_id: int | None = None, note: str
             ).update(status=NotificationStatus.CANCELLED, updated_at=now)
     if changed:
         log.info("alarm acknowledged id=%s via=%s attempt=%s", alarm_id, via, attempt_id)
+        alarm_acknowledged_tell(alarm_id=alarm_id, handler=handler)
     return bool(changed)
 
 
-def alarm_resolve(*, alarm: Alarm, user, notes: str = "") -> Alarm:
-    """Custodians (their own alarms) and staff close an alarm with notes. Resolving also stops escalation."""
+def alarm_staff_acknowledge(*, alarm: Alarm, user: User, note: str = "") -> bool:
+    """Keryu staff acknowledge for the family (taking over an alarm nobody answered): recorded as staff, by
+    name, on the timeline; the escalation stops as for any acknowledgement. Staff only. False when someone
+    acknowledged first."""
+    if not user_is_staff(user):
+        raise PermissionDenied("Only Keryu staff acknowledge for the family.")
+    return alarm_acknowledge(alarm_id=alarm.pk, note=note, via=ACK_VIA_STAFF, user=user)
+
+
+def alarm_resolve(*, alarm: Alarm, user: User, notes: str = "") -> Alarm:
+    """Custodians (their own alarms) and staff close an alarm with notes. Resolving also stops escalation, and
+    the first resolution tells everyone messaged and the finders who left a number (alerts.services.notices);
+    the finders' pages show it closed (alerts.services.finder_state)."""
     from ..selectors import alarms_visible_to
 
     if not alarms_visible_to(user).filter(pk=alarm.pk).exists():
         raise PermissionDenied
     now = timezone.now()
+    handler = alarm_handler(alarm=alarm, user=user)
     with transaction.atomic():
-        Alarm.objects.filter(pk=alarm.pk, resolved_at__isnull=True).update(resolved_at=now)
+        resolved = Alarm.objects.filter(pk=alarm.pk, resolved_at__isnull=True).update(
+            resolved_at=now, resolved_role=handler.role
+        )
         Alarm.objects.filter(pk=alarm.pk).update(resolution_notes=notes.strip()[:5000])
         NotificationAttempt.objects.filter(
             alarm_id=alarm.pk, status=NotificationStatus.PENDING, not_before__gt=now, retry_count=0
         ).update(status=NotificationStatus.CANCELLED, updated_at=now)
     alarm.refresh_from_db()
     log.info("alarm resolved id=%s", alarm.pk)
+    if resolved:
+        alarm_resolved_tell(alarm_id=alarm.pk, handler=handler)
     return alarm
 
 
@@ -252,8 +282,6 @@ def alarm_retry_failed(*, alarm: Alarm, attempt_ids: Collection[int] | None = No
                 requeued += 1
                 enqueue_on_commit(pk)
         if requeued:
-            Alarm.objects.filter(pk=alarm.pk, notification_status=NotificationStatus.FAILED).update(
-                notification_status=NotificationStatus.PENDING, notification_error=""
-            )
+            alarm_status_refresh(alarm_id=alarm.pk)
     log.info("alarm id=%s: %s failed attempts re-queued", alarm.pk, requeued)
     return requeued

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import signing
@@ -25,22 +25,28 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from messaging.channels import ChannelError
+from core.breaker import Breaker
+from messaging.channels import ChannelError, channel_address
 from messaging.defaults import DEFAULTS
 from messaging.models import MessageStatus
-from messaging.services import message_compose, message_send, template_find
+from messaging.selectors import address_hash_disowned, addresses_disowned
+from messaging.services import channel_next, message_compose, message_send, template_find
+from messaging.services.flags import WRONG_NUMBER_CODE
 
-from ..models import Alarm, NotificationAttempt, NotificationStatus, RecipientKind, ScanEvent, SituationType
+from ..models import Alarm, NotificationAttempt, NotificationStatus, ScanEvent, SituationType
 from . import recipients as rec
+from .alarm_status import alarm_status_refresh
 from .staff import staff_alert
+
+if TYPE_CHECKING:
+    from celery import Task
+
+    from messaging.models import Message
 
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 3
 ACK_SALT = "alerts.ack"
-SUCCESS = (NotificationStatus.SENT, NotificationStatus.DELIVERED, NotificationStatus.READ)
-# Still in flight: the alarm has not failed while one of these may reach someone (UNCERTAIN: a receipt may come).
-OPEN = (NotificationStatus.PENDING, NotificationStatus.PROCESSING, NotificationStatus.UNCERTAIN)
 # The provider's answer is what these wait for: the send's own answer, or the receipt standing in for it.
 ANSWER_AWAITED = (NotificationStatus.PROCESSING, NotificationStatus.UNCERTAIN, NotificationStatus.UNCONFIRMED)
 DATABASE_ERRORS = (OperationalError, InterfaceError)
@@ -51,10 +57,11 @@ DB_MAX_RETRIES = 10
 
 def retry_delay(retry_count: int) -> float:
     """Exponential backoff: base, 2x base, 4x base."""
-    return settings.KERYU_RETRY_BASE_DELAY * 2 ** max(retry_count - 1, 0)
+    return settings.KERYU_RETRY_BASE_DELAY * 2.0 ** max(retry_count - 1, 0)
 
 
-_broker_down_until = 0.0
+# Per process: after a publish that failed or timed out, skip publishing for KERYU_ENQUEUE_BACKOFF seconds.
+_broker = Breaker(open_seconds=lambda: settings.KERYU_ENQUEUE_BACKOFF)
 
 
 def attempt_enqueue(*, attempt_id: int, countdown: float | None = None) -> bool:
@@ -62,27 +69,50 @@ def attempt_enqueue(*, attempt_id: int, countdown: float | None = None) -> bool:
     sweeper queues it once the broker answers again."""
     from ..tasks import deliver_attempt
 
-    return publish_safely(deliver_attempt, args=[attempt_id], countdown=countdown, what=f"attempt id={attempt_id}")
+    return publish_safely(
+        deliver_attempt,
+        args=[attempt_id],
+        countdown=countdown,
+        what=f"attempt id={attempt_id}",
+        **attempt_publish_options(attempt_id=attempt_id),
+    )
 
 
-def publish_safely(task, *, args: list, what: str, countdown: float | None = None) -> bool:
-    """Publish a task, waiting at most KERYU_ENQUEUE_TIMEOUT seconds.
+def attempt_publish_options(*, attempt_id: int) -> dict[str, str | int]:
+    """Where a send waits (CELERY_TASK_ROUTES puts `alerts.deliver_attempt` on the `alarms` queue): an INJURED
+    alarm's own messages at the top priority; an update about a later report and a test alarm with the
+    housekeeping on `default`, so neither holds up an alarm. {} (the router's choice) for an unknown row."""
+    row = NotificationAttempt.objects.filter(pk=attempt_id).values_list("update_seq", "alarm__situation_type").first()
+    if row is None:
+        return {}
+    update_seq, situation = row
+    if update_seq or situation == SituationType.TEST:
+        return {"queue": settings.KERYU_QUEUE_DEFAULT, "priority": settings.KERYU_PRIORITY_DEFAULT}
+    if situation == SituationType.INJURED:
+        return {"priority": settings.KERYU_PRIORITY_INJURED}
+    return {}
+
+
+def publish_safely(
+    task: Task[Any, Any], *, args: list[Any], what: str, countdown: float | None = None, **options: str | int
+) -> bool:
+    """Publish a task, waiting at most KERYU_ENQUEUE_TIMEOUT seconds; `options` (queue, priority) go to
+    apply_async over what the router says.
 
     A broker that is down or hung must not fail or stall a scan: the publish runs in a helper thread that
     the caller waits on for at most KERYU_ENQUEUE_TIMEOUT seconds; after a failure or a timeout further
     publishes are skipped for KERYU_ENQUEUE_BACKOFF seconds. The caller's row stays in the database for a
     sweeper either way.
     """
-    global _broker_down_until
-
-    if time.monotonic() < _broker_down_until:
+    if _broker.is_open():
         log.info("broker marked down; %s left for the sweeper", what)
         return False
     outcome: list[bool] = []
 
     def publish() -> None:
         try:
-            task.apply_async(args=args, countdown=countdown)
+            # celery-types wants a float countdown; Celery's own default is None (no delay).
+            task.apply_async(args=tuple(args), countdown=countdown, **options)  # type: ignore[arg-type]
             outcome.append(True)
         except Exception as exc:
             log.warning("could not queue %s (%s)", what, type(exc).__name__)
@@ -93,7 +123,7 @@ def publish_safely(task, *, args: list, what: str, countdown: float | None = Non
     thread.join(settings.KERYU_ENQUEUE_TIMEOUT)
     if outcome and outcome[0]:
         return True
-    _broker_down_until = time.monotonic() + settings.KERYU_ENQUEUE_BACKOFF
+    _broker.failure()
     log.warning("%s not queued (broker down or slow); it stays pending for the sweeper", what)
     return False
 
@@ -175,11 +205,19 @@ def _text_has_variable(kind: str, language: str, channel: str, name: str) -> boo
     return f"{{{name}}}" in default[1]
 
 
-def _attempt_message(attempt: NotificationAttempt):
+def _disowned() -> ChannelError:
+    """The address's holder answered "wrong number" after this row chose it (alerts.services.replies): never
+    sent; the recipient's next channel takes over (channel_next skips the address)."""
+    return ChannelError("the holder of this number says it is a wrong number", permanent=True, code=WRONG_NUMBER_CODE)
+
+
+def _attempt_message(attempt: NotificationAttempt) -> Message:
     phone, email = rec.attempt_addresses(attempt)
-    to = rec.address_for(attempt.channel, phone, email)
+    to = channel_address(attempt.channel, phone=phone, email=email)
     if not to:
         raise ChannelError("recipient has no address for this channel", permanent=True, code="no-address")
+    if addresses_disowned((to,)):
+        raise _disowned()
     owner = attempt.alarm.subject.custodian.user
     message = message_compose(
         kind=attempt_kind(attempt),
@@ -227,6 +265,8 @@ def _deliver_claimed(*, attempt_id: int, claimed_at: datetime) -> NotificationAt
         notification_attempts=F("notification_attempts") + 1, last_attempt=claimed_at
     )
     try:
+        if attempt.message is not None and address_hash_disowned(attempt.message.address_hash):
+            raise _disowned()
         message = attempt.message or _attempt_message(attempt)
     except ChannelError as exc:
         return _attempt_failed(attempt=attempt, error=exc)
@@ -255,15 +295,7 @@ def _attempt_sent(*, attempt: NotificationAttempt, sent_at: datetime) -> None:
         NotificationAttempt.objects.filter(pk=attempt.pk, status__in=ANSWER_AWAITED).update(
             status=NotificationStatus.SENT, error="", updated_at=timezone.now()
         )
-        alarm_reached(alarm_id=attempt.alarm_id, status=NotificationStatus.SENT)
-
-
-def alarm_reached(*, alarm_id: int, status: str) -> None:
-    """Roll a reached recipient up to the alarm: SENT never overwrites DELIVERED or READ, nothing overwrites READ."""
-    keep = [NotificationStatus.READ] + ([NotificationStatus.DELIVERED] if status == NotificationStatus.SENT else [])
-    Alarm.objects.filter(pk=alarm_id).exclude(notification_status__in=keep).update(
-        notification_sent=True, notification_status=status, notification_error=""
-    )
+        alarm_status_refresh(alarm_id=attempt.alarm_id)
 
 
 def attempt_interrupted(*, attempt_id: int, claimed_at: datetime) -> None:
@@ -297,18 +329,19 @@ def attempt_reclaim(*, attempt_id: int, claimed_at: datetime) -> str | None:
     )
     now = timezone.now()
     dispatched = attempt.dispatched_at is not None and attempt.dispatched_at >= claimed_at
-    said = attempt.message.status if dispatched and attempt.message is not None else None
+    message = attempt.message if dispatched else None
+    said = message.status if message is not None else None
     if not dispatched:
         new = NotificationStatus.PENDING
         changed = mine.update(status=new, not_before=None, updated_at=now)
-    elif said in (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ):
+    elif message is not None and said in (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ):
         new = NotificationStatus.SENT
-        changed = mine.update(status=new, sent_at=attempt.message.sent_at or now, error="", updated_at=now)
+        changed = mine.update(status=new, sent_at=message.sent_at or now, error="", updated_at=now)
         if changed:
-            alarm_reached(alarm_id=attempt.alarm_id, status=new)
-    elif said == MessageStatus.FAILED:
+            alarm_status_refresh(alarm_id=attempt.alarm_id)
+    elif message is not None and said == MessageStatus.FAILED:
         new = NotificationStatus.FAILED
-        changed = mine.update(status=new, error=attempt.message.error_message[:2000], updated_at=now)
+        changed = mine.update(status=new, error=message.error_message[:2000], updated_at=now)
         if changed:
             attempt.refresh_from_db()
             attempt_fallback(attempt=attempt)
@@ -370,35 +403,44 @@ def _attempt_uncertain(*, attempt: NotificationAttempt, error: ChannelError) -> 
 
 
 def attempt_fallback(*, attempt: NotificationAttempt, reason: str = "failed") -> NotificationAttempt | None:
-    """The recipient's next untried channel, queued at once; when none is left, see whether the alarm failed."""
+    """The recipient's next untried channel, queued at once; then the alarm's roll-up (FAILED, and staff told,
+    when no channel is left for anyone)."""
+    nxt = attempt_next_channel(attempt=attempt, wave=attempt.wave)
+    if nxt is not None:
+        log.info("attempt id=%s %s; fallback id=%s channel=%s", attempt.pk, reason, nxt.pk, nxt.channel)
+    return nxt
+
+
+def attempt_next_channel(*, attempt: NotificationAttempt, wave: int) -> NotificationAttempt | None:
+    """A new row, queued, for the recipient of `attempt` on the next channel messaging picks for them
+    (their preference, staff's order, their addresses, minus what this alarm message already tried).
+
+    None when no channel is left, or when a concurrent fallback or escalation created that row first: the
+    recipient is being moved on already. Refreshes the alarm's roll-up either way.
+    """
     phone, email = rec.attempt_addresses(attempt)
-    preferred = None
-    if attempt.recipient_kind == RecipientKind.CONTACT and attempt.contact is not None:
-        preferred = attempt.contact.preferred_channel
-    elif attempt.custodian is not None:
-        preferred = getattr(attempt.custodian, "preferred_channel", "whatsapp")
-    tried = tried_channels(attempt)
-    for channel in rec.usable_channels(preferred=preferred, phone=phone, email=email):
-        if channel in tried:
-            continue
-        nxt = attempt_add(source=attempt, channel=channel, wave=attempt.wave)
-        if nxt is not None:
-            log.info("attempt id=%s %s; fallback id=%s channel=%s", attempt.pk, reason, nxt.pk, channel)
-            return nxt
-    alarm_check_failed(alarm_id=attempt.alarm_id)
-    return None
+    channel = channel_next(
+        preferred=rec.attempt_preferred(attempt), phone=phone, email=email, tried=tried_channels(attempt)
+    )
+    nxt = attempt_add(source=attempt, channel=channel, wave=wave) if channel is not None else None
+    alarm_status_refresh(alarm_id=attempt.alarm_id)
+    return nxt
 
 
 def tried_channels(attempt: NotificationAttempt) -> set[str]:
-    """The channels this recipient was already tried on, for this alarm message (the alarm or one update)."""
+    """The channels this recipient was already tried on, for this alarm message (the alarm or one update) in
+    this round of the escalation policy (a repeated round starts again from the first channel)."""
     return set(
         NotificationAttempt.objects.filter(
-            alarm_id=attempt.alarm_id, update_seq=attempt.update_seq, recipient_key=attempt.recipient_key
+            alarm_id=attempt.alarm_id,
+            update_seq=attempt.update_seq,
+            escalation_round=attempt.escalation_round,
+            recipient_key=attempt.recipient_key,
         ).values_list("channel", flat=True)
     )
 
 
-def attempt_for_recipient(source: NotificationAttempt, **fields) -> NotificationAttempt:
+def attempt_for_recipient(source: NotificationAttempt, **fields: Any) -> NotificationAttempt:
     """A new outbox row for the same recipient as `source` (its snapshots copied); `fields` set the rest."""
     return NotificationAttempt.objects.create(
         alarm_id=source.alarm_id,
@@ -412,31 +454,19 @@ def attempt_for_recipient(source: NotificationAttempt, **fields) -> Notification
     )
 
 
-def attempt_add(*, source: NotificationAttempt, channel: str, wave: int) -> NotificationAttempt | None:
-    """A new row for the same recipient on another channel; the unique constraint makes it happen once."""
+def attempt_add(
+    *, source: NotificationAttempt, channel: str, wave: int, escalation_round: int | None = None
+) -> NotificationAttempt | None:
+    """A new row for the same recipient on another channel (in `source`'s round unless another is named);
+    the unique constraint makes it happen once."""
+    if escalation_round is None:
+        escalation_round = source.escalation_round
     try:
         with transaction.atomic():
-            new = attempt_for_recipient(source, channel=channel, wave=wave, update_seq=source.update_seq)
+            new = attempt_for_recipient(
+                source, channel=channel, wave=wave, update_seq=source.update_seq, escalation_round=escalation_round
+            )
             enqueue_on_commit(new.pk)
     except IntegrityError:
         return None
     return new
-
-
-def alarm_check_failed(*, alarm_id: int) -> bool:
-    """All channels of all recipients failed and nothing is left in flight: mark the alarm FAILED, tell staff."""
-    attempts = NotificationAttempt.objects.filter(alarm_id=alarm_id)
-    if attempts.filter(status__in=[*SUCCESS, *OPEN]).exclude(not_before__gt=timezone.now()).exists():
-        return False
-    changed = (
-        Alarm.objects.filter(pk=alarm_id)
-        .exclude(notification_status=NotificationStatus.FAILED)
-        .update(notification_status=NotificationStatus.FAILED, notification_error="Every channel failed.")
-    )
-    if changed:
-        log.error("alarm id=%s: every channel failed", alarm_id)
-        staff_alert(
-            subject=f"Keryu: alarm {alarm_id} reached nobody",
-            body=f"Every channel failed for alarm {alarm_id}. Open it in the admin and contact the family directly.",
-        )
-    return bool(changed)

@@ -1,31 +1,34 @@
-"""Retention, purges and reachability drills: the slow periodic work."""
+"""Retention and purges: the slow periodic work (the reachability drill is alerts.services.drills)."""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from messaging.channels import ChannelError
 from messaging.models import Message
-from messaging.services import message_compose, message_send, messages_addresses_purge, messages_redact, text_redact
-from registry.models import Custodian, EmergencyContact
+from messaging.services import (
+    messages_addresses_purge,
+    messages_redact,
+    text_redact,
+)
 from registry.services import archived_personal_data_purge
 
 from ..models import (
     Alarm,
+    FinderReport,
     InactiveCodeScan,
     NotificationAttempt,
     NotificationStatus,
-    ReachabilityCheck,
     ScanEvent,
     SituationType,
 )
-from . import recipients as rec
 from .alarms import RETRYABLE, alarm_retry_failed
 from .delivery import maps_url
 
@@ -97,17 +100,13 @@ def records_cleanup() -> dict[str, int]:
     return {"attempts": attempts, "messages": messages}
 
 
-SCANNER_FIELDS = {
-    "scanner_ip": None,
-    "scanner_user_agent": "",
-    "latitude": None,
-    "longitude": None,
-    "finder_name": "",
-    "finder_phone": "",
+# The finder fields of an alarm and a further report (FinderReport) that the purge blanks, each to its empty value.
+SCANNER_FIELDS: dict[str, object] = {
+    name: None if FinderReport._meta.get_field(name).null else "" for name in FinderReport.SCANNER_DATA
 }
 
 
-def _purge(queryset, fields: dict[str, object]) -> int:
+def _purge(queryset: QuerySet[Any], fields: Mapping[str, object]) -> int:
     """Blank these fields on every row that still holds one of them."""
     empty = {
         (f"{name}__isnull" if value is None else name): (True if value is None else value)
@@ -134,7 +133,7 @@ def _quoted(report: Alarm | ScanEvent) -> set[str]:
     return {v for v in values if v}
 
 
-def _quotes_redact(*, before) -> int:
+def _quotes_redact(*, before: datetime) -> int:
     """Redact the finder's details and position from every text that quoted them, before they are blanked.
 
     The messages of an alarm are those its attempts point at and, in case a crash came between writing a
@@ -199,75 +198,3 @@ def archived_records_purge() -> int:
     purged = archived_personal_data_purge(archived_before=before)
     log.info("archived personal data purged rows=%s", purged)
     return purged
-
-
-def reachability_drill() -> int:
-    """Send each emergency contact (of custodians who did not opt out) a short test; flag later what fails."""
-    sent = 0
-    custodians = Custodian.objects.select_related("user")
-    for custodian in custodians:
-        if custodian.drill_opt_out:
-            continue
-        contacts = EmergencyContact.objects.filter(subject__custodian=custodian, subject__is_active=True)
-        for contact in contacts.select_related("subject"):
-            sent += _drill_contact(custodian=custodian, contact=contact)
-    return sent
-
-
-def _drill_contact(*, custodian: Custodian, contact: EmergencyContact) -> int:
-    phone = str(contact.phone_number) if contact.phone_number else ""
-    channels = rec.usable_channels(preferred=contact.preferred_channel, phone=phone, email=contact.email or "")
-    if not channels:
-        ReachabilityCheck.objects.create(
-            contact=contact, custodian=custodian, status="failed", flagged=True, reason="No phone or email."
-        )
-        return 0
-    channel = channels[0]
-    message = message_compose(
-        kind="TEST",
-        language=contact.language,
-        channel=channel,
-        to=rec.address_for(channel, phone, contact.email or ""),
-        context={
-            "subject_name": contact.subject.first_name,
-            "situation": "Reachability check",
-            "location": "-",
-            "description": "Keryu monthly check: this number is listed as an emergency contact.",
-            "timestamp": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
-            "maps_url": "",
-            "ack_url": "",
-        },
-        owner=custodian.user,
-        recipient_name=contact.name,
-    )
-    check = ReachabilityCheck.objects.create(contact=contact, custodian=custodian, message=message, channel=channel)
-    try:
-        message_send(message=message)
-    except ChannelError as exc:
-        ReachabilityCheck.objects.filter(pk=check.pk).update(
-            status="failed", flagged=True, reason=f"Send failed ({exc.code or exc.action}).", checked_at=timezone.now()
-        )
-        return 0
-    ReachabilityCheck.objects.filter(pk=check.pk, status="pending").update(status="sent")
-    return 1
-
-
-def reachability_status(*, message_id: int, status: str) -> None:
-    """Provider news for a drill message."""
-    fields: dict[str, object] = {"status": status, "checked_at": timezone.now()}
-    if status in ("failed", "undelivered"):
-        fields.update(flagged=True, reason=f"Message {status}.")
-    elif status in ("delivered", "read"):
-        fields.update(flagged=False, reason="")
-    else:
-        return
-    ReachabilityCheck.objects.filter(message_id=message_id).update(**fields)
-
-
-def reachability_flag_silent() -> int:
-    """Drill messages never delivered within the window are flagged."""
-    before = timezone.now() - timedelta(hours=settings.KERYU_DRILL_DELIVERY_WINDOW_HOURS)
-    with transaction.atomic():
-        return ReachabilityCheck.objects.filter(status__in=["pending", "sent"], created_at__lt=before).update(
-            flagged=True, status="silent", reason="Never delivered.", checked_at=timezone.now()
-        )

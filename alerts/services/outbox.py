@@ -1,4 +1,5 @@
-"""The periodic side of delivery: the sweeper, escalation, follow-ups and provider status news.
+"""The periodic side of delivery: the sweeper, releasing scheduled rows, follow-ups and provider status news
+(escalation when nobody acknowledges: alerts.services.escalation).
 
 Every transition is claimed with a conditional update, so two sweepers (or two escalation runs) at once
 queue each row once; a row queued twice is harmless anyway, because delivery claims it again.
@@ -15,17 +16,13 @@ from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ..models import Alarm, NotificationAttempt, NotificationStatus, SituationType
+from messaging.channels import CHANNEL_FAMILIES, Family
+from messaging.models import MessageStatus
+
+from ..models import Alarm, NotificationAttempt, NotificationStatus
 from . import recipients as rec
-from .delivery import (
-    SUCCESS,
-    alarm_reached,
-    attempt_add,
-    attempt_enqueue,
-    attempt_fallback,
-    attempt_reclaim,
-    tried_channels,
-)
+from .alarm_status import SUCCESS, alarm_status_refresh
+from .delivery import attempt_enqueue, attempt_fallback, attempt_reclaim
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +51,8 @@ def attempts_sweep(*, limit: int = 500) -> SweepResult:
     result = SweepResult()
     stuck = NotificationAttempt.objects.filter(status=NotificationStatus.PROCESSING, claimed_at__lt=lease)
     for pk, claimed_at in stuck.values_list("pk", "claimed_at")[:limit]:
+        if claimed_at is None:  # (never: the filter asked for claimed_at < lease)
+            continue
         # Claimed once by the claimed_at we saw. Re-queued only if the send never reached the network.
         outcome = attempt_reclaim(attempt_id=pk, claimed_at=claimed_at)
         if outcome == NotificationStatus.PENDING:
@@ -111,15 +110,19 @@ def attempts_release_due() -> list[int]:
     """Escalation rows whose time has come (nobody acknowledged): queue them now."""
     now = timezone.now()
     released = []
+    alarms: set[int] = set()
     due = NotificationAttempt.objects.filter(
         status=NotificationStatus.PENDING, retry_count=0, not_before__isnull=False, not_before__lte=now
-    ).values_list("pk", "not_before")
-    for pk, not_before in due[:500]:
+    ).values_list("pk", "not_before", "alarm_id")
+    for pk, not_before, alarm_id in due[:500]:
         if NotificationAttempt.objects.filter(pk=pk, status=NotificationStatus.PENDING, not_before=not_before).update(
             not_before=None, updated_at=now
         ):
             released.append(pk)
+            alarms.add(alarm_id)
             attempt_enqueue(attempt_id=pk)
+    for alarm_id in sorted(alarms):
+        alarm_status_refresh(alarm_id=alarm_id)  # a scheduled row now in flight: a FAILED alarm is pending again
     if released:
         log.info("escalation released attempts=%s", released)
     return released
@@ -141,7 +144,7 @@ def whatsapp_follow_up() -> list[int]:
         NotificationAttempt.objects.filter(
             status=NotificationStatus.SENT,
             alarm__in=open_alarms,
-            channel__in=[k for k, fam in rec.FAMILY.items() if fam == "whatsapp"],
+            channel__in=CHANNEL_FAMILIES[Family.WHATSAPP],
             sent_at__gte=now - timedelta(days=1),
         )
         .exclude(Exists(later))
@@ -149,7 +152,8 @@ def whatsapp_follow_up() -> list[int]:
     )
     for attempt in sent[:500]:
         policy = rec.policy_for(attempt.alarm.situation_type)
-        if attempt.sent_at > now - timedelta(seconds=policy.whatsapp_delivery_timeout_seconds):
+        timeout = timedelta(seconds=policy.whatsapp_delivery_timeout_seconds)
+        if attempt.sent_at is None or attempt.sent_at > now - timeout:
             continue
         nxt = attempt_fallback(attempt=attempt, reason="not delivered in time")
         if nxt is not None:
@@ -157,61 +161,17 @@ def whatsapp_follow_up() -> list[int]:
     return created
 
 
-def alarms_escalate() -> list[int]:
-    """No acknowledgement within the policy's timeout: re-notify everyone told so far on their next channel.
-
-    The level is claimed with a conditional update, so concurrent runs escalate each level once; depth bounds it.
-    """
-    now = timezone.now()
-    created: list[int] = []
-    candidates = Alarm.objects.filter(
-        acknowledged_at__isnull=True, resolved_at__isnull=True, timestamp__gte=now - timedelta(days=2)
-    ).exclude(situation_type=SituationType.TEST)
-    for alarm in candidates.only("pk", "situation_type", "timestamp", "escalation_level")[:500]:
-        policy = rec.policy_for(alarm.situation_type)
-        if alarm.escalation_level >= policy.max_depth:
-            continue
-        due_at = alarm.timestamp + timedelta(seconds=policy.ack_timeout_seconds * (alarm.escalation_level + 1))
-        if now < due_at:
-            continue
-        level = alarm.escalation_level + 1
-        if not Alarm.objects.filter(pk=alarm.pk, escalation_level=alarm.escalation_level).update(
-            escalation_level=level
-        ):
-            continue
-        told = alarm.attempts.filter(status__in=SUCCESS, update_seq=0).select_related("contact", "custodian")
-        seen: set[str] = set()
-        for attempt in told.order_by("recipient_key", "-created_at"):
-            if attempt.recipient_key in seen:
-                continue
-            seen.add(attempt.recipient_key)
-            nxt = _next_channel(attempt, level)
-            if nxt is not None:
-                created.append(nxt.pk)
-        log.info("alarm id=%s escalated to level %s new_attempts=%s", alarm.pk, level, len(created))
-    return created
-
-
-def _next_channel(attempt: NotificationAttempt, level: int) -> NotificationAttempt | None:
-    phone, email = rec.attempt_addresses(attempt)
-    preferred = attempt.contact.preferred_channel if attempt.contact is not None else None
-    tried = tried_channels(attempt)
-    for channel in rec.usable_channels(preferred=preferred, phone=phone, email=email):
-        if channel not in tried:
-            return attempt_add(source=attempt, channel=channel, wave=level)
-    return None
-
-
-STATUS_MAP = {
-    "sent": NotificationStatus.SENT,
-    "delivered": NotificationStatus.DELIVERED,
-    "read": NotificationStatus.READ,
-    "undelivered": NotificationStatus.UNDELIVERED,
-    "failed": NotificationStatus.FAILED,
+# What a message's status (messaging) means for its attempt.
+STATUS_MAP: dict[str, NotificationStatus] = {
+    MessageStatus.SENT: NotificationStatus.SENT,
+    MessageStatus.DELIVERED: NotificationStatus.DELIVERED,
+    MessageStatus.READ: NotificationStatus.READ,
+    MessageStatus.UNDELIVERED: NotificationStatus.UNDELIVERED,
+    MessageStatus.FAILED: NotificationStatus.FAILED,
 }
 # What each receipt may close: any state below it, forward only. A receipt for an attempt that went back to
 # PENDING (or is being claimed again) ends it there: the claim and the dispatch marker both refuse to send it.
-CLOSES = {
+CLOSES: dict[str, list[str]] = {
     NotificationStatus.SENT: [
         NotificationStatus.PENDING,
         NotificationStatus.PROCESSING,
@@ -241,7 +201,7 @@ def attempt_status_from_message(*, message_id: int, status: str) -> None:
             fields["delivered_at"] = Coalesce(F("delivered_at"), Value(now))
         if NotificationAttempt.objects.filter(pk=attempt.pk, status__in=CLOSES[new]).update(**fields):
             log.info("attempt id=%s now %s by provider news (was %s)", attempt.pk, new, attempt.status)
-            alarm_reached(alarm_id=attempt.alarm_id, status=new)
+            alarm_status_refresh(alarm_id=attempt.alarm_id)
         return
     # Failed or undelivered after it was (or may have been) sent: the provider gave up, try the next channel.
     # UNCONFIRMED already moved on; its record just learns the outcome.
@@ -254,16 +214,3 @@ def attempt_status_from_message(*, message_id: int, status: str) -> None:
     ).update(status=new, updated_at=now):
         attempt.refresh_from_db()
         attempt_fallback(attempt=attempt, reason=status)
-
-
-def inbound_acknowledge(*, in_reply_to_id: int | None, body: str) -> bool:
-    """A reply to an alarm message acknowledges the alarm and its text goes to the finder."""
-    from .alarms import alarm_acknowledge
-
-    if in_reply_to_id is None:
-        return False
-    attempt = NotificationAttempt.objects.filter(message_id=in_reply_to_id).only("pk", "alarm_id").first()
-    if attempt is None:
-        return False
-    alarm_acknowledge(alarm_id=attempt.alarm_id, attempt_id=attempt.pk, note=body, via="reply")
-    return True

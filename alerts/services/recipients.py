@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
-
-from messaging import selectors as messaging_selectors
+from messaging.services import channel_next
+from registry.models import ContactChannel, Custodian, EmergencyContact
 
 from ..models import Alarm, EscalationPolicy, NotificationAttempt, RecipientKind, SituationType
 
-log = logging.getLogger(__name__)
-
-# The shipped policy; staff override it with EscalationPolicy rows (alerts admin).
+# The shipped policy; staff override it with EscalationPolicy rows (alerts admin). With these a LOST alarm nobody
+# answers runs its round (first messages, then two levels 10 min apart) twice, and goes to staff after an hour.
 DEFAULT_POLICIES: dict[str, dict[str, object]] = {
-    SituationType.INJURED: {"contacts_at_once": True, "notify_contacts": True, "notify_doctor": True},
-    SituationType.LOST: {"contact_delay_seconds": 300, "ack_timeout_seconds": 600},
-    SituationType.CONTACT: {"contact_delay_seconds": 1800, "ack_timeout_seconds": 3600},
-    SituationType.TEST: {"notify_contacts": False, "max_depth": 0},
-}
-
-FAMILY = {
-    "meta_whatsapp": "whatsapp",
-    "twilio_whatsapp": "whatsapp",
-    "twilio_sms": "sms",
-    "email": "email",
-    "development": "development",
+    SituationType.INJURED: {"contacts_at_once": True, "notify_contacts": True, "notify_doctor": True, "repeat": 1},
+    SituationType.LOST: {"contact_delay_seconds": 300, "ack_timeout_seconds": 600, "repeat": 1},
+    SituationType.CONTACT: {"contact_delay_seconds": 1800, "ack_timeout_seconds": 3600, "repeat": 1},
+    SituationType.TEST: {"notify_contacts": False, "max_depth": 0, "repeat": 0},
 }
 
 
@@ -43,15 +32,6 @@ def policies_ensure() -> int:
     for situation, values in DEFAULT_POLICIES.items():
         created += EscalationPolicy.objects.get_or_create(situation_type=situation, defaults=values)[1]
     return created
-
-
-def channel_keys(preferred: str | None = None) -> list[str]:
-    """messaging's channel order, preferred family first when messaging supports it (works before and after)."""
-    try:
-        keys = messaging_selectors.channel_order(preferred=preferred)
-    except TypeError:
-        keys = messaging_selectors.channel_order()
-    return list(keys) or ["development"]
 
 
 @dataclass(frozen=True)
@@ -78,9 +58,9 @@ def recipients_for(*, alarm: Alarm) -> list[tuple[Recipient, timedelta | None]]:
                     kind=RecipientKind.TRIGGER,
                     key=f"user:{user.pk}",
                     name=user.get_full_name() or user.get_username(),
-                    language=getattr(own, "language", None) or custodian.language,
-                    preferred=getattr(own, "preferred_channel", "whatsapp") if own else "email",
-                    custodian_id=own.pk if own else None,
+                    language=own.language if own is not None else custodian.language,
+                    preferred=recipient_preferred(kind=RecipientKind.TRIGGER, custodian=own, contact=None),
+                    custodian_id=own.pk if own is not None else None,
                 ),
                 None,
             )
@@ -93,7 +73,7 @@ def recipients_for(*, alarm: Alarm) -> list[tuple[Recipient, timedelta | None]]:
                 key=f"custodian:{custodian.pk}",
                 name=str(custodian),
                 language=custodian.language,
-                preferred=getattr(custodian, "preferred_channel", "whatsapp"),
+                preferred=recipient_preferred(kind=RecipientKind.CUSTODIAN, custodian=custodian, contact=None),
                 custodian_id=custodian.pk,
             ),
             None,
@@ -107,7 +87,7 @@ def recipients_for(*, alarm: Alarm) -> list[tuple[Recipient, timedelta | None]]:
                     key=f"doctor:{subject.pk}",
                     name=subject.doctor_name or "Doctor",
                     language=custodian.language,
-                    preferred="whatsapp",
+                    preferred=recipient_preferred(kind=RecipientKind.DOCTOR, custodian=None, contact=None),
                 ),
                 None,
             )
@@ -122,7 +102,7 @@ def recipients_for(*, alarm: Alarm) -> list[tuple[Recipient, timedelta | None]]:
                         key=f"contact:{contact.pk}",
                         name=contact.name,
                         language=contact.language,
-                        preferred=contact.preferred_channel,
+                        preferred=recipient_preferred(kind=RecipientKind.CONTACT, custodian=None, contact=contact),
                         contact_id=contact.pk,
                     ),
                     delay,
@@ -131,7 +111,7 @@ def recipients_for(*, alarm: Alarm) -> list[tuple[Recipient, timedelta | None]]:
     return result
 
 
-def _custodian_addresses(custodian) -> tuple[str, str]:
+def _custodian_addresses(custodian: Custodian) -> tuple[str, str]:
     return (str(custodian.phone_number) if custodian.phone_number else "", custodian.email or "")
 
 
@@ -154,21 +134,28 @@ def attempt_addresses(attempt: NotificationAttempt) -> tuple[str, str]:
     return _custodian_addresses(attempt.custodian or alarm.subject.custodian)
 
 
-def address_for(channel: str, phone: str, email: str) -> str:
-    family = FAMILY.get(channel, "development")
-    if family == "email":
-        return email
-    if family in ("whatsapp", "sms"):
-        return phone
-    return phone or email
+def recipient_preferred(*, kind: str, custodian: Custodian | None, contact: EmergencyContact | None) -> str | None:
+    """The channel family a recipient prefers: a contact's and a custodian's own choice; a doctor is
+    reached on WhatsApp first; whoever pressed the test button without a custodian profile (staff), by email."""
+    if kind == RecipientKind.CONTACT:
+        return contact.preferred_channel if contact is not None else None
+    if kind == RecipientKind.DOCTOR:
+        return ContactChannel.WHATSAPP
+    if custodian is not None:
+        return custodian.preferred_channel
+    return ContactChannel.EMAIL if kind == RecipientKind.TRIGGER else None
 
 
-def usable_channels(*, preferred: str | None, phone: str, email: str) -> list[str]:
-    """Channel keys, in order, that have an address for this recipient."""
-    return [key for key in channel_keys(preferred) if address_for(key, phone, email)]
+def attempt_preferred(attempt: NotificationAttempt) -> str | None:
+    """recipient_preferred for the recipient of an existing attempt."""
+    custodian = attempt.custodian
+    if custodian is None and attempt.recipient_kind == RecipientKind.CUSTODIAN:
+        custodian = attempt.alarm.subject.custodian
+    return recipient_preferred(kind=attempt.recipient_kind, custodian=custodian, contact=attempt.contact)
 
 
-def recipient_channels(recipient: Recipient, alarm: Alarm) -> list[str]:
+def recipient_first_channel(recipient: Recipient, alarm: Alarm) -> str | None:
+    """The channel a new recipient is told on first (messaging.services.channel_next); None: unreachable."""
     probe = NotificationAttempt(
         alarm=alarm,
         recipient_kind=recipient.kind,
@@ -176,17 +163,4 @@ def recipient_channels(recipient: Recipient, alarm: Alarm) -> list[str]:
         contact_id=recipient.contact_id,
     )
     phone, email = attempt_addresses(probe)
-    return usable_channels(preferred=recipient.preferred, phone=phone, email=email)
-
-
-def extra_channels_register() -> None:
-    """Register channel classes named in KERYU_EXTRA_CHANNELS ("module:Class", ...). For test fakes only."""
-    from importlib import import_module
-
-    from messaging.channels import REGISTRY
-
-    for dotted in getattr(settings, "KERYU_EXTRA_CHANNELS", []):
-        module, _, name = dotted.partition(":")
-        cls = getattr(import_module(module), name)
-        REGISTRY[cls.key] = cls
-        log.warning("extra channel registered key=%s (test configuration)", cls.key)
+    return channel_next(preferred=recipient.preferred, phone=phone, email=email)

@@ -1,26 +1,28 @@
-"""Reports from finders: a scan (web or Phototaker), a text message with a badge's short code, and scans of a
-deactivated code. Every report is stored; it either raises an alarm or joins the subject's open one."""
+"""Reports from finders: a scan (web or Phototaker), a text message with a badge's short code (read here,
+answered by alerts.services.inbound), the API, and scans of a deactivated code. Every report is stored; it
+either raises an alarm or joins the subject's open one."""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from core.ratelimit import Verdict, rate_hit
-from messaging.channels import ChannelError
-from messaging.formatting import address_hash
-from messaging.services import message_compose, message_send
+from messaging.channels import ChannelError, channel_address
+from messaging.services import channel_next, message_compose, message_send
 from registry.models import QRCode
 
 from ..models import (
@@ -33,11 +35,15 @@ from ..models import (
     NotificationStatus,
     RecipientKind,
     ScanEvent,
+    SituationType,
 )
-from . import recipients as rec
+from .alarm_status import SUCCESS, alarm_status_refresh
 from .alarms import AlarmAlreadyOpen, alarm_create, alarm_route
 from .connection import retry_once_on_connection_error
-from .delivery import SUCCESS, attempt_enqueue, attempt_for_recipient, enqueue_on_commit, publish_safely
+from .delivery import attempt_enqueue, attempt_for_recipient, enqueue_on_commit, publish_safely
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +53,7 @@ class ReportOutcome:
     alarm: Alarm
     joined: bool  # True: a further report on an open alarm (a ScanEvent), not a new alarm
     upgraded: bool = False  # True: the report was more serious and the alarm now carries its situation
+    event: ScanEvent | None = None  # the joined report's own record (what the finder's page follows)
 
 
 class ReportLimited(Exception):
@@ -57,7 +64,7 @@ class ReportLimited(Exception):
         self.verdict = verdict
 
 
-def open_alarm_for(*, qr_code_id: int, now=None) -> Alarm | None:
+def open_alarm_for(*, qr_code_id: int, now: datetime | None = None) -> Alarm | None:
     """The code's alarm that takes new reports: open (the database allows one) and within the cooldown."""
     now = now or timezone.now()
     since = now - timedelta(seconds=settings.KERYU_SCAN_COOLDOWN_SECONDS)
@@ -68,53 +75,61 @@ def is_more_serious(situation_type: str, alarm: Alarm) -> bool:
     return SEVERITY.get(situation_type, 0) > SEVERITY.get(alarm.situation_type, 0)
 
 
-def scan_report(
+@dataclass(frozen=True)
+class Report:
+    """What a finder reports, whichever way it came in: the scan page (web or Phototaker), a texted short code
+    or the API. The fields are alerts.models.FinderReport's; report_submit stores them on the alarm the report
+    raises, or on the ScanEvent with which it joins the open one."""
+
+    situation_type: str
+    description: str = ""
+    location: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    source: str = AlarmSource.WEB
+    scanner_ip: str | None = None
+    scanner_user_agent: str = ""
+    finder_name: str = ""
+    finder_phone: str = ""
+
+    def row(self) -> dict[str, Any]:
+        """The report as FinderReport field values, the user agent (a header of any length) cut to 1,000."""
+        values = {field.name: getattr(self, field.name) for field in fields(self)}
+        values["scanner_user_agent"] = self.scanner_user_agent[:1000]
+        return values
+
+
+def report_submit(
     *,
     qr_code: QRCode,
-    situation_type: str,
-    description: str = "",
-    location: str = "",
-    latitude: Decimal | None = None,
-    longitude: Decimal | None = None,
-    finder_name: str = "",
-    finder_phone: str = "",
-    scanner_ip: str | None = None,
-    scanner_user_agent: str = "",
-    source: str = AlarmSource.WEB,
+    report: Report,
+    triggered_by: User | None = None,
     repeat_limits: Sequence[tuple[str, str]] = (),
 ) -> ReportOutcome:
     """A finder's report. The first one raises an alarm; later ones within the cooldown join it as scan events
     and the custodians hear about them at most once per KERYU_SCAN_RENOTIFY_SECONDS. A report more serious
     than the open alarm (INJURED after LOST, say) upgrades it in place: one alarm, one thread for the family.
+    A TEST (the API's) never joins: it raises its own alarm, which goes only to `triggered_by`.
 
     `repeat_limits` ((cache key, rate) pairs) apply only to a report that would join the open alarm at no
     greater severity: the first report and a more serious one are never held back. Over a limit: ReportLimited.
     A dropped database connection is retried once (alerts.services.connection); a second drop propagates.
     """
-    report = {
-        "situation_type": situation_type,
-        "description": description,
-        "location": location,
-        "latitude": latitude,
-        "longitude": longitude,
-        "finder_name": finder_name,
-        "finder_phone": finder_phone,
-        "scanner_ip": scanner_ip,
-        "scanner_user_agent": scanner_user_agent[:1000],
-        "source": source,
-    }
     return retry_once_on_connection_error(
-        lambda: _report(qr_code=qr_code, report=report, repeat_limits=repeat_limits), what="scan report"
+        lambda: _report(qr_code=qr_code, report=report, triggered_by=triggered_by, repeat_limits=repeat_limits),
+        what="scan report",
     )
 
 
-def _report(*, qr_code: QRCode, report: dict, repeat_limits: Sequence[tuple[str, str]]) -> ReportOutcome:
+def _report(
+    *, qr_code: QRCode, report: Report, triggered_by: User | None, repeat_limits: Sequence[tuple[str, str]]
+) -> ReportOutcome:
     """Get-or-create on the database's one-open-alarm rule: read the open alarm once; if there is none, insert;
     if the insert loses to a concurrent report (AlarmAlreadyOpen), read again and join the winner's alarm."""
     now = timezone.now()
-    situation_type = report["situation_type"]
-    open_alarm = open_alarm_for(qr_code_id=qr_code.pk, now=now)
-    if open_alarm is not None and not is_more_serious(situation_type, open_alarm):
+    is_test = report.situation_type == SituationType.TEST
+    open_alarm = None if is_test else open_alarm_for(qr_code_id=qr_code.pk, now=now)
+    if open_alarm is not None and not is_more_serious(report.situation_type, open_alarm):
         for key, rate in repeat_limits:
             verdict = rate_hit(key=key, rate=rate)
             if not verdict.allowed:
@@ -123,7 +138,12 @@ def _report(*, qr_code: QRCode, report: dict, repeat_limits: Sequence[tuple[str,
         if open_alarm is not None:
             return _report_join(alarm=open_alarm, report=report, now=now)
         try:
-            alarm = alarm_create(qr_code=qr_code, is_phototaker=report["source"] == AlarmSource.PHOTOTAKER, **report)
+            alarm = alarm_create(
+                qr_code=qr_code,
+                is_phototaker=report.source == AlarmSource.PHOTOTAKER,
+                triggered_by=triggered_by,
+                **report.row(),
+            )
         except AlarmAlreadyOpen:
             # Lost the race: the winner's alarm is committed (the unique index waited for it), so it is seen now.
             log.info("report lost the race for qr_code=%s; joining the open alarm", qr_code.pk)
@@ -133,7 +153,7 @@ def _report(*, qr_code: QRCode, report: dict, repeat_limits: Sequence[tuple[str,
     raise AlarmAlreadyOpen  # the open alarm kept closing under us: vanishingly rare; the finder resubmits
 
 
-def _report_join(*, alarm: Alarm, report: dict, now) -> ReportOutcome:
+def _report_join(*, alarm: Alarm, report: Report, now: datetime) -> ReportOutcome:
     """Record the report on the open alarm, upgrade it when the report is more serious, and schedule the
     family's update, all in one transaction.
 
@@ -142,10 +162,10 @@ def _report_join(*, alarm: Alarm, report: dict, now) -> ReportOutcome:
     nobody given a second first message); the other joins. The custodians (and anyone already reached) get an
     update at once, in the alarm's thread, saying what is happening now, rather than a second alarm.
     """
-    situation_type = report["situation_type"]
+    situation_type = report.situation_type
     less_serious = [s for s, level in SEVERITY.items() if level < SEVERITY.get(situation_type, 0)]
     with transaction.atomic():
-        event = ScanEvent.objects.create(alarm=alarm, timestamp=now, **report)
+        event = ScanEvent.objects.create(alarm=alarm, timestamp=now, **report.row())
         Alarm.objects.filter(pk=alarm.pk).update(report_count=F("report_count") + 1)
         upgraded = bool(
             less_serious
@@ -157,10 +177,10 @@ def _report_join(*, alarm: Alarm, report: dict, now) -> ReportOutcome:
             log.info("alarm id=%s upgraded to %s by event=%s attempts=%s", alarm.pk, situation_type, event.pk, routed)
         update_schedule(alarm_id=alarm.pk, now=now, at_once=upgraded)
     log.info("report joined alarm id=%s event=%s situation=%s", alarm.pk, event.pk, situation_type)
-    return ReportOutcome(alarm=alarm, joined=True, upgraded=upgraded)
+    return ReportOutcome(alarm=alarm, joined=True, upgraded=upgraded, event=event)
 
 
-def update_schedule(*, alarm_id: int, now=None, at_once: bool = False) -> list[int]:
+def update_schedule(*, alarm_id: int, now: datetime | None = None, at_once: bool = False) -> list[int]:
     """Tell the alarm's custodians (and whoever else it reached) about the latest report.
 
     At most once per interval: the update goes now if the last one went at least an interval ago, else it is
@@ -193,14 +213,15 @@ def update_schedule(*, alarm_id: int, now=None, at_once: bool = False) -> list[i
             created.append(attempt.pk)
         countdown = (due - now).total_seconds() if due > now else None
         for pk in created:
-            transaction.on_commit(lambda pk=pk: attempt_enqueue(attempt_id=pk, countdown=countdown))
+            transaction.on_commit(partial(attempt_enqueue, attempt_id=pk, countdown=countdown))
+        alarm_status_refresh(alarm_id=alarm_id)
     log.info(
         "alarm id=%s update %s scheduled in %.0fs attempts=%s", alarm_id, seq + 1, (due - now).total_seconds(), created
     )
     return created
 
 
-def _update_bring_forward(*, alarm_id: int, scheduled, now) -> list[int]:
+def _update_bring_forward(*, alarm_id: int, scheduled: QuerySet[NotificationAttempt], now: datetime) -> list[int]:
     released = []
     with transaction.atomic():
         for pk, not_before in scheduled.values_list("pk", "not_before"):
@@ -211,6 +232,7 @@ def _update_bring_forward(*, alarm_id: int, scheduled, now) -> list[int]:
                 enqueue_on_commit(pk)
         if released:
             Alarm.objects.filter(pk=alarm_id).update(update_notified_at=now)
+            alarm_status_refresh(alarm_id=alarm_id)
     log.info("alarm id=%s scheduled update brought forward attempts=%s", alarm_id, released)
     return released
 
@@ -273,12 +295,14 @@ def inactive_scan_notify(*, scan_id: int) -> bool:
         "subject_name": subject.first_name,
         "timestamp": date_format(timezone.localtime(scan.timestamp), "Y-m-d H:i"),
     }
-    for channel in rec.usable_channels(preferred=custodian.preferred_channel, phone=phone, email=email):
+    tried: set[str] = set()
+    while channel := channel_next(preferred=custodian.preferred_channel, phone=phone, email=email, tried=tried):
+        tried.add(channel)
         message = message_compose(
             kind="INACTIVE_SCAN",
             language=custodian.language,
             channel=channel,
-            to=rec.address_for(channel, phone, email),
+            to=channel_address(channel, phone=phone, email=email),
             context=context,
             owner=custodian.user,
             recipient_name=custodian.user.get_full_name(),
@@ -335,18 +359,6 @@ SMS_WORDS: dict[str, tuple[str, str]] = {
     "contacto": ("CONTACT", "es"),
     "llamar": ("CONTACT", "es"),
 }
-SMS_REPLIES = {
-    ("ok", "en"): "Keryu: thank you. The family is being contacted now. Stay with the person if you can. "
-    "Emergency: {emergency}.",
-    ("ok", "es"): "Keryu: gracias. Estamos avisando a la familia ahora mismo. Quédate con la persona si puedes. "
-    "Emergencias: {emergency}.",
-    ("unknown", "en"): "Keryu: we could not find the code {code}. Check the 8 characters printed on the badge and "
-    "send them again. Emergency: {emergency}.",
-    ("unknown", "es"): "Keryu: no encontramos el código {code}. Revisa los 8 caracteres impresos en la credencial "
-    "y envíalos de nuevo. Emergencias: {emergency}.",
-    ("busy", "en"): "Keryu: we already have your reports and the family is being contacted. Emergency: {emergency}.",
-    ("busy", "es"): "Keryu: ya tenemos tus reportes y estamos avisando a la familia. Emergencias: {emergency}.",
-}
 
 
 @dataclass(frozen=True)
@@ -381,33 +393,3 @@ def sms_language(*, word_language: str, sender: str) -> str:
     if region in SPANISH_SPEAKING:
         return "es"
     return "es" if settings.LANGUAGE_CODE.startswith("es") else "en"
-
-
-def sms_report(*, from_address: str, body: str, emergency_number: str = "911") -> str | None:
-    """A finder without data texts a badge's short code: raise the alarm (or join the open one) through the
-    same path as a scan, and return the text to answer them with. None: the text is not a short code."""
-    parsed = sms_report_parse(body)
-    if parsed is None:
-        return None
-    sender = from_address.removeprefix("whatsapp:")
-    language = sms_language(word_language=parsed.language, sender=sender)
-    values = {"code": parsed.code, "emergency": emergency_number}
-    qr_code = QRCode.objects.select_related("subject").filter(short_code=parsed.code).first()
-    if qr_code is None or not (qr_code.is_active and qr_code.subject.is_active):
-        if qr_code is not None:
-            inactive_scan_record(qr_code=qr_code, source=AlarmSource.SMS)
-        log.info("sms report: no active code (sender key %s)", address_hash(sender)[-4:])
-        return SMS_REPLIES[("unknown", language)].format(**values)
-    try:
-        outcome = scan_report(
-            qr_code=qr_code,
-            situation_type=parsed.situation,
-            description=body.strip()[:1000],
-            finder_phone=sender[:32],
-            source=AlarmSource.SMS,
-            repeat_limits=[(f"sms-report:{address_hash(sender)}", settings.KERYU_SMS_REPORT_RATE)],
-        )
-    except ReportLimited:
-        return SMS_REPLIES[("busy", language)].format(**values)
-    log.info("sms report alarm id=%s joined=%s situation=%s", outcome.alarm.pk, outcome.joined, parsed.situation)
-    return SMS_REPLIES[("ok", language)].format(**values)

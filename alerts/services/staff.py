@@ -1,32 +1,66 @@
-"""Telling staff that something needs a human: a mail to every staff user with an address."""
+"""Telling staff that something needs a human: the on-call staff on their own channels, everyone else by mail."""
 
 from __future__ import annotations
 
 import logging
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
-from django.db.models import Q
 
-from core.roles import STAFF
+from accounts.selectors import staff_on_call, staff_with_email
+from messaging.channels import ChannelError, channel_address
+from messaging.services import channel_next, message_create, message_send
 
 log = logging.getLogger(__name__)
 
 
 def staff_alert(*, subject: str, body: str) -> int:
-    """Mail staff (no personal data in the text: ids only). Never raises: an alert must not break delivery."""
-    User = get_user_model()
-    emails = list(
-        User.objects.filter(Q(is_staff=True) | Q(is_superuser=True) | Q(groups__name=STAFF), is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .distinct()
-    )
+    """Tell staff (no personal data in the text: ids only); returns how many staff members were told.
+
+    Each on-call staff member (accounts.StaffProfile.on_call) is reached on their own channels, in the one
+    channel choice (messaging's channel_next: their preferred family first, the next channel when one
+    fails). Every other staff member with an address gets the mail, as all staff did before on-call lists.
+    Never raises: an alert must not break delivery.
+    """
     log.error("staff alert: %s", subject)
-    if not emails:
-        return 0
-    try:
-        return send_mail(subject, body, None, emails)
-    except Exception as exc:
-        log.error("staff alert mail failed (%s)", type(exc).__name__)
-        return 0
+    paged: set[int] = set()
+    for user in staff_on_call():
+        try:
+            if _staff_page(user=user, subject=subject, body=body):
+                paged.add(user.pk)
+        except Exception as exc:
+            log.error("staff alert to user id=%s failed (%s)", user.pk, type(exc).__name__)
+    emails = list(staff_with_email().exclude(pk__in=paged).values_list("email", flat=True))
+    mailed = 0
+    if emails:
+        try:
+            mailed = send_mail(subject, body, None, emails) and len(emails)
+        except Exception as exc:
+            log.error("staff alert mail failed (%s)", type(exc).__name__)
+    return len(paged) + mailed
+
+
+def _staff_page(*, user: User, subject: str, body: str) -> bool:
+    """One on-call staff member, channel after channel until one takes the message."""
+    profile = user.staff_profile
+    phone = str(profile.phone_number) if profile.phone_number else ""
+    tried: set[str] = set()
+    while channel := channel_next(preferred=profile.preferred_channel, phone=phone, email=user.email, tried=tried):
+        tried.add(channel)
+        message = message_create(
+            to=channel_address(channel, phone=phone, email=user.email),
+            channel=channel,
+            content=f"{subject}\n{body}",
+            subject_line=subject,
+            owner=user,
+            recipient_name=user.get_full_name() or user.get_username(),
+        )
+        try:
+            message_send(message=message)
+        except ChannelError as exc:
+            log.warning("staff alert to user id=%s channel=%s failed code=%s", user.pk, channel, exc.code)
+            continue
+        log.info("staff alert to user id=%s sent channel=%s message=%s", user.pk, channel, message.pk)
+        return True
+    log.error("staff alert reached on-call user id=%s on no channel", user.pk)
+    return False

@@ -14,6 +14,7 @@ own death: each worker's heartbeat thread (alerts.heartbeat) runs `beat_silence_
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -117,7 +118,7 @@ def security_events_check() -> list[str]:
 def watchdog_run() -> list[str]:
     """Every check; the causes alerted this run. One failing check does not stop the others."""
     alerted: list[str] = []
-    checks = {
+    checks: dict[str, Callable[[], list[str]]] = {
         "backlog": lambda: ["backlog"] if backlog_check() else [],
         "beat": lambda: ["beat"] if beat_silence_check() else [],
         "channel": lambda: [f"channel:{c}" for c in channel_failure_check()],

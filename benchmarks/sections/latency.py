@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from alerts.models import NotificationAttempt
-from tests.celery_worker import wait_for
+from testkit.celery_worker import wait_for
 
 from ..context import Context, Outcome
 from ..stats import Table, Target, percentile

@@ -16,7 +16,7 @@ from django.utils import timezone
 from alerts.models import Alarm, NotificationAttempt, RecipientKind, SituationType
 from alerts.services import attempt_enqueue
 from registry.models import EmergencyContact, QRCode
-from tests.celery_worker import purge_queue, wait_for
+from testkit.celery_worker import purge_queue, wait_for
 
 from ..context import Context, Outcome
 from ..stats import Table, Target, percentile

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 from alerts.services import attempt_enqueue
-from tests.celery_worker import purge_queue, wait_for
+from testkit.celery_worker import purge_queue, wait_for
 
 from ..context import Context, Outcome
 from ..stats import Table
@@ -52,7 +52,7 @@ def run(ctx: Context) -> Outcome:
 
 
 def _rss_mib(pid: int) -> float:
-    from tests.alerts.procs import children_of
+    from testkit.procs import children_of
 
     total = 0
     for p in [pid, *children_of(pid)]:

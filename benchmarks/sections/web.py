@@ -6,7 +6,7 @@ threads fill the waits. Each candidate gets its own gunicorn, started and stoppe
 
 from __future__ import annotations
 
-from tests.alerts.procs import running_web
+from testkit.procs import running_web
 
 from .. import loadgen
 from ..context import Context, Outcome

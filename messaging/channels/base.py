@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import requests
 from urllib3.exceptions import NewConnectionError
@@ -111,9 +112,38 @@ def network_error(provider: str, exc: requests.RequestException) -> ChannelError
     return ChannelError(f"{provider}: {type(exc).__name__}", permanent=False, code="network")
 
 
+class Family(StrEnum):
+    """What a recipient's preference names (registry.models.ContactChannel holds the same values)."""
+
+    WHATSAPP = "whatsapp"
+    SMS = "sms"
+    EMAIL = "email"
+    DEVELOPMENT = "development"
+
+
+class AddressKind(StrEnum):
+    """Which of a recipient's addresses a channel sends to."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+    ANY = "any"  # the phone when there is one, else the email (the development channel records either)
+
+
 class Channel:
+    """A channel adapter. Its class attributes are the channel catalogue (messaging.channels.CATALOGUE):
+    the stored key, the label staff see, the Family a recipient's preference names and the kind of address
+    it sends to."""
+
     key: str = ""
     label: str = ""
+    family: str = ""  # a Family
+    address_kind: AddressKind = AddressKind.ANY
+    # Whether the provider later says a message was delivered (a receipt). Without receipts, the provider
+    # accepting the message is the last word there will be (SMTP, the development channel).
+    reports_delivery: bool = True
+    # True when the provider sends back what its inbound webhook answers (Twilio's TwiML). Otherwise an answer
+    # to an inbound message goes out as a message of its own (provider_events.inbound_answer_send).
+    answers_in_webhook: bool = False
 
     def is_configured(self) -> bool:
         raise NotImplementedError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from .base import Channel, OutboundMessage, SendResult
+from .base import AddressKind, Channel, Family, OutboundMessage, SendResult
 
 log = logging.getLogger(__name__)
 
@@ -13,6 +13,9 @@ log = logging.getLogger(__name__)
 class DevelopmentChannel(Channel):
     key = "development"
     label = "Development (recorded, not sent)"
+    family = Family.DEVELOPMENT
+    reports_delivery = False
+    address_kind = AddressKind.ANY
 
     def is_configured(self) -> bool:
         return True

@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 import smtplib
 from email.utils import make_msgid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 
-from .base import Channel, ChannelError, ErrorAction, OutboundMessage, SendResult
+from .base import AddressKind, Channel, ChannelError, ErrorAction, Family, OutboundMessage, SendResult
+
+if TYPE_CHECKING:
+    from django.core.mail.backends.base import BaseEmailBackend
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +22,9 @@ log = logging.getLogger(__name__)
 class EmailChannel(Channel):
     key = "email"
     label = "Email"
+    family = Family.EMAIL
+    reports_delivery = False
+    address_kind = AddressKind.EMAIL
 
     def is_configured(self) -> bool:
         return bool(settings.DEFAULT_FROM_EMAIL) and not settings.EMAIL_BACKEND.endswith("dummy.EmailBackend")
@@ -69,7 +76,7 @@ class EmailChannel(Channel):
         return SendResult(provider_message_id=message_id.strip("<>"))
 
 
-def _close_quietly(connection) -> None:
+def _close_quietly(connection: BaseEmailBackend) -> None:
     """QUIT after the message is out (or lost): its failure changes nothing about the send."""
     try:
         connection.close()

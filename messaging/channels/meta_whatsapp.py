@@ -8,15 +8,18 @@ and `biz_opaque_callback_data` carries our message id back in it.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import requests
 from django.conf import settings
 
 from ..formatting import phone_for_meta_whatsapp, template_parameter
 from .base import (
+    AddressKind,
     Channel,
     ChannelError,
     ErrorAction,
+    Family,
     OutboundMessage,
     SendResult,
     error_for,
@@ -31,6 +34,8 @@ RETRY_CODES = {2, 130429, 131000, 131056}
 SWITCH_CODES = {131047, 131026, 132000, 132001, 132005, 132007, 132012, 132015, 132016}
 # Our configuration is wrong: credentials, parameters, spam limit. Another channel, and tell staff.
 STOP_CODES = {190, 100, 131008, 131048}
+# Failures about what we sent or when, not about the recipient: the 24-hour window, our templates, our limits.
+NOT_THE_ADDRESS_CODES = {131047, 132000, 132001, 132005, 132007, 132012, 132015, 132016} | RETRY_CODES | STOP_CODES
 
 
 def meta_error_action(code: int | None, http_status: int | None = None) -> str:
@@ -52,6 +57,9 @@ def timeouts() -> tuple[float, float]:
 class MetaWhatsAppChannel(Channel):
     key = "meta_whatsapp"
     label = "WhatsApp (Meta Cloud API)"
+    family = Family.WHATSAPP
+    address_kind = AddressKind.PHONE
+    reports_delivery = True
 
     def is_configured(self) -> bool:
         return bool(settings.WHATSAPP_PHONE_NUMBER_ID and settings.WHATSAPP_ACCESS_TOKEN)
@@ -60,15 +68,18 @@ class MetaWhatsAppChannel(Channel):
         base = settings.WHATSAPP_API_BASE_URL.rstrip("/")
         return f"{base}/{settings.WHATSAPP_API_VERSION}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages"
 
-    def payload(self, message: OutboundMessage) -> dict:
-        payload: dict = {
+    def payload(self, message: OutboundMessage) -> dict[str, Any]:
+        payload: dict[str, Any] = {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
             "to": phone_for_meta_whatsapp(message.to),
             "biz_opaque_callback_data": str(message.message_id),
         }
         if message.whatsapp_template:
-            template: dict = {"name": message.whatsapp_template, "language": {"code": message.whatsapp_language}}
+            template: dict[str, Any] = {
+                "name": message.whatsapp_template,
+                "language": {"code": message.whatsapp_language},
+            }
             if message.whatsapp_parameters:
                 template["components"] = [
                     {

@@ -18,9 +18,11 @@ from twilio.rest import Client
 
 from ..formatting import phone_for_twilio_sms, phone_for_twilio_whatsapp, template_parameter
 from .base import (
+    AddressKind,
     Channel,
     ChannelError,
     ErrorAction,
+    Family,
     OutboundMessage,
     SendResult,
     error_for,
@@ -36,6 +38,9 @@ SWITCH_CODES = {21610, 21211, 21614, 30004, 30005, 30006, 30007, 63016, 30410}
 # Our side is wrong: credentials, sender number, WhatsApp sender.
 STOP_CODES = {20003, 20404, 21212, 21606, 21659, 63007}
 UNREACHABLE = 30003
+# Failures about what we sent or when, not about the recipient: WhatsApp's window (63016), a provider timeout,
+# our limits and configuration. 30003 (handset unreachable) is about the recipient: it is not here.
+NOT_THE_ADDRESS_CODES = {63016, 30410} | RETRY_CODES | STOP_CODES
 
 
 def twilio_error_action(code: int | None, *, retry_count: int = 0, http_status: int | None = None) -> str:
@@ -70,6 +75,9 @@ def status_callback_url(message_id: int) -> str | None:
 
 
 class _TwilioChannel(Channel):
+    address_kind = AddressKind.PHONE
+    reports_delivery = True
+    answers_in_webhook = True  # TwiML: the inbound webhook's response is the answer
     sender_setting = ""
 
     def is_configured(self) -> bool:
@@ -80,8 +88,11 @@ class _TwilioChannel(Channel):
     def address(self, number: str) -> str:
         raise NotImplementedError
 
-    def params(self, message: OutboundMessage) -> dict:
-        params: dict = {"to": self.address(message.to), "from_": self.address(getattr(settings, self.sender_setting))}
+    def params(self, message: OutboundMessage) -> dict[str, str]:
+        params: dict[str, str] = {
+            "to": self.address(message.to),
+            "from_": self.address(getattr(settings, self.sender_setting)),
+        }
         callback = status_callback_url(message.message_id)
         if callback:
             params["status_callback"] = callback
@@ -133,24 +144,26 @@ class _TwilioChannel(Channel):
 class TwilioSMSChannel(_TwilioChannel):
     key = "twilio_sms"
     label = "SMS (Twilio)"
+    family = Family.SMS
     sender_setting = "TWILIO_PHONE_NUMBER"
 
     def address(self, number: str) -> str:
         return phone_for_twilio_sms(number)
 
-    def params(self, message: OutboundMessage) -> dict:
+    def params(self, message: OutboundMessage) -> dict[str, str]:
         return {**super().params(message), "body": message.body}
 
 
 class TwilioWhatsAppChannel(_TwilioChannel):
     key = "twilio_whatsapp"
     label = "WhatsApp (Twilio)"
+    family = Family.WHATSAPP
     sender_setting = "TWILIO_WHATSAPP_NUMBER"
 
     def address(self, number: str) -> str:
         return phone_for_twilio_whatsapp(number)
 
-    def params(self, message: OutboundMessage) -> dict:
+    def params(self, message: OutboundMessage) -> dict[str, str]:
         params = super().params(message)
         if message.twilio_content_sid:
             params["content_sid"] = message.twilio_content_sid

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +13,9 @@ from ..channels import REGISTRY, ChannelError
 from ..defaults import SAMPLE_CONTEXT
 from ..models import Channel, ChannelSetting
 from .messages import message_compose, message_send
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +52,7 @@ class TestSendOutcome:
     detail: str
 
 
-def channel_test_send(*, channel: str, to: str, language: str = "en", user=None) -> TestSendOutcome:
+def channel_test_send(*, channel: str, to: str, language: str = "en", user: User | None = None) -> TestSendOutcome:
     """Send the TEST text with sample data through one channel now and report what the provider said."""
     if channel not in REGISTRY:
         raise ValidationError(f"Unknown channel {channel}.")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
@@ -16,6 +17,9 @@ from ..models import FlaggedAddress, Message, MessageStatus, MessageTemplate
 from ..signals import message_status_changed
 from .templates import template_render
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 log = logging.getLogger(__name__)
 
 
@@ -25,11 +29,11 @@ def message_create(
     channel: str,
     content: str,
     subject_line: str = "",
-    owner=None,
+    owner: User | None = None,
     template: MessageTemplate | None = None,
     recipient_name: str = "",
     kind: str = "",
-    provider_template: dict | None = None,
+    provider_template: dict[str, Any] | None = None,
 ) -> Message:
     return Message.objects.create(
         to=to,
@@ -52,8 +56,8 @@ def message_compose(
     language: str,
     channel: str,
     to: str,
-    context: dict[str, object],
-    owner=None,
+    context: Mapping[str, object],
+    owner: User | None = None,
     recipient_name: str = "",
 ) -> Message:
     """Render the right template for this kind, language and channel and record the message, pending.

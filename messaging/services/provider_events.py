@@ -7,14 +7,18 @@ nothing) and an inbound reply is recorded once per provider id. Unknown ids are 
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ..channels import CHANNEL_FAMILIES, ChannelError, channel_family, channel_spec
 from ..formatting import address_hash
-from ..models import CHANNEL_FAMILIES, STATUS_RANK, InboundMessage, Message, MessageStatus
+from ..inbound import inbound_answer
+from ..models import STATUS_RANK, InboundMessage, Message, MessageStatus
 from ..selectors import message_for_reply
 from ..signals import inbound_message_received, message_status_changed
+from .messages import message_create, message_send
 
 log = logging.getLogger(__name__)
 
@@ -71,15 +75,27 @@ def message_status_apply(
 
 
 def inbound_record(
-    *, channel: str, from_address: str, body: str, provider_message_id: str, context_provider_id: str = ""
+    *,
+    channel: str,
+    from_address: str,
+    body: str,
+    provider_message_id: str,
+    context_provider_id: str = "",
+    payload: str = "",
 ) -> InboundMessage | None:
-    """Record a reply once and announce it; a duplicate delivery returns None and announces nothing."""
+    """Record a reply once, have it answered and announce it; a duplicate delivery returns None and does
+    nothing more.
+
+    `context_provider_id` is the provider's reply context (the id of our message the sender replied to) and
+    `payload` a WhatsApp button's payload; both are kept as given for the handler, which decides what the reply
+    answers (and may link it to another message with inbound_link).
+    """
     key = address_hash(from_address)
     in_reply_to = None
     if context_provider_id:
         in_reply_to = Message.objects.filter(provider_message_id=context_provider_id).first()
     if in_reply_to is None:
-        family = next((f for f in CHANNEL_FAMILIES.values() if channel in f), (channel,))
+        family = CHANNEL_FAMILIES.get(channel_family(channel), (channel,))
         in_reply_to = message_for_reply(channel_family=family, address_hash=key)
     try:
         with transaction.atomic():
@@ -90,6 +106,8 @@ def inbound_record(
                     "from_address": from_address,
                     "address_hash": key,
                     "body": body[:4000],
+                    "payload": payload[:256],
+                    "context_provider_id": context_provider_id[:128],
                     "in_reply_to": in_reply_to,
                     "owner_id": in_reply_to.owner_id if in_reply_to else None,
                 },
@@ -102,10 +120,62 @@ def inbound_record(
     log.info(
         "inbound recorded id=%s channel=%s in_reply_to=%s", inbound.pk, channel, in_reply_to.pk if in_reply_to else None
     )
-    answers = inbound_message_received.send(sender=InboundMessage, inbound=inbound, in_reply_to=in_reply_to)
-    # A receiver may answer the sender (a finder's SMS report is confirmed); the webhook replies with it.
-    reply = next((str(answer) for _, answer in answers if isinstance(answer, str) and answer), "")
+    # The registered handler (messaging.inbound) says what the message means and what to answer the sender
+    # (a finder's SMS report is confirmed, a reply to an alarm is acknowledged, noted or answered with the
+    # options); the webhook replies with it.
+    reply = inbound_answer(inbound)[:1600]
     if reply:
-        InboundMessage.objects.filter(pk=inbound.pk).update(auto_reply=reply[:1600])
-        inbound.auto_reply = reply[:1600]
+        InboundMessage.objects.filter(pk=inbound.pk).update(auto_reply=reply)
+        inbound.auto_reply = reply
+        if not channel_spec(channel).answers_in_webhook:
+            transaction.on_commit(partial(_answer_enqueue, inbound.pk))
+    inbound_message_received.send(sender=InboundMessage, inbound=inbound, in_reply_to=inbound.in_reply_to)
     return inbound
+
+
+def inbound_link(*, inbound: InboundMessage, message: Message) -> None:
+    """The handler found which of our messages `inbound` answers: record it (and scope the reply to that
+    message's owner) in place of the guess inbound_record made from the address alone."""
+    if inbound.in_reply_to_id == message.pk:
+        return
+    if inbound.pk is not None:
+        InboundMessage.objects.filter(pk=inbound.pk).update(in_reply_to=message, owner_id=message.owner_id)
+    inbound.in_reply_to = message
+    inbound.owner_id = message.owner_id
+
+
+def _answer_enqueue(inbound_id: int) -> None:
+    from ..tasks import send_inbound_answer
+
+    try:
+        send_inbound_answer.delay(inbound_id)
+    except Exception as exc:  # the broker is away: the reply was recorded and acted on; only the answer is lost
+        log.warning("inbound id=%s: answer not queued (%s)", inbound_id, type(exc).__name__)
+
+
+def inbound_answer_send(*, inbound_id: int) -> Message | None:
+    """Send `auto_reply` back to the sender as a message of its own, on the channel they wrote on (a provider
+    whose webhook cannot carry it: Meta). They just wrote, so WhatsApp's 24-hour window is open for free text.
+
+    The message is written once (the inbound row is locked while its `answer` is set), so a redelivered task
+    sends it at most once more only if the first send never recorded its outcome. Raises ChannelError for a
+    transient failure (the task retries)."""
+    with transaction.atomic():
+        inbound = InboundMessage.objects.select_for_update().filter(pk=inbound_id).first()
+        if inbound is None or not inbound.auto_reply or not inbound.from_address:
+            return None
+        message = inbound.answer
+        if message is None:
+            message = message_create(
+                to=inbound.from_address, channel=inbound.channel, content=inbound.auto_reply, owner=inbound.owner
+            )
+            InboundMessage.objects.filter(pk=inbound.pk).update(answer=message)
+    if message.status != MessageStatus.PENDING or message.provider_message_id:
+        return message
+    try:
+        return message_send(message=message)
+    except ChannelError as exc:
+        if exc.permanent:
+            log.warning("inbound id=%s: answer not sent (code %s)", inbound_id, exc.code)
+            return None
+        raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -20,7 +21,7 @@ from ..models import InboundMessage, Message
 TEXT_FIELDS = ("subject_line", "content", "error_message")
 
 
-def _pattern(values: Iterable[str]) -> re.Pattern | None:
+def _pattern(values: Iterable[str]) -> re.Pattern[str] | None:
     """One alternation, longest first, each value standing alone: a finder called "Ana" must not turn
     "Anatomía" into "[removed]tomía". Values are matched as written and with their whitespace collapsed
     (WhatsApp parameters and SMS bodies are normalised before sending)."""
@@ -37,7 +38,7 @@ def text_redact(text: str, *, values: Iterable[str], replacement: str) -> str:
     return pattern.sub(replacement, text) if pattern and text else text
 
 
-def _redact_json(value, pattern: re.Pattern, replacement: str):
+def _redact_json(value: Any, pattern: re.Pattern[str], replacement: str) -> Any:
     if isinstance(value, str):
         return pattern.sub(replacement, value)
     if isinstance(value, list):

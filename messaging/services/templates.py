@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ..defaults import (
-    DEFAULT_WHATSAPP_PARAMETERS,
-    DEFAULT_WHATSAPP_TEMPLATE,
-    DEFAULTS,
-    WHATSAPP_LANGUAGE_CODES,
-    allowed_variables,
-)
+from ..channels import CHANNEL_FAMILIES, Family, channel_family
+from ..channels.twilio import TwilioWhatsAppChannel
+from ..defaults import DEFAULTS, WHATSAPP_LANGUAGE_CODES, WHATSAPP_TEMPLATES, allowed_variables
 from ..formatting import template_parameter, text_normalise, text_normalise_lines
-from ..models import Channel, MessageTemplate, MetaApproval, MetaTemplateStatus, template_variables
+from ..models import MessageTemplate, MetaApproval, MetaTemplateStatus, template_variables
 from ..selectors import meta_template_approval
 
 log = logging.getLogger(__name__)
-
-ALARM_KINDS = ("TEST", "INJURED", "LOST", "CONTACT", "UPDATE", "INACTIVE_SCAN")
 
 
 @dataclass(frozen=True)
@@ -31,7 +27,7 @@ class RenderedText:
     template: MessageTemplate | None
     # What a WhatsApp channel sends instead of text: {"name", "language", "parameters", "content_sid"};
     # {"blocked": reason} when the Meta template exists but is not APPROVED (never sent then).
-    provider_template: dict = field(default_factory=dict)
+    provider_template: dict[str, Any] = field(default_factory=dict)
 
 
 def template_find(*, kind: str, language: str, channel: str) -> MessageTemplate | None:
@@ -50,23 +46,17 @@ def template_find(*, kind: str, language: str, channel: str) -> MessageTemplate 
 
 def _provider_template(
     *, channel: str, template: MessageTemplate | None, kind: str, language: str, values: dict[str, str]
-) -> dict:
-    if channel not in (Channel.META_WHATSAPP, Channel.TWILIO_WHATSAPP):
+) -> dict[str, Any]:
+    if channel not in CHANNEL_FAMILIES[Family.WHATSAPP]:
         return {}
     if template is not None:
         source = template
-    elif kind in ALARM_KINDS:
-        source = MessageTemplate(
-            kind=kind,
-            language=language,
-            whatsapp_template_name=DEFAULT_WHATSAPP_TEMPLATE,
-            whatsapp_language_code=WHATSAPP_LANGUAGE_CODES.get(language, language),
-            whatsapp_parameters=",".join(DEFAULT_WHATSAPP_PARAMETERS),
-        )
+    elif kind in WHATSAPP_TEMPLATES:
+        source = MessageTemplate(kind=kind, language=language, **_whatsapp_defaults(kind, language))
     else:
         return {}
     parameters = [template_parameter(values.get(name, "-")) for name in source.parameter_names]
-    if channel == Channel.TWILIO_WHATSAPP:
+    if channel == TwilioWhatsAppChannel.key:
         if not source.twilio_content_sid:
             return {}
         return {"content_sid": source.twilio_content_sid, "parameters": parameters}
@@ -82,7 +72,19 @@ def _provider_template(
     }
 
 
-def template_render(*, kind: str, language: str, channel: str, context: dict[str, object]) -> RenderedText:
+def _whatsapp_defaults(kind: str, language: str) -> dict[str, str]:
+    """The shipped WhatsApp template fields of a kind (defaults.WHATSAPP_TEMPLATES); empty for the others."""
+    if kind not in WHATSAPP_TEMPLATES:
+        return {}
+    name, parameters = WHATSAPP_TEMPLATES[kind]
+    return {
+        "whatsapp_template_name": name,
+        "whatsapp_language_code": WHATSAPP_LANGUAGE_CODES.get(language, language),
+        "whatsapp_parameters": ",".join(parameters),
+    }
+
+
+def template_render(*, kind: str, language: str, channel: str, context: Mapping[str, object]) -> RenderedText:
     """Fill in the best live template; fall back to the shipped text so an alarm is never held up.
 
     A variable the kind allows but the caller did not give renders as "-" (logged), never as an error.
@@ -105,7 +107,7 @@ def template_render(*, kind: str, language: str, channel: str, context: dict[str
         log.warning("template kind=%s rendered without %s", kind, ",".join(sorted(missing)))
     values = {name: "-" for name in allowed_variables(kind)} | {k: str(v) for k, v in context.items()}
     body = content.format_map(values)
-    body = text_normalise_lines(body) if channel == Channel.EMAIL else text_normalise(body)
+    body = text_normalise_lines(body) if channel_family(channel) == Family.EMAIL else text_normalise(body)
     return RenderedText(
         subject=text_normalise(subject_line.format_map(values)),
         body=body,
@@ -120,13 +122,7 @@ def template_defaults_ensure() -> int:
     """Create any missing shipped template, live (never touching one an editor changed). Returns how many."""
     created = 0
     for (kind, language), (subject_line, content) in DEFAULTS.items():
-        whatsapp = {}
-        if kind in ALARM_KINDS:
-            whatsapp = {
-                "whatsapp_template_name": DEFAULT_WHATSAPP_TEMPLATE,
-                "whatsapp_language_code": WHATSAPP_LANGUAGE_CODES[language],
-                "whatsapp_parameters": ",".join(DEFAULT_WHATSAPP_PARAMETERS),
-            }
+        whatsapp = _whatsapp_defaults(kind, language)
         _, was_created = MessageTemplate.objects.get_or_create(
             kind=kind,
             language=language,

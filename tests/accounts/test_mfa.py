@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import base64
 import re
-import uuid
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -15,31 +13,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.middleware import EXEMPT_PREFIXES
 from accounts.models import SecurityEvent
 
+from ..urlwalk import all_routes
+
 pytestmark = pytest.mark.django_db
-
-SAMPLES = {"int": "1", "str": "x", "slug": "x", "path": "x/y", "uuid": str(uuid.UUID(int=1))}
-
-
-def _concrete(pattern: str) -> str:
-    pattern = re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLES.get(m.group(1) or "str", "x"), pattern)
-    pattern = re.sub(r"\(\?P<\w+>[^)]*\)", "1", pattern)
-    return pattern.replace("^", "").replace("$", "").replace("\\", "")
 
 
 def console_urls() -> list[str]:
-    """Every URL the resolver knows under /admin/ and /ops/, with sample values for its parameters."""
-    found: list[str] = []
-
-    def walk(patterns, prefix: str) -> None:
-        for p in patterns:
-            here = prefix + _concrete(str(p.pattern))
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, here)
-            elif isinstance(p, URLPattern):
-                found.append("/" + here)
-
-    walk(get_resolver().url_patterns, "")
-    return sorted({u for u in found if u.startswith(("/admin/", "/ops/"))})
+    """Every URL pattern the resolver knows under /admin/ and /ops/, each as a URL that resolves to it."""
+    return sorted({r.sample() for r in all_routes() if r.route.startswith(("admin/", "ops/"))})
 
 
 def test_the_resolver_walk_finds_both_consoles():

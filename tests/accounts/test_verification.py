@@ -12,7 +12,8 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import PhoneCode, Registration
+from accounts.models import PhoneCode
+from registry.models import Custodian
 
 from .conftest import last_code
 
@@ -28,7 +29,7 @@ def test_email_link_works_once_and_fails_on_second_use(client, pending_user):
     assert client.get(path).status_code == 200  # a prefetching mail scanner does not spend the link
     response = client.post(path)
     assert "Your email is verified" in response.content.decode()
-    assert Registration.objects.get(user=pending_user).email_verified_at is not None
+    assert Custodian.objects.get(user=pending_user).email_verified_at is not None
     again = client.post(path)
     assert again.status_code == 400
     assert "invalid, expired or already used" in again.content.decode()
@@ -39,7 +40,7 @@ def test_email_link_fails_after_24_hours(client, pending_user):
     with time_machine.travel(timezone.now() + timedelta(hours=24, seconds=1)):
         response = client.post(path)
     assert response.status_code == 400
-    assert Registration.objects.get(user=pending_user).email_verified_at is None
+    assert Custodian.objects.get(user=pending_user).email_verified_at is None
 
 
 def test_email_link_still_works_just_before_24_hours(client, pending_user):
@@ -79,7 +80,7 @@ def test_sixth_wrong_phone_code_is_refused_even_if_right(client, signup_data):
     assert "Too many wrong tries for this code. Ask for a new code." in response.content.decode()
     response = client.post("/accounts/signup/phone/", {"code": code})
     assert "Too many wrong tries for this code. Ask for a new code." in response.content.decode()
-    assert Registration.objects.get(user=user).phone_verified_at is None
+    assert Custodian.objects.get(user=user).phone_verified_at is None
 
 
 def test_right_phone_code_verifies_and_cannot_be_reused(client, signup_data):
@@ -87,7 +88,7 @@ def test_right_phone_code_verifies_and_cannot_be_reused(client, signup_data):
     code = last_code(user)
     response = client.post("/accounts/signup/phone/", {"code": code})
     assert response["Location"] == "/accounts/signup/done/"
-    assert Registration.objects.get(user=user).phone_verified_at is not None
+    assert Custodian.objects.get(user=user).phone_verified_at is not None
     assert PhoneCode.objects.get(user=user).code_hash != code  # stored hashed
     with pytest.raises(services.ValidationError):
         services.phone_code_verify(user=user, e164="+525512345678", code=code)
@@ -99,14 +100,14 @@ def test_expired_phone_code_is_refused(client, signup_data):
     with time_machine.travel(timezone.now() + timedelta(minutes=10, seconds=1)):
         response = client.post("/accounts/signup/phone/", {"code": code})
     assert "This code has expired. Ask for a new code." in response.content.decode()
-    assert Registration.objects.get(user=user).phone_verified_at is None
+    assert Custodian.objects.get(user=user).phone_verified_at is None
 
 
 def test_phone_code_page_is_bound_to_the_signup_session(client, password_only_client, signup_data):
     user = _signup(client, signup_data)
     response = password_only_client.post("/accounts/signup/phone/", {"code": last_code(user)})
     assert response["Location"] == "/accounts/signup/"
-    assert Registration.objects.get(user=user).phone_verified_at is None
+    assert Custodian.objects.get(user=user).phone_verified_at is None
 
 
 def test_resend_limits_one_a_minute_three_an_hour_ten_a_day(client, signup_data):

@@ -15,10 +15,10 @@ import pytest
 import requests
 
 from alerts.models import NotificationAttempt, NotificationStatus
+from testkit.celery_worker import running_worker, wait_for
+from testkit.procs import RedisServer, fast_sweeper, running_beat, running_web
 
-from ..celery_worker import running_worker, wait_for
 from ..factories import QRCodeFactory, SubjectFactory
-from .procs import RedisServer, fast_sweeper, running_beat, running_web
 
 pytestmark = [
     pytest.mark.worker,

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 import time_machine
 from django.utils import timezone
 
-from alerts.models import Alarm, NotificationStatus
-from alerts.selectors import alarm_public_progress
+from alerts.models import Alarm, NotificationAttempt, NotificationStatus
 from alerts.services import (
     ack_token,
     alarm_create,
     alarms_escalate,
     attempt_deliver,
     attempts_release_due,
+    inbound_handle,
 )
-from messaging.models import Message
-from messaging.signals import inbound_message_received, message_status_changed
+from alerts.services.finder_state import FinderStep, finder_state
+from messaging.models import InboundMessage, Message
+from messaging.services import channel_order_set, meta_template_status_update
+from messaging.signals import message_status_changed
 
 pytestmark = pytest.mark.django_db
 
@@ -72,14 +73,12 @@ def test_acknowledging_by_link_stops_the_escalation(client, alice_code, contacts
         NotificationStatus.CANCELLED
     }
     assert _contact_names() == set()
-    progress = alarm_public_progress(alarm=alarm)
-    assert progress == {
-        "notified": 1,
-        "delivered": 0,
-        "acknowledged": True,
-        "acknowledged_at": alarm.acknowledged_at,
-        "note": "On my way, 10 minutes",
-    }
+    state = finder_state(alarm=alarm)
+    assert (state.state, state.acknowledged_role, state.note) == (
+        FinderStep.ACKNOWLEDGED,
+        "custodian",
+        "On my way, 10 minutes",
+    )
 
 
 def test_a_tampered_or_unknown_link_is_not_found(client, alice_code):
@@ -91,21 +90,28 @@ def test_a_tampered_or_unknown_link_is_not_found(client, alice_code):
     assert not Alarm.objects.get().acknowledged_at
 
 
-def test_a_reply_acknowledges_and_its_text_is_relayed_to_the_finder(alice_code, contacts):
+def test_an_acknowledging_reply_acknowledges_and_its_text_is_relayed_to_the_finder(alice_code, contacts):
+    # Issue 15: a reply acknowledges only when it says so ("voy", "on my way", ...); free text is a note
+    # (tests/alerts/test_reply_intents.py). The doctor quotes the alarm message (WhatsApp's reply context).
     alarm = alarm_create(qr_code=alice_code, situation_type="INJURED")
     doctor = alarm.attempts.get(recipient_kind="doctor")
     attempt_deliver(attempt_id=doctor.pk)
     doctor.refresh_from_db()
-    inbound = SimpleNamespace(body="Doctor here: keep him still, I am calling 911")
-    inbound_message_received.send(sender=Message, inbound=inbound, in_reply_to=doctor.message)
+    inbound = InboundMessage(
+        body="Doctor here, on my way: keep him still, I am calling 911",
+        in_reply_to=doctor.message,
+        context_provider_id=doctor.message.provider_message_id,
+        from_address="+525511112222",
+    )
+    inbound_handle(message=inbound)
     alarm.refresh_from_db()
     assert alarm.acknowledged_via == "reply" and alarm.acknowledged_by == "Dr. Ruiz"
-    assert alarm_public_progress(alarm=alarm)["note"].startswith("Doctor here")
+    assert finder_state(alarm=alarm).note.startswith("Doctor here")
 
 
 def test_a_reply_to_something_else_acknowledges_nothing(alice_code):
     alarm = alarm_create(qr_code=alice_code, situation_type="LOST")
-    inbound_message_received.send(sender=Message, inbound=SimpleNamespace(body="hi"), in_reply_to=None)
+    inbound_handle(message=InboundMessage(body="hi", in_reply_to=None))
     alarm.refresh_from_db()
     assert alarm.acknowledged_at is None
 
@@ -142,3 +148,23 @@ def test_delivery_news_moves_the_attempt_and_an_undelivered_message_falls_back(a
     alarm.refresh_from_db()
     assert fallback.status == NotificationStatus.DELIVERED and fallback.delivered_at
     assert alarm.notification_status == NotificationStatus.DELIVERED
+
+
+def test_escalation_renotifies_a_custodian_on_the_next_channel_of_the_family_they_prefer(
+    alice_code, fake_meta, fake_twilio
+):
+    # Staff put SMS first; Alice prefers WhatsApp, so she is told on Meta WhatsApp first. Unacknowledged, the
+    # escalation must keep her preference too (Twilio WhatsApp next), not fall back to staff's bare order.
+    channel_order_set(keys=["twilio_sms", "meta_whatsapp", "twilio_whatsapp"])
+    for language in ("es_MX", "en_US"):
+        meta_template_status_update(name="qr_template_on_m", language_code=language, status="APPROVED")
+    assert alice_code.subject.custodian.preferred_channel == "whatsapp"
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        alarm = alarm_create(qr_code=alice_code, situation_type="LOST")
+        first = alarm.attempts.get()
+        assert first.channel == "meta_whatsapp"
+        assert attempt_deliver(attempt_id=first.pk).status == NotificationStatus.SENT
+        clock.shift(timedelta(seconds=601))
+        created = alarms_escalate()
+    assert [NotificationAttempt.objects.get(pk=pk).channel for pk in created] == ["twilio_whatsapp"]

@@ -23,8 +23,8 @@ from alerts.models import Alarm, NotificationAttempt, NotificationStatus, Recipi
 from alerts.selectors import alarm_timeline
 from alerts.services import alarm_create, attempt_deliver
 from messaging.models import Message
+from testkit.celery_worker import running_worker, wait_for
 
-from ..celery_worker import running_worker, wait_for
 from ..factories import QRCodeFactory, SubjectFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

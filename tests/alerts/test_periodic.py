@@ -1,4 +1,4 @@
-"""Periodic tasks and maintenance: created once, never overwriting staff; retention, purge, drills."""
+"""Periodic tasks and maintenance: created once, never overwriting staff; retention, purge (drills: test_drills)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from alerts.models import Alarm, NotificationAttempt, ReachabilityCheck
+from alerts.models import Alarm, NotificationAttempt
 from alerts.models import NotificationStatus as S
 from alerts.periodic import SCHEDULE, periodic_tasks_ensure
 from alerts.services import maintenance
-from messaging.channels import ChannelError
 from messaging.models import Message
-from messaging.signals import message_status_changed
 
 from ..factories import AlarmFactory
 
@@ -57,56 +55,6 @@ def test_old_messages_are_cleaned_up(settings):
 
 def fake_cleanup() -> int:
     return 7
-
-
-def test_reachability_drill_messages_contacts_and_flags_the_unreachable(alice_code, contacts, settings):
-    assert maintenance.reachability_drill() == 2
-    rosa, tom = (ReachabilityCheck.objects.get(contact=c) for c in contacts)
-    message_status_changed.send(sender=Message, message=rosa.message, status="delivered")
-    message_status_changed.send(sender=Message, message=tom.message, status="undelivered")
-    rosa.refresh_from_db()
-    tom.refresh_from_db()
-    assert not rosa.flagged and tom.flagged
-    ReachabilityCheck.objects.update(created_at=timezone.now() - timedelta(days=3))
-    ReachabilityCheck.objects.filter(pk=rosa.pk).update(status="sent")
-    assert maintenance.reachability_flag_silent() == 1
-
-
-def test_custodians_who_opt_out_get_no_drill(alice_code, contacts):
-    custodian = alice_code.subject.custodian
-    custodian.drill_opt_out = True
-    custodian.save(update_fields=["drill_opt_out"])
-    assert maintenance.reachability_drill() == 0
-
-
-def test_a_drill_send_failure_flags_the_contact(alice_code, contacts, settings):
-    from messaging.channels import REGISTRY
-    from messaging.channels.base import Channel
-
-    class Broken(Channel):
-        key = "broken"
-
-        def is_configured(self):
-            return True
-
-        def send(self, message):
-            raise ChannelError("invalid number", permanent=True, code="21211")
-
-    REGISTRY["broken"] = Broken
-    settings.KERYU_CHANNEL_ORDER = ["broken"]
-    try:
-        maintenance.reachability_drill()
-    finally:
-        del REGISTRY["broken"]
-    assert ReachabilityCheck.objects.filter(flagged=True).count() == 2
-
-
-def test_bob_does_not_see_alices_contact_checks(client, alice_code, contacts, bob):
-    maintenance.reachability_drill()
-    client.force_login(bob)
-    check = ReachabilityCheck.objects.first()
-    assert client.get(f"/admin/snippets/alerts/reachabilitycheck/inspect/{check.pk}/").status_code == 404
-    assert "Abuela" not in client.get("/admin/snippets/alerts/reachabilitycheck/").content.decode()
 
 
 def _attempts(alarm, contacts, rows):

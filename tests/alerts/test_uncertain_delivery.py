@@ -18,11 +18,10 @@ from django.db import connection
 from alerts.models import Alarm, NotificationAttempt, NotificationStatus
 from alerts.services import alarm_create
 from messaging.services import channel_order_set, meta_template_status_update
-from tests.fakes.base import Reply
-from tests.fakes.worker_env import worker_env
-
-from ..celery_worker import running_worker, wait_for
-from .procs import fast_sweeper, kill_hard, running_beat
+from testkit.celery_worker import running_worker, wait_for
+from testkit.fakes.base import Reply
+from testkit.fakes.worker_env import worker_env
+from testkit.procs import fast_sweeper, kill_hard, running_beat
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

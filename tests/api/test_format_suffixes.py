@@ -4,39 +4,29 @@ documents no suffixed routes), the query parameter answers exactly as the plain 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.db import transaction
-from django.urls import URLPattern, URLResolver
 
-from api import urls as api_urls
 from messaging.models import MessageTemplate
+
+from ..urlwalk import all_routes, params_of
 
 pytestmark = pytest.mark.django_db
 METHODS = ["get", "post", "put", "patch", "delete"]
 GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)|<(?:\w+:)?(\w+)>")
 
 
-def _patterns(patterns, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
-    for entry in patterns:
-        route = prefix + str(entry.pattern).removeprefix("^").removesuffix("$")
-        if isinstance(entry, URLResolver):
-            yield from _patterns(entry.url_patterns, route)
-        else:
-            yield route, entry
-
-
 def api_urls_for(world: dict[str, int]) -> list[tuple[str, str]]:
-    """(url, method) for every pattern the API's resolver knows, its ids filled from `world`, suffix variants
-    left out: they are what this test adds."""
+    """(url, method) for every pattern the resolver knows under /api/, its ids filled from `world`, suffix
+    variants left out: they are what this test adds."""
     found = []
-    for route, pattern in _patterns(api_urls.urlpatterns):
-        if "format" in pattern.pattern.regex.groupindex:
+    for route in all_routes():
+        if not route.route.startswith("api/") or "format" in params_of(route):
             continue
-        basename = (pattern.name or "").split("-")[0]  # router names are "<basename>-<action>"; no basename has "-"
-        url = "/api/" + GROUP.sub(lambda m, b=basename: str(world.get(b, 0)), route)
-        actions = getattr(pattern.callback, "actions", None)
+        basename = (route.name or "").split("-")[0]  # router names are "<basename>-<action>"; no basename has "-"
+        url = "/" + GROUP.sub(lambda m, b=basename: str(world.get(b, 0)), route.route.removesuffix("$"))
+        actions = getattr(route.callback, "actions", None)
         for method in actions or METHODS:
             found.append((url, method))
     return found

@@ -10,8 +10,8 @@ import pytest
 from alerts.models import Alarm
 from messaging.models import Message
 from messaging.services import channel_order_set
-from tests.celery_worker import running_worker, wait_for
-from tests.fakes.worker_env import worker_env
+from testkit.celery_worker import running_worker, wait_for
+from testkit.fakes.worker_env import worker_env
 
 from .conftest import screenshot
 

@@ -8,8 +8,8 @@ from django.conf import settings
 
 from messaging.models import ChannelSetting, Message, MessageStatus
 from messaging.services import channel_order_set
-from tests.celery_worker import running_worker, wait_for
-from tests.fakes.worker_env import worker_env
+from testkit.celery_worker import running_worker, wait_for
+from testkit.fakes.worker_env import worker_env
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

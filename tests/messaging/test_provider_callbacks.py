@@ -10,7 +10,7 @@ import pytest
 
 from messaging.models import Message, MessageStatus
 from messaging.services import message_compose, message_send
-from tests.celery_worker import wait_for
+from testkit.celery_worker import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

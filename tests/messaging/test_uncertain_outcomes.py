@@ -15,9 +15,9 @@ from messaging.channels.meta_whatsapp import MetaWhatsAppChannel
 from messaging.channels.twilio import TwilioSMSChannel
 from messaging.models import Message, MessageStatus
 from messaging.services import message_create, message_send, message_status_apply
-from tests.celery_worker import wait_for
-from tests.fakes.base import FakeServer, RecordedRequest, Reply
-from tests.fakes.smtp import FakeSMTP
+from testkit.celery_worker import wait_for
+from testkit.fakes.base import FakeServer, RecordedRequest, Reply
+from testkit.fakes.smtp import FakeSMTP
 
 
 def _meta_message(**kwargs) -> OutboundMessage:

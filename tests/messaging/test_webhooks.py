@@ -80,7 +80,7 @@ def test_the_signature_covers_the_raw_bytes_of_a_body_with_accents_and_emoji(cli
     payload = fake_meta.inbound_payload("5215512345678", "Ya voy por Sofía 🙏 ¡gracias!", wamid="wamid.IN1")
     body = json.dumps(payload, ensure_ascii=False).encode()  # raw UTF-8, not \\u escapes
     assert "🙏".encode() in body
-    from tests.fakes.meta import meta_signature
+    from testkit.fakes.meta import meta_signature
 
     good = client.post(
         WHATSAPP,
@@ -358,7 +358,7 @@ def test_oddly_shaped_signed_payloads_are_200(client, fake_meta, payload):
 
 @pytest.mark.parametrize("body", [b"{", b"\xff\xfe", b"[" * 100_000 + b"]" * 100_000, b""])
 def test_unreadable_signed_json_is_400(fake_meta, body):
-    from tests.fakes.meta import meta_signature
+    from testkit.fakes.meta import meta_signature
 
     response = Client(raise_request_exception=False).post(
         WHATSAPP,

@@ -11,27 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
+
+from ..urlwalk import all_routes
 
 pytestmark = pytest.mark.django_db
 
 GENERIC = {"wagtail_bulk_action", "wagtailadmin_editing_sessions:ping"}
 
 
-def _walk(patterns, prefix="", ns=""):
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns + (f"{p.namespace}:" if p.namespace else ""))
-        elif isinstance(p, URLPattern):
-            yield prefix + str(p.pattern), ns + (p.name or "")
-
-
 def registry_url_names() -> set[str]:
     """Names of registry URLs; an unnamed pattern is keyed by its route."""
     names = set()
-    for route, name in _walk(get_resolver().url_patterns):
-        if "registry" in route or "registry" in name or name in GENERIC:
-            names.add(name if name and not name.endswith(":") else route)
+    for route in all_routes():
+        name = route.qualified_name
+        if "registry" in route.route or "registry" in name or name in GENERIC:
+            names.add(name if name and not name.endswith(":") else route.route)
     return names
 
 

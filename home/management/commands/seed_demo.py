@@ -17,9 +17,9 @@ DEMO_TOTP_KEY = b"keryu-demo-totp-key!"  # 20 bytes; printed as base32 so it can
 DEMO_BACKUP_CODE = "demo1234"  # a static code, re-added on every run (each use consumes it)
 
 PEOPLE = [
-    # username, first, last, email, phone, subject, dob, language
-    ("alice", "Alice", "Arroyo", "alice@example.com", "+525512345678", "Sofía Arroyo", "2017-04-02", "es"),
-    ("bob", "Bob", "Baker", "bob@example.com", "+525587654321", "Walter Baker", "1941-09-14", "en"),
+    # username, full name, phone, subject, dob, language (every demo user's email is <username>@example.com)
+    ("alice", "Alice Arroyo", "+525512345678", "Sofía Arroyo", "2017-04-02", "es"),
+    ("bob", "Bob Baker", "+525587654321", "Walter Baker", "1941-09-14", "en"),
 ]
 
 
@@ -35,11 +35,11 @@ class Command(BaseCommand):
         groups_ensure()
         pages_ensure()
         with transaction.atomic():
-            self._user("staff", "Sam", "Staff", "staff@example.com", STAFF, is_staff=True, is_superuser=True)
-            self._user("editor", "Eve", "Editor", "editor@example.com", EDITORS)
+            self._user("staff", "Sam Staff", STAFF, is_staff=True, is_superuser=True)
+            self._user("editor", "Eve Editor", EDITORS)
             scan_urls = []
-            for username, first, last, email, phone, subject_name, dob, language in PEOPLE:
-                user = self._user(username, first, last, email, CUSTODIANS)
+            for username, full_name, phone, subject_name, dob, language in PEOPLE:
+                user = self._user(username, full_name, CUSTODIANS)
                 custodian, _ = Custodian.objects.get_or_create(
                     user=user, defaults={"phone_number": phone, "language": language}
                 )
@@ -57,17 +57,11 @@ class Command(BaseCommand):
         for name, url in scan_urls:
             self.stdout.write(f"Scan URL for {name}: {url}")
 
-    def _user(self, username, first, last, email, group, *, is_staff=False, is_superuser=False) -> User:
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={
-                "first_name": first,
-                "last_name": last,
-                "email": email,
-                "is_staff": is_staff,
-                "is_superuser": is_superuser,
-            },
-        )
+    def _user(self, username: str, full_name: str, group: str, **flags: bool) -> User:
+        """The demo user in `group` (created with the demo password if new, never changed after)."""
+        first_name, last_name = full_name.split(" ", 1)
+        defaults = {"first_name": first_name, "last_name": last_name, "email": f"{username}@example.com", **flags}
+        user, created = User.objects.get_or_create(username=username, defaults=defaults)
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
@@ -124,6 +118,8 @@ EXTRA_SUBJECTS = {
     "alice": [("Mateo Arroyo", "2020-11-15", {"gender": "M", "allergies": "Peanuts", "share_allergies": True})],
 }
 
+# Emergency contacts per subject, in order: these fields of EmergencyContact.
+CONTACT_FIELDS = ("name", "relation", "phone_number", "email", "preferred_channel")
 CONTACTS = {
     "Sofía Arroyo": [("Carmen Arroyo", "Grandmother", "+525511112222", "", "whatsapp")],
     "Mateo Arroyo": [("Carmen Arroyo", "Grandmother", "+525511112222", "", "whatsapp")],
@@ -170,16 +166,9 @@ def registry_demo(custodian: Custodian) -> list[tuple[str, str]]:
                 setattr(subject, key, value)
             subject.save()
         if not subject.contacts.exists():
-            for order, (name, relation, phone, email, channel) in enumerate(CONTACTS.get(subject.name, [])):
-                EmergencyContact.objects.create(
-                    subject=subject,
-                    name=name,
-                    relation=relation,
-                    phone_number=phone,
-                    email=email,
-                    preferred_channel=channel,
-                    sort_order=order,
-                )
+            for order, row in enumerate(CONTACTS.get(subject.name, [])):
+                fields = dict(zip(CONTACT_FIELDS, row, strict=True))
+                EmergencyContact.objects.create(subject=subject, sort_order=order, **fields)
         if not subject.photo:
             subject_photo_set(subject=subject, upload=demo_photo(subject.name, index + custodian.pk))
     return urls

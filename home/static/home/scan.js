@@ -21,25 +21,43 @@
     });
   }
 
-  // Live progress on the confirmation page.
-  var list = document.getElementById("progress");
-  if (list && window.fetch) {
-    var url = list.dataset.statusUrl;
+  // Live progress on the confirmation page: the server says what is true (home/progress.py); this only shows it.
+  var box = document.getElementById("finder-state");
+  if (box && window.fetch && box.dataset.final !== "1") {
+    var url = box.dataset.statusUrl;
+    var show = function (data) {
+      document.getElementById("headline").textContent = data.headline;
+      document.title = data.headline;
+      var detail = document.getElementById("detail");
+      detail.textContent = data.detail;
+      detail.hidden = !data.detail;
+      var list = document.getElementById("progress");
+      var items = data.steps.map(function (step) {
+        var li = list.querySelector('[data-step="' + step.id + '"]') || document.createElement("li");
+        li.dataset.step = step.id;
+        li.textContent = step.label;
+        li.classList.toggle("done", !!step.done);
+        return li;
+      });
+      while (list.firstChild) { list.removeChild(list.firstChild); }
+      items.forEach(function (li) { list.appendChild(li); });
+      var note = document.getElementById("note");
+      note.textContent = data.note ? data.note_prefix + " \u201c" + data.note + "\u201d" : "";
+      note.hidden = !data.note;
+      box.dataset.state = data.state;
+      box.dataset.final = data.final ? "1" : "0";
+      if (data.final) {  // closed: nothing to wait for, nobody to stay with on our account
+        Array.prototype.forEach.call(box.querySelectorAll("[data-until-final]"), function (el) { el.hidden = true; });
+      }
+    };
     var poll = function () {
       fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
-          if (!data) { return; }
-          ["notified", "delivered", "acknowledged"].forEach(function (step) {
-            var li = list.querySelector('[data-step="' + step + '"]');
-            if (li && data[step]) { li.classList.add("done"); }
-          });
-          var note = document.getElementById("note");
-          if (data.note && note) {
-            note.textContent = note.dataset.prefix ? note.dataset.prefix + " \u201c" + data.note + "\u201d" : data.note;
-            note.hidden = false;
-          }
-          if (!data.acknowledged) { setTimeout(poll, 3000); }
+          if (!data) { setTimeout(poll, 6000); return; }
+          show(data);
+          // Until it is closed: every 3 s while the family is being reached, then every 10 s.
+          if (!data.final) { setTimeout(poll, data.state === "acknowledged" || data.state === "already_known" ? 10000 : 3000); }
         })
         .catch(function () { setTimeout(poll, 6000); });
     };

@@ -26,7 +26,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         total = 0
         for model in apps.get_models():
-            columns = [f.column for f in model._meta.local_concrete_fields if isinstance(f, EncryptedMixin)]
+            columns = [
+                f.column for f in model._meta.local_concrete_fields if isinstance(f, EncryptedMixin) and f.column
+            ]
             if not columns or model._meta.proxy or not model._meta.managed:
                 continue
             table = connection.ops.quote_name(model._meta.db_table)
@@ -41,7 +43,7 @@ class Command(BaseCommand):
         photos = 0
         for subject in Subject.objects.exclude(photo="").only("pk", "photo"):
             storage, name = subject.photo.storage, subject.photo.name
-            if storage.exists(name):
+            if name and storage.exists(name):
                 path = Path(storage.path(name))
                 fresh = path.with_suffix(path.suffix + ".rotating")
                 fresh.write_bytes(rotate_bytes(path.read_bytes()))

@@ -1,0 +1,105 @@
+"""Telling a custodian that the monthly drill could not reach someone (alerts.services.drills): one message
+listing this round's flags (kind DRILL_FLAGGED, an editor-kept template), never on a channel that just failed
+them. The dashboard panel (alerts.dashboard) shows the same flags until they clear."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.text import get_text_list
+from django.utils.translation import gettext, gettext_lazy
+
+from messaging.channels import ChannelError, Family, channel_address, channel_family
+from messaging.services import channel_next, message_compose, message_send
+from registry.models import Custodian
+
+from ..models import ReachabilityCheck, RecipientKind
+
+log = logging.getLogger(__name__)
+
+# How long a flag the custodian could not be told about is tried again (each hourly run).
+NOTICE_TRIES_FOR = timedelta(days=7)
+FAMILY_LABELS: dict[str, str | Promise] = {
+    Family.WHATSAPP: "WhatsApp",
+    Family.SMS: "SMS",
+    Family.EMAIL: gettext_lazy("email"),
+    Family.DEVELOPMENT: gettext_lazy("test channel"),
+}
+
+
+def _untold() -> QuerySet[ReachabilityCheck]:
+    return ReachabilityCheck.objects.filter(
+        flagged=True, custodian_told_at__isnull=True, created_at__gte=timezone.now() - NOTICE_TRIES_FOR
+    )
+
+
+def reachability_notices_send() -> int:
+    """Each custodian with flags nobody told them about gets one message listing them. Claimed first, so a
+    flag is told once; released when no channel took the message, so the next run tries again."""
+    told = 0
+    for custodian_id in sorted(set(_untold().values_list("custodian_id", flat=True))):
+        now = timezone.now()
+        with transaction.atomic():
+            checks = list(_untold().filter(custodian_id=custodian_id).select_for_update(skip_locked=True))
+            ReachabilityCheck.objects.filter(pk__in=[c.pk for c in checks]).update(custodian_told_at=now)
+        if not checks:
+            continue
+        custodian = Custodian.objects.select_related("user").get(pk=custodian_id)
+        if _notice_send(custodian=custodian, checks=checks):
+            told += 1
+        else:
+            ReachabilityCheck.objects.filter(pk__in=[c.pk for c in checks]).update(custodian_told_at=None)
+    return told
+
+
+def notice_recipients_text(*, checks: list[ReachabilityCheck], language: str) -> str:
+    """ "Abuela Rosa (SMS), you (WhatsApp)" in the custodian's language."""
+    with translation.override(language):
+        names = [
+            "{} ({})".format(
+                gettext("you") if c.recipient_kind == RecipientKind.CUSTODIAN else c.recipient_name,
+                FAMILY_LABELS.get(channel_family(c.channel), c.channel or gettext("no phone or email")),
+            )
+            for c in checks
+        ]
+        return get_text_list(list(dict.fromkeys(names)), gettext("and"))
+
+
+def _notice_send(*, custodian: Custodian, checks: list[ReachabilityCheck]) -> bool:
+    phone = str(custodian.phone_number) if custodian.phone_number else ""
+    email = custodian.email or ""
+    # Not on a channel this very drill found cannot reach them.
+    tried = {c.channel for c in checks if c.recipient_kind == RecipientKind.CUSTODIAN and c.channel}
+    context = {
+        "recipients": notice_recipients_text(checks=checks, language=custodian.language),
+        "checks_url": settings.KERYU_PUBLIC_BASE_URL + reverse("wagtailsnippets_alerts_reachabilitycheck:list"),
+    }
+    while channel := channel_next(preferred=custodian.preferred_channel, phone=phone, email=email, tried=tried):
+        tried.add(channel)
+        message = message_compose(
+            kind="DRILL_FLAGGED",
+            language=custodian.language,
+            channel=channel,
+            to=channel_address(channel, phone=phone, email=email),
+            context=context,
+            owner=custodian.user,
+            recipient_name=str(custodian),
+        )
+        try:
+            message_send(message=message)
+        except ChannelError as exc:
+            log.warning(
+                "reachability notice custodian id=%s channel=%s failed code=%s", custodian.pk, channel, exc.code
+            )
+            continue
+        log.info("reachability notice custodian id=%s flags=%s channel=%s", custodian.pk, len(checks), channel)
+        return True
+    log.error("reachability notice custodian id=%s reached nobody", custodian.pk)
+    return False

@@ -1,0 +1,184 @@
+"""A fake Graph API `/{version}/{phone-number-id}/messages` endpoint, and Meta's signed webhooks.
+
+Checks what the real API checks that matters to us (bearer token, path, payload shape, template
+parameters) and answers with real-shaped bodies and real error codes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+
+from .base import FakeServer, RecordedRequest, Reply, later, post
+
+_ids = itertools.count(1)
+
+
+def meta_error(code: int, message: str, *, subcode: int | None = None, type_: str = "OAuthException") -> dict:
+    error = {"message": message, "type": type_, "code": code, "fbtrace_id": "AbCdEfGhIjK"}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    return {"error": error}
+
+
+def meta_signature(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class FakeMeta(FakeServer):
+    version: str = "v21.0"
+    phone_number_id: str = "109876543210"
+    token: str = "meta-test-token"
+    app_secret: str = "meta-app-secret"
+    # Approved templates the fake knows: (name, language code) -> number of body parameters.
+    templates: dict[tuple[str, str], int] = field(
+        default_factory=lambda: {("qr_template_on_m", "es_MX"): 2, ("qr_template_on_m", "en_US"): 2}
+    )
+    # False: the recipient has not written in 24 hours, so a text is accepted and then fails with 131047.
+    window_open: bool = True
+    webhook_url: str = ""
+    # With accept_then_drop and a webhook_url: seconds after a dropped answer Meta still reports "delivered".
+    receipt_after: float | None = None
+
+    def fail_next(self, code: int, *, status: int = 400, message: str = "error", subcode: int | None = None) -> None:
+        self.script.append(Reply(status, meta_error(code, message, subcode=subcode)))
+
+    def handle(self, request: RecordedRequest) -> Reply:
+        if request.method != "POST" or request.path != f"/{self.version}/{self.phone_number_id}/messages":
+            return Reply(400, meta_error(100, "Unsupported post request.", subcode=33, type_="GraphMethodException"))
+        if request.headers.get("authorization") != f"Bearer {self.token}":
+            return Reply(401, meta_error(190, "Invalid OAuth access token - Cannot parse access token"))
+        try:
+            body = request.json
+        except ValueError:
+            return Reply(400, meta_error(100, "Invalid parameter"))
+        to = str(body.get("to", ""))
+        if body.get("messaging_product") != "whatsapp" or not re.fullmatch(r"\d{8,15}", to):
+            return Reply(400, meta_error(100, "Invalid parameter"))
+        kind = body.get("type")
+        if kind == "template":
+            problem = self._template_problem(body.get("template") or {})
+            if problem:
+                return Reply(400, problem)
+        elif kind == "text":
+            if not (body.get("text") or {}).get("body"):
+                return Reply(400, meta_error(131008, "Required parameter is missing"))
+        else:
+            return Reply(400, meta_error(100, "Invalid parameter"))
+        wamid = f"wamid.HBgNNTIxNTUxMjM0NTY3OBUCABEYEj{next(_ids):08d}"
+        if kind == "text" and not self.window_open and self.webhook_url:
+            # Meta accepts synchronously and reports the 24-hour window failure only in the status webhook.
+            later(
+                self.send_status,
+                self.webhook_url,
+                wamid,
+                "failed",
+                to=to,
+                biz_opaque=body.get("biz_opaque_callback_data"),
+                errors=[{"code": 131047, "title": "Re-engagement message"}],
+            )
+        message = {"id": wamid}
+        if kind == "template":
+            message["message_status"] = "accepted"
+        return Reply(
+            200, {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}], "messages": [message]}
+        )
+
+    def _template_problem(self, template: dict) -> dict | None:
+        name, language = template.get("name"), (template.get("language") or {}).get("code")
+        if not name or not language:
+            return meta_error(131008, "Required parameter is missing")
+        if (name, language) not in self.templates:
+            return meta_error(132001, "Template name does not exist in the translation")
+        params = []
+        for component in template.get("components", []):
+            if component.get("type") == "body":
+                params = component.get("parameters", [])
+        for p in params:
+            text = p.get("text", "")
+            if p.get("type") != "text" or not text or re.search(r"[\n\t]| {5,}", text):
+                return meta_error(100, "Invalid parameter", subcode=2494073)
+        if len(params) != self.templates[(name, language)]:
+            return meta_error(132000, "Number of parameters does not match the expected number of params")
+        return None
+
+    def on_dropped(self, request: RecordedRequest, body: dict | str) -> None:
+        if self.receipt_after is not None and self.webhook_url:
+            threading.Timer(
+                self.receipt_after, post, args=(self.webhook_url, *self.signed(self.receipt(request, body)))
+            ).start()
+
+    def receipt(self, request: RecordedRequest, body: dict | str, status: str = "delivered") -> dict:
+        """The status webhook for a request Meta accepted (its answer may never have reached us)."""
+        sent = request.json
+        wamid = body["messages"][0]["id"] if isinstance(body, dict) and body.get("messages") else "wamid.LOST"
+        return self.status_payload(
+            wamid, status, to=str(sent.get("to", "")), biz_opaque=sent.get("biz_opaque_callback_data")
+        )
+
+    # --- webhooks Meta sends us ---------------------------------------------------------------------
+    def signed(self, payload: dict) -> tuple[bytes, dict[str, str]]:
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        return body, {"Content-Type": "application/json", "X-Hub-Signature-256": meta_signature(body, self.app_secret)}
+
+    def status_payload(
+        self, wamid: str, status: str, *, to: str = "5215512345678", biz_opaque=None, errors=None
+    ) -> dict:
+        entry = {"id": wamid, "status": status, "timestamp": str(int(time.time())), "recipient_id": to}
+        if biz_opaque is not None:
+            entry["biz_opaque_callback_data"] = biz_opaque
+        if errors:
+            entry["errors"] = errors
+        return self._envelope("messages", {"messaging_product": "whatsapp", "statuses": [entry]})
+
+    def inbound_payload(
+        self, from_: str, text: str, *, wamid: str, context_id: str | None = None, button_payload: str | None = None
+    ) -> dict:
+        """A text message, or with `button_payload` a press of a template's quick-reply button labelled `text`
+        (Meta sends those as type "button", always with the context of the message that carried the button)."""
+        message: dict = {"from": from_, "id": wamid, "timestamp": str(int(time.time()))}
+        if button_payload is None:
+            message.update(type="text", text={"body": text})
+        else:
+            message.update(type="button", button={"payload": button_payload, "text": text})
+        if context_id:
+            message["context"] = {"from": self.phone_number_id, "id": context_id}
+        value = {
+            "messaging_product": "whatsapp",
+            "contacts": [{"profile": {"name": "C"}, "wa_id": from_}],
+            "messages": [message],
+        }
+        return self._envelope("messages", value)
+
+    def template_status_payload(self, name: str, language: str, event: str, reason: str = "NONE") -> dict:
+        value = {
+            "event": event,
+            "message_template_id": 12345,
+            "message_template_name": name,
+            "message_template_language": language,
+            "reason": reason,
+        }
+        return self._envelope("message_template_status_update", value)
+
+    def _envelope(self, field_name: str, value: dict) -> dict:
+        if field_name == "messages":
+            value.setdefault(
+                "metadata", {"display_phone_number": "15550001111", "phone_number_id": self.phone_number_id}
+            )
+        return {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "WABA_ID", "changes": [{"value": value, "field": field_name}]}],
+        }
+
+    def send_status(self, url: str, wamid: str, status: str, **kwargs) -> int:
+        return post(url, *self.signed(self.status_payload(wamid, status, **kwargs)))
+
+    def send_inbound(self, url: str, from_: str, text: str, **kwargs) -> int:
+        return post(url, *self.signed(self.inbound_payload(from_, text, wamid=f"wamid.IN{next(_ids):08d}", **kwargs)))

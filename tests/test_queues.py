@@ -56,10 +56,11 @@ def test_the_worker_consumes_both_queues_alarms_first():
 def _queued() -> dict[tuple[str, int], list[tuple[str, str]]]:
     """What waits in Redis: (queue, priority step) -> [(task, argsrepr)], read from the broker's own lists."""
     client = redis.Redis.from_url(celery_app.conf.broker_url)
+    prefix = celery_app.conf.broker_transport_options.get("global_keyprefix", "")  # one per xdist process (bin/test)
     found: dict[tuple[str, int], list[tuple[str, str]]] = {}
     for queue in ("alarms", "default"):
-        for key in client.keys(f"{queue}*"):
-            name, _, step = key.decode().partition("\x06\x16")
+        for key in client.keys(f"{prefix}{queue}*"):
+            name, _, step = key.decode().removeprefix(prefix).partition("\x06\x16")
             if name != queue:
                 continue
             for raw in reversed(client.lrange(key, 0, -1)):  # LPUSH: oldest last

@@ -40,7 +40,7 @@ def _test_settings(env: dict[str, str]) -> dict:
     script = (
         "import json; from keryu_site.settings import test as s; print(json.dumps({"
         "'var': str(s.VAR_DIR), 'prefix': s.CACHES['default'].get('KEY_PREFIX', ''), "
-        "'broker': s.CELERY_BROKER_TRANSPORT_OPTIONS, 'queue': getattr(s, 'CELERY_TASK_DEFAULT_QUEUE', 'celery'), "
+        "'broker': s.CELERY_BROKER_TRANSPORT_OPTIONS, 'queue': s.CELERY_TASK_DEFAULT_QUEUE, "
         "'media': str(s.MEDIA_ROOT), "
         "'env_var': __import__('os').environ.get('KERYU_VAR_DIR')}))"
     )
@@ -52,24 +52,26 @@ def _test_settings(env: dict[str, str]) -> dict:
     return json.loads(run.stdout)
 
 
-def test_each_xdist_worker_gets_its_own_var_dir_cache_prefix_and_celery_queue(tmp_path):
+def test_each_xdist_worker_gets_its_own_var_dir_cache_prefix_and_broker_prefix(tmp_path):
     env = {"KERYU_VAR_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/9"}
     gw0 = _test_settings(env | {"PYTEST_XDIST_WORKER": "gw0", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/8"})
     gw1 = _test_settings(env | {"PYTEST_XDIST_WORKER": "gw1", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/8"})
     assert (gw0["var"], gw1["var"]) == (str(tmp_path / "gw0"), str(tmp_path / "gw1"))
     assert gw0["media"].startswith(gw0["var"]) and gw1["media"].startswith(gw1["var"])
     assert (gw0["prefix"], gw1["prefix"]) == ("gw0", "gw1")
-    assert (gw0["queue"], gw1["queue"]) == ("celery-gw0", "celery-gw1")
+    assert (gw0["broker"]["global_keyprefix"], gw1["broker"]["global_keyprefix"]) == ("gw0:", "gw1:")
+    assert gw0["queue"] == gw1["queue"] == "default"  # the names the Procfile's --queues and the routes use
     # A child process (Celery worker, beat, web server) inherits the worker's environment: same places, no nesting.
     child = _test_settings(
         {"KERYU_VAR_DIR": gw0["env_var"], "PYTEST_XDIST_WORKER": "gw0", "REDIS_URL": env["REDIS_URL"]}
     )
-    assert (child["var"], child["prefix"], child["queue"]) == (gw0["var"], "gw0", "celery-gw0")
+    assert (child["var"], child["prefix"], child["broker"].get("global_keyprefix")) == (gw0["var"], "gw0", "gw0:")
 
 
 def test_a_single_process_run_keeps_the_plain_names(tmp_path):
     plain = _test_settings({"KERYU_VAR_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/9"})
-    assert (plain["var"], plain["prefix"], plain["queue"]) == (str(tmp_path), "", "celery")
+    assert (plain["var"], plain["prefix"]) == (str(tmp_path), "")
+    assert "global_keyprefix" not in plain["broker"]
 
 
 def test_the_file_broker_of_each_worker_lives_in_its_own_var_dir(tmp_path):

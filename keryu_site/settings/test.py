@@ -6,7 +6,7 @@ from pathlib import Path
 
 # `bin/test` runs the suite in several pytest-xdist processes (gw0, gw1, ...). pytest-django gives each its own
 # test database (`test_<name>_gw0`); here each also gets its own var dir (SQLite files, filesystem broker, media,
-# file cache), Celery queue and cache key prefix, so no process sees another's queue, rate limits or
+# file cache), broker key prefix and cache key prefix, so no process sees another's queue, rate limits or
 # heartbeats. The var dir is set in the environment before `base` reads it, so a Celery worker, beat or web
 # server a test starts (they inherit the environment, PYTEST_XDIST_WORKER included) lands in the same place.
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
@@ -19,9 +19,15 @@ from .base import *  # noqa: E402, F403
 
 if XDIST_WORKER:
     CACHES["default"]["KEY_PREFIX"] = XDIST_WORKER
-    # Its own queue (and with it its own exchange and bindings). Not kombu's `global_keyprefix`: kombu 5.7 leaves
-    # EXISTS unprefixed, so a passive declare (the health check's queue depth) would always find no queue.
-    CELERY_TASK_DEFAULT_QUEUE = f"celery-{XDIST_WORKER}"
+    if not CELERY_BROKER_URL.startswith("filesystem://"):
+        # The same queue names (`alarms`, `default`), under a key prefix of this process's own.
+        CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "global_keyprefix": f"{XDIST_WORKER}:"}
+        # kombu 5.7 prefixes every key command it sends except EXISTS, which a passive queue declare uses (the
+        # health check's queue depth): unprefixed, it finds no queue and the depth reads 0. Prefix it too.
+        from kombu.transport.redis import GlobalKeyPrefixMixin
+
+        if "EXISTS" not in GlobalKeyPrefixMixin.PREFIXED_SIMPLE_COMMANDS:
+            GlobalKeyPrefixMixin.PREFIXED_SIMPLE_COMMANDS.append("EXISTS")
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The tests' PostgreSQL: flush with DELETE (tests/pgbackend/base.py), and commit without waiting for the

@@ -112,7 +112,7 @@ def publish_safely(
     def publish() -> None:
         try:
             # celery-types wants a float countdown; Celery's own default is None (no delay).
-            task.apply_async(args=tuple(args), countdown=countdown, **options)  # type: ignore[arg-type]
+            task.apply_async(args=args, countdown=countdown, **options)  # type: ignore[arg-type]
             outcome.append(True)
         except Exception as exc:
             log.warning("could not queue %s (%s)", what, type(exc).__name__)

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.text import get_text_list
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from messaging.channels import (
     CHANNEL_FAMILIES,
@@ -53,7 +53,7 @@ DRILL_REPEAT_AFTER = timedelta(days=7)
 # How the drill names the recipient's part, in the recipient's language.
 ROLES: dict[str, Promise] = {
     RecipientKind.CUSTODIAN: gettext_lazy("their custodian"),
-    RecipientKind.CONTACT: gettext_lazy("an emergency contact"),
+    RecipientKind.CONTACT: pgettext_lazy("drill role", "an emergency contact"),
     RecipientKind.DOCTOR: gettext_lazy("their doctor"),
 }
 AWAITING = (ReachabilityStatus.PENDING, ReachabilityStatus.SENT)

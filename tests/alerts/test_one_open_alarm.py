@@ -198,7 +198,7 @@ def test_the_migration_keeps_duplicate_open_alarms_and_lets_only_the_newest_take
         for m in (3, 1, 2)
     ]
     executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes("alerts"))
+    executor.migrate(executor.loader.graph.leaf_nodes())  # every app: a rollback may have taken dependants down
 
     assert Alarm.objects.filter(resolved_at__isnull=True).count() == 3  # history kept, nothing resolved for the family
     assert list(Alarm.objects.filter(grouping_closed_at__isnull=True).values_list("pk", flat=True)) == [rows[1].pk]

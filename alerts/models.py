@@ -32,6 +32,10 @@ class NotificationStatus(models.TextChoices):
     UNCONFIRMED = "UNCONFIRMED", "Sent, answer lost, no receipt in time: next channel tried"
 
 
+# An attempt that reached its recipient, as far as anyone can tell (every reader counts success the same way).
+ATTEMPT_SUCCESS = (NotificationStatus.SENT, NotificationStatus.DELIVERED, NotificationStatus.READ)
+
+
 # How serious a report is: a report more serious than the open alarm upgrades it in place (alerts.services.reports).
 SEVERITY = {"TEST": 0, "CONTACT": 1, "LOST": 2, "INJURED": 3}
 

@@ -18,6 +18,7 @@ from registry.selectors import qr_codes_visible_to
 
 from .filters import AlarmListFilter
 from .models import (
+    ATTEMPT_SUCCESS,
     Alarm,
     AlarmNote,
     InactiveCodeScan,
@@ -33,9 +34,6 @@ if TYPE_CHECKING:
     from core.roles import RequestUser
 
     from .models import ReachabilityCheck
-
-DELIVERED = (NotificationStatus.DELIVERED, NotificationStatus.READ)
-SUCCESS = (NotificationStatus.SENT, *DELIVERED)
 
 
 def alarms_visible_to(user: RequestUser) -> QuerySet[Alarm]:
@@ -148,19 +146,6 @@ def alarms_unacknowledged_for_staff() -> QuerySet[Alarm]:
     )
 
 
-def alarm_public_progress(*, alarm: Alarm) -> dict[str, object]:
-    """What the finder may see: counts and the acknowledgement note, never names, numbers or addresses."""
-    attempts = alarm.attempts.exclude(status=NotificationStatus.CANCELLED)
-    recipients = attempts.values("recipient_key").distinct()
-    return {
-        "notified": recipients.filter(status__in=SUCCESS).count(),
-        "delivered": recipients.filter(status__in=DELIVERED).count(),
-        "acknowledged": alarm.acknowledged_at is not None,
-        "acknowledged_at": alarm.acknowledged_at,
-        "note": alarm.acknowledgement_note,
-    }
-
-
 NOTICE_WHAT = {"ACKNOWLEDGED": "who is handling it", "RESOLVED": "it is closed", "RESOLVED_FINDER": "it is closed"}
 
 
@@ -205,7 +190,7 @@ def alarm_statistics(*, alarms: QuerySet[Alarm], days: int = 30) -> Statistics:
     per_channel = [
         (row["channel"], row["n"], row["ok"])
         for row in attempts.values("channel")
-        .annotate(n=Count("pk"), ok=Count("pk", filter=Q(status__in=SUCCESS)))
+        .annotate(n=Count("pk"), ok=Count("pk", filter=Q(status__in=ATTEMPT_SUCCESS)))
         .order_by("channel")
     ]
     delivered = [

@@ -12,7 +12,7 @@ from .services import drills, escalation, maintenance, notices, reports
 from .services.delivery import DATABASE_ERRORS, DB_MAX_RETRIES, DB_RETRY_COUNTDOWN
 
 
-@shared_task(name="alerts.deliver_attempt", bind=True, acks_late=True, max_retries=services.MAX_RETRIES)
+@shared_task(name="alerts.deliver_attempt", bind=True, max_retries=services.MAX_RETRIES)
 def deliver_attempt(self: Task[[int], None], attempt_id: int) -> None:
     try:
         services.attempt_deliver(attempt_id=attempt_id)
@@ -26,24 +26,24 @@ def deliver_attempt(self: Task[[int], None], attempt_id: int) -> None:
         raise self.retry(exc=exc, countdown=DB_RETRY_COUNTDOWN, max_retries=DB_MAX_RETRIES) from None
 
 
-@shared_task(name="alerts.sweep", acks_late=True, ignore_result=True)
+@shared_task(name="alerts.sweep")
 def sweep() -> None:
     services.attempts_sweep()
     reports.inactive_scans_sweep()
     notices.notices_sweep()
 
 
-@shared_task(name="alerts.notify_inactive_scan", acks_late=True, ignore_result=True)
+@shared_task(name="alerts.notify_inactive_scan")
 def notify_inactive_scan(scan_id: int) -> None:
     reports.inactive_scan_notify(scan_id=scan_id)
 
 
-@shared_task(name="alerts.send_notice", acks_late=True, ignore_result=True)
+@shared_task(name="alerts.send_notice")
 def send_notice(notice_id: int) -> None:
     notices.notice_send(notice_id=notice_id)
 
 
-@shared_task(name="alerts.escalate", acks_late=True, ignore_result=True)
+@shared_task(name="alerts.escalate")
 def escalate() -> None:
     services.attempts_release_due()
     services.whatsapp_follow_up()
@@ -52,33 +52,33 @@ def escalate() -> None:
     escalation.staff_escalations_notify()
 
 
-@shared_task(name="alerts.retry_failed", acks_late=True, ignore_result=True)
+@shared_task(name="alerts.retry_failed")
 def retry_failed() -> None:
     maintenance.alarms_retry_failed()
 
 
-@shared_task(name="alerts.cleanup", acks_late=True, ignore_result=True)
+@shared_task(name="alerts.cleanup")
 def cleanup() -> None:
     maintenance.records_cleanup()
 
 
-@shared_task(name="alerts.purge_scanner_data", acks_late=True, ignore_result=True)
+@shared_task(name="alerts.purge_scanner_data")
 def purge_scanner_data() -> None:
     maintenance.scanner_data_purge()
     maintenance.archived_records_purge()
 
 
-@shared_task(name="alerts.reachability_drill", acks_late=True, ignore_result=True)
+@shared_task(name="alerts.reachability_drill")
 def reachability_drill() -> None:
     drills.reachability_drill()
 
 
-@shared_task(name="alerts.reachability_flag", acks_late=True, ignore_result=True)
+@shared_task(name="alerts.reachability_flag")
 def reachability_flag() -> None:
     drills.reachability_settle()
 
 
-@shared_task(name="alerts.beat_heartbeat", acks_late=True, ignore_result=True)
+@shared_task(name="alerts.beat_heartbeat")
 def beat_heartbeat() -> None:
     """Sent by beat every KERYU_BEAT_HEARTBEAT_INTERVAL s; its timestamp is beat's heartbeat (alerts.heartbeat)."""
     from alerts.heartbeat import beat_pulse_write
@@ -86,7 +86,7 @@ def beat_heartbeat() -> None:
     beat_pulse_write()
 
 
-@shared_task(name="alerts.watchdog", acks_late=True, ignore_result=True)
+@shared_task(name="alerts.watchdog")
 def watchdog() -> None:
     from .services.watchdog import watchdog_run
 

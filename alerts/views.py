@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django import forms
@@ -212,19 +213,28 @@ class TakeOverForm(forms.Form):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=NOTE_MAX)
 
 
-@require_POST
-def staff_acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """Staff acknowledge for the family (an alarm nobody answered); the note goes to the finder like any."""
+def _take_over(request: AuthenticatedRequest, pk: int, act: Callable[..., bool]) -> tuple[Alarm, bool | None, str]:
+    """Run a staff take-over action (`act(alarm=, user=, note=)`) on an alarm staff may see: (alarm, whether it
+    was done now, False if done before, None if refused with a message, the note)."""
     alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
     form = TakeOverForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
-        done = services.alarms.alarm_staff_acknowledge(alarm=alarm, user=request.user, note=note)
+        return alarm, act(alarm=alarm, user=request.user, note=note), note
     except PermissionDenied:
         raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return alarm, None, note
+
+
+@require_POST
+def staff_acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Staff acknowledge for the family (an alarm nobody answered); the note goes to the finder like any."""
+    alarm, done, _ = _take_over(request, pk, services.alarms.alarm_staff_acknowledge)
     if done:
         messages.success(request, "Acknowledged for the family: the escalation has stopped.")
-    else:
+    elif done is False:
         messages.warning(request, "This alarm was already acknowledged.")
     return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
 
@@ -232,19 +242,10 @@ def staff_acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def emergency_called(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Staff record that they called emergency services (with an optional note of what was said)."""
-    alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
-    form = TakeOverForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        done = alarm_emergency_called(alarm=alarm, user=request.user, note=note)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
+    alarm, done, note = _take_over(request, pk, alarm_emergency_called)
     if done:
         messages.success(request, "Recorded: emergency services called.")
-    else:
+    elif done is False:
         added = " Your note was added." if note.strip() else ""
         messages.warning(request, f"Calling emergency services was already recorded.{added}")
     return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)

@@ -10,7 +10,7 @@ from .services import inbound_answer_send
 ANSWER_RETRY_SECONDS = 10
 
 
-@shared_task(name="messaging.send_inbound_answer", bind=True, acks_late=True, max_retries=3)
+@shared_task(name="messaging.send_inbound_answer", bind=True, max_retries=3)
 def send_inbound_answer(self: Task[[int], None], inbound_id: int) -> None:
     try:
         inbound_answer_send(inbound_id=inbound_id)

@@ -69,35 +69,40 @@ def contacts_visible_to(user) -> QuerySet[EmergencyContact]:
     return EmergencyContact.objects.filter(subject__in=subjects_visible_to(user))
 
 
-def subject_public_profile(subject: Subject) -> dict:
-    """What a finder may see: the first name always, everything else only if the custodian shared it."""
-    profile: dict = {"first_name": subject.first_name}
-    if subject.share_photo and subject.photo:
-        profile["has_photo"] = True
-    if subject.share_allergies and subject.allergies:
-        profile["allergies"] = subject.allergies
-    if subject.share_conditions and subject.medical_conditions:
-        profile["medical_conditions"] = subject.medical_conditions
-    if subject.public_message:
-        profile["public_message"] = subject.public_message
+# What each reader may see of a subject beyond the first name: (profile key, field, the flag that shows it to a
+# finder, the flag that shows it to the doctor during an open alarm). The doctor also sees what finders see.
+ALWAYS, NEVER = "always", "never"
+DISCLOSURES: tuple[tuple[str, str, str, str], ...] = (
+    ("has_photo", "photo", "share_photo", "doctor_sees_photo"),
+    ("allergies", "allergies", "share_allergies", "doctor_sees_allergies"),
+    ("medical_conditions", "medical_conditions", "share_conditions", "doctor_sees_conditions"),
+    ("medications", "medications", NEVER, "doctor_sees_medications"),
+    ("public_message", "public_message", ALWAYS, ALWAYS),
+)
+
+
+def _allowed(subject: Subject, flag: str) -> bool:
+    return flag == ALWAYS or (flag != NEVER and bool(getattr(subject, flag)))
+
+
+def _profile(subject: Subject, *, doctor: bool) -> dict[str, object]:
+    profile: dict[str, object] = {"first_name": subject.first_name}
+    for key, field, finder_flag, doctor_flag in DISCLOSURES:
+        value = getattr(subject, field)
+        if value and (_allowed(subject, finder_flag) or (doctor and _allowed(subject, doctor_flag))):
+            profile[key] = True if key == "has_photo" else value
     return profile
+
+
+def subject_public_profile(subject: Subject) -> dict[str, object]:
+    """What a finder may see: the first name always, everything else only if the custodian shared it."""
+    return _profile(subject, doctor=False)
 
 
 def subject_responder_profile(subject: Subject) -> dict[str, object]:
     """What the subject's doctor may see while an alarm is open: what a finder sees, plus the medical details
     the custodian ticked for the doctor. Nothing else (no surname, no family details, no other doctor field)."""
-    profile: dict[str, object] = {"first_name": subject.first_name}
-    if subject.photo and (subject.doctor_sees_photo or subject.share_photo):
-        profile["has_photo"] = True
-    if subject.medical_conditions and (subject.doctor_sees_conditions or subject.share_conditions):
-        profile["medical_conditions"] = subject.medical_conditions
-    if subject.allergies and (subject.doctor_sees_allergies or subject.share_allergies):
-        profile["allergies"] = subject.allergies
-    if subject.medications and subject.doctor_sees_medications:
-        profile["medications"] = subject.medications
-    if subject.public_message:
-        profile["public_message"] = subject.public_message
-    return profile
+    return _profile(subject, doctor=True)
 
 
 def subject_photo_get_public(*, code: uuid_lib.UUID | str) -> Subject | None:

@@ -144,3 +144,18 @@ def test_a_worker_takes_a_backlog_injured_sends_first_then_other_alarms_then_def
         + [(s.notified_at, "default") for s in InactiveCodeScan.objects.filter(pk__in=[s.pk for s in scans])]
     )
     assert [kind for _, kind in taken] == ["INJURED"] * 3 + ["LOST"] * 3 + ["default"] * 6
+
+
+def test_every_keryu_task_is_acknowledged_late_and_keeps_no_result():
+    """Set once in settings (CELERY_TASK_ACKS_LATE, CELERY_TASK_IGNORE_RESULT, reject on worker lost), not per
+    decorator: a task a worker dies in is redelivered, and nothing fills a result backend."""
+    celery_app.loader.import_default_modules()
+    ours = {
+        name: task
+        for name, task in celery_app.tasks.items()
+        if name.split(".")[0] in {"alerts", "accounts", "messaging"}
+    }
+    assert set(ALARM_WORK + DEFAULT_WORK) <= set(ours)
+    assert {name: (t.acks_late, t.ignore_result, t.reject_on_worker_lost) for name, t in ours.items()} == {
+        name: (True, True, True) for name in ours
+    }

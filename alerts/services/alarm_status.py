@@ -16,14 +16,14 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from ..models import Alarm, NotificationAttempt, NotificationStatus, RecipientKind
+from ..models import ATTEMPT_SUCCESS, Alarm, NotificationAttempt, NotificationStatus, RecipientKind
 from .staff import staff_alert
 
 log = logging.getLogger(__name__)
 
 # Someone was reached, best first: the alarm carries the best any attempt got to.
 REACHED = (NotificationStatus.READ, NotificationStatus.DELIVERED, NotificationStatus.SENT)
-SUCCESS = (NotificationStatus.SENT, NotificationStatus.DELIVERED, NotificationStatus.READ)
+SUCCESS = ATTEMPT_SUCCESS
 # Still in flight: the alarm has not failed while one of these may reach someone (UNCERTAIN: a receipt may come).
 OPEN = (NotificationStatus.PENDING, NotificationStatus.PROCESSING, NotificationStatus.UNCERTAIN)
 # Ended without reaching the recipient on that channel.

@@ -16,8 +16,8 @@ from django.utils.functional import Promise
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, gettext_lazy
 
-from messaging.channels import ChannelError, Family, channel_address, channel_family
-from messaging.services import channel_next, message_compose, message_send
+from messaging.channels import Family, channel_family
+from messaging.services import message_compose, message_send_first
 from registry.models import Custodian
 
 from ..models import ReachabilityCheck, RecipientKind
@@ -81,25 +81,20 @@ def _notice_send(*, custodian: Custodian, checks: list[ReachabilityCheck]) -> bo
         "recipients": notice_recipients_text(checks=checks, language=custodian.language),
         "checks_url": settings.KERYU_PUBLIC_BASE_URL + reverse("wagtailsnippets_alerts_reachabilitycheck:list"),
     }
-    while channel := channel_next(preferred=custodian.preferred_channel, phone=phone, email=email, tried=tried):
-        tried.add(channel)
-        message = message_compose(
+    reached = message_send_first(
+        compose=lambda channel, to: message_compose(
             kind="DRILL_FLAGGED",
             language=custodian.language,
             channel=channel,
-            to=channel_address(channel, phone=phone, email=email),
+            to=to,
             context=context,
             owner=custodian.user,
             recipient_name=str(custodian),
-        )
-        try:
-            message_send(message=message)
-        except ChannelError as exc:
-            log.warning(
-                "reachability notice custodian id=%s channel=%s failed code=%s", custodian.pk, channel, exc.code
-            )
-            continue
-        log.info("reachability notice custodian id=%s flags=%s channel=%s", custodian.pk, len(checks), channel)
-        return True
-    log.error("reachability notice custodian id=%s reached nobody", custodian.pk)
-    return False
+        ),
+        preferred=custodian.preferred_channel,
+        phone=phone,
+        email=email,
+        tried=tried,
+        label=f"reachability notice custodian id={custodian.pk} flags={len(checks)}",
+    )
+    return reached.message is not None

@@ -24,10 +24,9 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from core.roles import user_is_staff
-from messaging.channels import ChannelError, channel_address
 from messaging.formatting import address_hash
-from messaging.models import MessageStatus
-from messaging.services import channel_next, message_compose, message_send
+from messaging.models import Message, MessageStatus
+from messaging.services import message_compose, message_send_first
 from registry.models import ContactChannel
 
 from ..models import (
@@ -195,35 +194,36 @@ def notice_send(*, notice_id: int) -> bool:
     phone, email, preferred, tried = _reach(notice)
     finder = notice.kind == RESOLVED_FINDER
     context = _context(notice)
-    error = "no channel reaches this recipient"
-    while channel := channel_next(preferred=preferred, phone=phone, email=email, tried=tried):
-        tried.add(channel)
+
+    def compose(channel: str, to: str) -> Message:
         message = message_compose(
             kind=notice.kind,
             language=notice.language,
             channel=channel,
-            to=channel_address(channel, phone=phone, email=email),
+            to=to,
             context=context,
             # A finder's number stays out of the family's message log.
             owner=None if finder else notice.alarm.subject.custodian.user,
             recipient_name=notice.recipient_name,
         )
         AlarmNotice.objects.filter(pk=notice.pk).update(message=message, channel=channel)
-        try:
-            message_send(message=message)
-        except ChannelError as exc:
-            error = str(exc)[:500]
-            log.warning("notice id=%s channel=%s failed code=%s", notice.pk, channel, exc.code)
-            if exc.uncertain:
-                AlarmNotice.objects.filter(pk=notice.pk).update(status=NoticeStatus.SENT, error=error, sent_at=now)
-                return True
-            continue
-        AlarmNotice.objects.filter(pk=notice.pk).update(status=NoticeStatus.SENT, error="", sent_at=timezone.now())
-        log.info("notice sent id=%s alarm=%s kind=%s channel=%s", notice.pk, notice.alarm_id, notice.kind, channel)
-        return True
-    AlarmNotice.objects.filter(pk=notice.pk).update(status=NoticeStatus.FAILED, error=error)
-    log.warning("notice id=%s alarm=%s reached nobody", notice.pk, notice.alarm_id)
-    return False
+        return message
+
+    reached = message_send_first(
+        compose=compose,
+        preferred=preferred,
+        phone=phone,
+        email=email,
+        tried=tried,
+        label=f"notice id={notice.pk} alarm={notice.alarm_id} kind={notice.kind}",
+    )
+    if reached.message is None:
+        AlarmNotice.objects.filter(pk=notice.pk).update(status=NoticeStatus.FAILED, error=reached.error)
+        return False
+    # Uncertain: the provider may have it, so it counts as sent (never sent again elsewhere), with why.
+    sent_at = now if reached.uncertain else timezone.now()
+    AlarmNotice.objects.filter(pk=notice.pk).update(status=NoticeStatus.SENT, error=reached.error, sent_at=sent_at)
+    return True
 
 
 def _reach(notice: AlarmNotice) -> tuple[str, str, str | None, set[str]]:

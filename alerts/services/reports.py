@@ -21,8 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from core.ratelimit import Verdict, rate_hit
-from messaging.channels import ChannelError, channel_address
-from messaging.services import channel_next, message_compose, message_send
+from messaging.services import message_compose, message_send_first
 from registry.models import QRCode
 
 from ..models import (
@@ -295,28 +294,26 @@ def inactive_scan_notify(*, scan_id: int) -> bool:
         "subject_name": subject.first_name,
         "timestamp": date_format(timezone.localtime(scan.timestamp), "Y-m-d H:i"),
     }
-    tried: set[str] = set()
-    while channel := channel_next(preferred=custodian.preferred_channel, phone=phone, email=email, tried=tried):
-        tried.add(channel)
-        message = message_compose(
+    reached = message_send_first(
+        compose=lambda channel, to: message_compose(
             kind="INACTIVE_SCAN",
             language=custodian.language,
             channel=channel,
-            to=channel_address(channel, phone=phone, email=email),
+            to=to,
             context=context,
             owner=custodian.user,
             recipient_name=custodian.user.get_full_name(),
-        )
-        try:
-            message_send(message=message)
-        except ChannelError as exc:
-            log.warning("inactive scan notice id=%s channel=%s failed code=%s", scan_id, channel, exc.code)
-            continue
-        InactiveCodeScan.objects.filter(pk=scan_id).update(notified_channel=channel)
+        ),
+        preferred=custodian.preferred_channel,
+        phone=phone,
+        email=email,
+        label=f"inactive scan notice id={scan_id}",
+    )
+    if reached.message is not None:
+        InactiveCodeScan.objects.filter(pk=scan_id).update(notified_channel=reached.channel)
         return True
     # Nothing went out: release the claim so the sweeper tries again later.
     InactiveCodeScan.objects.filter(pk=scan_id).update(notified_at=None)
-    log.error("inactive scan notice id=%s reached nobody", scan_id)
     return False
 
 

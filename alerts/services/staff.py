@@ -8,8 +8,7 @@ from django.contrib.auth.models import User
 from django.core.mail import send_mail
 
 from accounts.selectors import staff_on_call, staff_with_email
-from messaging.channels import ChannelError, channel_address
-from messaging.services import channel_next, message_create, message_send
+from messaging.services import message_create, message_send_first
 
 log = logging.getLogger(__name__)
 
@@ -44,23 +43,18 @@ def _staff_page(*, user: User, subject: str, body: str) -> bool:
     """One on-call staff member, channel after channel until one takes the message."""
     profile = user.staff_profile
     phone = str(profile.phone_number) if profile.phone_number else ""
-    tried: set[str] = set()
-    while channel := channel_next(preferred=profile.preferred_channel, phone=phone, email=user.email, tried=tried):
-        tried.add(channel)
-        message = message_create(
-            to=channel_address(channel, phone=phone, email=user.email),
+    reached = message_send_first(
+        compose=lambda channel, to: message_create(
+            to=to,
             channel=channel,
             content=f"{subject}\n{body}",
             subject_line=subject,
             owner=user,
             recipient_name=user.get_full_name() or user.get_username(),
-        )
-        try:
-            message_send(message=message)
-        except ChannelError as exc:
-            log.warning("staff alert to user id=%s channel=%s failed code=%s", user.pk, channel, exc.code)
-            continue
-        log.info("staff alert to user id=%s sent channel=%s message=%s", user.pk, channel, message.pk)
-        return True
-    log.error("staff alert reached on-call user id=%s on no channel", user.pk)
-    return False
+        ),
+        preferred=profile.preferred_channel,
+        phone=phone,
+        email=user.email,
+        label=f"staff alert to user id={user.pk}",
+    )
+    return reached.message is not None

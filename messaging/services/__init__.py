@@ -1,5 +1,5 @@
 """Writes for messaging. Other apps use: channel_next, template_render, message_compose, message_send,
-inbound_link, address_flag_wrong_number (and the signals).
+message_send_first, inbound_link, address_flag_wrong_number (and the signals).
 
 Split by concern: templates (render, defaults, Meta approval), messages (compose, send, record failures),
 provider_events (webhook statuses and inbound replies), flags (addresses whose holder said "wrong number"),
@@ -13,6 +13,7 @@ from .channels import TestSendOutcome, channel_order_set, channel_settings_ensur
 from .flags import address_flag_wrong_number
 from .messages import message_compose, message_create, message_send
 from .provider_events import inbound_answer_send, inbound_link, inbound_record, message_status_apply
+from .reach import Reached, message_send_first
 from .retention import messages_addresses_purge, messages_redact, text_redact
 from .templates import (
     RenderedText,
@@ -23,6 +24,7 @@ from .templates import (
 )
 
 __all__ = [
+    "Reached",
     "RenderedText",
     "TestSendOutcome",
     "address_flag_wrong_number",
@@ -36,6 +38,7 @@ __all__ = [
     "message_compose",
     "message_create",
     "message_send",
+    "message_send_first",
     "message_status_apply",
     "messages_addresses_purge",
     "messages_redact",

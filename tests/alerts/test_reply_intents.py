@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from alerts.intents import Intent, intent_of
 from alerts.models import Alarm, AlarmNote, NotificationAttempt, NotificationStatus
-from alerts.selectors import alarm_note_entries, alarm_public_progress
+from alerts.selectors import alarm_note_entries
 from alerts.services import alarm_create, alarm_resolve, alarms_escalate, attempt_deliver, attempts_release_due
+from alerts.services.finder_state import finder_state
 from messaging.formatting import address_hash
 from messaging.models import FlaggedAddress, FlagReason, InboundMessage, Message, MessageStatus
 from messaging.services import channel_next, inbound_record, message_compose
@@ -142,7 +143,7 @@ def test_an_acknowledging_reply_from_a_recipient_acknowledges_in_their_language(
     alarm.refresh_from_db()
     assert alarm.acknowledged_at is not None and alarm.acknowledged_via == "reply"
     assert alarm.acknowledged_by == attempt.recipient_name
-    assert alarm_public_progress(alarm=alarm)["note"] == text  # what the finder is shown
+    assert finder_state(alarm=alarm).note == text  # what the finder is shown
     assert inbound.auto_reply.startswith(answer)
     assert inbound.in_reply_to == attempt.message
 
@@ -204,7 +205,7 @@ def test_a_contacts_wrong_number_does_not_acknowledge_nor_cancel_the_others(alic
         inbound = _reply(ROSA, "No conozco a esta persona")
         alarm.refresh_from_db()
         assert alarm.acknowledged_at is None and alarm.acknowledgement_note == ""
-        assert alarm_public_progress(alarm=alarm)["acknowledged"] is False
+        assert finder_state(alarm=alarm).acknowledged is False
         tom = alarm.attempts.get(recipient_name="Uncle Tom")
         assert tom.status == NotificationStatus.PENDING and tom.not_before > timezone.now()
         clock.shift(timedelta(seconds=300))

@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from core.roles import user_is_staff
+from core.sweeping import requeue_waiting
 from messaging.formatting import address_hash
 from messaging.models import Message, MessageStatus
 from messaging.services import message_compose, message_send_first
@@ -268,12 +269,9 @@ def notices_sweep(*, older_than: int = 60) -> list[int]:
         AlarmNotice.objects.filter(pk=pk, status=NoticeStatus.PROCESSING, claimed_at=claimed_at).update(
             status=NoticeStatus.PENDING, message=None
         )
-    pending = AlarmNotice.objects.filter(
-        status=NoticeStatus.PENDING,
-        created_at__lt=now - timedelta(seconds=older_than),
-        created_at__gte=now - timedelta(days=1),
-    ).values_list("pk", flat=True)
-    ids = list(pending[:200])
-    for pk in ids:
-        notice_enqueue(notice_id=pk)
-    return ids
+    return requeue_waiting(
+        AlarmNotice.objects.filter(status=NoticeStatus.PENDING),
+        since="created_at",
+        older_than=older_than,
+        enqueue=lambda pk: notice_enqueue(notice_id=pk),
+    )

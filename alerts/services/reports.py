@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from core.ratelimit import Verdict, rate_hit
+from core.sweeping import requeue_waiting
 from messaging.services import message_compose, message_send_first
 from registry.models import QRCode
 
@@ -319,17 +320,12 @@ def inactive_scan_notify(*, scan_id: int) -> bool:
 
 def inactive_scans_sweep(*, older_than: int = 60) -> list[int]:
     """Notices whose task was lost (broker down) or failed on every channel: queue them again, for a day."""
-    now = timezone.now()
-    pending = InactiveCodeScan.objects.filter(
-        notify=True,
-        notified_at__isnull=True,
-        timestamp__lt=now - timedelta(seconds=older_than),
-        timestamp__gte=now - timedelta(days=1),
-    ).values_list("pk", flat=True)
-    ids = list(pending[:200])
-    for pk in ids:
-        inactive_scan_enqueue(scan_id=pk)
-    return ids
+    return requeue_waiting(
+        InactiveCodeScan.objects.filter(notify=True, notified_at__isnull=True),
+        since="timestamp",
+        older_than=older_than,
+        enqueue=lambda pk: inactive_scan_enqueue(scan_id=pk),
+    )
 
 
 # --- SMS short codes -----------------------------------------------------------------------------

@@ -129,6 +129,7 @@ def acknowledge(request: HttpRequest, token: str) -> HttpResponse:
         services.alarm_acknowledge(alarm_id=alarm.pk, attempt_id=attempt.pk, note=form.cleaned_data["note"], via="link")
         alarm.refresh_from_db()
         done = True
+    relay_open = not alarm.is_test and alarm.resolved_at is None and attempt.recipient_kind in FAMILY_WRITERS
     context = {
         "alarm": alarm,
         "form": form,
@@ -145,7 +146,9 @@ def acknowledge(request: HttpRequest, token: str) -> HttpResponse:
         ],
         "conversation": _conversation(alarm, attempt),
         "relay_form": relay_form,
-        "relay_open": (not alarm.is_test and alarm.resolved_at is None and attempt.recipient_kind in FAMILY_WRITERS),
+        "relay_open": relay_open,
+        # Acknowledged: the conversation below is how the family writes to the finder (no second note box).
+        "relay_replaces_note": relay_open and alarm.acknowledged_at is not None,
     }
     if doctor:
         return _responder(request, alarm=alarm, context=context, token=token)

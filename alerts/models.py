@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 
-from core.encryption import EncryptedCharField
+from core.encryption import EncryptedCharField, EncryptedTextField
 
 
 class SituationType(models.TextChoices):
@@ -87,6 +87,9 @@ class FinderReport(models.Model):
     # The finder's own details, only if they gave them, so the custodian can call back.
     finder_name = EncryptedCharField(max_length=100, blank=True)
     finder_phone = EncryptedCharField(max_length=32, blank=True)
+    # The finder chose to let the family see their number (the scan form's box). Masked otherwise: the number
+    # only carries Keryu's relay messages (alerts.services.relay) and the closing notice.
+    finder_phone_shared = models.BooleanField(default=False, db_default=False)
 
     # Kept only for KERYU_SCANNER_DATA_RETENTION_DAYS, then blanked (alerts.services.maintenance.scanner_data_purge):
     # what the finder's device told us and what they said about themselves and where they were.
@@ -447,3 +450,63 @@ class StaffEscalation(models.Model):
 
     def __str__(self) -> str:
         return f"Staff escalation · alarm {self.alarm_id} · {self.get_stage_display()}"
+
+
+class RelayDirection(models.TextChoices):
+    TO_FINDER = "to_finder", "Family to finder"
+    TO_FAMILY = "to_family", "Finder to family"
+
+
+class RelayStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed on every channel"
+    PAGE_ONLY = "page_only", "On the page only (no number to text)"
+
+
+class RelayMessage(models.Model):
+    """One message of the masked conversation between a finder and the family (alerts.services.relay).
+
+    A conversation is per report (the alarm's first one, `scan_event` None, or a later one): a later finder
+    never reads what an earlier one was told. Shown on the finder's page and on every recipient's
+    acknowledgement page; sent by text to the finder who left a number (or reported by text) and to the family
+    member who last wrote, through Keryu's own sender. No address is stored here but the one its sender chose
+    to share. The text is finder data: blanked on the scanner-data schedule (alerts.services.maintenance)."""
+
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="relay_messages")
+    scan_event = models.ForeignKey(
+        ScanEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="relay_messages"
+    )
+    direction = models.CharField(max_length=16, choices=RelayDirection.choices)
+    # The family side: who wrote (a HandlerRole, a first-name snapshot, their recipient key and row), or, for
+    # a message to the family, whom it is texted to. The finder has no name here.
+    sender_role = models.CharField(max_length=16, blank=True)
+    sender_name = models.CharField(max_length=150, blank=True)
+    family_key = models.CharField(max_length=80, blank=True)
+    attempt = models.ForeignKey(NotificationAttempt, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    text = EncryptedTextField(blank=True)
+    # The sender's own number, only when they chose to share it ("" masked).
+    shared_contact = EncryptedCharField(max_length=64, blank=True)
+    via = models.CharField(max_length=16, help_text="web, sms or whatsapp: how it came in.")
+    language = models.CharField(max_length=2, default="es", help_text="The reader's language, for the text sent.")
+    status = models.CharField(max_length=16, choices=RelayStatus.choices, default=RelayStatus.PENDING)
+    channel = models.CharField(max_length=32, blank=True)
+    message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    inbound = models.ForeignKey(
+        "messaging.InboundMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["alarm", "scan_event", "created_at"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Relay #{self.pk} · {self.get_direction_display()} · {self.status}"

@@ -25,6 +25,9 @@ from .models import (
     NoticeStatus,
     NotificationAttempt,
     NotificationStatus,
+    RelayDirection,
+    RelayMessage,
+    RelayStatus,
     ScanEvent,
     SituationType,
     StaffEscalation,
@@ -127,6 +130,7 @@ def alarm_timeline(*, alarm: Alarm) -> list[TimelineEntry]:
     if alarm.resolved_at:
         entries.append(TimelineEntry(alarm.resolved_at, "resolved", "Resolved"))
     entries += _notice_entries(alarm)
+    entries += _relay_entries(alarm)
     return sorted(entries, key=lambda e: e.at)
 
 
@@ -147,6 +151,38 @@ def alarms_unacknowledged_for_staff() -> QuerySet[Alarm]:
 
 
 NOTICE_WHAT = {"ACKNOWLEDGED": "who is handling it", "RESOLVED": "it is closed", "RESOLVED_FINDER": "it is closed"}
+
+
+def relay_messages_for_report(*, alarm: Alarm, scan_event: ScanEvent | None) -> QuerySet[RelayMessage]:
+    """One report's conversation (alerts.services.relay), oldest first: what that report's finder may read."""
+    return RelayMessage.objects.filter(alarm=alarm, scan_event=scan_event).order_by("created_at", "pk")
+
+
+def relay_messages_for_alarm(*, alarm: Alarm) -> QuerySet[RelayMessage]:
+    """Every conversation of the alarm, oldest first: what its recipients and the family's admin read."""
+    return RelayMessage.objects.filter(alarm=alarm).select_related("scan_event").order_by("created_at", "pk")
+
+
+def _relay_entries(alarm: Alarm) -> list[TimelineEntry]:
+    """The relayed messages, both ways, with their text (the family's own conversation), how they came in and
+    whether a text went out; never a number (a shared one is said to be shared)."""
+    entries = []
+    for relay in relay_messages_for_alarm(alarm=alarm):
+        finder = f"finder of the report at {relay.scan_event.timestamp:%H:%M}" if relay.scan_event else "finder"
+        if relay.direction == RelayDirection.TO_FINDER:
+            who = f"{relay.sender_name or relay.sender_role} ({relay.sender_role}) to the {finder}"
+        else:
+            who = f"The {finder} to the family"
+        shared = " (shared their number)" if relay.shared_contact else ""
+        sent = {
+            RelayStatus.SENT: f"; texted via {relay.channel}",
+            RelayStatus.FAILED: "; could not be texted",
+            RelayStatus.PAGE_ONLY: "; on the page",
+        }.get(RelayStatus(relay.status), "; to be texted")
+        entries.append(
+            TimelineEntry(relay.created_at, "relay", f"Message: {who}, via {relay.via}{shared}{sent}: {relay.text}")
+        )
+    return entries
 
 
 def _notice_entries(alarm: Alarm) -> list[TimelineEntry]:

@@ -8,7 +8,7 @@ from django.db import connection
 from messaging.channels import ChannelError
 
 from . import services
-from .services import drills, escalation, maintenance, notices, reports
+from .services import drills, escalation, maintenance, notices, relay, reports
 from .services.delivery import DATABASE_ERRORS, DB_MAX_RETRIES, DB_RETRY_COUNTDOWN
 
 
@@ -31,6 +31,7 @@ def sweep() -> None:
     services.attempts_sweep()
     reports.inactive_scans_sweep()
     notices.notices_sweep()
+    relay.relays_sweep()
 
 
 @shared_task(name="alerts.notify_inactive_scan")
@@ -41,6 +42,12 @@ def notify_inactive_scan(scan_id: int) -> None:
 @shared_task(name="alerts.send_notice")
 def send_notice(notice_id: int) -> None:
     notices.notice_send(notice_id=notice_id)
+
+
+@shared_task(name="alerts.send_relay")
+def send_relay(relay_id: int) -> None:
+    """A relayed message between finder and family: `default` queue (the router's "*"), like the notices."""
+    relay.relay_send(relay_id=relay_id)
 
 
 @shared_task(name="alerts.escalate")

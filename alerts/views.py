@@ -23,9 +23,11 @@ from registry.views import photo_response
 
 from . import exports, services
 from .charts import bar_chart
-from .models import Alarm, NotificationAttempt, RecipientKind
-from .selectors import alarm_statistics, alarms_filtered, alarms_visible_to
+from .models import Alarm, NotificationAttempt, RecipientKind, RelayDirection
+from .selectors import alarm_statistics, alarms_filtered, alarms_visible_to, relay_messages_for_alarm
+from .services.finder_state import role_name
 from .services.notes import NOTE_MAX, alarm_emergency_called, alarm_note_add
+from .services.relay import FAMILY_WRITERS, RELAY_MAX, relay_from_family
 
 if TYPE_CHECKING:
     from core.roles import AuthenticatedRequest
@@ -40,6 +42,51 @@ class AcknowledgeForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class RelayForm(forms.Form):
+    """The family's message to the finder, on the acknowledgement page."""
+
+    text = forms.CharField(
+        label=_("Write to the person who found them"),
+        max_length=RELAY_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": RELAY_MAX}),
+        help_text=_("Keryu passes it on; your number and email stay private unless you share them below."),
+    )
+    share_number = forms.BooleanField(label=_("Share my phone number with the finder"), required=False)
+
+
+def _conversation(alarm: Alarm, attempt: NotificationAttempt) -> list[dict[str, object]]:
+    """The alarm's relayed messages as the family reads them: who wrote (their own side by first name and role,
+    the finder as "the finder"), never a number but one its owner shared."""
+    rows = []
+    for relay in relay_messages_for_alarm(alarm=alarm):
+        if relay.direction == RelayDirection.TO_FINDER:
+            if relay.family_key == attempt.recipient_key:
+                who = str(_("You"))
+            else:
+                who = (
+                    f"{relay.sender_name} ({role_name(relay.sender_role)})"
+                    if relay.sender_name
+                    else role_name(relay.sender_role)
+                )
+        elif relay.scan_event is not None:
+            who = str(
+                _("The finder (report at %(time)s)")
+                % {"time": timezone.localtime(relay.scan_event.timestamp).strftime("%H:%M")}
+            )
+        else:
+            who = str(_("The finder"))
+        rows.append(
+            {
+                "who": who,
+                "text": relay.text,
+                "at": relay.created_at,
+                "from_finder": relay.direction == RelayDirection.TO_FAMILY,
+                "shared": relay.shared_contact,
+            }
+        )
+    return rows
 
 
 def _ack_target(token: str) -> tuple[Alarm, NotificationAttempt]:
@@ -63,12 +110,27 @@ def acknowledge(request: HttpRequest, token: str) -> HttpResponse:
     doctor = attempt.recipient_kind == RecipientKind.DOCTOR
     if doctor and alarm.resolved_at is not None:
         return _responder_closed(request)
-    form = AcknowledgeForm(request.POST or None)
+    relaying = request.method == "POST" and "relay" in request.POST
+    relay_form = RelayForm(request.POST if relaying else None)
+    if relaying and relay_form.is_valid():
+        try:
+            relay_from_family(
+                attempt=attempt,
+                text=relay_form.cleaned_data["text"],
+                share_number=relay_form.cleaned_data["share_number"],
+                via="web",
+            )
+        except ValidationError as exc:
+            relay_form.add_error("text", exc)
+        else:
+            return redirect(request.path + "#conversation")
+    form = AcknowledgeForm(None if relaying else (request.POST or None))
     done = False
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not relaying and form.is_valid():
         services.alarm_acknowledge(alarm_id=alarm.pk, attempt_id=attempt.pk, note=form.cleaned_data["note"], via="link")
         alarm.refresh_from_db()
         done = True
+    relay_open = not alarm.is_test and alarm.resolved_at is None and attempt.recipient_kind in FAMILY_WRITERS
     context = {
         "alarm": alarm,
         "form": form,
@@ -76,12 +138,18 @@ def acknowledge(request: HttpRequest, token: str) -> HttpResponse:
         "maps_url": services.delivery.maps_url(alarm),
         "subject_first_name": alarm.subject.first_name,
         "finder_name": alarm.finder_name,
-        "finder_phone": alarm.finder_phone,
+        # Masked unless the finder ticked the box to share it (alerts.services.relay).
+        "finder_phone": services.delivery.finder_phone_shown(alarm),
         # Later reports joined to this alarm, newest first: where the subject was seen since.
         "reports": [
-            {"report": r, "maps_url": services.delivery.maps_url(r)}
+            {"report": r, "maps_url": services.delivery.maps_url(r), "phone": services.delivery.finder_phone_shown(r)}
             for r in alarm.scan_events.order_by("-timestamp")[:10]
         ],
+        "conversation": _conversation(alarm, attempt),
+        "relay_form": relay_form,
+        "relay_open": relay_open,
+        # Acknowledged: the conversation below is how the family writes to the finder (no second note box).
+        "relay_replaces_note": relay_open and alarm.acknowledged_at is not None,
     }
     if doctor:
         return _responder(request, alarm=alarm, context=context, token=token)

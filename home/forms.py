@@ -35,9 +35,13 @@ class ScanForm(forms.Form):
 
     finder_name = forms.CharField(label=_("Your name (optional)"), max_length=100, required=False)
     finder_phone = PhoneNumberField(
-        label=_("Your phone, so the family can call you back (optional)"),
+        label=_("Your phone, to get the family's messages by text (optional)"),
+        help_text=_("Kept private: the family writes to you through Keryu."),
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    finder_phone_shared = forms.BooleanField(
+        label=_("Let the family see my number so they can call me"), required=False
     )
 
     def clean_finder_phone(self) -> str:

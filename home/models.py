@@ -93,6 +93,12 @@ class ScanPage(RoutablePageMixin, Page):
 
         return sent(request, page=self, code=code, token=token)
 
+    @path("<uuid:code>/sent/<str:token>/relay/")
+    def sent_relay(self, request: HttpRequest, code, token: str) -> HttpResponse:
+        from .views import sent_relay
+
+        return sent_relay(request, page=self, code=code, token=token)
+
     @path("<uuid:code>/sent/<str:token>/status/")
     def sent_status(self, request: HttpRequest, code, token: str) -> HttpResponse:
         from .views import sent_status

@@ -5,16 +5,23 @@ from __future__ import annotations
 import base64
 import logging
 
+from django import forms
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from alerts.models import Alarm, AlarmSource, ScanEvent
+from alerts.models import Alarm, AlarmSource, RelayDirection, ScanEvent
+from alerts.selectors import relay_messages_for_report
 from alerts.services.connection import CONNECTION_ERRORS, connection_discard
 from alerts.services.finder_state import finder_state
+from alerts.services.notices import handler_text
+from alerts.services.relay import RELAY_MAX, Thread, relay_from_finder
 from alerts.services.reports import Report, ReportLimited, inactive_scan_record, report_submit
 from core.clientip import client_ip
 from core.ratelimit import Verdict, rate_hit
@@ -169,22 +176,76 @@ def _report(data: dict) -> tuple[Alarm, ScanEvent | None]:
     return alarm, event
 
 
-def _progress(page, data: dict) -> dict:
+class FinderRelayForm(forms.Form):
+    """The finder's message to the family, on their progress page."""
+
+    text = forms.CharField(
+        label=gettext_lazy("Write to the family"),
+        max_length=RELAY_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": RELAY_MAX}),
+        help_text=gettext_lazy("Keryu passes it on; your number stays private."),
+    )
+
+
+def _messages(alarm: Alarm, event: ScanEvent | None, language: str) -> list[dict]:
+    """This report's conversation as its finder reads it: the family by first name and role, never a number
+    but one its owner shared. Only this report's: a later finder never reads an earlier one's."""
+    rows = []
+    for relay in relay_messages_for_report(alarm=alarm, scan_event=event):
+        mine = relay.direction == RelayDirection.TO_FAMILY
+        who = (
+            _("You") if mine else handler_text(first_name=relay.sender_name, role=relay.sender_role, language=language)
+        )
+        shared = _("Their number: %(number)s") % {"number": relay.shared_contact} if relay.shared_contact else ""
+        at = timezone.localtime(relay.created_at).strftime("%H:%M")
+        rows.append({"who": who, "text": relay.text, "at": at, "mine": mine, "shared": shared})
+    return rows
+
+
+def _progress(page, data: dict, request: HttpRequest) -> dict:
     alarm, event = _report(data)
     state = finder_state(alarm=alarm, scan_event=event)
-    return finder_progress(state=state, emergency_number=page.emergency_number or "911")
+    progress = finder_progress(state=state, emergency_number=page.emergency_number or "911")
+    language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
+    progress["messages"] = _messages(alarm, event, language)
+    progress["can_write"] = alarm.resolved_at is None and not alarm.is_test
+    return progress
 
 
-def sent(request: HttpRequest, *, page, code, token: str) -> HttpResponse:
+def sent(request: HttpRequest, *, page, code, token: str, relay_form: FinderRelayForm | None = None) -> HttpResponse:
     data = _token_data(code=code, token=token)
     context = {
         "page": page,
-        "progress": _progress(page, data),
+        "progress": _progress(page, data, request),
         "status_url": request.path + "status/",
+        "relay_url": request.path + "relay/",
+        "relay_form": relay_form or FinderRelayForm(),
         "joined": "e" in data,
     }
-    return TemplateResponse(request, "home/scan_sent.html", context)
+    return TemplateResponse(request, "home/scan_sent.html", context, status=400 if relay_form is not None else 200)
 
 
 def sent_status(request: HttpRequest, *, page, code, token: str) -> JsonResponse:
-    return JsonResponse(_progress(page, _token_data(code=code, token=token)))
+    return JsonResponse(_progress(page, _token_data(code=code, token=token), request))
+
+
+def sent_relay(request: HttpRequest, *, page, code, token: str) -> HttpResponse:
+    """The finder writes to the family (POST from their progress page); back to the page, or the page with the
+    error (too long, too many, closed)."""
+    if request.method != "POST":
+        raise Http404
+    if scan_post_is_cross_site(request):
+        return HttpResponseForbidden("Messages are sent from the progress page itself.", content_type="text/plain")
+    data = _token_data(code=code, token=token)
+    alarm, event = _report(data)
+    form = FinderRelayForm(request.POST)
+    if form.is_valid():
+        try:
+            relay_from_finder(thread=Thread(alarm, event), text=form.cleaned_data["text"], via="web")
+        except ValidationError as exc:
+            form.add_error("text", exc)
+        else:
+            return redirect(request.path.removesuffix("relay/") + "#conversation")
+    path = request.path.removesuffix("relay/")
+    request.path = path
+    return sent(request, page=page, code=code, token=token, relay_form=form)

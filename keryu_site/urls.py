@@ -35,8 +35,10 @@ urlpatterns = [
     # The Wagtail page still serves it (home.routing hands Wagtail the scan page's route); only this route
     # skips the CSRF middleware. A post another site made a browser send is refused by its Sec-Fetch-Site
     # (home.security.scan_post_is_cross_site); abuse is handled by rate limits and the cooldown.
+    # The finder's message to the family (.../sent/<token>/relay/) is posted from the same Referer-less pages;
+    # it is anonymous too, and the signed token in its URL is the key only the finder's browser holds.
     # security/semgrep/csrf-exempt.yml allows exactly this line.
-    re_path(r"^(scan/[0-9a-f-]{36}/)$", csrf_exempt(serve_scan), name="scan_serve"),
+    re_path(r"^(scan/[0-9a-f-]{36}/(?:sent/[\w-]+/relay/)?)$", csrf_exempt(serve_scan), name="scan_serve"),
     # A subject's photo for the finder: only through an active code, only if the custodian shared it.
     path("scan-photo/<uuid:code>/", registry_views.public_subject_photo, name="registry_public_photo"),
     path("alerts/", include("alerts.urls")),

@@ -19,7 +19,12 @@ NOTICE_VARIABLES = ALARM_VARIABLES | {"handler"}
 # The monthly drill (to each person an alarm would reach) and the custodian's notice when it flags someone.
 DRILL_VARIABLES = frozenset({"recipient_name", "subject_name", "role", "site_url"})
 DRILL_FLAGGED_VARIABLES = frozenset({"recipients", "checks_url"})
+# The masked relay between finder and family (alerts.services.relay): `sender` is who wrote ("Ana (a family
+# member)" to the finder, never a number), `text` what they wrote, `contact` the number they chose to share ("").
+RELAY_VARIABLES = frozenset({"sender", "text", "contact", "subject_name", "ack_url"})
 KIND_VARIABLES: dict[str, frozenset[str]] = {
+    "RELAY_TO_FINDER": RELAY_VARIABLES,
+    "RELAY_TO_FAMILY": RELAY_VARIABLES,
     "VERIFICATION_CODE": VERIFICATION_VARIABLES,
     "DRILL": DRILL_VARIABLES,
     "DRILL_FLAGGED": DRILL_FLAGGED_VARIABLES,
@@ -44,6 +49,9 @@ SAMPLE_CONTEXT: dict[str, str] = {
     "site_url": "https://keryu.example",
     "recipients": "Abuela Rosa (WhatsApp)",
     "checks_url": "https://keryu.example/admin/snippets/alerts/reachabilitycheck/",
+    "sender": "Rosa (a family member)",
+    "text": "Thank you! I am on my way, please stay with her.",
+    "contact": "",
 }
 
 # The spec's WhatsApp template: `qr_template_on_m` with two body parameters, subject name and time.
@@ -156,6 +164,22 @@ DEFAULTS = {
     ("DRILL_FLAGGED", "es"): (
         "Keryu: la prueba mensual no pudo llegar a alguien",
         "La prueba mensual de Keryu no pudo llegar a {recipients}. En una alarma real Keryu tampoco podría avisarles.\nRevisa su teléfono o correo, o pídeles que respondan OK al mensaje de Keryu: {checks_url}",
+    ),
+    ("RELAY_TO_FINDER", "en"): (
+        "Keryu: a message from {sender}",
+        "Keryu, message from {sender}:\n{text}\n{contact}Reply to this text to answer them (your number stays private).",
+    ),
+    ("RELAY_TO_FINDER", "es"): (
+        "Keryu: un mensaje de {sender}",
+        "Keryu, mensaje de {sender}:\n{text}\n{contact}Responde a este mensaje para contestarle (tu número no se comparte).",
+    ),
+    ("RELAY_TO_FAMILY", "en"): (
+        "Keryu: the person who found {subject_name} wrote",
+        "Keryu, message from the person who found {subject_name}:\n{text}\n{contact}Reply to this text to answer, or open {ack_url}",
+    ),
+    ("RELAY_TO_FAMILY", "es"): (
+        "Keryu: escribió quien encontró a {subject_name}",
+        "Keryu, mensaje de quien encontró a {subject_name}:\n{text}\n{contact}Responde a este mensaje para contestar, o abre {ack_url}",
     ),
     ("VERIFICATION_CODE", "en"): (
         "Your Keryu code",

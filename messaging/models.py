@@ -66,6 +66,8 @@ class TemplateKind(models.TextChoices):
     VERIFICATION_CODE = "VERIFICATION_CODE", "Verification code"
     DRILL = "DRILL", "Monthly reachability check"
     DRILL_FLAGGED = "DRILL_FLAGGED", "Reachability check flagged someone"
+    RELAY_TO_FINDER = "RELAY_TO_FINDER", "Family's message to the finder (relayed)"
+    RELAY_TO_FAMILY = "RELAY_TO_FAMILY", "Finder's message to the family (relayed)"
 
 
 def template_variables(content: str) -> set[str]:

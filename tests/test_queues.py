@@ -27,6 +27,9 @@ DEFAULT_WORK = (
     "alerts.reachability_flag",
     "alerts.retry_failed",
     "alerts.notify_inactive_scan",
+    # Notices to the others and the finder, and the finder-family relay: never ahead of an alarm's own sends.
+    "alerts.send_notice",
+    "alerts.send_relay",
     "alerts.beat_heartbeat",
     "alerts.watchdog",
     "accounts.registrations_purge_abandoned",

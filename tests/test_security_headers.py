@@ -67,7 +67,7 @@ PUBLIC: dict[str, str] = {
     "api/docs/": "API docs (Swagger UI)",
     "api/.*(?:/|\\.[^/]*)$": "the API's JSON 404 for unknown URLs (serves nothing, whoever asks)",
     "subjects/qr/<uuid:code>/scan/": "the spec's scan URL, redirecting to the scan page",
-    "^(scan/[0-9a-f-]{36}/)$": "the public scan form",
+    r"^(scan/[0-9a-f-]{36}/(?:sent/[\w-]+/relay/)?)$": "the public scan form and the finder's relay post",
     "scan-photo/<uuid:code>/": "a subject's photo, only through an active code and only if shared",
     "alerts/ack/<str:token>/": "the signed acknowledgement link in every message",
     "alerts/ack/<str:token>/photo/": "the subject's photo behind the doctor's signed link, while the alarm is open",

@@ -72,6 +72,7 @@ def alarm_create(
     triggered_by: User | None = None,
     finder_name: str = "",
     finder_phone: str = "",
+    finder_phone_shared: bool = False,
     source: str = AlarmSource.WEB,
 ) -> Alarm:
     """Store the alarm and its whole outbox (every recipient, at once or scheduled) in one transaction.
@@ -108,6 +109,7 @@ def alarm_create(
                     triggered_by=triggered_by,
                     finder_name=finder_name[:100],
                     finder_phone=finder_phone[:32],
+                    finder_phone_shared=finder_phone_shared and bool(finder_phone),
                     source=AlarmSource.BUTTON if is_test else source,
                 )
         except IntegrityError as exc:

@@ -157,8 +157,13 @@ def maps_url(report: Alarm | ScanEvent) -> str:
     return f"https://maps.google.com/?q={report.latitude},{report.longitude}"
 
 
+def finder_phone_shown(report: Alarm | ScanEvent) -> str:
+    """The finder's number as the family may see it: only if the finder chose to share it."""
+    return report.finder_phone if report.finder_phone_shared else ""
+
+
 def finder_text(report: Alarm | ScanEvent) -> str:
-    return " ".join(p for p in (report.finder_name, report.finder_phone) if p)
+    return " ".join(p for p in (report.finder_name, finder_phone_shown(report)) if p)
 
 
 def attempt_kind(attempt: NotificationAttempt) -> str:

@@ -1,7 +1,7 @@
 """Messages people send us (WhatsApp or SMS), once messaging has recorded them.
 
 A text that is a badge's short code is a finder's report: it raises (or joins) the alarm and the finder is
-answered in their language. Anything else is read as a reply to an alarm message (alerts.services.replies: matched
+answered in their language. A finder's other texts go to the family (alerts.services.relay). Anything else is read as a reply to an alarm message (alerts.services.replies: matched
 to its alarm, understood by its intent, answered).
 messaging calls `inbound_handle` through the one handler registered in `messaging.inbound` (home.apps
 registers it, adding the scan page's emergency number, which only the public site knows).
@@ -21,7 +21,8 @@ from registry.models import QRCode
 
 from ..models import AlarmSource
 from .finder_state import FinderStep, finder_state
-from .replies import reply_handle
+from .relay import finder_thread_for, relay_text_from_finder
+from .replies import reply_handle, reply_match
 from .reports import Report, ReportLimited, inactive_scan_record, report_submit, sms_language, sms_report_parse
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,9 @@ def inbound_handle(*, message: InboundMessage, emergency_number: str = "911") ->
         if not message.from_address:
             return None
         return sms_report(from_address=message.from_address, body=body, emergency_number=emergency_number)
+    if reply_match(message=message) is None and (thread := finder_thread_for(message=message)) is not None:
+        # A finder answering the family (alerts.services.relay): never read for an intent, they are no recipient.
+        return relay_text_from_finder(message=message, thread=thread)
     return reply_handle(message=message, emergency_number=emergency_number)
 
 

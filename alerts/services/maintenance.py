@@ -26,6 +26,7 @@ from ..models import (
     InactiveCodeScan,
     NotificationAttempt,
     NotificationStatus,
+    RelayMessage,
     ScanEvent,
     SituationType,
 )
@@ -164,6 +165,18 @@ def _quotes_redact(*, before: datetime) -> int:
     return changed
 
 
+def relays_purge(*, before: datetime) -> int:
+    """What finder and family wrote to each other (alerts.services.relay) is finder data: older than `before`,
+    each message's text and shared number are blanked, and so is the text that carried them (the message log's
+    copy is wholly the relayed message: replaced by the marker). The row stays, so the timeline still says a
+    message went and how. Returns rows blanked."""
+    rows = RelayMessage.objects.filter(created_at__lt=before).exclude(text="", shared_contact="")
+    ids = list(rows.values_list("pk", flat=True)[:5000])
+    sent = RelayMessage.objects.filter(pk__in=ids, message__isnull=False).values("message_id")
+    Message.objects.filter(pk__in=sent).update(content=removed_marker())
+    return RelayMessage.objects.filter(pk__in=ids).update(text="", shared_contact="")
+
+
 def scanner_data_purge() -> int:
     """Scanner IP, user agent, GPS and the finder's own details are kept only for the retention period the
     scan page states (KERYU_SCANNER_DATA_RETENTION_DAYS), and so is every copy: the texts that quoted them
@@ -179,17 +192,20 @@ def scanner_data_purge() -> int:
         inactive = _purge(
             InactiveCodeScan.objects.filter(timestamp__lt=before), {"scanner_ip": None, "scanner_user_agent": ""}
         )
+        relays = relays_purge(before=before)
     addresses = messages_addresses_purge(before=before)
     log.info(
-        "scanner data purged alarms=%s reports=%s inactive_scans=%s texts_redacted=%s messages=%s replies=%s",
+        "scanner data purged alarms=%s reports=%s inactive_scans=%s relayed=%s texts_redacted=%s messages=%s "
+        "replies=%s",
         purged,
         events,
         inactive,
+        relays,
         redacted,
         addresses["messages"],
         addresses["replies"],
     )
-    return purged + events + inactive
+    return purged + events + inactive + relays
 
 
 def archived_records_purge() -> int:

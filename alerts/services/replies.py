@@ -13,7 +13,9 @@ What each intent does:
 - can't help: noted on the timeline; the escalation goes on;
 - wrong number: the address is flagged (messaging) and nothing more is sent to it: rows still waiting for it
   are cancelled and their recipients move to their next channel at the same time; never acknowledges;
-- anything else: noted on the timeline and answered with the options.
+- anything else: noted on the timeline and answered with the options; once the alarm is acknowledged, a
+  custodian's, contact's or doctor's free text is a message to the finder instead (alerts.services.relay), on
+  the timeline as such, and they are told it was passed on.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from .alarm_status import alarm_status_refresh
 from .alarms import alarm_acknowledge
 from .delivery import attempt_for_recipient, enqueue_on_commit, tried_channels
 from .notes import alarm_note_from_reply
+from .relay import FAMILY_WRITERS, relay_text_from_family
 from .reports import sms_language
 
 log = logging.getLogger(__name__)
@@ -107,8 +110,22 @@ def reply_handle(*, message: InboundMessage, emergency_number: str = "911") -> s
     if attempt.message is not None:
         inbound_link(inbound=message, message=attempt.message)
     log.info("reply id=%s alarm=%s attempt=%s intent=%s", message.pk, attempt.alarm_id, attempt.pk, reading.intent)
+    if reading.intent == Intent.OTHER and relay_open_to(attempt):
+        return relay_text_from_family(message=message, attempt=attempt)
     kind = _act(message=message, attempt=attempt, reading=reading)
     return reply_answer(kind, language=attempt.language, emergency_number=emergency_number)
+
+
+def relay_open_to(attempt: NotificationAttempt) -> bool:
+    """Whether the recipient's free text goes to the finder: the alarm is acknowledged and open, has a finder
+    (not a test), and the recipient is family, a contact or the doctor."""
+    alarm = attempt.alarm
+    return (
+        alarm.acknowledged_at is not None
+        and alarm.resolved_at is None
+        and not alarm.is_test
+        and attempt.recipient_kind in FAMILY_WRITERS
+    )
 
 
 def _act(*, message: InboundMessage, attempt: NotificationAttempt, reading: Reading) -> str:

@@ -91,6 +91,7 @@ class Report:
     scanner_user_agent: str = ""
     finder_name: str = ""
     finder_phone: str = ""
+    finder_phone_shared: bool = False  # the finder lets the family see their number (masked by default)
 
     def row(self) -> dict[str, Any]:
         """The report as FinderReport field values, the user agent (a header of any length) cut to 1,000."""

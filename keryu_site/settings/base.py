@@ -374,6 +374,9 @@ KERYU_INACTIVE_SCAN_NOTIFY_SECONDS = env.int("KERYU_INACTIVE_SCAN_NOTIFY_SECONDS
 # by default. SMS reports per sending number, as "count/seconds".
 KERYU_SMS_NUMBER = env.str("KERYU_SMS_NUMBER", default="") or TWILIO_PHONE_NUMBER
 KERYU_SMS_REPORT_RATE = env.str("KERYU_SMS_REPORT_RATE", default="5/3600")
+# The finder-family relay (alerts.services.relay): messages per writer (a finder's report, a family member on an
+# alarm) and window, as "count/seconds".
+KERYU_RELAY_RATE = env.str("KERYU_RELAY_RATE", default="10/600")
 # How many reverse proxies in front of the web process append to X-Forwarded-For (0: use REMOTE_ADDR). Every
 # reader of the client's address (rate limits, lockout, security events, audit, API throttles) goes through
 # core.clientip, django-axes included (AXES_CLIENT_IP_CALLABLE below).

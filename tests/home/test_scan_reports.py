@@ -121,13 +121,22 @@ def test_acknowledging_keeps_location_updates_but_resolving_cancels_them(client,
     assert update.status == NotificationStatus.CANCELLED
 
 
-def test_the_finder_can_leave_a_name_and_phone_for_a_call_back(client, alice_code):
-    response = _post(client, alice_code, finder_name="Ana", finder_phone="55 1234 5678")
+def test_the_finder_can_leave_a_name_and_share_their_phone_for_a_call_back(client, alice_code):
+    response = _post(client, alice_code, finder_name="Ana", finder_phone="55 1234 5678", finder_phone_shared="on")
     assert response.status_code == 302
     alarm = Alarm.objects.get()
-    assert (alarm.finder_name, alarm.finder_phone) == ("Ana", "+525512345678")
+    assert (alarm.finder_name, alarm.finder_phone, alarm.finder_phone_shared) == ("Ana", "+525512345678", True)
     [message] = _deliver_all()
     assert "Ana +525512345678" in message.content
+
+
+def test_a_phone_left_without_the_share_box_stays_masked_from_the_family(client, alice_code):
+    """The number only carries Keryu's relay texts (alerts.services.relay): the family reads the name alone."""
+    _post(client, alice_code, finder_name="Ana", finder_phone="55 1234 5678")
+    alarm = Alarm.objects.get()
+    assert (alarm.finder_phone, alarm.finder_phone_shared) == ("+525512345678", False)
+    [message] = _deliver_all()
+    assert "Ana" in message.content and "5512345678" not in message.content
 
 
 def test_a_bad_finder_phone_is_refused_with_a_clear_error(client, alice_code):

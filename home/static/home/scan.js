@@ -44,6 +44,35 @@
       var note = document.getElementById("note");
       note.textContent = data.note ? data.note_prefix + " \u201c" + data.note + "\u201d" : "";
       note.hidden = !data.note;
+      var messages = document.getElementById("messages");
+      if (messages && data.messages) {
+        while (messages.firstChild) { messages.removeChild(messages.firstChild); }
+        data.messages.forEach(function (m) {
+          var li = document.createElement("li");
+          li.className = m.mine ? "ours" : "theirs";
+          var who = document.createElement("span");
+          who.className = "who";
+          who.textContent = m.who;
+          var at = document.createElement("span");
+          at.className = "at";
+          at.textContent = m.at;
+          var text = document.createElement("p");
+          text.textContent = m.text;
+          li.appendChild(who);
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(at);
+          li.appendChild(text);
+          if (m.shared) {
+            var shared = document.createElement("p");
+            shared.className = "muted";
+            shared.textContent = m.shared;
+            li.appendChild(shared);
+          }
+          messages.appendChild(li);
+        });
+        messages.hidden = !data.messages.length;
+        document.getElementById("no-messages").hidden = !!data.messages.length;
+      }
       box.dataset.state = data.state;
       box.dataset.final = data.final ? "1" : "0";
       if (data.final) {  // closed: nothing to wait for, nobody to stay with on our account
@@ -57,7 +86,8 @@
           if (!data) { setTimeout(poll, 6000); return; }
           show(data);
           // Until it is closed: every 3 s while the family is being reached, then every 10 s.
-          if (!data.final) { setTimeout(poll, data.state === "acknowledged" || data.state === "already_known" ? 10000 : 3000); }
+          // (Acknowledged: every 5 s, the family may be writing.)
+          if (!data.final) { setTimeout(poll, data.state === "acknowledged" || data.state === "already_known" ? 5000 : 3000); }
         })
         .catch(function () { setTimeout(poll, 6000); });
     };

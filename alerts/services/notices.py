@@ -11,7 +11,7 @@ finder's text never carries a name: not the family's, not the subject's.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from core.roles import user_is_staff
-from core.sweeping import requeue_waiting
+from core.sweeping import BATCH, requeue_waiting
 from messaging.formatting import address_hash
 from messaging.models import Message, MessageStatus
 from messaging.services import message_compose, message_send_first
@@ -39,6 +39,7 @@ from ..models import (
     NotificationAttempt,
     NotificationStatus,
     RecipientKind,
+    RelayMessage,
     ScanEvent,
 )
 from . import recipients as rec
@@ -258,20 +259,24 @@ def _context(notice: AlarmNotice) -> dict[str, object]:
 
 
 def notices_sweep(*, older_than: int = 60) -> list[int]:
-    """Notices whose task was lost (broker down, worker killed before sending): queue them again, for a day. A
-    notice claimed by a worker that died before its message went out is put back first."""
-    now = timezone.now()
-    lease = now - timedelta(seconds=settings.KERYU_PROCESSING_LEASE_SECONDS)
-    stuck = AlarmNotice.objects.filter(status=NoticeStatus.PROCESSING, claimed_at__lt=lease).filter(
+    """Notices whose task was lost (broker down, worker killed before sending): queue them again, for a day."""
+    return claimed_rows_sweep(AlarmNotice, older_than=older_than, enqueue=lambda pk: notice_enqueue(notice_id=pk))
+
+
+def claimed_rows_sweep(
+    model: type[AlarmNotice | RelayMessage], *, older_than: int, enqueue: Callable[[int], object]
+) -> list[int]:
+    """The sweep of a row a worker claims before texting it (a notice, a relayed message): one claimed by a
+    worker that died before its message went out is put back first, then every row still pending is queued
+    again, for a day."""
+    lease = timezone.now() - timedelta(seconds=settings.KERYU_PROCESSING_LEASE_SECONDS)
+    stuck = model.objects.filter(status=NoticeStatus.PROCESSING, claimed_at__lt=lease).filter(
         Q(message__isnull=True) | Q(message__status=MessageStatus.PENDING, message__provider_message_id=None)
     )
-    for pk, claimed_at in stuck.values_list("pk", "claimed_at")[:200]:
-        AlarmNotice.objects.filter(pk=pk, status=NoticeStatus.PROCESSING, claimed_at=claimed_at).update(
+    for pk, claimed_at in stuck.values_list("pk", "claimed_at")[:BATCH]:
+        model.objects.filter(pk=pk, status=NoticeStatus.PROCESSING, claimed_at=claimed_at).update(
             status=NoticeStatus.PENDING, message=None
         )
     return requeue_waiting(
-        AlarmNotice.objects.filter(status=NoticeStatus.PENDING),
-        since="created_at",
-        older_than=older_than,
-        enqueue=lambda pk: notice_enqueue(notice_id=pk),
+        model.objects.filter(status=NoticeStatus.PENDING), since="created_at", older_than=older_than, enqueue=enqueue
     )

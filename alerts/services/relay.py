@@ -36,10 +36,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core.ratelimit import rate_hit
-from messaging.channels import ChannelError, channel_address
 from messaging.formatting import address_hash
-from messaging.models import InboundMessage, MessageStatus
-from messaging.services import channel_next, message_compose, message_send
+from messaging.models import InboundMessage, Message
+from messaging.services import message_compose, message_send_first
 from registry.models import ContactChannel
 
 from ..models import (
@@ -54,7 +53,7 @@ from ..models import (
 )
 from . import recipients as rec
 from .delivery import ack_url, publish_safely
-from .notices import alarm_handler, handler_text
+from .notices import alarm_handler, claimed_rows_sweep, handler_text
 
 log = logging.getLogger(__name__)
 
@@ -331,55 +330,37 @@ def relay_send(*, relay_id: int) -> bool:
     to_finder = relay.direction == RelayDirection.TO_FINDER
     kind = "RELAY_TO_FINDER" if to_finder else "RELAY_TO_FAMILY"
     context = _context(relay)
-    tried: set[str] = set()
-    error = "no channel reaches this reader"
-    while channel := channel_next(preferred=preferred, phone=phone, email=email, tried=tried):
-        tried.add(channel)
+
+    def compose(channel: str, to: str) -> Message:
         message = message_compose(
             kind=kind,
             language=relay.language,
             channel=channel,
-            to=channel_address(channel, phone=phone, email=email),
+            to=to,
             context=context,
             # A finder's number stays out of the family's message log.
             owner=None if to_finder else relay.alarm.subject.custodian.user,
             recipient_name="" if to_finder else (relay.attempt.recipient_name if relay.attempt else ""),
         )
         RelayMessage.objects.filter(pk=relay.pk).update(message=message, channel=channel)
-        try:
-            message_send(message=message)
-        except ChannelError as exc:
-            error = str(exc)[:500]
-            log.warning("relay id=%s channel=%s failed code=%s", relay.pk, channel, exc.code)
-            if exc.uncertain:
-                RelayMessage.objects.filter(pk=relay.pk).update(status=RelayStatus.SENT, error=error, sent_at=now)
-                return True
-            continue
-        RelayMessage.objects.filter(pk=relay.pk).update(status=RelayStatus.SENT, error="", sent_at=timezone.now())
-        log.info("relay sent id=%s alarm=%s channel=%s", relay.pk, relay.alarm_id, channel)
-        return True
-    RelayMessage.objects.filter(pk=relay.pk).update(status=RelayStatus.FAILED, error=error)
-    log.warning("relay id=%s alarm=%s reached nobody", relay.pk, relay.alarm_id)
-    return False
+        return message
+
+    reached = message_send_first(
+        compose=compose,
+        preferred=preferred,
+        phone=phone,
+        email=email,
+        label=f"relay id={relay.pk} alarm={relay.alarm_id}",
+    )
+    if reached.message is None:
+        RelayMessage.objects.filter(pk=relay.pk).update(status=RelayStatus.FAILED, error=reached.error)
+        return False
+    # Uncertain: the provider may have it, so it counts as sent (never sent again elsewhere), with why.
+    sent_at = now if reached.uncertain else timezone.now()
+    RelayMessage.objects.filter(pk=relay.pk).update(status=RelayStatus.SENT, error=reached.error, sent_at=sent_at)
+    return True
 
 
 def relays_sweep(*, older_than: int = 60) -> list[int]:
     """Relayed texts whose task was lost (broker down, worker killed before sending): queued again, for a day."""
-    now = timezone.now()
-    lease = now - timedelta(seconds=settings.KERYU_PROCESSING_LEASE_SECONDS)
-    stuck = RelayMessage.objects.filter(status=RelayStatus.PROCESSING, claimed_at__lt=lease).filter(
-        Q(message__isnull=True) | Q(message__status=MessageStatus.PENDING, message__provider_message_id=None)
-    )
-    for pk, claimed_at in stuck.values_list("pk", "claimed_at")[:200]:
-        RelayMessage.objects.filter(pk=pk, status=RelayStatus.PROCESSING, claimed_at=claimed_at).update(
-            status=RelayStatus.PENDING, message=None
-        )
-    pending = RelayMessage.objects.filter(
-        status=RelayStatus.PENDING,
-        created_at__lt=now - timedelta(seconds=older_than),
-        created_at__gte=now - timedelta(days=1),
-    ).values_list("pk", flat=True)
-    ids = list(pending[:200])
-    for pk in ids:
-        relay_enqueue(relay_id=pk)
-    return ids
+    return claimed_rows_sweep(RelayMessage, older_than=older_than, enqueue=lambda pk: relay_enqueue(relay_id=pk))

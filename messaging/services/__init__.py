@@ -16,6 +16,8 @@ from .provider_events import inbound_answer_send, inbound_link, inbound_record, 
 from .retention import messages_addresses_purge, messages_redact, text_redact
 from .templates import (
     RenderedText,
+    meta_template_category_update,
+    meta_template_quality_update,
     meta_template_status_update,
     template_defaults_ensure,
     template_find,
@@ -39,6 +41,8 @@ __all__ = [
     "message_status_apply",
     "messages_addresses_purge",
     "messages_redact",
+    "meta_template_category_update",
+    "meta_template_quality_update",
     "meta_template_status_update",
     "template_defaults_ensure",
     "template_find",

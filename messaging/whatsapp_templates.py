@@ -112,7 +112,8 @@ class TemplateDefinition:
 
 
 ALARM_KINDS = ("TEST", "INJURED", "LOST", "CONTACT", "UPDATE", "INACTIVE_SCAN")
-ACK_URL = "/ack/{{1}}/"
+# alerts.urls "alerts_acknowledge" (tests/messaging/test_provider_rules.py checks they agree).
+ACK_URL = "/alerts/ack/{{1}}/"
 
 DEFINITIONS: tuple[TemplateDefinition, ...] = (
     TemplateDefinition(

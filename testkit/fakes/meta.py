@@ -148,14 +148,20 @@ class FakeMeta(FakeServer):
         return Reply(200, {"id": f"{next(_ids)}", "status": "PENDING", "category": definition.get("category")})
 
     # --- the provider's rules (24-hour window, template state, buttons, statuses) ---------------------
+    @staticmethod
+    def _wa_key(wa_id: str) -> str:
+        """One WhatsApp user however the number is written (Meta names Mexican mobiles 521 + ten digits)."""
+        digits = re.sub(r"\D", "", wa_id)
+        return "52" + digits[3:] if digits.startswith("521") and len(digits) == 13 else digits
+
     def open_window(self, wa_id: str) -> None:
         """`wa_id` wrote to us just now: free-form text reaches it for 24 hours."""
-        self.windows[re.sub(r"\D", "", wa_id)] = time.time()
+        self.windows[self._wa_key(wa_id)] = time.time()
 
     def window_is_open(self, wa_id: str) -> bool:
         if self.window_open:
             return True
-        wrote = self.windows.get(re.sub(r"\D", "", wa_id))
+        wrote = self.windows.get(self._wa_key(wa_id))
         return wrote is not None and time.time() - wrote < 24 * 3600
 
     def set_template_status(self, name: str, language: str, status: str) -> None:
@@ -204,12 +210,18 @@ class FakeMeta(FakeServer):
         """The payload Keryu put on button `index` of message `wamid` (what Meta sends back when it is tapped)."""
         return next(v for _, w, i, _, v in self.button_payloads if w == wamid and i == index)
 
+    def _chaos(self) -> random.Random:
+        """One generator per seed: the same seed and the same sends give the same statuses, run after run."""
+        if getattr(self, "_rng_seed", None) != self.seed:
+            self._rng, self._rng_seed = random.Random(self.seed), self.seed
+        return self._rng
+
     def _status_sequence(self) -> list[str]:
         if not self.statuses:
             return []
         sequence = ["sent", "delivered", "read"]
         if self.statuses == "chaos":
-            rng = random.Random(f"{self.seed}:{next(_ids)}")
+            rng = self._chaos()
             if rng.random() < 0.5:
                 sequence.remove("delivered")  # Meta may report "read" without ever saying "delivered"
             rng.shuffle(sequence)

@@ -95,13 +95,19 @@ class FakeTwilio(FakeServer):
         return Reply(201, self.resource(sid, form))
 
     # --- the provider's rules (WhatsApp session, approved content, statuses) ----------------------------
+    @staticmethod
+    def _user(number: str) -> str:
+        """One WhatsApp user however the number is written (+52 or +521 for a Mexican mobile)."""
+        digits = re.sub(r"\D", "", number)
+        return "52" + digits[3:] if digits.startswith("521") and len(digits) == 13 else digits
+
     def open_session(self, number: str) -> None:
-        self.sessions[number.removeprefix("whatsapp:")] = time.time()
+        self.sessions[self._user(number)] = time.time()
 
     def session_is_open(self, to: str) -> bool:
         if self.whatsapp_session_open:
             return True
-        wrote = self.sessions.get(to.removeprefix("whatsapp:"))
+        wrote = self.sessions.get(self._user(to))
         return wrote is not None and time.time() - wrote < 24 * 3600
 
     def approve_content(self, sid: str, variables: int = 0) -> None:
@@ -113,12 +119,18 @@ class FakeTwilio(FakeServer):
         self.refused.append((to, 63027))
         return twilio_error(63027, "Template does not exist for a language and locale (not approved)")
 
+    def _chaos(self) -> random.Random:
+        """One generator per seed: the same seed and the same sends give the same statuses, run after run."""
+        if getattr(self, "_rng_seed", None) != self.seed:
+            self._rng, self._rng_seed = random.Random(self.seed), self.seed
+        return self._rng
+
     def _status_sequence(self) -> list[str]:
         if not self.statuses:
             return []
         sequence = ["sent", "delivered", "read"]
         if self.statuses == "chaos":
-            rng = random.Random(f"{self.seed}:{next(_ids)}")
+            rng = self._chaos()
             if rng.random() < 0.5:
                 sequence.remove("delivered")
             rng.shuffle(sequence)

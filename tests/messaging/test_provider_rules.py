@@ -42,6 +42,8 @@ from messaging.services import (
 )
 from messaging.whatsapp_templates import ACK_URL, DEFINITIONS
 
+from ..factories import QRCodeFactory, SubjectFactory
+
 pytestmark = pytest.mark.django_db
 
 NOTICE = {"subject_name": "Sofía", "timestamp": "18:30", "handler": "Rosa"}
@@ -177,6 +179,25 @@ def test_the_alarm_template_carries_signed_button_payloads_and_a_tap_acknowledge
     # The tap opened the window: the answer goes as free-form text, and the fake takes it.
     inbound_answer_send(inbound_id=InboundMessage.objects.get().pk)
     assert fake_meta.requests[-1].json["type"] == "text" and fake_meta.refused == []
+
+
+def test_a_tap_on_an_older_alarms_message_acknowledges_that_alarm_not_the_latest(client, alice, alice_code, fake_meta):
+    """Two open alarms for one custodian (two children): a tap carries no text to tell them apart, and Meta's reply
+    context may be missing; the signed payload alone says which alarm the button belonged to."""
+    channel_order_set(keys=["meta_whatsapp"])
+    _approve()
+    first = alarm_create(qr_code=alice_code, situation_type="LOST")
+    first_attempt = attempt_deliver(attempt_id=first.attempts.get().pk)
+    second = alarm_create(
+        qr_code=QRCodeFactory(subject=SubjectFactory(custodian=alice.custodian)), situation_type="LOST"
+    )
+    attempt_deliver(attempt_id=second.attempts.get().pk)
+    tap = fake_meta.tap_payload(_meta_sender(alice), first_attempt.message.provider_message_id, 0, "Voy en camino")
+    tap["entry"][0]["changes"][0]["value"]["messages"][0].pop("context")
+    assert _post_meta(client, fake_meta, tap).status_code == 200
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.acknowledged_at is not None and second.acknowledged_at is None
 
 
 def test_a_forged_or_foreign_button_payload_acknowledges_nothing(client, alice, alice_code, fake_meta):

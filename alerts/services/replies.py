@@ -113,6 +113,7 @@ def reply_button(*, message: InboundMessage) -> tuple[Reading, NotificationAttem
 def reply_handle(*, message: InboundMessage, emergency_number: str = "911") -> str:
     """Act on a reply to an alarm message and return the answer for its sender (see the module docstring)."""
     button = reply_button(message=message)
+    attempt: NotificationAttempt | None
     if button is not None:
         reading, attempt = button
     else:

@@ -6,12 +6,13 @@ class AlertsConfig(AppConfig):
     verbose_name = "Alerts"
 
     def ready(self) -> None:
-        from messaging.signals import inbound_message_received, message_status_changed
+        from messaging.signals import inbound_message_received, message_status_changed, meta_template_changed
 
         from . import heartbeat, receivers  # noqa: F401  (heartbeat connects the worker_ready signal)
 
         message_status_changed.connect(receivers.on_message_status_changed, dispatch_uid="alerts.message_status")
         inbound_message_received.connect(receivers.on_inbound_message_received, dispatch_uid="alerts.inbound_answered")
+        meta_template_changed.connect(receivers.on_meta_template_changed, dispatch_uid="alerts.meta_template")
         self._register_scopes()
 
     @staticmethod

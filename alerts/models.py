@@ -186,6 +186,10 @@ class Alarm(FinderReport):
         return f"{self.get_situation_type_display()} · {self.subject} · {self.timestamp:%Y-%m-%d %H:%M}"
 
 
+# NotificationAttempt.error of a row whose recipient was moved on for want of a receipt (the timeline shows it).
+NO_RECEIPT = "No delivered or read receipt within {seconds} s: moved to the next channel"
+
+
 class NotificationAttempt(models.Model):
     """One recipient on one channel for one alarm. Written with the alarm; delivered by a worker."""
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from messaging.defaults import WHATSAPP_TEMPLATES
 from messaging.models import InboundMessage, Message
 
 from .services import attempt_status_from_message
 from .services.drills import reachability_answered, reachability_status
+from .services.staff import staff_alert
 
 
 def on_message_status_changed(sender: object, message: Message, status: str, **kwargs: Any) -> None:
@@ -18,3 +20,20 @@ def on_message_status_changed(sender: object, message: Message, status: str, **k
 def on_inbound_message_received(sender: object, inbound: InboundMessage, **kwargs: Any) -> None:
     """Whoever writes to us can be reached there: their drill flags on that channel clear."""
     reachability_answered(channel=inbound.channel, address_hash=inbound.address_hash)
+
+
+def on_meta_template_changed(
+    sender: object, name: str, language_code: str, change: str, detail: str, **kwargs: Any
+) -> None:
+    """Meta paused, rejected or recategorised a template Keryu sends: messaging skips it until approved again
+    (the next channel takes over); staff are told so they can fix and resubmit it (`templates_submit`)."""
+    kinds = sorted(kind for kind, (template, _) in WHATSAPP_TEMPLATES.items() if template == name)
+    if not kinds:
+        return
+    staff_alert(
+        subject=f"Keryu: WhatsApp template {name} ({language_code}) is {change}",
+        body=f"Meta reports the template {name} ({language_code}) as {change} ({detail or 'no reason given'}). "
+        f"It is used for: {', '.join(kinds)}. Until Meta approves it again those messages skip WhatsApp's "
+        "template and go on the next channel. Fix the text if needed and resubmit it (manage.py templates_submit "
+        "or the /ops/ action).",
+    )

@@ -13,12 +13,13 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from core.roles import scope_to_owner
-from messaging.channels import channel_family
+from messaging.channels import channel_family, failover_reason
 from registry.selectors import qr_codes_visible_to
 
 from .filters import AlarmListFilter
 from .models import (
     ATTEMPT_SUCCESS,
+    NO_RECEIPT,
     Alarm,
     AlarmNote,
     InactiveCodeScan,
@@ -104,8 +105,16 @@ def alarm_timeline(*, alarm: Alarm) -> list[TimelineEntry]:
                 TimelineEntry(attempt.delivered_at, "attempt", f"{who} via {attempt.channel}: {attempt.status.lower()}")
             )
         if attempt.status in (NotificationStatus.FAILED, NotificationStatus.UNDELIVERED, NotificationStatus.ERROR):
+            reason = failover_reason(attempt.message.error_code) if attempt.message is not None else ""
+            because = f" ({reason})" if reason else ""
             entries.append(
-                TimelineEntry(attempt.updated_at, "failure", f"{who} via {attempt.channel}: {attempt.status.lower()}")
+                TimelineEntry(
+                    attempt.updated_at, "failure", f"{who} via {attempt.channel}: {attempt.status.lower()}{because}"
+                )
+            )
+        elif attempt.error.startswith(NO_RECEIPT.split("{", 1)[0]):
+            entries.append(
+                TimelineEntry(attempt.updated_at, "failure", f"{who} via {attempt.channel}: {attempt.error}")
             )
     for escalation in alarm.staff_escalations.all():
         told = f"; {escalation.staff_told} staff told" if escalation.notified_at else ""

@@ -18,6 +18,7 @@ from .forms import TestMessageForm
 from .models import ChannelSetting, FlaggedAddress, MetaTemplateStatus
 from .selectors import channel_is_configured, channel_order
 from .services import channel_test_send
+from .services.template_submission import templates_submit
 
 if TYPE_CHECKING:
     from core.roles import AuthenticatedRequest
@@ -81,9 +82,26 @@ class ChannelSettingAdmin(ModelAdmin):
 
 @admin.register(MetaTemplateStatus)
 class MetaTemplateStatusAdmin(ModelAdmin):
-    list_display = ["name", "language_code", "status", "reason", "updated_at"]
-    list_filter = ["status"]
+    """Meta's word on each WhatsApp template (status, category, quality), from its webhooks; a template that is
+    not APPROVED, or was recategorised, is not sent (the next channel takes over)."""
+
+    list_display = ["name", "language_code", "status", "category", "quality", "recategorised", "reason", "updated_at"]
+    list_filter = ["status", "category", "quality", "recategorised"]
     search_fields = ["name"]
+    actions_list = ["submit_templates"]
+
+    @action(description="Submit the shipped templates to Meta", url_path="submit-templates", permissions=["change"])
+    def submit_templates(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST":
+            return TemplateResponse(
+                request,
+                "messaging/admin/submit_templates.html",
+                {**self.admin_site.each_context(request), "title": "Submit the shipped WhatsApp templates to Meta"},
+            )
+        for outcome in templates_submit():
+            text = f"{outcome.name} ({outcome.language}): {outcome.detail or 'submitted'}"
+            (messages.success if outcome.ok else messages.error)(request, text)
+        return redirect(reverse("admin:messaging_metatemplatestatus_changelist"))
 
 
 @admin.register(FlaggedAddress)

@@ -101,6 +101,12 @@ class MetaTemplateStatus(models.Model):
     status = models.CharField(max_length=32, choices=MetaApproval.choices, default=MetaApproval.UNKNOWN)
     reason = models.CharField(max_length=255, blank=True)
     meta_template_id = models.CharField(max_length=64, blank=True)
+    # Meta's category (UTILITY, MARKETING, AUTHENTICATION), from `template_category_update`; blank: not told.
+    category = models.CharField(max_length=32, blank=True, default="", db_default="")
+    # Meta's quality rating (GREEN, YELLOW, RED, UNKNOWN), from `message_template_quality_update`.
+    quality = models.CharField(max_length=16, blank=True, default="", db_default="")
+    # Meta moved it to another category than the one it was submitted under: not sent until approved again.
+    recategorised = models.BooleanField(default=False, db_default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -293,6 +299,22 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"Reply #{self.pk} · {self.get_channel_display()}"
+
+
+class ConversationWindow(models.Model):
+    """WhatsApp's 24-hour customer-service window, per address and channel: opened (and kept open) by every
+    message or button tap the address sends us on that channel. Inside it free-form text is delivered; outside
+    it only an approved template is (services.messages.message_send enforces it)."""
+
+    address_hash = models.CharField(max_length=64)
+    channel = models.CharField(max_length=32, choices=Channel.choices)
+    last_inbound_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["address_hash", "channel"], name="conversation_window_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} · {self.last_inbound_at:%Y-%m-%d %H:%M}"
 
 
 class FlagReason(models.TextChoices):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from core.roles import scope_to_owner, user_is_staff
 
@@ -14,6 +16,7 @@ from .channels import CHANNEL_FAMILIES, REGISTRY
 from .formatting import address_hash
 from .models import (
     ChannelSetting,
+    ConversationWindow,
     FlaggedAddress,
     FlagReason,
     InboundMessage,
@@ -83,14 +86,39 @@ def meta_template_approval(template: MessageTemplate) -> str:
     """Meta's word on this template's WhatsApp counterpart; UNKNOWN until a webhook (or staff) says."""
     if not template.whatsapp_template_name:
         return ""
-    status = (
+    row = (
         MetaTemplateStatus.objects.filter(
             name=template.whatsapp_template_name, language_code=template.whatsapp_language_code
         )
-        .values_list("status", flat=True)
+        .values_list("status", "recategorised")
         .first()
     )
-    return status or MetaApproval.UNKNOWN
+    if row is None:
+        return MetaApproval.UNKNOWN
+    status, recategorised = row
+    # Recategorised by Meta: not what was approved to send; held back until Meta approves it again.
+    return RECATEGORISED if recategorised and status == MetaApproval.APPROVED else status
+
+
+def meta_template_record(template: MessageTemplate) -> MetaTemplateStatus | None:
+    if not template.whatsapp_template_name:
+        return None
+    return MetaTemplateStatus.objects.filter(
+        name=template.whatsapp_template_name, language_code=template.whatsapp_language_code
+    ).first()
+
+
+RECATEGORISED = "RECATEGORISED"
+WINDOW = timedelta(hours=24)
+
+
+def window_is_open(*, address_hash: str, channel: str) -> bool:
+    """Whether WhatsApp's 24-hour window is open for this address on this channel (it wrote to us within 24 h)."""
+    if not address_hash:
+        return False
+    return ConversationWindow.objects.filter(
+        address_hash=address_hash, channel=channel, last_inbound_at__gt=timezone.now() - WINDOW
+    ).exists()
 
 
 def message_for_reply(*, channel_family: tuple[str, ...], address_hash: str) -> Message | None:

@@ -12,9 +12,14 @@ id. Sent with `inbound` (the InboundMessage) and `in_reply_to` (the outbound Mes
 announcement for observers only: what a reply means and what to answer the sender is the business of the one
 handler registered in `messaging.inbound`; what receivers return is ignored. (`alerts` listens to it to lift the
 reachability-drill flags of whoever wrote to us.)
+
+`meta_template_changed`: Meta paused, rejected, disabled or recategorised one of our WhatsApp templates (its
+webhooks), so messaging holds it back until Meta approves it again. Sent with `name`, `language_code`, `change`
+(the new status, or "RECATEGORISED") and `detail` (Meta's reason or the categories). `alerts` tells staff.
 """
 
 from django.dispatch import Signal
 
 message_status_changed = Signal()
 inbound_message_received = Signal()
+meta_template_changed = Signal()

@@ -9,7 +9,7 @@ from wagtail.snippets.views.snippets import SnippetViewSetGroup
 from core.scoping import ScopedSnippetViewSet, SharedSnippetViewSet
 
 from .models import InboundMessage, Message, MessageTemplate, MetaApproval
-from .selectors import meta_template_approval
+from .selectors import meta_template_approval, meta_template_record
 
 
 class MessageViewSet(ScopedSnippetViewSet):
@@ -58,6 +58,13 @@ def _approval(template: MessageTemplate) -> str:
     return status if status == MetaApproval.APPROVED else f"⚠ {status}: not used on WhatsApp"
 
 
+def _category_quality(template: MessageTemplate) -> str:
+    record = meta_template_record(template)
+    if record is None:
+        return "—"
+    return " · ".join(p for p in (record.category or "?", record.quality or "?") if p)
+
+
 class MessageTemplateViewSet(SharedSnippetViewSet):
     """Editors keep these; drafts and revisions from Wagtail, only the live version is sent."""
 
@@ -71,6 +78,7 @@ class MessageTemplateViewSet(SharedSnippetViewSet):
         "channel",
         "is_active",
         Column("meta", label="Meta approval", accessor=_approval),
+        Column("meta_category", label="Meta category · quality", accessor=_category_quality),
     ]
     list_filter = ["kind", "language", "channel", "is_active", "live"]
     search_fields = ["name", "content"]

@@ -28,7 +28,13 @@ from .channels.meta_whatsapp import MetaWhatsAppChannel, meta_error_action
 from .channels.twilio import UNREACHABLE, TwilioSMSChannel, TwilioWhatsAppChannel, twilio_error_action
 from .models import InboundMessage, MessageStatus
 from .selectors import unreachable_before
-from .services import inbound_record, message_status_apply, meta_template_status_update
+from .services import (
+    inbound_record,
+    message_status_apply,
+    meta_template_category_update,
+    meta_template_quality_update,
+    meta_template_status_update,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -134,6 +140,10 @@ def _meta_items(payload: object) -> Iterator[tuple[str, str, dict[str, Any]]]:
                 log.warning("whatsapp webhook: skipped %s (its value is %s)", change_at, type(value).__name__)
             elif field == "message_template_status_update":
                 yield change_at, "template", value
+            elif field == "template_category_update":
+                yield change_at, "template_category", value
+            elif field == "message_template_quality_update":
+                yield change_at, "template_quality", value
             elif field == "messages":
                 yield from (
                     (at, "status", item) for at, item in _objects(value.get("statuses"), f"{change_at}.statuses")
@@ -161,6 +171,23 @@ def _meta_template(value: dict[str, Any]) -> None:
         status=_text(value.get("event")),
         reason=_text(value.get("reason")),
         meta_template_id=_text(value.get("message_template_id")),
+    )
+
+
+def _meta_template_category(value: dict[str, Any]) -> None:
+    meta_template_category_update(
+        name=_text(value.get("message_template_name")),
+        language_code=_text(value.get("message_template_language")),
+        new_category=_text(value.get("new_category")),
+        previous_category=_text(value.get("previous_category")),
+    )
+
+
+def _meta_template_quality(value: dict[str, Any]) -> None:
+    meta_template_quality_update(
+        name=_text(value.get("message_template_name")),
+        language_code=_text(value.get("message_template_language")),
+        quality=_text(value.get("new_quality_score")),
     )
 
 
@@ -200,6 +227,8 @@ def _meta_inbound(inbound: dict[str, Any]) -> None:
 
 META_HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {
     "template": _meta_template,
+    "template_category": _meta_template_category,
+    "template_quality": _meta_template_quality,
     "status": _meta_status,
     "inbound": _meta_inbound,
 }

@@ -32,6 +32,7 @@ from messaging.models import MessageStatus
 from messaging.selectors import address_hash_disowned, addresses_disowned
 from messaging.services import channel_next, message_compose, message_send, template_find
 from messaging.services.flags import WRONG_NUMBER_CODE
+from messaging.whatsapp_templates import BUTTON_INTENTS
 
 from ..models import Alarm, NotificationAttempt, NotificationStatus, ScanEvent, SituationType
 from . import recipients as rec
@@ -145,6 +146,26 @@ def ack_token_read(token: str) -> tuple[int, int] | None:
         return None
 
 
+BUTTON_SALT = "alerts.button"
+
+
+def button_payload(attempt: NotificationAttempt, intent: str) -> str:
+    """A WhatsApp quick-reply payload: an opaque, signed reference to (intent, alarm, attempt). A tap sends it
+    back, so the reply resolves to its alarm and recipient without guessing from the number."""
+    return signing.dumps([intent, attempt.alarm_id, attempt.pk], salt=BUTTON_SALT)
+
+
+def button_payload_read(payload: str) -> tuple[str, int, int] | None:
+    """(intent, alarm id, attempt id) of a payload we signed; None for anything else (a bare word, a forgery)."""
+    if not payload or ":" not in payload:
+        return None
+    try:
+        intent, alarm_id, attempt_id = signing.loads(payload, salt=BUTTON_SALT)
+        return str(intent), int(alarm_id), int(attempt_id)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+
+
 def ack_url(attempt: NotificationAttempt) -> str:
     from django.urls import reverse
 
@@ -191,6 +212,10 @@ def message_context(attempt: NotificationAttempt) -> dict[str, object]:
     if not _text_has_variable(kind, attempt.language, attempt.channel, "ack_url"):
         description = f"{description}\n{url}"
     return {
+        # The template's buttons (messaging.whatsapp_templates): signed payloads per reply intent, and the
+        # acknowledgement page's token as the URL button's suffix.
+        "ack_token": ack_token(attempt),
+        **{f"button_{intent.lower()}": button_payload(attempt, intent) for intent in BUTTON_INTENTS},
         "subject_name": alarm.subject.first_name,
         "situation": SituationType(report.situation_type).label,
         "location": location or "-",

@@ -19,7 +19,7 @@ from django.utils import timezone
 from messaging.channels import CHANNEL_FAMILIES, Family
 from messaging.models import MessageStatus
 
-from ..models import Alarm, NotificationAttempt, NotificationStatus
+from ..models import NO_RECEIPT, Alarm, NotificationAttempt, NotificationStatus
 from . import recipients as rec
 from .alarm_status import SUCCESS, alarm_status_refresh
 from .delivery import attempt_enqueue, attempt_fallback, attempt_reclaim
@@ -128,8 +128,13 @@ def attempts_release_due() -> list[int]:
     return released
 
 
+def no_receipt_reason(seconds: int) -> str:
+    return NO_RECEIPT.format(seconds=seconds)
+
+
 def whatsapp_follow_up() -> list[int]:
-    """A WhatsApp message still not delivered after the policy's timeout gets the next channel (SMS)."""
+    """A WhatsApp message accepted but neither delivered nor read (a skipped "delivered" with a "read" counts)
+    within KERYU_DELIVERY_RECEIPT_SECONDS (at most the policy's timeout) gets the next channel, once."""
     now = timezone.now()
     created = []
     open_alarms = Alarm.objects.filter(acknowledged_at__isnull=True, resolved_at__isnull=True)
@@ -152,9 +157,11 @@ def whatsapp_follow_up() -> list[int]:
     )
     for attempt in sent[:500]:
         policy = rec.policy_for(attempt.alarm.situation_type)
-        timeout = timedelta(seconds=policy.whatsapp_delivery_timeout_seconds)
-        if attempt.sent_at is None or attempt.sent_at > now - timeout:
+        seconds = min(policy.whatsapp_delivery_timeout_seconds, settings.KERYU_DELIVERY_RECEIPT_SECONDS)
+        if attempt.sent_at is None or attempt.sent_at > now - timedelta(seconds=seconds):
             continue
+        # The reason, on the row that is moved on from (the alarm's timeline shows it).
+        NotificationAttempt.objects.filter(pk=attempt.pk, error="").update(error=no_receipt_reason(seconds))
         nxt = attempt_fallback(attempt=attempt, reason="not delivered in time")
         if nxt is not None:
             created.append(nxt.pk)

@@ -32,12 +32,12 @@ from messaging.formatting import address_hash, phone_e164
 from messaging.models import InboundMessage
 from messaging.services import address_flag_wrong_number, channel_next, inbound_link
 
-from ..intents import Intent, Reading, reply_read
+from ..intents import PAYLOADS, Intent, Reading, reply_read
 from ..models import NotificationAttempt, NotificationStatus, RecipientKind
 from . import recipients as rec
 from .alarm_status import alarm_status_refresh
 from .alarms import alarm_acknowledge
-from .delivery import attempt_for_recipient, enqueue_on_commit, tried_channels
+from .delivery import attempt_for_recipient, button_payload_read, enqueue_on_commit, tried_channels
 from .notes import alarm_note_from_reply
 from .relay import FAMILY_WRITERS, relay_text_from_family
 from .reports import sms_language
@@ -98,10 +98,30 @@ def reply_match(*, message: InboundMessage) -> NotificationAttempt | None:
     )
 
 
+def reply_button(*, message: InboundMessage) -> tuple[Reading, NotificationAttempt] | None:
+    """A tap on one of our template's quick-reply buttons: its signed payload names the intent and the attempt
+    (alarm and recipient). Only for the address that attempt's message went to; None for anything else."""
+    pressed = button_payload_read(message.payload or "")
+    if pressed is None or pressed[0] not in PAYLOADS:
+        return None
+    intent, alarm_id, attempt_id = pressed
+    attempt = (
+        NotificationAttempt.objects.select_related("alarm", "message").filter(pk=attempt_id, alarm_id=alarm_id).first()
+    )
+    if attempt is None or attempt.message is None or attempt.message.address_hash != _sender_hash(message):
+        return None
+    return Reading(PAYLOADS[intent], ""), attempt
+
+
 def reply_handle(*, message: InboundMessage, emergency_number: str = "911") -> str:
     """Act on a reply to an alarm message and return the answer for its sender (see the module docstring)."""
-    reading = reply_read(message.body or "", message.payload or "")
-    attempt = reply_match(message=message)
+    button = reply_button(message=message)
+    attempt: NotificationAttempt | None
+    if button is not None:
+        reading, attempt = button
+    else:
+        reading = reply_read(message.body or "", message.payload or "")
+        attempt = reply_match(message=message)
     if attempt is None:
         # Meta gives the sender without '+': phone_e164 lets the country be read from it either way.
         language = reading.language or sms_language(word_language="", sender=phone_e164(message.from_address))

@@ -406,6 +406,13 @@ KERYU_PROCESSING_LEASE_SECONDS = env.int("KERYU_PROCESSING_LEASE_SECONDS", defau
 # A send whose answer was lost (it may have gone out) waits this long for the provider's receipt, then the
 # recipient gets the next channel; the uncertain channel is never used again for that message.
 KERYU_UNCERTAIN_RECEIPT_SECONDS = env.int("KERYU_UNCERTAIN_RECEIPT_SECONDS", default=45)
+# A WhatsApp alarm message accepted but neither delivered nor read within this many seconds moves the recipient to
+# their next channel (at most the escalation policy's whatsapp_delivery_timeout_seconds; issue 16).
+KERYU_DELIVERY_RECEIPT_SECONDS = env.int("KERYU_DELIVERY_RECEIPT_SECONDS", default=60)
+# Where `templates_submit --submit` sends the WhatsApp template definitions (Graph API; the fake in tests) and
+# the WhatsApp Business Account they belong to.
+WHATSAPP_GRAPH_API_BASE_URL = env.str("WHATSAPP_GRAPH_API_BASE_URL", default="")
+WHATSAPP_BUSINESS_ACCOUNT_ID = env.str("WHATSAPP_BUSINESS_ACCOUNT_ID", default="")
 KERYU_RETRY_FAILED_WINDOW_HOURS = env.int("KERYU_RETRY_FAILED_WINDOW_HOURS", default=6)
 KERYU_RETRY_FAILED_MAX = env.int("KERYU_RETRY_FAILED_MAX", default=3)
 KERYU_MESSAGE_RETENTION_DAYS = env.int("KERYU_MESSAGE_RETENTION_DAYS", default=365)

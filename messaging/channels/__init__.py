@@ -62,8 +62,30 @@ def channel_address(key: str, *, phone: str, email: str) -> str:
 # Provider codes of failures that say nothing about the recipient's address (services.messages records Meta's
 # template block under "template_not_approved").
 NOT_THE_ADDRESS: frozenset[str] = frozenset(
-    {"template_not_approved", *map(str, META_NOT_THE_ADDRESS), *map(str, TWILIO_NOT_THE_ADDRESS)}
+    {"template_not_approved", "outside_window", *map(str, META_NOT_THE_ADDRESS), *map(str, TWILIO_NOT_THE_ADDRESS)}
 )
+
+
+# Why a recipient was moved to their next channel, for the alarm's timeline: by the code messaging recorded on
+# the message (provider codes, and messaging's own refusals). Fixed texts: providers' own messages may quote the
+# address.
+FAILOVER_REASONS: dict[str, str] = {
+    "131047": "outside WhatsApp's 24-hour window (Meta 131047)",
+    "63016": "outside WhatsApp's 24-hour window (Twilio 63016)",
+    "130429": "Meta's throughput limit, still after a retry (130429)",
+    "131056": "too many messages to this number (Meta 131056)",
+    "132015": "the WhatsApp template is paused (Meta 132015)",
+    "132016": "the WhatsApp template is disabled (Meta 132016)",
+    "132001": "the WhatsApp template is not approved (Meta 132001)",
+    "63027": "the WhatsApp template is not approved (Twilio 63027)",
+    "template_not_approved": "the WhatsApp template is not approved, paused or recategorised",
+    "outside_window": "outside WhatsApp's 24-hour window and no approved template",
+}
+
+
+def failover_reason(code: str) -> str:
+    """A short, address-free reason for the timeline; the bare code when there is no text for it."""
+    return FAILOVER_REASONS.get(code, f"code {code}" if code else "")
 
 
 def failure_blames_address(*, code: str, action: str) -> bool:
@@ -95,6 +117,7 @@ __all__ = [
     "channel_family",
     "channel_reports_delivery",
     "channel_spec",
+    "failover_reason",
     "failure_blames_address",
     "get_channel",
 ]

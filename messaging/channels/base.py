@@ -23,6 +23,9 @@ class OutboundMessage:
     whatsapp_language: str = ""
     whatsapp_parameters: tuple[str, ...] = ()
     twilio_content_sid: str = ""
+    # The template's button parameters, in the definition's order (messaging.whatsapp_templates): each quick
+    # reply's payload (an opaque signed reference), then the URL button's suffix.
+    whatsapp_buttons: tuple[str, ...] = ()
     # How many times this message already failed transiently (Twilio 30003 is retried only once).
     retry_count: int = 0
 

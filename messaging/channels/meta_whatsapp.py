@@ -14,6 +14,7 @@ import requests
 from django.conf import settings
 
 from ..formatting import phone_for_meta_whatsapp, template_parameter
+from ..whatsapp_templates import URL_BUTTON, definition_for
 from .base import (
     AddressKind,
     Channel,
@@ -29,16 +30,23 @@ from .base import (
 
 log = logging.getLogger(__name__)
 
-RETRY_CODES = {2, 130429, 131000, 131056}
-# 131047 outside the 24-hour window, 131026 undeliverable, 132xxx template missing/paused/param mismatch.
-SWITCH_CODES = {131047, 131026, 132000, 132001, 132005, 132007, 132012, 132015, 132016}
+RETRY_CODES = {2, 130429, 131000}
+# 130429 (throughput): one more try on the same channel after a short wait, then the next channel.
+THROTTLED = 130429
+# 131047 outside the 24-hour window, 131026 undeliverable, 131056 too many messages to this user (pair rate
+# limit: waiting does not help an alarm), 132xxx template missing/paused/disabled/param mismatch.
+SWITCH_CODES = {131047, 131026, 131056, 132000, 132001, 132005, 132007, 132012, 132015, 132016}
 # Our configuration is wrong: credentials, parameters, spam limit. Another channel, and tell staff.
 STOP_CODES = {190, 100, 131008, 131048}
 # Failures about what we sent or when, not about the recipient: the 24-hour window, our templates, our limits.
-NOT_THE_ADDRESS_CODES = {131047, 132000, 132001, 132005, 132007, 132012, 132015, 132016} | RETRY_CODES | STOP_CODES
+NOT_THE_ADDRESS_CODES = (
+    {131047, 131056, 132000, 132001, 132005, 132007, 132012, 132015, 132016} | RETRY_CODES | STOP_CODES
+)
 
 
-def meta_error_action(code: int | None, http_status: int | None = None) -> str:
+def meta_error_action(code: int | None, http_status: int | None = None, *, retry_count: int = 0) -> str:
+    if code == THROTTLED:
+        return ErrorAction.RETRY if retry_count == 0 else ErrorAction.SWITCH
     if code in RETRY_CODES:
         return ErrorAction.RETRY
     if code in SWITCH_CODES:
@@ -52,6 +60,24 @@ def meta_error_action(code: int | None, http_status: int | None = None) -> str:
 
 def timeouts() -> tuple[float, float]:
     return (settings.MESSAGING_CONNECT_TIMEOUT, settings.MESSAGING_READ_TIMEOUT)
+
+
+def button_components(message: OutboundMessage) -> list[dict[str, Any]]:
+    """The template's buttons with this message's parameters: each quick reply's payload (returned to us when
+    tapped) and the URL button's suffix. Only for a template whose definition Keryu ships."""
+    definition = definition_for(message.whatsapp_template, message.whatsapp_language)
+    if definition is None or not message.whatsapp_buttons:
+        return []
+    components = []
+    for index, (button, value) in enumerate(zip(definition.buttons, message.whatsapp_buttons, strict=False)):
+        if button.kind == URL_BUTTON:
+            parameter = {"type": "text", "text": value}
+            sub_type = "url"
+        else:
+            parameter = {"type": "payload", "payload": value}
+            sub_type = "quick_reply"
+        components.append({"type": "button", "sub_type": sub_type, "index": str(index), "parameters": [parameter]})
+    return components
 
 
 class MetaWhatsAppChannel(Channel):
@@ -89,6 +115,9 @@ class MetaWhatsAppChannel(Channel):
                         ],
                     }
                 ]
+            buttons = button_components(message)
+            if buttons:
+                template.setdefault("components", []).extend(buttons)
             payload.update(type="template", template=template)
         else:
             payload.update(type="text", text={"preview_url": False, "body": message.body})
@@ -118,7 +147,7 @@ class MetaWhatsAppChannel(Channel):
         if response.status_code >= 400 or "error" in body:
             error = body.get("error") or {}
             code = error.get("code")
-            action = meta_error_action(code, response.status_code)
+            action = meta_error_action(code, response.status_code, retry_count=message.retry_count)
             log.warning(
                 "meta send failed id=%s http=%s code=%s subcode=%s action=%s",
                 message.message_id,

@@ -34,13 +34,14 @@ log = logging.getLogger(__name__)
 
 RETRY_CODES = {30001, 60005, 20429}
 # 30410 (provider timeout) is never retried: the first message may still arrive, a retry would duplicate it.
-SWITCH_CODES = {21610, 21211, 21614, 30004, 30005, 30006, 30007, 63016, 30410}
+# 63016 outside WhatsApp's 24-hour window, 63027 a Content template WhatsApp has not approved.
+SWITCH_CODES = {21610, 21211, 21614, 30004, 30005, 30006, 30007, 63016, 63027, 30410}
 # Our side is wrong: credentials, sender number, WhatsApp sender.
 STOP_CODES = {20003, 20404, 21212, 21606, 21659, 63007}
 UNREACHABLE = 30003
 # Failures about what we sent or when, not about the recipient: WhatsApp's window (63016), a provider timeout,
 # our limits and configuration. 30003 (handset unreachable) is about the recipient: it is not here.
-NOT_THE_ADDRESS_CODES = {63016, 30410} | RETRY_CODES | STOP_CODES
+NOT_THE_ADDRESS_CODES = {63016, 63027, 30410} | RETRY_CODES | STOP_CODES
 
 
 def twilio_error_action(code: int | None, *, retry_count: int = 0, http_status: int | None = None) -> str:
@@ -167,7 +168,10 @@ class TwilioWhatsAppChannel(_TwilioChannel):
         params = super().params(message)
         if message.twilio_content_sid:
             params["content_sid"] = message.twilio_content_sid
-            variables = {str(i): template_parameter(v) for i, v in enumerate(message.whatsapp_parameters, start=1)}
+            # The body's parameters, then the buttons' values (quick-reply ids, the URL suffix): Content API
+            # variables {{1}}.. as messaging.whatsapp_templates.TemplateDefinition.twilio_definition numbers them.
+            values = (*message.whatsapp_parameters, *message.whatsapp_buttons)
+            variables = {str(i): template_parameter(v) for i, v in enumerate(values, start=1)}
             params["content_variables"] = json.dumps(variables, ensure_ascii=False)
         else:
             params["body"] = message.body

@@ -17,6 +17,8 @@ from .reach import Reached, message_send_first
 from .retention import messages_addresses_purge, messages_redact, text_redact
 from .templates import (
     RenderedText,
+    meta_template_category_update,
+    meta_template_quality_update,
     meta_template_status_update,
     template_defaults_ensure,
     template_find,
@@ -42,6 +44,8 @@ __all__ = [
     "message_status_apply",
     "messages_addresses_purge",
     "messages_redact",
+    "meta_template_category_update",
+    "meta_template_quality_update",
     "meta_template_status_update",
     "template_defaults_ensure",
     "template_find",

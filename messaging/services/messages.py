@@ -11,9 +11,10 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..channels import ChannelError, ErrorAction, OutboundMessage, get_channel
+from ..channels import CHANNEL_FAMILIES, ChannelError, ErrorAction, Family, OutboundMessage, get_channel
 from ..formatting import address_hash
 from ..models import FlaggedAddress, Message, MessageStatus, MessageTemplate
+from ..selectors import window_is_open
 from ..signals import message_status_changed
 from .templates import template_render
 
@@ -90,7 +91,37 @@ def _outbound(message: Message) -> OutboundMessage:
         whatsapp_language=template.get("language", ""),
         whatsapp_parameters=tuple(template.get("parameters", ())),
         twilio_content_sid=template.get("content_sid", ""),
+        whatsapp_buttons=tuple(template.get("buttons", ())),
         retry_count=message.retry_count,
+    )
+
+
+OUTSIDE_WINDOW = "outside_window"
+TEMPLATE_NOT_APPROVED = "template_not_approved"
+
+
+def _window_refusal(message: Message) -> ChannelError | None:
+    """WhatsApp's rule, checked before anything leaves: free-form text only inside the 24-hour window (the
+    address wrote to us on this channel within 24 h); outside it only an approved template. A message that would
+    break it is refused here (SWITCH: the recipient's next channel takes over) instead of being accepted by the
+    provider and failing later (Meta 131047, Twilio 63016)."""
+    template = message.provider_template or {}
+    if message.channel not in CHANNEL_FAMILIES[Family.WHATSAPP] or template.get("name") or template.get("content_sid"):
+        return None
+    if window_is_open(address_hash=message.address_hash, channel=message.channel):
+        return None  # free-form text goes (a template Meta holds back is replaced by the text)
+    if template.get("blocked"):
+        return ChannelError(
+            f"{template['blocked']}; outside the 24-hour window",
+            permanent=True,
+            code=TEMPLATE_NOT_APPROVED,
+            action=ErrorAction.SWITCH,
+        )
+    return ChannelError(
+        "outside WhatsApp's 24-hour window and no approved template for this message",
+        permanent=True,
+        code=OUTSIDE_WINDOW,
+        action=ErrorAction.SWITCH,
     )
 
 
@@ -101,11 +132,11 @@ def message_send(*, message: Message) -> Message:
     The network call happens outside any transaction; the provider id is stored in the same update that
     marks the message SENT. A status webhook that arrived first (it can) is never moved backwards.
     """
-    blocked = (message.provider_template or {}).get("blocked")
     try:
-        if blocked:
-            # Never send a WhatsApp template Meta has not approved: the next channel takes over.
-            raise ChannelError(blocked, permanent=True, code="template_not_approved", action=ErrorAction.SWITCH)
+        refusal = _window_refusal(message)
+        if refusal is not None:
+            # Never send a WhatsApp template Meta has not approved, nor text outside the window: next channel.
+            raise refusal
         result = get_channel(message.channel).send(_outbound(message))
     except ChannelError as exc:
         _record_failure(message=message, error=exc)

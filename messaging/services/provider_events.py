@@ -15,7 +15,7 @@ from django.utils import timezone
 from ..channels import CHANNEL_FAMILIES, ChannelError, channel_family, channel_spec
 from ..formatting import address_hash
 from ..inbound import inbound_answer
-from ..models import STATUS_RANK, InboundMessage, Message, MessageStatus
+from ..models import STATUS_RANK, ConversationWindow, InboundMessage, Message, MessageStatus
 from ..selectors import message_for_reply
 from ..signals import inbound_message_received, message_status_changed
 from .messages import message_create, message_send
@@ -91,6 +91,7 @@ def inbound_record(
     answers (and may link it to another message with inbound_link).
     """
     key = address_hash(from_address)
+    window_open_from_inbound(address_hash=key, channel=channel)
     in_reply_to = None
     if context_provider_id:
         in_reply_to = Message.objects.filter(provider_message_id=context_provider_id).first()
@@ -131,6 +132,15 @@ def inbound_record(
             transaction.on_commit(partial(_answer_enqueue, inbound.pk))
     inbound_message_received.send(sender=InboundMessage, inbound=inbound, in_reply_to=inbound.in_reply_to)
     return inbound
+
+
+def window_open_from_inbound(*, address_hash: str, channel: str) -> None:
+    """The address wrote to us (a message or a button tap): its 24-hour window on this channel (re)opens now."""
+    if not address_hash:
+        return
+    ConversationWindow.objects.update_or_create(
+        address_hash=address_hash, channel=channel, defaults={"last_inbound_at": timezone.now()}
+    )
 
 
 def inbound_link(*, inbound: InboundMessage, message: Message) -> None:

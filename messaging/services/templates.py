@@ -16,6 +16,8 @@ from ..defaults import DEFAULTS, WHATSAPP_LANGUAGE_CODES, WHATSAPP_TEMPLATES, al
 from ..formatting import template_parameter, text_normalise, text_normalise_lines
 from ..models import MessageTemplate, MetaApproval, MetaTemplateStatus, template_variables
 from ..selectors import meta_template_approval
+from ..signals import meta_template_changed
+from ..whatsapp_templates import SAMPLE_URL_SUFFIX, URL_BUTTON, TemplateDefinition, definition_for, expected_category
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +58,11 @@ def _provider_template(
     else:
         return {}
     parameters = [template_parameter(values.get(name, "-")) for name in source.parameter_names]
+    buttons = button_values(definition_for(source.whatsapp_template_name, source.whatsapp_language_code), values)
     if channel == TwilioWhatsAppChannel.key:
         if not source.twilio_content_sid:
             return {}
-        return {"content_sid": source.twilio_content_sid, "parameters": parameters}
+        return {"content_sid": source.twilio_content_sid, "parameters": parameters, "buttons": buttons}
     if not source.whatsapp_template_name:
         return {}
     approval = meta_template_approval(source)
@@ -69,7 +72,23 @@ def _provider_template(
         "name": source.whatsapp_template_name,
         "language": source.whatsapp_language_code,
         "parameters": parameters,
+        "buttons": buttons,
     }
+
+
+def button_values(definition: TemplateDefinition | None, values: Mapping[str, str]) -> list[str]:
+    """What each button of a shipped template carries for this message, in the definition's order: a quick
+    reply its payload (`button_<intent>` from the sender's context: an opaque signed reference; else the bare
+    intent), the URL button its suffix (`ack_token`; else a sample)."""
+    if definition is None:
+        return []
+    out = []
+    for button in definition.buttons:
+        if button.kind == URL_BUTTON:
+            out.append(values.get("ack_token") or SAMPLE_URL_SUFFIX)
+        else:
+            out.append(values.get(f"button_{button.intent.lower()}") or button.intent)
+    return out
 
 
 def _whatsapp_defaults(kind: str, language: str) -> dict[str, str]:
@@ -140,17 +159,73 @@ def template_defaults_ensure() -> int:
     return created
 
 
+# Meta's verdicts that take a template out of use (it is skipped, the next channel takes over, staff are told).
+HELD_BACK = frozenset(
+    {MetaApproval.PAUSED, MetaApproval.REJECTED, MetaApproval.DISABLED, MetaApproval.FLAGGED, MetaApproval.DELETED}
+)
+
+
 def meta_template_status_update(
     *, name: str, language_code: str, status: str, reason: str = "", meta_template_id: str = ""
 ) -> MetaTemplateStatus:
-    """Record Meta's verdict on a template (its `message_template_status_update` webhook)."""
+    """Record Meta's verdict on a template (its `message_template_status_update` webhook). APPROVED puts it back
+    in use (a recategorised one too); a paused, rejected or disabled one announces `meta_template_changed`."""
     if status not in MetaApproval.values:
         status = MetaApproval.UNKNOWN
+    defaults: dict[str, Any] = {"status": status, "reason": (reason or "")[:255]}
+    if meta_template_id:
+        defaults["meta_template_id"] = meta_template_id
+    if status == MetaApproval.APPROVED:
+        defaults["recategorised"] = False
     with transaction.atomic():
+        before = MetaTemplateStatus.objects.filter(name=name, language_code=language_code).first()
         record, _ = MetaTemplateStatus.objects.update_or_create(
-            name=name,
-            language_code=language_code,
-            defaults={"status": status, "reason": (reason or "")[:255], "meta_template_id": meta_template_id or ""},
+            name=name, language_code=language_code, defaults=defaults
         )
     log.info("meta template status name=%s language=%s status=%s", name, language_code, status)
+    if status in HELD_BACK and (before is None or before.status != status):
+        _announce(record, change=status, detail=reason or "")
     return record
+
+
+def meta_template_category_update(
+    *, name: str, language_code: str, new_category: str, previous_category: str = ""
+) -> MetaTemplateStatus:
+    """Meta recategorised a template (`template_category_update`). Moved away from the category Keryu submitted
+    it under (an alarm template is UTILITY), it is held back until Meta approves it again."""
+    expected = expected_category(name, language_code) or previous_category
+    new_category = (new_category or "")[:32]
+    moved = bool(expected and new_category and new_category != expected)
+    defaults: dict[str, Any] = {"category": new_category}
+    if moved:
+        defaults["recategorised"] = True
+    with transaction.atomic():
+        before = MetaTemplateStatus.objects.filter(name=name, language_code=language_code).first()
+        record, _ = MetaTemplateStatus.objects.update_or_create(
+            name=name, language_code=language_code, defaults=defaults
+        )
+    log.info("meta template category name=%s language=%s category=%s", name, language_code, new_category)
+    if moved and (before is None or not before.recategorised):
+        _announce(record, change="RECATEGORISED", detail=f"{previous_category or expected} -> {new_category}")
+    return record
+
+
+def meta_template_quality_update(*, name: str, language_code: str, quality: str) -> MetaTemplateStatus:
+    """Meta's quality rating of a template (`message_template_quality_update`): shown to staff. A low rating
+    comes before a pause, which arrives as its own status update."""
+    with transaction.atomic():
+        record, _ = MetaTemplateStatus.objects.update_or_create(
+            name=name, language_code=language_code, defaults={"quality": (quality or "")[:16]}
+        )
+    log.info("meta template quality name=%s language=%s quality=%s", name, language_code, quality)
+    return record
+
+
+def _announce(record: MetaTemplateStatus, *, change: str, detail: str) -> None:
+    meta_template_changed.send(
+        sender=MetaTemplateStatus,
+        name=record.name,
+        language_code=record.language_code,
+        change=change,
+        detail=detail,
+    )

@@ -10,10 +10,13 @@ import hashlib
 import hmac
 import itertools
 import json
+import random
 import re
 import threading
 import time
 from dataclasses import dataclass, field
+
+from messaging.whatsapp_templates import DEFINITIONS, URL_BUTTON
 
 from .base import FakeServer, RecordedRequest, Reply, later, post
 
@@ -37,20 +40,46 @@ class FakeMeta(FakeServer):
     phone_number_id: str = "109876543210"
     token: str = "meta-test-token"
     app_secret: str = "meta-app-secret"
-    # Approved templates the fake knows: (name, language code) -> number of body parameters.
+    # Templates the fake knows (Keryu's shipped definitions): (name, language code) -> number of body parameters.
     templates: dict[tuple[str, str], int] = field(
-        default_factory=lambda: {("qr_template_on_m", "es_MX"): 2, ("qr_template_on_m", "en_US"): 2}
+        default_factory=lambda: {d.key: len(d.parameters) for d in DEFINITIONS}
     )
-    # False: the recipient has not written in 24 hours, so a text is accepted and then fails with 131047.
-    window_open: bool = True
+    # Their buttons, in order: "QUICK_REPLY" or "URL" (a send must give each one its parameter).
+    template_buttons: dict[tuple[str, str], tuple[str, ...]] = field(
+        default_factory=lambda: {d.key: tuple(b.kind for b in d.buttons) for d in DEFINITIONS}
+    )
+    # Meta's verdict per template; anything but APPROVED is refused (see _template_state_problem).
+    template_status: dict[tuple[str, str], str] = field(default_factory=dict)
+    # True: every recipient's 24-hour window is open (the old, permissive behaviour; only for tests of other
+    # things). False (the rule): a free-form text reaches only a number that wrote in the last 24 hours
+    # (`open_window`, or any `inbound_payload` / `send_inbound` from it); otherwise it is accepted and then fails
+    # with 131047 by status webhook.
+    window_open: bool = False
+    windows: dict[str, float] = field(default_factory=dict)  # wa_id -> when it last wrote (time.time())
     webhook_url: str = ""
     # With accept_then_drop and a webhook_url: seconds after a dropped answer Meta still reports "delivered".
     receipt_after: float | None = None
+    # Status webhooks for accepted messages: "" none (tests drive them), "in_order" sent/delivered/read,
+    # "chaos" shuffled and sometimes without "delivered", reproducibly from `seed`.
+    statuses: str = ""
+    seed: int = 16
+    # Status webhooks waiting to go (without webhook_url): tests post them with `flush(client, path)`.
+    pending: list[dict] = field(default_factory=list)
+    # Template sends' button parameters: (to, wamid, index, sub_type, value), in the order they came.
+    button_payloads: list[tuple[str, str, int, str, str]] = field(default_factory=list)
+    # Every refusal by rule (window, template state), as (to, code).
+    refused: list[tuple[str, int]] = field(default_factory=list)
 
     def fail_next(self, code: int, *, status: int = 400, message: str = "error", subcode: int | None = None) -> None:
         self.script.append(Reply(status, meta_error(code, message, subcode=subcode)))
 
+    waba_id: str = "WABA_ID"
+    # Template definitions submitted for approval (POST /{version}/{waba-id}/message_templates).
+    submitted: list[dict] = field(default_factory=list)
+
     def handle(self, request: RecordedRequest) -> Reply:
+        if request.method == "POST" and request.path == f"/{self.version}/{self.waba_id}/message_templates":
+            return self._submit(request)
         if request.method != "POST" or request.path != f"/{self.version}/{self.phone_number_id}/messages":
             return Reply(400, meta_error(100, "Unsupported post request.", subcode=33, type_="GraphMethodException"))
         if request.headers.get("authorization") != f"Bearer {self.token}":
@@ -64,7 +93,8 @@ class FakeMeta(FakeServer):
             return Reply(400, meta_error(100, "Invalid parameter"))
         kind = body.get("type")
         if kind == "template":
-            problem = self._template_problem(body.get("template") or {})
+            template = body.get("template") or {}
+            problem = self._template_problem(template) or self._template_state_problem(to, template)
             if problem:
                 return Reply(400, problem)
         elif kind == "text":
@@ -73,17 +103,16 @@ class FakeMeta(FakeServer):
         else:
             return Reply(400, meta_error(100, "Invalid parameter"))
         wamid = f"wamid.HBgNNTIxNTUxMjM0NTY3OBUCABEYEj{next(_ids):08d}"
-        if kind == "text" and not self.window_open and self.webhook_url:
+        opaque = body.get("biz_opaque_callback_data")
+        if kind == "template":
+            self._record_buttons(to, wamid, body.get("template") or {})
+        if kind == "text" and not self.window_is_open(to):
             # Meta accepts synchronously and reports the 24-hour window failure only in the status webhook.
-            later(
-                self.send_status,
-                self.webhook_url,
-                wamid,
-                "failed",
-                to=to,
-                biz_opaque=body.get("biz_opaque_callback_data"),
-                errors=[{"code": 131047, "title": "Re-engagement message"}],
-            )
+            self.refused.append((to, 131047))
+            self._status_out(wamid, "failed", to, opaque, errors=[{"code": 131047, "title": "Re-engagement message"}])
+        else:
+            for status in self._status_sequence():
+                self._status_out(wamid, status, to, opaque)
         message = {"id": wamid}
         if kind == "template":
             message["message_status"] = "accepted"
@@ -107,7 +136,117 @@ class FakeMeta(FakeServer):
                 return meta_error(100, "Invalid parameter", subcode=2494073)
         if len(params) != self.templates[(name, language)]:
             return meta_error(132000, "Number of parameters does not match the expected number of params")
+        return self._buttons_problem(template, self.template_buttons.get((name, language), ()))
+
+    def _submit(self, request: RecordedRequest) -> Reply:
+        if request.headers.get("authorization") != f"Bearer {self.token}":
+            return Reply(401, meta_error(190, "Invalid OAuth access token - Cannot parse access token"))
+        definition = request.json
+        if not definition.get("name") or not definition.get("language") or not definition.get("components"):
+            return Reply(400, meta_error(100, "Invalid parameter"))
+        self.submitted.append(definition)
+        return Reply(200, {"id": f"{next(_ids)}", "status": "PENDING", "category": definition.get("category")})
+
+    # --- the provider's rules (24-hour window, template state, buttons, statuses) ---------------------
+    @staticmethod
+    def _wa_key(wa_id: str) -> str:
+        """One WhatsApp user however the number is written (Meta names Mexican mobiles 521 + ten digits)."""
+        digits = re.sub(r"\D", "", wa_id)
+        return "52" + digits[3:] if digits.startswith("521") and len(digits) == 13 else digits
+
+    def open_window(self, wa_id: str) -> None:
+        """`wa_id` wrote to us just now: free-form text reaches it for 24 hours."""
+        self.windows[self._wa_key(wa_id)] = time.time()
+
+    def window_is_open(self, wa_id: str) -> bool:
+        if self.window_open:
+            return True
+        wrote = self.windows.get(self._wa_key(wa_id))
+        return wrote is not None and time.time() - wrote < 24 * 3600
+
+    def set_template_status(self, name: str, language: str, status: str) -> None:
+        self.template_status[(name, language)] = status
+
+    def _template_state_problem(self, to: str, template: dict) -> dict | None:
+        """Meta refuses a template it has not approved: paused (132015), disabled (132016), or one still
+        pending or rejected (132001, as Meta answers for a translation it will not send)."""
+        key = (template.get("name"), (template.get("language") or {}).get("code"))
+        status = self.template_status.get(key, "APPROVED")  # type: ignore[arg-type]
+        if status == "APPROVED":
+            return None
+        code = {"PAUSED": 132015, "DISABLED": 132016}.get(status, 132001)
+        self.refused.append((to, code))
+        return meta_error(code, f"Template is {status.lower()}")
+
+    @staticmethod
+    def _buttons_problem(template: dict, expected: tuple[str, ...]) -> dict | None:
+        """Each button of the approved template needs its parameter: a quick reply its payload, a URL its suffix."""
+        given = {}
+        for component in template.get("components", []):
+            if component.get("type") == "button":
+                given[int(component.get("index", -1))] = component
+        if not expected and given:
+            return meta_error(131009, "Parameter value is not valid (the template has no buttons)")
+        for index, kind in enumerate(expected):
+            component = given.get(index)
+            if kind == URL_BUTTON and component is None:
+                return meta_error(131008, f"Required parameter is missing: button {index}")
+            if component is None:
+                continue  # a quick reply without payload sends its text back as the payload
+            parameters = component.get("parameters") or [{}]
+            wanted = ("url", "text") if kind == URL_BUTTON else ("quick_reply", "payload")
+            if component.get("sub_type") != wanted[0] or not parameters[0].get(wanted[1]):
+                return meta_error(131009, f"Parameter value is not valid: button {index}")
         return None
+
+    def _record_buttons(self, to: str, wamid: str, template: dict) -> None:
+        for component in template.get("components", []):
+            if component.get("type") == "button":
+                parameter = (component.get("parameters") or [{}])[0]
+                value = parameter.get("payload") or parameter.get("text") or ""
+                self.button_payloads.append((to, wamid, int(component["index"]), component.get("sub_type", ""), value))
+
+    def payload_for(self, wamid: str, index: int) -> str:
+        """The payload Keryu put on button `index` of message `wamid` (what Meta sends back when it is tapped)."""
+        return next(v for _, w, i, _, v in self.button_payloads if w == wamid and i == index)
+
+    def _chaos(self) -> random.Random:
+        """One generator per seed: the same seed and the same sends give the same statuses, run after run."""
+        if getattr(self, "_rng_seed", None) != self.seed:
+            self._rng, self._rng_seed = random.Random(self.seed), self.seed
+        return self._rng
+
+    def _status_sequence(self) -> list[str]:
+        if not self.statuses:
+            return []
+        sequence = ["sent", "delivered", "read"]
+        if self.statuses == "chaos":
+            rng = self._chaos()
+            if rng.random() < 0.5:
+                sequence.remove("delivered")  # Meta may report "read" without ever saying "delivered"
+            rng.shuffle(sequence)
+        return sequence
+
+    def _status_out(self, wamid: str, status: str, to: str, opaque, **kwargs) -> None:
+        payload = self.status_payload(wamid, status, to=to, biz_opaque=opaque, **kwargs)
+        if self.webhook_url:
+            later(post, self.webhook_url, *self.signed(payload))
+        else:
+            self.pending.append(payload)
+
+    def flush(self, client, path: str = "/webhooks/whatsapp/") -> list[int]:
+        """Post the waiting status webhooks through a Django test client, in the order the fake chose."""
+        codes = []
+        while self.pending:
+            body, headers = self.signed(self.pending.pop(0))
+            response = client.post(
+                path,
+                data=body,
+                content_type="application/json",
+                HTTP_X_HUB_SIGNATURE_256=headers["X-Hub-Signature-256"],
+            )
+            codes.append(response.status_code)
+        return codes
 
     def on_dropped(self, request: RecordedRequest, body: dict | str) -> None:
         if self.receipt_after is not None and self.webhook_url:
@@ -143,6 +282,7 @@ class FakeMeta(FakeServer):
     ) -> dict:
         """A text message, or with `button_payload` a press of a template's quick-reply button labelled `text`
         (Meta sends those as type "button", always with the context of the message that carried the button)."""
+        self.open_window(from_)
         message: dict = {"from": from_, "id": wamid, "timestamp": str(int(time.time()))}
         if button_payload is None:
             message.update(type="text", text={"body": text})
@@ -158,6 +298,8 @@ class FakeMeta(FakeServer):
         return self._envelope("messages", value)
 
     def template_status_payload(self, name: str, language: str, event: str, reason: str = "NONE") -> dict:
+        """Meta's verdict on a template changed: the fake applies it to its own sends too."""
+        self.set_template_status(name, language, event)
         value = {
             "event": event,
             "message_template_id": 12345,
@@ -166,6 +308,36 @@ class FakeMeta(FakeServer):
             "reason": reason,
         }
         return self._envelope("message_template_status_update", value)
+
+    def template_category_payload(self, name: str, language: str, previous: str, new: str) -> dict:
+        value = {
+            "message_template_id": 12345,
+            "message_template_name": name,
+            "message_template_language": language,
+            "previous_category": previous,
+            "new_category": new,
+        }
+        return self._envelope("template_category_update", value)
+
+    def template_quality_payload(self, name: str, language: str, previous: str, new: str) -> dict:
+        value = {
+            "message_template_id": 12345,
+            "message_template_name": name,
+            "message_template_language": language,
+            "previous_quality_score": previous,
+            "new_quality_score": new,
+        }
+        return self._envelope("message_template_quality_update", value)
+
+    def tap_payload(self, from_: str, wamid: str, index: int, text: str) -> dict:
+        """The recipient `from_` tapped quick-reply `index` of message `wamid`: Meta sends back its payload."""
+        return self.inbound_payload(
+            from_,
+            text,
+            wamid=f"wamid.IN{next(_ids):08d}",
+            context_id=wamid,
+            button_payload=self.payload_for(wamid, index),
+        )
 
     def _envelope(self, field_name: str, value: dict) -> dict:
         if field_name == "messages":

@@ -19,13 +19,19 @@ from .twilio import FakeTwilio
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--webhooks", default="", help="Keryu base URL to send status callbacks to")
-    parser.add_argument("--closed-window", action="store_true", help="texts fail later with 131047 / 63016")
+    parser.add_argument(
+        "--open-window",
+        action="store_true",
+        help="every 24-hour window open (by default a text to a number that has not written fails: 131047 / 63016)",
+    )
+    parser.add_argument("--statuses", default="in_order", choices=["", "in_order", "chaos"], help="status webhooks")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer (e.g. 0.1)")
     args = parser.parse_args()
     meta, twilio = FakeMeta(latency=args.latency).start(), FakeTwilio(latency=args.latency).start()
     if args.webhooks:
         meta.webhook_url = args.webhooks.rstrip("/") + "/webhooks/whatsapp/"
-    meta.window_open = twilio.whatsapp_session_open = not args.closed_window
+    meta.window_open = twilio.whatsapp_session_open = args.open_window
+    meta.statuses = twilio.statuses = args.statuses if args.webhooks else ""
     print(
         f"""# fake providers running; export these:
 WHATSAPP_API_BASE_URL={meta.base_url}

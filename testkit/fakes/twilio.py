@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import re
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import urlencode
@@ -32,10 +34,22 @@ def twilio_error(code: int, message: str, status: int = 400) -> dict:
 class FakeTwilio(FakeServer):
     account_sid: str = "AC" + "1" * 32
     auth_token: str = "twilio-test-token"
-    # False: the WhatsApp user has not written in 24 hours; a plain Body is accepted, then fails with 63016.
-    whatsapp_session_open: bool = True
+    # True: every WhatsApp user's 24-hour session is open (permissive; only for tests of other things). False
+    # (the rule): a plain Body reaches only a number that wrote in the last 24 hours (`open_session`, or an
+    # `inbound_params` / `send_inbound` from it); otherwise it is accepted, then fails with 63016.
+    whatsapp_session_open: bool = False
+    sessions: dict[str, float] = field(default_factory=dict)  # "+52..." -> when it last wrote
     # With accept_then_drop: seconds after a dropped answer Twilio still calls the StatusCallback ("delivered").
     receipt_after: float | None = None
+    # Content templates WhatsApp approved (ContentSid -> its number of variables); any other is refused (63027).
+    contents: dict[str, int] = field(default_factory=dict)
+    # Status callbacks for accepted messages: "" none, "in_order", "chaos" (shuffled, sometimes no "delivered").
+    statuses: str = ""
+    seed: int = 16
+    # Callbacks waiting to go when the StatusCallback is not reachable from here (http://testserver/...):
+    # (url, params); tests post them with `flush(client)`.
+    pending: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    refused: list[tuple[str, int]] = field(default_factory=list)
 
     def fail_next(self, code: int, *, status: int = 400, message: str = "error") -> None:
         self.script.append(Reply(status, twilio_error(code, message, status)))
@@ -65,13 +79,81 @@ class FakeTwilio(FakeServer):
                 return Reply(400, twilio_error(21656, "The ContentVariables Parameter is invalid"))
             if any(re.search(r"[\n\t]", str(v)) for v in variables.values()):
                 return Reply(400, twilio_error(21656, "The ContentVariables Parameter is invalid"))
+            problem = self._content_problem(to, form["ContentSid"])
+            if problem:
+                return Reply(400, problem)
         elif not form.get("Body"):
             return Reply(400, twilio_error(21602, "Message body is required."))
         sid = f"SM{next(_ids):032x}"
         callback = form.get("StatusCallback", "")
-        if whatsapp and "Body" in form and not self.whatsapp_session_open and callback:
-            later(self.send_status, callback, sid, "failed", error_code=63016, to=to, from_=sender)
+        if whatsapp and "Body" in form and not self.session_is_open(to):
+            self.refused.append((to, 63016))
+            self._status_out(callback, sid, "failed", error_code=63016, to=to, from_=sender)
+        else:
+            for status in self._status_sequence():
+                self._status_out(callback, sid, status, to=to, from_=sender)
         return Reply(201, self.resource(sid, form))
+
+    # --- the provider's rules (WhatsApp session, approved content, statuses) ----------------------------
+    @staticmethod
+    def _user(number: str) -> str:
+        """One WhatsApp user however the number is written (+52 or +521 for a Mexican mobile)."""
+        digits = re.sub(r"\D", "", number)
+        return "52" + digits[3:] if digits.startswith("521") and len(digits) == 13 else digits
+
+    def open_session(self, number: str) -> None:
+        self.sessions[self._user(number)] = time.time()
+
+    def session_is_open(self, to: str) -> bool:
+        if self.whatsapp_session_open:
+            return True
+        wrote = self.sessions.get(self._user(to))
+        return wrote is not None and time.time() - wrote < 24 * 3600
+
+    def approve_content(self, sid: str, variables: int = 0) -> None:
+        self.contents[sid] = variables
+
+    def _content_problem(self, to: str, sid: str) -> dict | None:
+        if sid in self.contents:
+            return None
+        self.refused.append((to, 63027))
+        return twilio_error(63027, "Template does not exist for a language and locale (not approved)")
+
+    def _chaos(self) -> random.Random:
+        """One generator per seed: the same seed and the same sends give the same statuses, run after run."""
+        if getattr(self, "_rng_seed", None) != self.seed:
+            self._rng, self._rng_seed = random.Random(self.seed), self.seed
+        return self._rng
+
+    def _status_sequence(self) -> list[str]:
+        if not self.statuses:
+            return []
+        sequence = ["sent", "delivered", "read"]
+        if self.statuses == "chaos":
+            rng = self._chaos()
+            if rng.random() < 0.5:
+                sequence.remove("delivered")
+            rng.shuffle(sequence)
+        return sequence
+
+    def _status_out(self, url: str, sid: str, status: str, **kwargs) -> None:
+        if not url:
+            return
+        if url.startswith(("http://127.0.0.1", "http://localhost")):
+            later(self.send_status, url, sid, status, **kwargs)
+        else:
+            self.pending.append((url, self.status_params(sid, status, **kwargs)))
+
+    def flush(self, client) -> list[int]:
+        """Post the waiting status callbacks through a Django test client (signed for their public URL)."""
+        codes = []
+        while self.pending:
+            url, params = self.pending.pop(0)
+            signature = RequestValidator(self.auth_token).compute_signature(url, params)
+            path = url.split("://", 1)[1].split("/", 1)[1]
+            response = client.post("/" + path, data=params, HTTP_X_TWILIO_SIGNATURE=signature)
+            codes.append(response.status_code)
+        return codes
 
     def _authorised(self, request: RecordedRequest) -> bool:
         import base64
@@ -145,6 +227,8 @@ class FakeTwilio(FakeServer):
     ) -> dict:
         """An inbound SMS or WhatsApp message; with `button_payload`, a WhatsApp quick-reply button press (Twilio
         sends the button's text as the Body and ButtonText, its payload as ButtonPayload)."""
+        if from_.startswith("whatsapp:"):
+            self.open_session(from_)
         params = {
             "AccountSid": self.account_sid,
             "ApiVersion": "2010-04-01",

@@ -336,6 +336,14 @@ def test_a_drill_our_side_could_not_deliver_goes_on_to_the_next_channel_from_the
     alice_code, contacts, settings, fake_twilio
 ):
     settings.KERYU_CHANNEL_ORDER = ["twilio_whatsapp", "twilio_sms"]
+    # Our record says Rosa wrote within 24 hours, so the free text goes; Twilio's own clock disagrees.
+    from django.utils import timezone
+
+    from messaging.models import ConversationWindow
+
+    ConversationWindow.objects.create(
+        address_hash=address_hash(ROSA), channel="twilio_whatsapp", last_inbound_at=timezone.now()
+    )
     tasks.reachability_drill()
     # Twilio accepted the free text, then reports WhatsApp's 24-hour window (63016): nothing said about Rosa.
     message = _messages_to(ROSA)[-1]

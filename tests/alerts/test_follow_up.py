@@ -42,6 +42,9 @@ def whatsapp_then_sms(settings):
     saved = {k: REGISTRY.get(k) for k in ("meta_whatsapp", "twilio_sms")}
     REGISTRY.update({"meta_whatsapp": FakeWhatsApp, "twilio_sms": FakeSms})
     settings.KERYU_CHANNEL_ORDER = ["meta_whatsapp", "twilio_sms"]
+    # The policy's own timeout (120 s) is what these tests measure; the global cap (60 s by default) is
+    # tests/messaging/test_provider_rules.py's.
+    settings.KERYU_DELIVERY_RECEIPT_SECONDS = 600
     # Meta delivers only approved templates (messaging refuses the rest): approve the shipped ones.
     from messaging.models import MessageTemplate
     from messaging.services import meta_template_status_update

@@ -83,6 +83,11 @@ def test_a_twilio_whatsapp_reply_is_matched_by_its_original_replied_message_sid(
     client, alice_code, contacts, fake_twilio
 ):
     channel_order_set(keys=["twilio_whatsapp"])
+    # Outside the 24-hour window only an approved Content template reaches WhatsApp (the fake refuses the rest).
+    from messaging.models import MessageTemplate
+
+    MessageTemplate.objects.filter(kind="INJURED").update(twilio_content_sid="HX" + "c" * 32)
+    fake_twilio.approve_content("HX" + "c" * 32)
     alarm = alarm_create(qr_code=alice_code, situation_type="INJURED")
     tom = alarm.attempts.get(recipient_name="Uncle Tom")
     attempt_deliver(attempt_id=tom.pk)

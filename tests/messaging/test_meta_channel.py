@@ -16,6 +16,8 @@ def _template_message(**kwargs) -> OutboundMessage:
         "whatsapp_template": "qr_template_on_m",
         "whatsapp_language": "es_MX",
         "whatsapp_parameters": ("Sofía", "2026-11-21 18:30"),
+        # The shipped definition's buttons: three quick-reply payloads and the URL button's suffix.
+        "whatsapp_buttons": ("p-ack", "p-cant", "p-wrong", "tok.en"),
     }
     return OutboundMessage(**(defaults | kwargs))
 
@@ -40,10 +42,36 @@ def test_template_send_posts_the_exact_request_and_returns_the_wamid(fake_meta):
                 {
                     "type": "body",
                     "parameters": [{"type": "text", "text": "Sofía"}, {"type": "text", "text": "2026-11-21 18:30"}],
-                }
+                },
+                {
+                    "type": "button",
+                    "sub_type": "quick_reply",
+                    "index": "0",
+                    "parameters": [{"type": "payload", "payload": "p-ack"}],
+                },
+                {
+                    "type": "button",
+                    "sub_type": "quick_reply",
+                    "index": "1",
+                    "parameters": [{"type": "payload", "payload": "p-cant"}],
+                },
+                {
+                    "type": "button",
+                    "sub_type": "quick_reply",
+                    "index": "2",
+                    "parameters": [{"type": "payload", "payload": "p-wrong"}],
+                },
+                {"type": "button", "sub_type": "url", "index": "3", "parameters": [{"type": "text", "text": "tok.en"}]},
             ],
         },
     }
+    assert fake_meta.payload_for(result.provider_message_id, 0) == "p-ack"
+
+
+def test_the_fake_refuses_a_template_send_without_its_url_button(fake_meta):
+    with pytest.raises(ChannelError) as caught:
+        MetaWhatsAppChannel().send(_template_message(whatsapp_buttons=()))
+    assert caught.value.code == "131008"
 
 
 def test_text_send_when_no_template(fake_meta):
@@ -65,7 +93,7 @@ def test_parameters_with_newlines_are_flattened_before_they_leave(fake_meta):
         (2, ErrorAction.RETRY),
         (130429, ErrorAction.RETRY),
         (131000, ErrorAction.RETRY),
-        (131056, ErrorAction.RETRY),
+        (131056, ErrorAction.SWITCH),  # too many to this user: an alarm does not wait, the next channel goes
         (131047, ErrorAction.SWITCH),
         (131026, ErrorAction.SWITCH),
         (132000, ErrorAction.SWITCH),

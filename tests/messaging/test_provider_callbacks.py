@@ -19,9 +19,23 @@ def _failed(pk: int) -> Message | None:
     return Message.objects.filter(pk=pk, status=MessageStatus.FAILED).first()
 
 
+def _our_window_open(address: str, channel: str) -> None:
+    """Our record says the number wrote within 24 hours, the provider disagrees (it keeps its own clock): the
+    text goes, and the provider's verdict comes back by webhook."""
+    from django.utils import timezone
+
+    from messaging.formatting import address_hash
+    from messaging.models import ConversationWindow
+
+    ConversationWindow.objects.create(
+        address_hash=address_hash(address), channel=channel, last_inbound_at=timezone.now()
+    )
+
+
 def test_meta_accepts_a_text_then_reports_131047_and_the_message_fails_with_switch(live_server, fake_meta):
     fake_meta.window_open = False
     fake_meta.webhook_url = f"{live_server.url}/webhooks/whatsapp/"
+    _our_window_open("+525512345678", "meta_whatsapp")
     message = message_compose(
         kind="VERIFICATION_CODE",
         language="es",
@@ -38,6 +52,7 @@ def test_meta_accepts_a_text_then_reports_131047_and_the_message_fails_with_swit
 def test_twilio_accepts_a_plain_whatsapp_body_then_reports_63016(live_server, fake_twilio, settings):
     settings.TWILIO_STATUS_CALLBACK_BASE_URL = live_server.url
     fake_twilio.whatsapp_session_open = False
+    _our_window_open("+525512345678", "twilio_whatsapp")
     message = message_compose(
         kind="VERIFICATION_CODE",
         language="es",

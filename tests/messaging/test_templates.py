@@ -111,6 +111,8 @@ def test_a_meta_template_that_is_not_approved_is_never_used_on_whatsapp():
         "name": "qr_template_on_m",
         "language": "es_MX",
         "parameters": ["Sofía", "18:30"],
+        # Without an alarm's signed references (a sample or test send): the bare intents and a sample suffix.
+        "buttons": ["ACK", "CANT_HELP", "WRONG_NUMBER", "sample"],
     }
 
 

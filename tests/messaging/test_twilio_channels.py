@@ -31,6 +31,7 @@ def test_sms_posts_the_exact_form_with_basic_auth_and_returns_the_sid(fake_twili
 
 
 def test_whatsapp_template_goes_by_content_sid_and_variables(fake_twilio):
+    fake_twilio.approve_content("HX" + "a" * 32)
     TwilioWhatsAppChannel().send(
         _message(twilio_content_sid="HX" + "a" * 32, whatsapp_parameters=("Sofía", "18:30\nhoy"))
     )

@@ -28,6 +28,7 @@ def _meta_message(**kwargs) -> OutboundMessage:
         "whatsapp_template": "qr_template_on_m",
         "whatsapp_language": "es_MX",
         "whatsapp_parameters": ("Sofía", "2026-11-21 18:30"),
+        "whatsapp_buttons": ("p-ack", "p-cant", "p-wrong", "tok.en"),
     }
     return OutboundMessage(**(defaults | kwargs))
 

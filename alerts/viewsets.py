@@ -116,7 +116,8 @@ class AlarmInspectView(InspectView):
         super().setup(request, *args, **kwargs)
         # The finder's number is masked from the family unless the finder chose to share it (alerts.services.relay).
         if not user_is_staff(request.user) and not self.object.finder_phone_shared:
-            self.fields = [name for name in self.fields if name != "finder_phone"]
+            shown: list[str] = self.get_fields()
+            self.fields = [name for name in shown if name != "finder_phone"]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context: dict[str, Any] = super().get_context_data(**kwargs)

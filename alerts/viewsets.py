@@ -112,6 +112,13 @@ class AlarmIndexView(IndexView):
 class AlarmInspectView(InspectView):
     template_name = "alerts/alarm_inspect.html"
 
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        # The finder's number is masked from the family unless the finder chose to share it (alerts.services.relay).
+        if not user_is_staff(request.user) and not self.object.finder_phone_shared:
+            shown: list[str] = self.get_fields()
+            self.fields = [name for name in shown if name != "finder_phone"]
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context: dict[str, Any] = super().get_context_data(**kwargs)
         context["attempts"] = attempts_for_alarm(alarm=self.object)

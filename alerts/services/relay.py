@@ -31,7 +31,7 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -208,7 +208,7 @@ def relay_from_finder(
     return relay
 
 
-def _thread_rows(thread: Thread):  # type: ignore[no-untyped-def]
+def _thread_rows(thread: Thread) -> QuerySet[RelayMessage]:
     return RelayMessage.objects.filter(alarm_id=thread.alarm.pk, scan_event=thread.scan_event)
 
 

@@ -323,3 +323,25 @@ def test_a_closed_alarm_takes_no_more_messages(client, alice_code, alice):
     response = client.post(finder_page + "relay/", {"text": "¿Sigue ahí alguien?"})
     assert response.status_code == 400 and "This alarm is closed" in unescape(response.content.decode())
     assert not RelayMessage.objects.exists()
+
+
+def test_the_admin_shows_the_family_the_finders_number_only_when_shared_and_the_conversation_on_the_timeline(
+    client, alice, alice_code, bob, staff
+):
+    from alerts.services import alarm_create
+
+    masked = alarm_create(qr_code=alice_code, situation_type="LOST", finder_phone=WEB_FINDER)
+    alarm_acknowledge(alarm_id=masked.pk, attempt_id=masked.attempts.get().pk)
+    relay_from_family(attempt=masked.attempts.get(), text="MARKER-RELAY")
+    url = f"/admin/snippets/alerts/alarm/inspect/{masked.pk}/"
+    client.force_login(alice)
+    html = client.get(url).content.decode()
+    assert "MARKER-RELAY" in html and WEB_FINDER not in html
+    client.force_login(staff)
+    assert WEB_FINDER in client.get(url).content.decode()  # staff handle emergencies: they see it
+    client.force_login(bob)
+    response = client.get(url)
+    assert response.status_code == 404 and "MARKER-RELAY" not in response.content.decode()
+    Alarm.objects.filter(pk=masked.pk).update(finder_phone_shared=True)
+    client.force_login(alice)
+    assert WEB_FINDER in client.get(url).content.decode()

@@ -21,6 +21,15 @@ if TYPE_CHECKING:
     from .models import Alarm
 
 HEADER = ["id", "timestamp", "subject", "situation", "notification status", "location", "acknowledged", "resolved"]
+TIMED = {"timestamp", "acknowledged", "resolved"}
+
+
+def header() -> list[str]:
+    """HEADER with the time zone named on every time column: the times are the viewer's, not UTC."""
+    zone = timezone.get_current_timezone_name()
+    return [f"{name} ({zone})" if name in TIMED else name for name in HEADER]
+
+
 FIELDS = [
     "pk",
     "timestamp",
@@ -58,7 +67,7 @@ def _rows(alarms: QuerySet[Alarm]) -> Iterator[list[str]]:
 def csv_stream(alarms: QuerySet[Alarm]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(HEADER)
+    writer.writerow(header())
     for count, row in enumerate(_rows(alarms), start=1):
         writer.writerow(row)
         if count % CSV_CHUNK_ROWS == 0:
@@ -73,7 +82,7 @@ def xlsx_bytes(alarms: QuerySet[Alarm]) -> bytes:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Alarms")
-    sheet.append(HEADER)
+    sheet.append(header())
     for row in _rows(alarms):
         sheet.append(row)
     buffer = io.BytesIO()
@@ -89,7 +98,7 @@ def pdf_bytes(alarms: QuerySet[Alarm], *, title: str = "Keryu alarms") -> bytes:
 
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=title)
-    data = [HEADER]
+    data = [header()]
     for i, row in enumerate(_rows(alarms)):
         if i >= PDF_MAX_ROWS:
             break
@@ -106,5 +115,6 @@ def pdf_bytes(alarms: QuerySet[Alarm], *, title: str = "Keryu alarms") -> bytes:
     )
     styles = getSampleStyleSheet()
     note = f"{len(data) - 1} alarms" + (f" (first {PDF_MAX_ROWS}; use CSV for all)" if len(data) > PDF_MAX_ROWS else "")
+    note += f" · times in {timezone.get_current_timezone_name()}"
     doc.build([Paragraph(title, styles["Title"]), Paragraph(note, styles["Normal"]), table])
     return buffer.getvalue()

@@ -108,6 +108,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # One clock: the viewer's time zone for everything rendered from here on.
+    "core.timezones.ViewerTimeZoneMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Right after django-otp has attached the device: the idle timeout, then the second-factor check.
     "accounts.middleware.IdleTimeoutMiddleware",
@@ -373,6 +375,8 @@ KERYU_INACTIVE_SCAN_NOTIFY_SECONDS = env.int("KERYU_INACTIVE_SCAN_NOTIFY_SECONDS
 # The number finders without data text a badge's short code to (printed on the badge); Twilio's SMS sender
 # by default. SMS reports per sending number, as "count/seconds".
 KERYU_SMS_NUMBER = env.str("KERYU_SMS_NUMBER", default="") or TWILIO_PHONE_NUMBER
+# The number the console's Call button dials during an alarm.
+KERYU_EMERGENCY_NUMBER = env.str("KERYU_EMERGENCY_NUMBER", default="911")
 KERYU_SMS_REPORT_RATE = env.str("KERYU_SMS_REPORT_RATE", default="5/3600")
 # How many reverse proxies in front of the web process append to X-Forwarded-For (0: use REMOTE_ADDR). Every
 # reader of the client's address (rate limits, lockout, security events, audit, API throttles) goes through

@@ -242,6 +242,14 @@ def test_the_list_toggle_works_with_csrf_enforced(alice, alice_code):
     response = browser.post(
         reverse("registry_qr_toggle", args=[alice_code.pk]), {"active": "0", "csrfmiddlewaretoken": token}
     )
+    # Switching a code off asks first; the confirmation posts again with confirmed=1.
+    assert response.status_code == 200 and "data-keryu-confirm-deactivate" in response.content.decode()
+    alice_code.refresh_from_db()
+    assert alice_code.is_active
+    response = browser.post(
+        reverse("registry_qr_toggle", args=[alice_code.pk]),
+        {"active": "0", "confirmed": "1", "csrfmiddlewaretoken": token},
+    )
     assert response.status_code == 302
     alice_code.refresh_from_db()
     assert not alice_code.is_active

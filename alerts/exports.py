@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
@@ -44,8 +44,10 @@ PDF_MAX_ROWS = 5000
 CSV_CHUNK_ROWS = 1000  # rows per streamed chunk: one socket write per row made 100,000 writes
 
 
-def _rows(alarms: QuerySet[Alarm]) -> Iterator[list[str]]:
-    tz = timezone.get_current_timezone()  # once: timezone.localtime() looks it up again for every value
+def _rows(alarms: QuerySet[Alarm], tz: tzinfo | None = None) -> Iterator[list[str]]:
+    # Once: timezone.localtime() looks it up again for every value. A streamed CSV passes the request's zone in:
+    # its rows are produced after the view (and the time-zone middleware) returned.
+    tz = tz or timezone.get_current_timezone()
 
     def minutes(value: datetime | None) -> str:
         return value.astimezone(tz).replace(tzinfo=None).isoformat(" ", "minutes") if value else ""
@@ -65,10 +67,16 @@ def _rows(alarms: QuerySet[Alarm]) -> Iterator[list[str]]:
 
 
 def csv_stream(alarms: QuerySet[Alarm]) -> Iterator[str]:
+    """The rows are made while the response streams, after the request's time zone was deactivated: the zone
+    and the header are read now, in the request."""
+    return _csv_chunks(alarms, header(), timezone.get_current_timezone())
+
+
+def _csv_chunks(alarms: QuerySet[Alarm], head: list[str], tz: tzinfo) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header())
-    for count, row in enumerate(_rows(alarms), start=1):
+    writer.writerow(head)
+    for count, row in enumerate(_rows(alarms, tz), start=1):
         writer.writerow(row)
         if count % CSV_CHUNK_ROWS == 0:
             yield buffer.getvalue()

@@ -110,8 +110,13 @@ class SecurityHeadersMiddleware:
         path = request.path_info
         if path.startswith(SCAN_PREFIXES):
             return harden_scan_response(response)
-        if "Content-Security-Policy" not in response:
-            frameable = response.get("X-Frame-Options", "").upper() == "SAMEORIGIN"
+        frameable = response.get("X-Frame-Options", "").upper() == "SAMEORIGIN"
+        if frameable and path.startswith("/admin/"):
+            # A Wagtail preview renders the page through the whole middleware stack again (a dummy request for the
+            # page's own URL), so it arrives carrying that public page's policy: no framing, no inline styles.
+            # The editor's side panel frames it, and it shows sample data only: the preview's own policy wins.
+            response["Content-Security-Policy"] = WAGTAIL_PREVIEW_CSP
+        elif "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = csp_for(path, frameable=frameable)
         if path.startswith(TOKEN_PREFIXES):
             response["Referrer-Policy"] = "no-referrer"

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from alerts.models import Alarm, SituationType
+from alerts.models import SituationType
 
 from .factories import AlarmFactory, QRCodeFactory, SubjectFactory
 
@@ -128,5 +128,3 @@ def test_a_custodian_never_sees_the_staff_panels(client, alice):
     client.force_login(alice)
     html = client.get(reverse("wagtailadmin_home")).content.decode()
     assert 'id="keryu-staff-open"' not in html and 'id="keryu-staff-health"' not in html
-
-

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
@@ -28,7 +29,7 @@ class CustodianMenuItem(MenuItem):
 
 @hooks.register("register_admin_menu_item")
 def register_profile_menu_item():
-    return CustodianMenuItem("My profile", reverse("keryu_profile"), icon_name="user", order=900)
+    return CustodianMenuItem(_("My profile"), reverse("keryu_profile"), icon_name="user", order=900)
 
 
 # What a custodian never needs in Keryu's console: Wagtail's page explorer, its help menu (editor guide, release

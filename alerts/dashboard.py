@@ -151,7 +151,7 @@ def alerts_homepage_panels(request: HttpRequest, panels: list[Component]) -> Non
         panels.append(StaffOpenAlarmsPanel())
         panels.append(StaffDeliveryPanel())
         panels.append(StaffHealthPanel())
-    else:
+    elif hasattr(request.user, "custodian"):
         panels.append(CustodianOpenAlarmsPanel(list(alarms_open_for_custodian(request.user)[:QUEUE_ROWS])))
 
 

@@ -41,6 +41,13 @@ def test_staff_keep_the_full_admin(client, staff):
     assert '"name": "explorer"' in html
 
 
+def test_editors_keep_pages_search_and_help(client, editor):
+    client.force_login(editor)
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert '"name": "explorer"' in html and '"name": "help"' in html
+    assert 'id="keryu-open-alarms"' not in html  # an editor has no one in their care
+
+
 def test_open_alarms_come_first_injured_in_red_with_acknowledge_and_call(client, alice, alice_code, bob_subject):
     lost = AlarmFactory(qr_code=alice_code, situation_type=SituationType.LOST)
     other_code = QRCodeFactory(subject=SubjectFactory(custodian=alice.custodian, name="Abuelo Tomás"))

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django import template
-from django.utils.translation import gettext
 
-from core.roles import user_is_staff
+from core.roles import user_keeps_wagtail_admin
 
 if TYPE_CHECKING:
     from core.roles import RequestUser
@@ -16,12 +15,6 @@ register = template.Library()
 
 
 @register.filter
-def is_keryu_staff(user: RequestUser | None) -> bool:
-    """Staff keep Wagtail's full admin; everyone else sees Keryu's console."""
-    return user_is_staff(user)
-
-
-@register.filter
-def yes_no(value: object) -> str:
-    """A boolean as the words a person reads ("Yes"/"No", translated), never True/False."""
-    return gettext("Yes") if value else gettext("No")
+def keeps_wagtail_admin(user: RequestUser | None) -> bool:
+    """Staff and editors keep Wagtail's full admin; custodians see Keryu's console."""
+    return user_keeps_wagtail_admin(user)

@@ -20,7 +20,7 @@ from registry.services import subject_photo_set
 
 from ..factories import AlarmFactory, QRCodeFactory, SubjectFactory
 from .conftest import login_browser
-from .test_docs_screenshots import DESKTOP, shot
+from .test_docs_screenshots import DESKTOP, scroll_to, shot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -111,7 +111,9 @@ def test_custodian_console(browser, live_server, alice, alice_subject, alice_cod
     assert not page.get_by_placeholder("Search all pages…").count()
     assert page.get_by_role("heading", name=says["people"]).is_visible()
     assert page.locator('[data-keryu-badge="pdf"]').count() == 2
-    shot(page, f"console-home-{language}", full_page=True)
+    shot(page, f"console-home-{language}")
+    scroll_to(page.locator("#keryu-my-subjects"))
+    shot(page, f"console-people-{language}")
 
     with page.expect_navigation():
         first.get_by_role("button", name=says["acknowledge"]).click()
@@ -120,7 +122,7 @@ def test_custodian_console(browser, live_server, alice, alice_subject, alice_cod
     page.goto(f"{base}/admin/snippets/registry/subject/inspect/{alice_subject.pk}/")
     assert page.locator("[data-keryu-photo]").is_visible() and page.locator("[data-keryu-qr]").is_visible()
     assert page.get_by_role("heading", name=says["scan_history"]).is_visible()
-    shot(page, f"console-subject-{language}", full_page=True)
+    shot(page, f"console-subject-{language}")
 
     page.goto(f"{base}/admin/snippets/registry/qrcode/inspect/{alice_code.pk}/")
     with page.expect_navigation():
@@ -167,7 +169,11 @@ def test_staff_dashboard(browser, live_server, staff, alice_code, language):
     for part in ("worker", "beat", "queue"):
         assert page.locator(f'tr[data-check="{part}"]').is_visible()
     assert page.locator("#wagtail-sidebar").get_by_text("Pages" if language == "en" else "Páginas").count()
-    shot(page, f"console-staff-home-{language}", full_page=True)
+    shot(page, f"console-staff-home-{language}")
+    scroll_to(page.locator("#keryu-staff-delivery"))
+    shot(page, f"console-staff-delivery-{language}")
+    scroll_to(page.locator("#keryu-staff-health"))
+    shot(page, f"console-staff-health-{language}")
     page.context.close()
 
 

@@ -91,7 +91,8 @@ DOORS: dict[str, Door] = {
     "registry_qr_svg": Door("object", 200, kwargs=(("pk", "code"),)),
     "registry_qr_badge_pdf": Door("object", 200, kwargs=(("pk", "code"),)),
     "registry_qr_badges_pdf": Door("object", 200, query="id={code}"),
-    "registry_qr_toggle": Door("object", 302, method="POST", kwargs=(("pk", "code"),)),
+    # Switching an active code off asks first: the bare POST answers with the confirmation page.
+    "registry_qr_toggle": Door("object", 200, method="POST", kwargs=(("pk", "code"),)),
     "registry_subject_code_generate": Door("object", 302, method="POST", kwargs=(("pk", "subject"),)),
     **_ops_doors("custodian", "custodian"),
     **_ops_doors("subject", "subject"),

@@ -15,7 +15,7 @@ from registry.models import Custodian
 
 from . import services
 from .forms import CodeForm, EmailChangeForm, PasswordConfirmForm, PhoneChangeForm, ProfileForm
-from .selectors import activity_for
+from .selectors import activity_field_labels, activity_for
 
 if TYPE_CHECKING:
     from core.roles import AuthenticatedRequest
@@ -46,7 +46,7 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
         {
             "form": form,
             "custodian": custodian,
-            "activity": activity_for(request.user)[:50],
+            "activity": [(entry, activity_field_labels(entry)) for entry in activity_for(request.user)[:50]],
             "page_title": "My profile",
             "header_icon": "user",
         },

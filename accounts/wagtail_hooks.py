@@ -3,9 +3,11 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from core.roles import user_keeps_wagtail_admin
 from core.scoping_checks import hide_reports_from_non_staff
 from registry.selectors import deletion_archives
 
@@ -27,7 +29,25 @@ class CustodianMenuItem(MenuItem):
 
 @hooks.register("register_admin_menu_item")
 def register_profile_menu_item():
-    return CustodianMenuItem("My profile", reverse("keryu_profile"), icon_name="user", order=900)
+    return CustodianMenuItem(_("My profile"), reverse("keryu_profile"), icon_name="user", order=900)
+
+
+# What a custodian never needs in Keryu's console: Wagtail's page explorer, its help menu (editor guide, release
+# notes), the media libraries, reports and settings. Staff and content editors keep the full admin.
+CUSTODIAN_HIDDEN_MENU_ITEMS = frozenset({"explorer", "help", "images", "documents", "reports", "settings"})
+
+
+@hooks.register("construct_main_menu")
+def keep_custodians_menu_to_keryu(request, menu_items: list) -> None:
+    if not user_keeps_wagtail_admin(request.user):
+        menu_items[:] = [item for item in menu_items if item.name not in CUSTODIAN_HIDDEN_MENU_ITEMS]
+
+
+@hooks.register("construct_homepage_summary_items")
+def no_site_summary_for_custodians(request, summary_items: list) -> None:
+    """Wagtail's page/image/document counts mean nothing to a custodian."""
+    if not user_keeps_wagtail_admin(request.user):
+        summary_items.clear()
 
 
 @hooks.register("before_delete_user")

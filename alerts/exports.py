@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
@@ -21,6 +21,15 @@ if TYPE_CHECKING:
     from .models import Alarm
 
 HEADER = ["id", "timestamp", "subject", "situation", "notification status", "location", "acknowledged", "resolved"]
+TIMED = {"timestamp", "acknowledged", "resolved"}
+
+
+def header() -> list[str]:
+    """HEADER with the time zone named on every time column: the times are the viewer's, not UTC."""
+    zone = timezone.get_current_timezone_name()
+    return [f"{name} ({zone})" if name in TIMED else name for name in HEADER]
+
+
 FIELDS = [
     "pk",
     "timestamp",
@@ -35,8 +44,10 @@ PDF_MAX_ROWS = 5000
 CSV_CHUNK_ROWS = 1000  # rows per streamed chunk: one socket write per row made 100,000 writes
 
 
-def _rows(alarms: QuerySet[Alarm]) -> Iterator[list[str]]:
-    tz = timezone.get_current_timezone()  # once: timezone.localtime() looks it up again for every value
+def _rows(alarms: QuerySet[Alarm], tz: tzinfo | None = None) -> Iterator[list[str]]:
+    # Once: timezone.localtime() looks it up again for every value. A streamed CSV passes the request's zone in:
+    # its rows are produced after the view (and the time-zone middleware) returned.
+    tz = tz or timezone.get_current_timezone()
 
     def minutes(value: datetime | None) -> str:
         return value.astimezone(tz).replace(tzinfo=None).isoformat(" ", "minutes") if value else ""
@@ -56,10 +67,16 @@ def _rows(alarms: QuerySet[Alarm]) -> Iterator[list[str]]:
 
 
 def csv_stream(alarms: QuerySet[Alarm]) -> Iterator[str]:
+    """The rows are made while the response streams, after the request's time zone was deactivated: the zone
+    and the header are read now, in the request."""
+    return _csv_chunks(alarms, header(), timezone.get_current_timezone())
+
+
+def _csv_chunks(alarms: QuerySet[Alarm], head: list[str], tz: tzinfo) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(HEADER)
-    for count, row in enumerate(_rows(alarms), start=1):
+    writer.writerow(head)
+    for count, row in enumerate(_rows(alarms, tz), start=1):
         writer.writerow(row)
         if count % CSV_CHUNK_ROWS == 0:
             yield buffer.getvalue()
@@ -73,7 +90,7 @@ def xlsx_bytes(alarms: QuerySet[Alarm]) -> bytes:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Alarms")
-    sheet.append(HEADER)
+    sheet.append(header())
     for row in _rows(alarms):
         sheet.append(row)
     buffer = io.BytesIO()
@@ -89,7 +106,7 @@ def pdf_bytes(alarms: QuerySet[Alarm], *, title: str = "Keryu alarms") -> bytes:
 
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=title)
-    data = [HEADER]
+    data = [header()]
     for i, row in enumerate(_rows(alarms)):
         if i >= PDF_MAX_ROWS:
             break
@@ -106,5 +123,6 @@ def pdf_bytes(alarms: QuerySet[Alarm], *, title: str = "Keryu alarms") -> bytes:
     )
     styles = getSampleStyleSheet()
     note = f"{len(data) - 1} alarms" + (f" (first {PDF_MAX_ROWS}; use CSV for all)" if len(data) > PDF_MAX_ROWS else "")
+    note += f" · times in {timezone.get_current_timezone_name()}"
     doc.build([Paragraph(title, styles["Title"]), Paragraph(note, styles["Normal"]), table])
     return buffer.getvalue()

@@ -20,6 +20,7 @@ from .filters import AlarmListFilter
 from .models import (
     ATTEMPT_SUCCESS,
     NO_RECEIPT,
+    SEVERITY,
     Alarm,
     AlarmNote,
     InactiveCodeScan,
@@ -143,6 +144,23 @@ def alarm_timeline(*, alarm: Alarm) -> list[TimelineEntry]:
     return sorted(entries, key=lambda e: e.at)
 
 
+def alarms_open_for_custodian(user: RequestUser) -> QuerySet[Alarm]:
+    """The console's first panel: the user's own open alarms (not resolved), the unacknowledged ones first,
+    then INJURED before LOST before CONTACT, then the newest."""
+    severity = Case(
+        *[When(situation_type=kind, then=Value(rank)) for kind, rank in SEVERITY.items()],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    waiting = Case(When(acknowledged_at__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return (
+        alarms_visible_to(user)
+        .filter(resolved_at__isnull=True)
+        .annotate(waiting=waiting, severity=severity)
+        .order_by("waiting", "-severity", "-timestamp", "-pk")
+    )
+
+
 def alarms_unacknowledged_for_staff() -> QuerySet[Alarm]:
     """Keryu staff's queue: alarms handed to staff (INJURED and unacknowledged past the setting, or every round
     of the escalation policy done) that nobody has acknowledged or resolved yet. INJURED first, then the
@@ -231,7 +249,12 @@ def alarm_statistics(*, alarms: QuerySet[Alarm], days: int = 30) -> Statistics:
         (labels.get(row["situation_type"], row["situation_type"]), row["n"])
         for row in recent.values("situation_type").annotate(n=Count("pk")).order_by("situation_type")
     ]
-    attempts = NotificationAttempt.objects.filter(alarm__in=recent.values("pk")).order_by()
+    # A cancelled attempt (the alarm was acknowledged before it was due) was never a delivery: not counted.
+    attempts = (
+        NotificationAttempt.objects.filter(alarm__in=recent.values("pk"))
+        .exclude(status=NotificationStatus.CANCELLED)
+        .order_by()
+    )
     per_channel = [
         (row["channel"], row["n"], row["ok"])
         for row in attempts.values("channel")
@@ -255,6 +278,107 @@ def alarm_statistics(*, alarms: QuerySet[Alarm], days: int = 30) -> Statistics:
         median_to_delivered=statistics.median(delivered) if delivered else None,
         median_to_acknowledged=statistics.median(acked) if acked else None,
         total=recent.count(),
+    )
+
+
+FAILED = (
+    NotificationStatus.FAILED,
+    NotificationStatus.ERROR,
+    NotificationStatus.UNDELIVERED,
+    NotificationStatus.UNCONFIRMED,
+)
+
+
+@dataclass(frozen=True)
+class ChannelDelivery:
+    """One channel over one window, for staff's dashboard: cancelled attempts are not deliveries and not counted."""
+
+    channel: str
+    attempts: int
+    succeeded: int
+    failed: int
+    median_to_delivered: float | None  # seconds from the alarm to the message delivered
+    median_to_acknowledged: float | None  # seconds from the alarm to its acknowledgement (alarms this channel served)
+
+    @property
+    def success_percent(self) -> int:
+        return round(100 * self.succeeded / self.attempts) if self.attempts else 0
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def delivery_by_channel(*, hours: int, now: datetime | None = None) -> list[ChannelDelivery]:
+    """Delivery success and median times per channel over the last `hours` (every family: staff only)."""
+    since = (now or timezone.now()) - timedelta(hours=hours)
+    attempts = (
+        NotificationAttempt.objects.filter(alarm__timestamp__gte=since)
+        .exclude(status=NotificationStatus.CANCELLED)
+        .order_by()
+    )
+    counts = {
+        row["channel"]: row
+        for row in attempts.values("channel").annotate(
+            n=Count("pk"),
+            ok=Count("pk", filter=Q(status__in=ATTEMPT_SUCCESS)),
+            bad=Count("pk", filter=Q(status__in=FAILED)),
+        )
+    }
+    delivered: dict[str, list[float]] = {}
+    for channel, raised, at in attempts.filter(delivered_at__isnull=False).values_list(
+        "channel", "alarm__timestamp", "delivered_at"
+    )[:20000]:
+        if at is not None:
+            delivered.setdefault(channel, []).append((at - raised).total_seconds())
+    acknowledged: dict[str, list[float]] = {}
+    rows = (
+        attempts.filter(alarm__acknowledged_at__isnull=False)
+        .values_list("channel", "alarm_id", "alarm__timestamp", "alarm__acknowledged_at")
+        .distinct()[:20000]
+    )
+    for channel, _alarm, raised, at in rows:
+        if at is not None:
+            acknowledged.setdefault(channel, []).append((at - raised).total_seconds())
+    return [
+        ChannelDelivery(
+            channel=channel,
+            attempts=row["n"],
+            succeeded=row["ok"],
+            failed=row["bad"],
+            median_to_delivered=_median(delivered.get(channel, [])),
+            median_to_acknowledged=_median(acknowledged.get(channel, [])),
+        )
+        for channel, row in sorted(counts.items())
+    ]
+
+
+def alarms_open_for_staff() -> QuerySet[Alarm]:
+    """Every open alarm (every family: staff only), unacknowledged first, INJURED first, the oldest waiting first."""
+    severity = Case(
+        *[When(situation_type=kind, then=Value(rank)) for kind, rank in SEVERITY.items()],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    waiting = Case(When(acknowledged_at__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return (
+        Alarm.objects.filter(resolved_at__isnull=True)
+        .exclude(situation_type=SituationType.TEST)
+        .select_related("subject")
+        .annotate(waiting=waiting, severity=severity)
+        .order_by("waiting", "-severity", "timestamp", "pk")
+    )
+
+
+def alarms_failed_delivery(*, hours: int = 24 * 7, now: datetime | None = None) -> QuerySet[Alarm]:
+    """Alarms of the last `hours` with at least one failed notification attempt (every family: staff only)."""
+    since = (now or timezone.now()) - timedelta(hours=hours)
+    failed = NotificationAttempt.objects.filter(alarm=OuterRef("pk"), status__in=FAILED)
+    return (
+        Alarm.objects.filter(Exists(failed), timestamp__gte=since)
+        .select_related("subject")
+        .annotate(failures=Count("attempts", filter=Q(attempts__status__in=FAILED)))
+        .order_by("-timestamp")
     )
 
 

@@ -18,6 +18,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import Button
 from wagtail.snippets.views.snippets import IndexView, InspectView
 
+from core.inspect import YesNoInspectView
 from core.roles import user_is_staff
 from core.scoping import ScopedSnippetViewSet, SharedSnippetViewSet
 from registry.selectors import subjects_visible_to
@@ -109,7 +110,7 @@ class AlarmIndexView(IndexView):
         return buttons
 
 
-class AlarmInspectView(InspectView):
+class AlarmInspectView(YesNoInspectView, InspectView):
     template_name = "alerts/alarm_inspect.html"
 
     def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:

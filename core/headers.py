@@ -60,18 +60,22 @@ _PUBLIC = {
 }
 PUBLIC_CSP = _policy(_PUBLIC)
 # The two consoles: still no host but our own, but each needs one relaxation it cannot do without.
-# Both set inline styles from their scripts and templates, and preview in a same-origin iframe.
+# Both set inline styles from their scripts and templates; Wagtail's editors preview in a same-origin iframe
+# (frame-src), and only the preview views themselves may be framed (frame-ancestors, below).
 _CONSOLE = {
     **_PUBLIC,
     "style-src": "'self' 'unsafe-inline'",
     "img-src": "'self' data: blob:",
     "font-src": "'self' data:",
     "frame-src": "'self'",
-    "frame-ancestors": "'self'",
 }
 # Wagtail 8 still renders inline init scripts (date/time widgets, InlinePanel, MultipleChooserPanel, the
 # workflow dialog) with no nonce hook; nothing in it evaluates strings.
 WAGTAIL_ADMIN_CSP = _policy(_CONSOLE, script_src="'self' 'unsafe-inline'")
+# Wagtail's preview views (page and snippet previews, shown in the editor's side panel) declare themselves
+# frameable by their own origin (X-Frame-Options: SAMEORIGIN, wagtail.utils.decorators): those alone get
+# frame-ancestors 'self'. The preview renders the page or message as its reader sees it, with inline styles.
+WAGTAIL_PREVIEW_CSP = _policy(_CONSOLE, script_src="'self' 'unsafe-inline'", frame_ancestors="'self'")
 # Unfold's Alpine.js (standard build) evaluates its attribute expressions; no inline <script> is needed.
 OPS_CSP = _policy(_CONSOLE, script_src="'self' 'unsafe-eval'")
 # The API's Swagger UI (drf-spectacular's split view: its start-up script is a file, not inline) sets inline styles.
@@ -84,9 +88,10 @@ SCAN_PREFIXES = ("/scan/", "/scan-photo/", "/subjects/qr/")
 TOKEN_PREFIXES = ("/alerts/ack/", "/accounts/verify-email/")
 
 
-def csp_for(path: str) -> str:
+def csp_for(path: str, *, frameable: bool = False) -> str:
+    """`frameable`: the view asked to be framed by its own origin (Wagtail's preview views do)."""
     if path.startswith("/admin/"):
-        return WAGTAIL_ADMIN_CSP
+        return WAGTAIL_PREVIEW_CSP if frameable else WAGTAIL_ADMIN_CSP
     if path.startswith("/ops/"):
         return OPS_CSP
     if path.startswith(API_DOCS_PREFIXES):
@@ -105,8 +110,14 @@ class SecurityHeadersMiddleware:
         path = request.path_info
         if path.startswith(SCAN_PREFIXES):
             return harden_scan_response(response)
-        if "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = csp_for(path)
+        frameable = response.get("X-Frame-Options", "").upper() == "SAMEORIGIN"
+        if frameable and path.startswith("/admin/"):
+            # A Wagtail preview renders the page through the whole middleware stack again (a dummy request for the
+            # page's own URL), so it arrives carrying that public page's policy: no framing, no inline styles.
+            # The editor's side panel frames it, and it shows sample data only: the preview's own policy wins.
+            response["Content-Security-Policy"] = WAGTAIL_PREVIEW_CSP
+        elif "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = csp_for(path, frameable=frameable)
         if path.startswith(TOKEN_PREFIXES):
             response["Referrer-Policy"] = "no-referrer"
         if "Cache-Control" not in response:

@@ -31,6 +31,14 @@ def user_is_staff(user: RequestUser | None) -> bool:
     return bool(user.is_superuser or user.is_staff or user.groups.filter(name=STAFF).exists())
 
 
+def user_keeps_wagtail_admin(user: RequestUser | None) -> bool:
+    """Staff and content editors work in Wagtail's own admin (pages, search, help); everyone else, the custodians,
+    sees Keryu's console in it instead."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user_is_staff(user) or user.groups.filter(name=EDITORS).exists()
+
+
 def scope_to_owner(queryset: QuerySet[M], user: RequestUser | None, *, owner: str, **also: object) -> QuerySet[M]:
     """The one shape of every family-data selector: staff reach all of `queryset`, an anonymous visitor none
     of it, anyone else the rows whose `owner` lookup (`"custodian__user"`) is them, narrowed by `also`

@@ -75,3 +75,25 @@ def text_normalise_lines(text: str) -> str:
 def template_parameter(value: object) -> str:
     """A WhatsApp template parameter: never newlines or tabs (Meta rejects them), never empty."""
     return text_normalise(str(value)) or "-"
+
+
+# GSM 03.38's default alphabet and its extension table (each extension character costs two septets).
+_GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXTENDED = set("^{}\\[~]|€\f")
+
+
+def sms_segments(text: str) -> tuple[int, str]:
+    """How many SMS segments `text` costs, and its encoding: GSM-7 (160 a single message, 153 per part when
+    split) unless one character needs UCS-2 (70, then 67 per part; "á", "í", "ó", "ú" and emoji do)."""
+    if all(ch in _GSM7 or ch in _GSM7_EXTENDED for ch in text):
+        units = sum(2 if ch in _GSM7_EXTENDED else 1 for ch in text)
+        single, part, encoding = 160, 153, "GSM-7"
+    else:
+        units = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)  # UTF-16 code units
+        single, part, encoding = 70, 67, "UCS-2"
+    if units <= single:
+        return (1 if units else 0), encoding
+    return -(-units // part), encoding

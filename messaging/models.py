@@ -18,12 +18,14 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 from wagtail.models import DraftStateMixin, LockableMixin, PreviewableMixin, RevisionMixin, WorkflowMixin
 
 from core.encryption import EncryptedCharField, EncryptedJSONField, EncryptedTextField
 
 from .channels import CATALOGUE
 from .defaults import SAMPLE_CONTEXT, allowed_variables
+from .formatting import sms_segments
 
 # The stored channel keys and their labels, from the adapters (channels.CATALOGUE). Code names a channel by its
 # adapter (MetaWhatsAppChannel.key); this is for choices and values. django-stubs types only literal members.
@@ -198,7 +200,21 @@ class MessageTemplate(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMix
         except (KeyError, ValueError, IndexError) as exc:
             context["preview_error"] = f"This text cannot be filled in yet: {exc}"
         context["parameters_preview"] = [(name, values.get(name, "-")) for name in self.parameter_names]
+        # Each channel as its reader sees it: the template's own channel, or all three when it serves every one.
+        family = (self.channel or "").split("_")[-1]
+        context["show_whatsapp"] = not self.channel or family == "whatsapp"
+        context["show_sms"] = not self.channel or family == "sms"
+        context["show_email"] = not self.channel or self.channel == "email"
+        context["whatsapp_buttons"] = REPLY_BUTTONS if self.kind in REPLY_KINDS else []
+        body = context.get("body_preview", "")
+        context["sms_segments"], context["sms_encoding"] = sms_segments(body)
+        context["sms_length"] = len(body)
         return context
+
+
+# The alarm messages a recipient answers (alerts.services.replies reads these words and the buttons' payloads).
+REPLY_KINDS = frozenset({"TEST", "INJURED", "LOST", "CONTACT", "UPDATE"})
+REPLY_BUTTONS = [gettext_lazy("OK, I'm on it"), gettext_lazy("I can't help"), gettext_lazy("Wrong number")]
 
 
 class ChannelSetting(models.Model):

@@ -18,7 +18,9 @@ class CustodianSubjectsPanel(Component):
         self.user = user
 
     def get_context_data(self, parent_context=None):
-        return {"rows": dashboard_custodian(self.user)}
+        parent_context = parent_context or {}
+        # The panel renders in its own context: its Generate buttons need the page's CSRF token.
+        return {"rows": dashboard_custodian(self.user), "csrf_token": parent_context.get("csrf_token")}
 
 
 class StaffTotalsPanel(Component):

@@ -131,6 +131,15 @@ def qr_code_usage(qr_code: QRCode) -> CodeUsage:
     return CodeUsage(scans=scans, alarms=total, last_used=qr_code.last_used, recent=list(alarms.order_by("-pk")[:10]))
 
 
+def subject_scan_history(subject: Subject, *, limit: int = 20) -> list:
+    """The subject's alarms (scans of any of their codes and tests), newest first. Through the reverse relation:
+    registry does not import alerts."""
+    alarms = getattr(subject, "alarms", None)
+    if alarms is None:
+        return []
+    return list(alarms.select_related("qr_code").order_by("-timestamp", "-pk")[:limit])
+
+
 def dashboard_custodian(user) -> list[dict]:
     """The custodian's subjects with their active code and most recent alarms."""
     rows = []

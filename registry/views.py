@@ -7,6 +7,7 @@ import mimetypes
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -85,6 +86,12 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
     return redirect(default)
 
 
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure())
+    return target if target and allowed else ""
+
+
 @require_POST
 def subject_code_generate(request: HttpRequest, pk: int) -> HttpResponse:
     """One click from the subject's page: a new code, active at once if the subject has none active."""
@@ -101,6 +108,11 @@ def qr_code_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("active") == "1":
         qr_code_activate(qr_code=code)
         messages.success(request, f"Code {code.short_code} is active; the subject's other codes are off.")
+    elif code.is_active and request.POST.get("confirmed") != "1":
+        # Switching a code off means a finder scanning it reaches nobody: say so, and ask first.
+        return TemplateResponse(
+            request, "registry/qr_deactivate_confirm.html", {"code": code, "next": _safe_next(request)}
+        )
     else:
         qr_code_deactivate(qr_code=code)
         messages.success(request, f"Code {code.short_code} is off: scanning it no longer raises alarms.")

@@ -16,6 +16,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, Objec
 from wagtail.admin.ui.tables import Column, Table, TitleColumn
 from wagtail.snippets.views.snippets import DeleteView, InspectView, SnippetViewSetGroup
 
+from core.inspect import YesNoInspectView
 from core.scoping import ScopedSnippetViewSet
 
 from .forms import CustodianForm, QRCodeForm, SubjectForm
@@ -29,7 +30,7 @@ from .models import (
     QRCode,
     Subject,
 )
-from .selectors import deletion_archives, qr_code_usage
+from .selectors import deletion_archives, qr_code_usage, subject_scan_history
 from .services import Removal, custodian_remove, subject_remove
 
 # --- Listing columns -------------------------------------------------------------------------------
@@ -130,13 +131,16 @@ class CustodianDeleteView(ArchivingDeleteView):
 # --- Subjects ---------------------------------------------------------------------------------------
 
 
-class SubjectInspectView(InspectView):
+class SubjectInspectView(YesNoInspectView, InspectView):
     template_name = "registry/subject_inspect.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["codes_table"] = subject_codes_table(list(self.object.qr_codes.all()))
+        codes = list(self.object.qr_codes.all())
+        context["codes_table"] = subject_codes_table(codes)
         context["contacts"] = self.object.contacts.all()
+        context["active_code"] = next((code for code in codes if code.is_active), None)
+        context["scan_history"] = subject_scan_history(self.object)
         return context
 
 
@@ -194,7 +198,7 @@ class SubjectViewSet(ScopedSnippetViewSet):
 # --- QR codes ---------------------------------------------------------------------------------------
 
 
-class QRCodeInspectView(InspectView):
+class QRCodeInspectView(YesNoInspectView, InspectView):
     template_name = "registry/qrcode_inspect.html"
 
     def get_context_data(self, **kwargs):
@@ -228,6 +232,10 @@ class QRCodeViewSet(ScopedSnippetViewSet):
 # --- Custodians -------------------------------------------------------------------------------------
 
 
+class CustodianInspectView(YesNoInspectView, InspectView):
+    pass
+
+
 class CustodianViewSet(ScopedSnippetViewSet):
     model = Custodian
     icon = "group"
@@ -236,6 +244,7 @@ class CustodianViewSet(ScopedSnippetViewSet):
     list_filter = ["language", "preferred_channel", "drill_opt_out"]
     search_fields = ["user__first_name", "user__last_name", "user__email"]
     inspect_view_enabled = True
+    inspect_view_class = CustodianInspectView
     inspect_view_fields = [
         "user",
         *CUSTODIAN_CONTACT_FIELDS,

@@ -70,7 +70,7 @@ INSTALLED_APPS = [
     "wagtail.admin",
     "wagtail",
     "modelcluster",
-    "taggit",
+    "keryu_site.apps.TaggitConfig",
     "django_celery_beat",
     "rest_framework",
     "rest_framework.authtoken",
@@ -82,15 +82,15 @@ INSTALLED_APPS = [
     "import_export",
     "phonenumber_field",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "keryu_site.apps.OTPTOTPConfig",
+    "keryu_site.apps.OTPStaticConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "axes",
+    "keryu_site.apps.AxesConfig",
     "auditlog",
     "django_prometheus",
 ]
@@ -108,6 +108,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # One clock: the viewer's time zone for everything rendered from here on.
+    "core.timezones.ViewerTimeZoneMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Right after django-otp has attached the device: the idle timeout, then the second-factor check.
     "accounts.middleware.IdleTimeoutMiddleware",
@@ -373,6 +375,8 @@ KERYU_INACTIVE_SCAN_NOTIFY_SECONDS = env.int("KERYU_INACTIVE_SCAN_NOTIFY_SECONDS
 # The number finders without data text a badge's short code to (printed on the badge); Twilio's SMS sender
 # by default. SMS reports per sending number, as "count/seconds".
 KERYU_SMS_NUMBER = env.str("KERYU_SMS_NUMBER", default="") or TWILIO_PHONE_NUMBER
+# The number the console's Call button dials during an alarm.
+KERYU_EMERGENCY_NUMBER = env.str("KERYU_EMERGENCY_NUMBER", default="911")
 KERYU_SMS_REPORT_RATE = env.str("KERYU_SMS_REPORT_RATE", default="5/3600")
 # The finder-family relay (alerts.services.relay): messages per writer (a finder's report, a family member on an
 # alarm) and window, as "count/seconds".

@@ -381,6 +381,8 @@ def test_guide_preferences_and_a_lost_badge(browser, live_server, alice):
     page.goto(f"{base}/admin/snippets/registry/qrcode/")
     with page.expect_navigation():
         page.locator(f'[data-keryu-toggle="{code.short_code}"]').click()
+    with page.expect_navigation():  # switching off asks first
+        page.locator("[data-keryu-confirm-deactivate]").click()
     code.refresh_from_db()
     assert not code.is_active
     assert page.get_by_text(f"Code {code.short_code} is off").is_visible()

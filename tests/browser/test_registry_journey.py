@@ -40,6 +40,8 @@ def test_custodian_creates_a_subject_activates_a_code_and_downloads_the_badge(li
     toggle = page.locator(f'[data-keryu-toggle="{code.short_code}"]')
     with page.expect_navigation():
         toggle.click()
+    with page.expect_navigation():  # switching off asks first
+        page.locator("[data-keryu-confirm-deactivate]").click()
     assert toggle.inner_text().strip() == "Activate"
     code.refresh_from_db()
     assert not code.is_active

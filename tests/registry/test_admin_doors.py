@@ -91,7 +91,8 @@ DOORS: dict[str, Door] = {
     "registry_qr_svg": Door("object", 200, kwargs=(("pk", "code"),)),
     "registry_qr_badge_pdf": Door("object", 200, kwargs=(("pk", "code"),)),
     "registry_qr_badges_pdf": Door("object", 200, query="id={code}"),
-    "registry_qr_toggle": Door("object", 302, method="POST", kwargs=(("pk", "code"),)),
+    # Switching an active code off asks first: the bare POST answers with the confirmation page.
+    "registry_qr_toggle": Door("object", 200, method="POST", kwargs=(("pk", "code"),)),
     "registry_subject_code_generate": Door("object", 302, method="POST", kwargs=(("pk", "subject"),)),
     **_ops_doors("custodian", "custodian"),
     **_ops_doors("subject", "subject"),
@@ -241,6 +242,14 @@ def test_the_list_toggle_works_with_csrf_enforced(alice, alice_code):
     token = listing[listing.index('name="csrfmiddlewaretoken" value="', start) :].split('"')[3]
     response = browser.post(
         reverse("registry_qr_toggle", args=[alice_code.pk]), {"active": "0", "csrfmiddlewaretoken": token}
+    )
+    # Switching a code off asks first; the confirmation posts again with confirmed=1.
+    assert response.status_code == 200 and "data-keryu-confirm-deactivate" in response.content.decode()
+    alice_code.refresh_from_db()
+    assert alice_code.is_active
+    response = browser.post(
+        reverse("registry_qr_toggle", args=[alice_code.pk]),
+        {"active": "0", "confirmed": "1", "csrfmiddlewaretoken": token},
     )
     assert response.status_code == 302
     alice_code.refresh_from_db()

@@ -1,0 +1,68 @@
+"""One clock (issue 18 item 3): every time a person reads is on the viewer's clock, the zone named in exports.
+
+The site's zone here is America/Mexico_City (UTC-6 in November): 13:43 UTC is 07:43 there.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zoneinfo
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from core.timezones import viewer_time_zone
+
+from ..factories import AlarmFactory
+
+pytestmark = pytest.mark.django_db
+
+RAISED = datetime(2026, 11, 21, 13, 43, tzinfo=UTC)
+
+
+@override_settings(TIME_ZONE="America/Mexico_City")
+def test_the_alarm_page_title_and_timeline_read_the_same_clock(client, alice, alice_code):
+    alarm = AlarmFactory(qr_code=alice_code, timestamp=RAISED)
+    client.force_login(alice)
+    html = client.get(reverse("wagtailsnippets_alerts_alarm:inspect", args=[alarm.pk])).content.decode()
+    title = html[html.index("<title>") : html.index("</title>")]
+    assert "2026-11-21 07:43" in title  # was 13:43: the title printed UTC
+    assert "13:43" not in html and "1:43 p.m." not in html
+
+
+@override_settings(TIME_ZONE="America/Mexico_City")
+def test_code_pages_show_times_on_the_viewers_clock(client, alice, alice_code):
+    alice_code.activated_at = RAISED
+    alice_code.save(update_fields=["activated_at"])
+    client.force_login(alice)
+    html = client.get(reverse("wagtailsnippets_registry_qrcode:inspect", args=[alice_code.pk])).content.decode()
+    assert "7:43 a.m." in html and "13:43" not in html
+
+
+@override_settings(TIME_ZONE="America/Mexico_City")
+def test_the_csv_export_names_the_zone_and_uses_it(client, alice, alice_code):
+    AlarmFactory(qr_code=alice_code, timestamp=RAISED)
+    client.force_login(alice)
+    response = client.get(reverse("alerts_export", args=["csv"]))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][1] == "timestamp (America/Mexico_City)"
+    assert rows[1][1] == "2026-11-21 07:43"
+
+
+def test_a_profile_zone_wins_and_a_bad_one_is_ignored():
+    madrid = SimpleNamespace(is_authenticated=True, custodian=SimpleNamespace(time_zone="Europe/Madrid"))
+    assert viewer_time_zone(madrid) == zoneinfo.ZoneInfo("Europe/Madrid")
+    bogus = SimpleNamespace(is_authenticated=True, custodian=SimpleNamespace(time_zone="Mars/Olympus"))
+    assert viewer_time_zone(bogus) is None
+    assert viewer_time_zone(SimpleNamespace(is_authenticated=False)) is None
+
+
+def test_the_middleware_leaves_no_zone_behind(client, alice):
+    client.force_login(alice)
+    client.get(reverse("wagtailadmin_home"))
+    assert timezone.get_current_timezone_name() == timezone.get_default_timezone_name()

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from registry.models import Custodian, Language
@@ -114,3 +115,10 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.initial["first_name"] = self.instance.user.first_name
         self.initial["last_name"] = self.instance.user.last_name
+
+
+class InvitationForm(forms.Form):
+    """The first custodian invites someone to share a subject's care (accounts.services.household_invite)."""
+
+    email = forms.EmailField(label=_("Their email"), max_length=150)
+    language = forms.ChoiceField(label=_("Language of the invitation"), choices=Language.choices)

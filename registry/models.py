@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.models import Orderable
@@ -194,6 +195,36 @@ class QRCode(models.Model):
     @property
     def scan_url(self) -> str:
         return settings.KERYU_PUBLIC_BASE_URL + self.scan_path
+
+
+class CustodianRole(models.TextChoices):
+    OWNER = "owner", _("First custodian")
+    CO = "co", _("Co-custodian")
+
+
+class Custodianship(models.Model):
+    """One custodian of one subject: a household shares a subject between several custodians, each with their
+    own console, language and channels. `Subject.custodian` is the first custodian (role OWNER), kept in step by
+    registry.signals; the others join through an invitation (registry.services.custodianship_join)."""
+
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="custodianships")
+    custodian = models.ForeignKey(Custodian, on_delete=models.CASCADE, related_name="custodianships")
+    role = models.CharField(_("role"), max_length=8, choices=CustodianRole.choices, default=CustodianRole.CO)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("custodianship")
+        verbose_name_plural = _("custodianships")
+        ordering = ["subject", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "custodian"], name="registry_one_custodianship_per_pair"),
+            models.UniqueConstraint(
+                fields=["subject"], condition=Q(role="owner"), name="registry_one_first_custodian_per_subject"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.custodian} · {self.subject}"
 
 
 class EmergencyContact(Orderable):

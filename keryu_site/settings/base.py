@@ -418,6 +418,8 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.LoginProtectionBackend", "django.c
 # Development shortcut of the spec: sign-ups are verified at once (email and phone). Never on in production.
 KERYU_INSTANT_VERIFICATION = env.bool("KERYU_INSTANT_VERIFICATION", default=DEBUG)
 KERYU_EMAIL_VERIFICATION_HOURS = env.int("KERYU_EMAIL_VERIFICATION_HOURS", default=24)
+# How long a household invitation link (registry.services.household_invitation_token) stays valid.
+KERYU_HOUSEHOLD_INVITATION_DAYS = env.int("KERYU_HOUSEHOLD_INVITATION_DAYS", default=7)
 KERYU_VERIFICATION_CODE_DIGITS = env.int("KERYU_VERIFICATION_CODE_DIGITS", default=6)
 KERYU_VERIFICATION_CODE_MINUTES = env.int("KERYU_VERIFICATION_CODE_MINUTES", default=10)
 KERYU_VERIFICATION_CODE_MAX_TRIES = env.int("KERYU_VERIFICATION_CODE_MAX_TRIES", default=5)

@@ -27,11 +27,11 @@ class Custodian(models.Model):
     """A parent, guardian or caregiver: the person Keryu must reach."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="custodian")
-    phone_number = EncryptedPhoneNumberField(region="MX", blank=True)
+    phone_number = EncryptedPhoneNumberField(blank=True)
     # Keyed hash (HMAC, see core.encryption) of the E.164 phone, for duplicate detection without decrypting.
     # Kept by the services that write phones (registry.services.custodian_phone_set), not by save().
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    emergency_phone = EncryptedPhoneNumberField(region="MX", blank=True)
+    emergency_phone = EncryptedPhoneNumberField(blank=True)
     address = EncryptedTextField(blank=True)
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.SPANISH)
     preferred_channel = models.CharField(max_length=16, choices=ContactChannel.choices, default=ContactChannel.WHATSAPP)
@@ -88,7 +88,7 @@ class Subject(ClusterableModel):  # type: ignore[django-manager-missing]
     allergies = EncryptedTextField(blank=True)
     medications = EncryptedTextField(blank=True)
     doctor_name = EncryptedCharField(max_length=100, blank=True)
-    doctor_phone = EncryptedPhoneNumberField(region="MX", blank=True)
+    doctor_phone = EncryptedPhoneNumberField(blank=True)
     doctor_address = EncryptedTextField(blank=True)
     doctor_speciality = EncryptedCharField(max_length=100, blank=True)
     # Validated and re-encoded by registry.photos; random name, private storage, served by a scoped view.
@@ -233,7 +233,7 @@ class EmergencyContact(Orderable):
     subject = ParentalKey(Subject, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(max_length=100)
     relation = models.CharField(max_length=50, blank=True)
-    phone_number = EncryptedPhoneNumberField(region="MX", blank=True)
+    phone_number = EncryptedPhoneNumberField(blank=True)
     email = models.EmailField(blank=True)
     preferred_channel = models.CharField(max_length=16, choices=ContactChannel.choices, default=ContactChannel.WHATSAPP)
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.SPANISH)

@@ -54,7 +54,7 @@ def custodian_phone_set(*, custodian: Custodian, phone_number: str) -> Custodian
     """Change a custodian's phone: refuse duplicates, reset verification, keep the hash in step."""
     from phonenumber_field.phonenumber import to_python
 
-    parsed = to_python(phone_number, region="MX")
+    parsed = to_python(phone_number)  # no country code: PHONENUMBER_DEFAULT_REGION
     if phone_number and (parsed is None or not parsed.is_valid()):
         raise ValidationError({"phone_number": "Enter a valid phone number."})
     e164 = parsed.as_e164 if phone_number else ""

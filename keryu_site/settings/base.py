@@ -260,7 +260,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="America/Mexico_City")
 USE_I18N = True
 USE_TZ = True
-PHONENUMBER_DEFAULT_REGION = "MX"
+# Phones are stored in E.164 from any country; a number typed without its country code is read in this region.
+PHONENUMBER_DEFAULT_REGION = env.str("KERYU_PHONE_REGION", default="MX")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -82,6 +82,13 @@ class Subject(ClusterableModel):  # type: ignore[django-manager-missing]
 
     custodian = models.ForeignKey(Custodian, on_delete=models.CASCADE, related_name="subjects")
     name = models.CharField(max_length=100)
+    # What the badge prints ("Abuelo Tomás", "Tomás Q."): the custodian's choice; blank prints the full name.
+    display_name = models.CharField(
+        _("name on the badge"),
+        max_length=60,
+        blank=True,
+        help_text=_("How the badge names them. Leave it blank to print the full name."),
+    )
     date_of_birth = models.DateField(null=True, blank=True)
     gender = models.CharField(max_length=1, choices=Gender.choices, blank=True)
     medical_conditions = EncryptedTextField(blank=True)
@@ -131,6 +138,11 @@ class Subject(ClusterableModel):  # type: ignore[django-manager-missing]
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.strip() else ""
+
+    @property
+    def badge_name(self) -> str:
+        """The name printed on the badge: the display name the custodian chose, else the full name."""
+        return self.display_name.strip() or self.name.strip()
 
 
 # A subject's health details and doctor: encrypted at rest, two groups on the edit form, left out of /ops/

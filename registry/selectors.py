@@ -183,3 +183,17 @@ def dashboard_staff_totals(*, now: datetime | None = None) -> dict[str, int]:
         totals["alarms_24h"] = alarm_model._default_manager.filter(timestamp__gte=now - timedelta(hours=24)).count()
         totals["alarms_7d"] = alarm_model._default_manager.filter(timestamp__gte=now - timedelta(days=7)).count()
     return totals
+
+
+def short_code_normalise(raw: str) -> str:
+    """A short code as typed ("1a2b-3c4d", " 1A2B 3C4D ") in its stored form, or "" if it cannot be one."""
+    text = "".join(ch for ch in (raw or "") if ch.isalnum()).upper()
+    return text if len(text) == 8 and all(ch in "0123456789ABCDEF" for ch in text) else ""
+
+
+def qr_code_get_by_short_code(*, short_code: str) -> QRCode | None:
+    """The badge behind a typed short code, active or not (an archived subject's codes are gone)."""
+    code = short_code_normalise(short_code)
+    if not code:
+        return None
+    return QRCode.objects.select_related("subject").filter(short_code=code, subject__archived_at__isnull=True).first()

@@ -43,6 +43,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Where the public scan URLs printed on badges point (absolute, no trailing slash).
 KERYU_PUBLIC_BASE_URL: str = env.str("KERYU_PUBLIC_BASE_URL", default="http://localhost:8000").rstrip("/")
 WAGTAILADMIN_BASE_URL = KERYU_PUBLIC_BASE_URL
+# The site's address as printed on badges for typing by hand (no scheme): "keryu.mx". Default: the public host.
+KERYU_SHORT_URL: str = env.str("KERYU_SHORT_URL", default=KERYU_PUBLIC_BASE_URL.split("://", 1)[-1]).rstrip("/")
 
 INSTALLED_APPS = [
     # Unfold must precede django.contrib.admin, its import-export contrib must precede import_export.
@@ -365,6 +367,9 @@ KERYU_RETRY_BASE_DELAY: float = env.float("KERYU_RETRY_BASE_DELAY", default=1.0)
 KERYU_SCAN_POST_RATE_PER_IP = env.str("KERYU_SCAN_POST_RATE_PER_IP", default="10/600")
 KERYU_SCAN_POST_RATE_PER_CODE = env.str("KERYU_SCAN_POST_RATE_PER_CODE", default="6/600")
 KERYU_SCAN_GET_RATE_PER_IP = env.str("KERYU_SCAN_GET_RATE_PER_IP", default="120/600")
+# Badge short codes typed on the home page (or /c/<code>/): 8 hex digits, so a tighter limit than scans keeps
+# anyone from walking the code space.
+KERYU_SHORT_CODE_RATE_PER_IP = env.str("KERYU_SHORT_CODE_RATE_PER_IP", default="20/600")
 # Seconds during which further reports for the same code join the open alarm instead of raising a new one.
 KERYU_SCAN_COOLDOWN_SECONDS = env.int("KERYU_SCAN_COOLDOWN_SECONDS", default=30 * 60)
 # Within the cooldown, custodians hear about further reports at most once per this many seconds.

@@ -114,6 +114,8 @@ MIDDLEWARE = [
     # Right after django-otp has attached the device: the idle timeout, then the second-factor check.
     "accounts.middleware.IdleTimeoutMiddleware",
     "accounts.middleware.MFARequiredMiddleware",
+    # A custodian's language is their profile's, else the browser's (LocaleMiddleware above).
+    "accounts.middleware.CustodianLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Wagtail's own reports cannot be scoped to one family: 404 for anyone but staff.
     "core.scoping_checks.StaffOnlyReportsMiddleware",

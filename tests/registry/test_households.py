@@ -231,3 +231,17 @@ def _api_rows(user, url: str) -> list[dict]:
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
     body = client.get(url).json()
     return body["results"] if isinstance(body, dict) else body
+
+
+def test_every_custodian_hears_of_a_scan_of_a_deactivated_badge(shared, alice, carol):
+    from alerts.services.reports import inactive_scan_notify, inactive_scan_record
+    from messaging.models import Message
+    from tests.factories import QRCodeFactory
+
+    inactive = QRCodeFactory(subject=shared, is_active=False)
+    scan = inactive_scan_record(qr_code=inactive)
+    assert inactive_scan_notify(scan_id=scan.pk)
+    told = Message.objects.filter(kind="INACTIVE_SCAN")
+    assert {m.owner_id for m in told} == {alice.pk, carol.pk}
+    by_owner = {m.owner_id: m.content for m in told}
+    assert "DESACTIVADA" in by_owner[alice.pk] and "DEACTIVATED" in by_owner[carol.pk]

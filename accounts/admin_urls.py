@@ -9,4 +9,5 @@ urlpatterns = [
     path("phone/", profile_views.phone_change, name="keryu_profile_phone"),
     path("email/", profile_views.email_change, name="keryu_profile_email"),
     path("mfa/", profile_views.mfa_reset, name="keryu_profile_mfa"),
+    path("household/<int:pk>/", profile_views.household, name="keryu_household"),
 ]

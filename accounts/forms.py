@@ -8,12 +8,13 @@ from django import forms
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from registry.models import Custodian, Language
 from registry.services import custodian_phone_taken
 
-from .phones import mexican_phone_to_e164
+from .phones import phone_to_e164
 
 
 class SignupForm(forms.Form):
@@ -21,7 +22,9 @@ class SignupForm(forms.Form):
     last_name = forms.CharField(max_length=150)
     email = forms.EmailField(max_length=150)
     password = forms.CharField(widget=forms.PasswordInput(render_value=False), strip=False)
-    phone = forms.CharField(max_length=32, help_text="Your WhatsApp number: 10 digits.")
+    phone = forms.CharField(
+        max_length=32, help_text=_("Your WhatsApp number. From another country? Start with + and its code (+1, +34…).")
+    )
     language = forms.ChoiceField(choices=Language.choices, initial=Language.SPANISH)
 
     def clean_email(self) -> str:
@@ -31,7 +34,7 @@ class SignupForm(forms.Form):
         return email
 
     def clean_phone(self) -> str:
-        e164 = mexican_phone_to_e164(self.cleaned_data["phone"])
+        e164 = phone_to_e164(self.cleaned_data["phone"])
         if custodian_phone_taken(e164=e164):
             raise ValidationError("An account with this phone number already exists.", code="duplicate_phone")
         return e164
@@ -81,7 +84,7 @@ class PhoneChangeForm(PasswordConfirmForm):
     phone = forms.CharField(label="New phone", max_length=32)
 
     def clean_phone(self) -> str:
-        e164 = mexican_phone_to_e164(self.cleaned_data["phone"])
+        e164 = phone_to_e164(self.cleaned_data["phone"])
         own = Custodian.objects.filter(user=self.user).values_list("pk", flat=True).first()
         if custodian_phone_taken(e164=e164, exclude_pk=own):
             raise ValidationError("An account with this phone number already exists.", code="duplicate_phone")
@@ -101,7 +104,7 @@ class EmailChangeForm(PasswordConfirmForm):
 class ProfileForm(forms.ModelForm):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
-    emergency_phone = PhoneNumberField(region="MX", required=False)
+    emergency_phone = PhoneNumberField(required=False)
 
     class Meta:
         model = Custodian
@@ -114,3 +117,10 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.initial["first_name"] = self.instance.user.first_name
         self.initial["last_name"] = self.instance.user.last_name
+
+
+class InvitationForm(forms.Form):
+    """The first custodian invites someone to share a subject's care (accounts.services.household_invite)."""
+
+    email = forms.EmailField(label=_("Their email"), max_length=150)
+    language = forms.ChoiceField(label=_("Language of the invitation"), choices=Language.choices)

@@ -7,6 +7,7 @@ OTPMiddleware (which must come first: it sets `request.user.is_verified`).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from auditlog.middleware import AuditlogMiddleware
@@ -15,6 +16,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
+from django.utils import translation
 from django_otp import user_has_device
 
 from core.clientip import client_ip
@@ -80,3 +82,20 @@ class AuditContextMiddleware(AuditlogMiddleware):
     @staticmethod
     def _get_remote_addr(request):
         return client_ip(request)
+
+
+class CustodianLanguageMiddleware:
+    """A custodian's pages speak the language of their profile (Custodian.language), whatever the browser
+    says; everyone else gets the browser's (Django's LocaleMiddleware, which runs first). Wagtail's admin
+    follows too: without a language set in its own account settings it uses the active one."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        custodian = getattr(user, "custodian", None) if user is not None and user.is_authenticated else None
+        if custodian is not None and custodian.language:
+            translation.activate(custodian.language)
+            request.LANGUAGE_CODE = custodian.language
+        return self.get_response(request)

@@ -115,7 +115,7 @@ class StaffProfile(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
     on_call = models.BooleanField(default=False, help_text="Told at once when an unacknowledged alarm goes to staff.")
-    phone_number = EncryptedPhoneNumberField(region="MX", blank=True)
+    phone_number = EncryptedPhoneNumberField(blank=True)
     preferred_channel = models.CharField(max_length=16, choices=ContactChannel.choices, default=ContactChannel.WHATSAPP)
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.SPANISH)
     updated_at = models.DateTimeField(auto_now=True)

@@ -7,14 +7,17 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.clientip import client_ip
-from registry.models import Custodian
+from registry.models import Custodian, CustodianRole
+from registry.selectors import custodianship_of, subject_custodianships, subjects_visible_to
+from registry.services import custodianship_leave
 
 from . import services
-from .forms import CodeForm, EmailChangeForm, PasswordConfirmForm, PhoneChangeForm, ProfileForm
+from .forms import CodeForm, EmailChangeForm, InvitationForm, PasswordConfirmForm, PhoneChangeForm, ProfileForm
 from .selectors import activity_field_labels, activity_for
 
 if TYPE_CHECKING:
@@ -115,3 +118,50 @@ def mfa_reset(request: AuthenticatedRequest) -> HttpResponse:
         services.mfa_devices_reset(user=request.user, actor=request.user, ip_address=client_ip(request))
         return redirect("accounts:mfa_enrol")
     return render(request, "accounts/profile_mfa.html", {"page_title": "Second factor", "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A subject's custodians: the first custodian invites others; anyone but the last one can leave."""
+    subject = get_object_or_404(subjects_visible_to(request.user), pk=pk)
+    own = custodianship_of(subject=subject, user=request.user)
+    if own is None:  # staff reach every subject but belong to no household
+        raise PermissionDenied
+    ships = list(subject_custodianships(subject))
+    first = own.role == CustodianRole.OWNER
+    invite_form = InvitationForm(
+        request.POST if "invite" in request.POST else None, initial={"language": own.custodian.language}
+    )
+    if request.method == "POST" and "leave" in request.POST:
+        try:
+            custodianship_leave(subject=subject, custodian=own.custodian)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+            return redirect("keryu_household", pk=subject.pk)
+        messages.success(request, _("You no longer care for %(name)s.") % {"name": subject.name})
+        return redirect("wagtailadmin_home")
+    if request.method == "POST" and first and invite_form.is_valid():
+        try:
+            services.household_invite(
+                subject=subject,
+                inviter=own.custodian,
+                email=invite_form.cleaned_data["email"],
+                language=invite_form.cleaned_data["language"],
+            )
+        except ValidationError as exc:
+            invite_form.add_error("email", exc.messages[0])
+        else:
+            messages.success(request, _("Invitation sent."))
+            return redirect("keryu_household", pk=subject.pk)
+    return render(
+        request,
+        "accounts/household.html",
+        {
+            "custodianships": ships,
+            "invite_form": invite_form if first else None,
+            "can_leave": len(ships) > 1,
+            "subject_name": subject.first_name,
+            "page_title": _("Custodians of %(name)s") % {"name": subject.name},
+            "header_icon": "group",
+        },
+    )

@@ -16,15 +16,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_otp import devices_for_user
 
 from core.encryption import phone_hash
 from core.roles import CUSTODIANS
 from messaging.channels import ChannelError
 from messaging.services import channel_next, message_compose, message_send
-from registry.models import Custodian
-from registry.services import Removal, custodian_archive, custodian_phone_taken
+from registry.models import Custodian, Subject
+from registry.services import Removal, custodian_archive, custodian_phone_taken, household_invitation_token
 
 from .models import EmailToken, PhoneCode, Registration, SecurityEvent
 
@@ -308,3 +308,25 @@ def account_remove(*, user: User, actor: User | None = None) -> Removal:
         )
         return Removal.ARCHIVED
     return Removal.DELETED
+
+
+def household_invite(*, subject: Subject, inviter: Custodian, email: str, language: str) -> str:
+    """Email `email` a signed link to care for `subject` with `inviter` (registry.services: only the first
+    custodian invites). Written in `language`, the inviter's choice for the person invited. Returns the link."""
+    token = household_invitation_token(subject=subject, inviter=inviter, email=email)
+    url = settings.KERYU_PUBLIC_BASE_URL + reverse("accounts:invitation", args=[token])
+    context = {
+        "inviter": inviter.user.get_full_name() or inviter.user.get_username(),
+        "subject_name": subject.first_name,
+        "url": url,
+        "days": settings.KERYU_HOUSEHOLD_INVITATION_DAYS,
+    }
+    with translation.override(language):
+        send_mail(
+            subject=render_to_string("accounts/email/invitation_subject.txt", context).strip(),
+            message=render_to_string("accounts/email/invitation_body.txt", context),
+            from_email=None,
+            recipient_list=[email.strip()],
+        )
+    log.info("household invitation sent subject=%s inviter=%s", subject.pk, inviter.pk)
+    return url

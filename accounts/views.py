@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
@@ -24,6 +25,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.clientip import client_ip
+from registry.services import custodianship_join, household_invitation_read
 
 from . import services
 from .forms import CodeForm, SignupForm
@@ -47,7 +49,14 @@ def _safe_next(request: HttpRequest, default: str = "/admin/") -> str:
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    form = SignupForm(request.POST or None)
+    invited = request.session.get(INVITATION)
+    initial = {}
+    if invited:
+        try:
+            initial["email"] = household_invitation_read(invited).email
+        except ValidationError:
+            request.session.pop(INVITATION, None)
+    form = SignupForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -111,6 +120,7 @@ def signup_done(request: HttpRequest) -> HttpResponse:
     if user is None:
         return redirect("accounts:signup")
     custodian = user.custodian
+    _invitation_accept(request, user)
     if request.method == "POST" and "resend" in request.POST and custodian.email_verified_at is None:
         services.email_token_send(user=user)
         messages.success(request, "We sent you a new link.")
@@ -206,3 +216,52 @@ def mfa_verify(request: AuthenticatedRequest) -> HttpResponse:
         )
         form.add_error("code", "That code is not right, or it was already used.")
     return render(request, "accounts/mfa_verify.html", {"form": form, "next": _safe_next(request)})
+
+
+INVITATION = "accounts_household_invitation"
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """A household invitation link. Signed in: accept it. Otherwise: sign in, or sign up with the same
+    verification as anyone; the invitation waits in the session and is accepted when the sign-up is done."""
+    try:
+        invite = household_invitation_read(token)
+    except ValidationError as exc:
+        return render(request, "accounts/invitation.html", {"error": exc.messages[0]}, status=400)
+    custodian = getattr(request.user, "custodian", None) if request.user.is_authenticated else None
+    if request.method == "POST":
+        if custodian is None:
+            request.session[INVITATION] = token
+            return redirect("accounts:signup")
+        try:
+            custodianship_join(token=token, custodian=custodian)
+        except ValidationError as exc:
+            return render(request, "accounts/invitation.html", {"error": exc.messages[0]}, status=400)
+        messages.success(request, _("You now care for %(name)s.") % {"name": invite.subject.name})
+        return redirect("wagtailadmin_home")
+    request.session[INVITATION] = token
+    return render(
+        request,
+        "accounts/invitation.html",
+        {
+            "invite": invite,
+            "inviter": invite.inviter.user.get_full_name(),
+            "subject_name": invite.subject.first_name,
+            "custodian": custodian,
+            "login_url": f"{resolve_url('wagtailadmin_login')}?next={request.path}",
+        },
+    )
+
+
+def _invitation_accept(request: HttpRequest, user: User) -> None:
+    """After a sign-up: accept the invitation that brought this person here, if any (and if it was for them)."""
+    token = request.session.pop(INVITATION, None)
+    if not token:
+        return
+    try:
+        ship = custodianship_join(token=token, custodian=user.custodian)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("You now care for %(name)s.") % {"name": ship.subject.name})

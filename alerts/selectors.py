@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core.roles import scope_to_owner
 from messaging.channels import channel_family, failover_reason
-from registry.selectors import qr_codes_visible_to
+from registry.selectors import SUBJECT_CUSTODIAN_USER, qr_codes_visible_to
 
 from .filters import AlarmListFilter
 from .models import (
@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 def alarms_visible_to(user: RequestUser) -> QuerySet[Alarm]:
     """A custodian's alarms, those of archived subjects included: the history is theirs and an open alarm must
     stay reachable to be resolved."""
-    return scope_to_owner(Alarm.objects.select_related("subject", "qr_code"), user, owner="subject__custodian__user")
+    alarms = Alarm.objects.select_related("subject", "qr_code")
+    return scope_to_owner(alarms, user, owner=f"subject__{SUBJECT_CUSTODIAN_USER}")
 
 
 def alarms_filtered(user: RequestUser, params: Mapping[str, str]) -> QuerySet[Alarm]:

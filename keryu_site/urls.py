@@ -9,6 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from alerts.health import health, live, ready
 from alerts.metrics_view import metrics
 from home.routing import serve_scan
+from home.short_codes import short_code_entry
 from registry import views as registry_views
 
 from . import ops_admin  # noqa: F401  (Unfold re-registrations of third-party admins)
@@ -41,6 +42,9 @@ urlpatterns = [
     re_path(r"^(scan/[0-9a-f-]{36}/(?:sent/[\w-]+/relay/)?)$", csrf_exempt(serve_scan), name="scan_serve"),
     # A subject's photo for the finder: only through an active code, only if the custodian shared it.
     path("scan-photo/<uuid:code>/", registry_views.public_subject_photo, name="registry_public_photo"),
+    # A badge's short code, typed on the home page (?code=) or as the address printed on the badge.
+    path("c/", short_code_entry, name="short_code"),
+    path("c/<str:code>/", short_code_entry, name="short_code_direct"),
     path("alerts/", include("alerts.urls")),
     path("", include(wagtail_urls)),
 ]

@@ -76,70 +76,72 @@ def allowed_variables(kind: str) -> frozenset[str]:
     return KIND_VARIABLES.get(kind, ALARM_VARIABLES)
 
 
+# No "Yu:" label: the person is named as "Persona"/"Person"; the Spanish texts never inflect for the person's
+# gender (no "herido"/"encontrado"): neutral phrasing ("reportan una lesión de…", "Quien dio el aviso").
 DEFAULTS = {
     ("TEST", "en"): (
         "Keryu test alarm",
-        "🔔 TEST ALARM (no action needed)\nYu: {subject_name}\nLocation: {location}\nTime: {timestamp}\nAcknowledge: {ack_url}",
+        "🔔 TEST ALARM (no action needed)\nPerson: {subject_name}\nLocation: {location}\nTime: {timestamp}\nAcknowledge: {ack_url}",
     ),
     ("TEST", "es"): (
         "Alarma de prueba Keryu",
-        "🔔 ALARMA DE PRUEBA (no requiere acción)\nYu: {subject_name}\nUbicación: {location}\nHora: {timestamp}\nConfirmar: {ack_url}",
+        "🔔 ALARMA DE PRUEBA (no requiere acción)\nPersona: {subject_name}\nUbicación: {location}\nHora: {timestamp}\nConfirmar: {ack_url}",
     ),
     ("INJURED", "en"): (
         "Keryu: {subject_name} is injured",
-        "⚠️ INJURY REPORTED\nYu: {subject_name}\nLocation: {location}\nDetails: {description}\nFinder: {finder}\nTime: {timestamp}\nAcknowledge: {ack_url}",
+        "⚠️ INJURY REPORTED\nPerson: {subject_name}\nLocation: {location}\nDetails: {description}\nFinder: {finder}\nTime: {timestamp}\nAcknowledge: {ack_url}",
     ),
     ("INJURED", "es"): (
-        "Keryu: {subject_name} está herido",
-        "⚠️ LESIÓN REPORTADA\nYu: {subject_name}\nUbicación: {location}\nDetalles: {description}\nQuien lo encontró: {finder}\nHora: {timestamp}\nConfirmar: {ack_url}",
+        "Keryu: reportan una lesión de {subject_name}",
+        "⚠️ LESIÓN REPORTADA\nPersona: {subject_name}\nUbicación: {location}\nDetalles: {description}\nQuien dio el aviso: {finder}\nHora: {timestamp}\nConfirmar: {ack_url}",
     ),
     ("LOST", "en"): (
         "Keryu: {subject_name} was found lost",
-        "🚨 YU MISSING\nYu: {subject_name}\nLast Seen: {location}\nDetails: {description}\nFinder: {finder}\nTime: {timestamp}\nAcknowledge: {ack_url}",
+        "🚨 PERSON FOUND LOST\nPerson: {subject_name}\nLast Seen: {location}\nDetails: {description}\nFinder: {finder}\nTime: {timestamp}\nAcknowledge: {ack_url}",
     ),
     ("LOST", "es"): (
-        "Keryu: {subject_name} fue encontrado extraviado",
-        "🚨 YU EXTRAVIADO\nYu: {subject_name}\nVisto por última vez: {location}\nDetalles: {description}\nQuien lo encontró: {finder}\nHora: {timestamp}\nConfirmar: {ack_url}",
+        "Keryu: {subject_name} necesita ayuda para volver a casa",
+        "🚨 PERSONA EXTRAVIADA\nPersona: {subject_name}\nVisto por última vez: {location}\nDetalles: {description}\nQuien dio el aviso: {finder}\nHora: {timestamp}\nConfirmar: {ack_url}",
     ),
     ("CONTACT", "en"): (
         "Keryu: contact needed for {subject_name}",
-        "📞 CONTACT NEEDED\nYu: {subject_name}\nLocation: {location}\nMessage: {description}\nFinder: {finder}\nTime: {timestamp}\nAcknowledge: {ack_url}",
+        "📞 CONTACT NEEDED\nPerson: {subject_name}\nLocation: {location}\nMessage: {description}\nFinder: {finder}\nTime: {timestamp}\nAcknowledge: {ack_url}",
     ),
     ("CONTACT", "es"): (
         "Keryu: se necesita contacto para {subject_name}",
-        "📞 SE NECESITA CONTACTO\nYu: {subject_name}\nUbicación: {location}\nMensaje: {description}\nQuien lo encontró: {finder}\nHora: {timestamp}\nConfirmar: {ack_url}",
+        "📞 SE NECESITA CONTACTO\nPersona: {subject_name}\nUbicación: {location}\nMensaje: {description}\nQuien dio el aviso: {finder}\nHora: {timestamp}\nConfirmar: {ack_url}",
     ),
     ("UPDATE", "en"): (
         "Keryu: new report about {subject_name}",
-        "📍 NEW REPORT\nYu: {subject_name}\nSituation: {situation}\nLocation: {location}\nDetails: {description}\nFinder: {finder}\nTime: {timestamp}\nAcknowledge: {ack_url}",
+        "📍 NEW REPORT\nPerson: {subject_name}\nSituation: {situation}\nLocation: {location}\nDetails: {description}\nFinder: {finder}\nTime: {timestamp}\nAcknowledge: {ack_url}",
     ),
     ("UPDATE", "es"): (
         "Keryu: nuevo reporte sobre {subject_name}",
-        "📍 NUEVO REPORTE\nYu: {subject_name}\nSituación: {situation}\nUbicación: {location}\nDetalles: {description}\nQuien lo encontró: {finder}\nHora: {timestamp}\nConfirmar: {ack_url}",
+        "📍 NUEVO REPORTE\nPersona: {subject_name}\nSituación: {situation}\nUbicación: {location}\nDetalles: {description}\nQuien dio el aviso: {finder}\nHora: {timestamp}\nConfirmar: {ack_url}",
     ),
     ("INACTIVE_SCAN", "en"): (
         "Keryu: a deactivated badge of {subject_name} was scanned",
-        "ℹ️ DEACTIVATED BADGE SCANNED\nYu: {subject_name}\nTime: {timestamp}\nNo alarm was raised: this code is deactivated. If {subject_name} still wears this badge, activate its code in Keryu; if the badge was lost, keep it deactivated.",
+        "ℹ️ DEACTIVATED BADGE SCANNED\nPerson: {subject_name}\nTime: {timestamp}\nNo alarm was raised: this code is deactivated. If {subject_name} still wears this badge, activate its code in Keryu; if the badge was lost, keep it deactivated.",
     ),
     ("INACTIVE_SCAN", "es"): (
         "Keryu: se escaneó una credencial desactivada de {subject_name}",
-        "ℹ️ CREDENCIAL DESACTIVADA ESCANEADA\nYu: {subject_name}\nHora: {timestamp}\nNo se levantó una alarma: este código está desactivado. Si {subject_name} aún lleva esta credencial, activa su código en Keryu; si la credencial se perdió, déjala desactivada.",
+        "ℹ️ CREDENCIAL DESACTIVADA ESCANEADA\nPersona: {subject_name}\nHora: {timestamp}\nNo se levantó una alarma: este código está desactivado. Si {subject_name} aún lleva esta credencial, activa su código en Keryu; si la credencial se perdió, déjala desactivada.",
     ),
     ("ACKNOWLEDGED", "en"): (
         "Keryu: {handler} is handling the alarm for {subject_name}",
-        "✅ BEING HANDLED\nYu: {subject_name}\nAlarm raised: {timestamp}\n{handler} has acknowledged it and is handling it. No action needed unless they ask you.",
+        "✅ BEING HANDLED\nPerson: {subject_name}\nAlarm raised: {timestamp}\n{handler} has acknowledged it and is handling it. No action needed unless they ask you.",
     ),
     ("ACKNOWLEDGED", "es"): (
         "Keryu: {handler} atiende la alarma de {subject_name}",
-        "✅ YA SE ESTÁ ATENDIENDO\nYu: {subject_name}\nAlarma levantada: {timestamp}\n{handler} la confirmó y se está encargando. No necesitas hacer nada salvo que te lo pida.",
+        "✅ YA SE ESTÁ ATENDIENDO\nPersona: {subject_name}\nAlarma levantada: {timestamp}\n{handler} la confirmó y se está encargando. No necesitas hacer nada salvo que te lo pida.",
     ),
     ("RESOLVED", "en"): (
         "Keryu: the alarm for {subject_name} is closed",
-        "☑️ ALARM CLOSED\nYu: {subject_name}\nAlarm raised: {timestamp}\nClosed by {handler}. No action needed.",
+        "☑️ ALARM CLOSED\nPerson: {subject_name}\nAlarm raised: {timestamp}\nClosed by {handler}. No action needed.",
     ),
     ("RESOLVED", "es"): (
         "Keryu: la alarma de {subject_name} se cerró",
-        "☑️ ALARMA CERRADA\nYu: {subject_name}\nAlarma levantada: {timestamp}\nLa cerró {handler}. No se requiere acción.",
+        "☑️ ALARMA CERRADA\nPersona: {subject_name}\nAlarma levantada: {timestamp}\nLa cerró {handler}. No se requiere acción.",
     ),
     ("RESOLVED_FINDER", "en"): (
         "Keryu: the alarm you reported is closed",

@@ -42,6 +42,11 @@ def qr_svg(qr_code: QRCode) -> bytes:
     return out.getvalue()
 
 
+def short_code_url(qr_code: QRCode) -> str:
+    """What a finder without a camera types: the site's short address and the code ("keryu.mx/c/1A2B3C4D")."""
+    return f"{settings.KERYU_SHORT_URL}/c/{qr_code.short_code}"
+
+
 # Badge geometry: 2 columns x 4 rows of 90 x 65 mm cards on A4, cut lines drawn.
 COLS, ROWS = 2, 4
 CARD_W, CARD_H = 90 * mm, 65 * mm
@@ -50,7 +55,9 @@ MARGIN_Y = (A4[1] - ROWS * CARD_H) / 2
 
 
 def badge_sheet_pdf(codes: Iterable[QRCode]) -> bytes:
-    """One card per code: QR, the subject's first name, the short code, "If found, scan me" (es/en)."""
+    """One card per code: QR, the name the custodian chose for the badge, "If found, scan me" (es/en), and the
+    ways in without a camera: the short URL with the code (typed into a browser, or the code alone on the home
+    page) and, when configured, the SMS number to text the code to."""
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4, pageCompression=1)
     pdf.setTitle("Keryu badges")
@@ -86,10 +93,12 @@ def _card(pdf: canvas.Canvas, code: QRCode, x: float, y: float) -> None:
     pdf.setFillGray(0)
     lines = [
         # Neutralised like every exported cell: text copied out of the PDF lands in spreadsheets too.
-        (neutralise_cell(code.subject.first_name), "Helvetica-Bold", 16, CARD_H - 15 * mm),
+        (neutralise_cell(code.subject.badge_name), "Helvetica-Bold", 16, CARD_H - 15 * mm),
         ("Si me encuentras,", "Helvetica-Bold", 10, CARD_H - 25 * mm),
         ("escanéame", "Helvetica-Bold", 10, CARD_H - 30 * mm),
         ("If found, scan me", "Helvetica", 9, CARD_H - 37 * mm),
+        # No camera? Type the address (or the code on the home page).
+        (short_code_url(code), "Helvetica", 7, 17 * mm),
         (code.short_code, "Courier-Bold", 13, 11 * mm),
         # No data? Text the short code to Keryu's number (the finder gets an answer by SMS).
         (f"SMS {settings.KERYU_SMS_NUMBER}" if settings.KERYU_SMS_NUMBER else "keryu", "Helvetica", 6, 6 * mm),

@@ -8,6 +8,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 
 from core.roles import user_is_staff
 
+from .models import Custodian
 from .photos import photo_clean
 from .selectors import custodians_visible_to, subjects_visible_to
 from .services import custodian_phone_hash_sync, custodian_phone_taken, subject_photo_clear, subject_photo_set
@@ -42,7 +43,11 @@ class SubjectForm(WagtailAdminModelForm):
         if "custodian" in self.fields and user is not None:
             # A custodian can only file subjects under their own record; the choice list never shows others.
             self.fields["custodian"].queryset = custodians_visible_to(user)
-            if not user_is_staff(user):
+            if not user_is_staff(user) and self.instance.pk:
+                # A shared subject stays filed under its first custodian; households change through invitations.
+                self.fields["custodian"].queryset = Custodian.objects.filter(pk=self.instance.custodian_id)
+                self.fields["custodian"].disabled = True
+            elif not user_is_staff(user):
                 own = custodians_visible_to(user).first()
                 if own is not None:
                     self.fields["custodian"].initial = own.pk

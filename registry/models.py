@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.models import Orderable
@@ -26,11 +27,11 @@ class Custodian(models.Model):
     """A parent, guardian or caregiver: the person Keryu must reach."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="custodian")
-    phone_number = EncryptedPhoneNumberField(region="MX", blank=True)
+    phone_number = EncryptedPhoneNumberField(blank=True)
     # Keyed hash (HMAC, see core.encryption) of the E.164 phone, for duplicate detection without decrypting.
     # Kept by the services that write phones (registry.services.custodian_phone_set), not by save().
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    emergency_phone = EncryptedPhoneNumberField(region="MX", blank=True)
+    emergency_phone = EncryptedPhoneNumberField(blank=True)
     address = EncryptedTextField(blank=True)
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.SPANISH)
     preferred_channel = models.CharField(max_length=16, choices=ContactChannel.choices, default=ContactChannel.WHATSAPP)
@@ -81,13 +82,20 @@ class Subject(ClusterableModel):  # type: ignore[django-manager-missing]
 
     custodian = models.ForeignKey(Custodian, on_delete=models.CASCADE, related_name="subjects")
     name = models.CharField(max_length=100)
+    # What the badge prints ("Abuelo Tomás", "Tomás Q."): the custodian's choice; blank prints the full name.
+    display_name = models.CharField(
+        _("name on the badge"),
+        max_length=60,
+        blank=True,
+        help_text=_("How the badge names them. Leave it blank to print the full name."),
+    )
     date_of_birth = models.DateField(null=True, blank=True)
     gender = models.CharField(max_length=1, choices=Gender.choices, blank=True)
     medical_conditions = EncryptedTextField(blank=True)
     allergies = EncryptedTextField(blank=True)
     medications = EncryptedTextField(blank=True)
     doctor_name = EncryptedCharField(max_length=100, blank=True)
-    doctor_phone = EncryptedPhoneNumberField(region="MX", blank=True)
+    doctor_phone = EncryptedPhoneNumberField(blank=True)
     doctor_address = EncryptedTextField(blank=True)
     doctor_speciality = EncryptedCharField(max_length=100, blank=True)
     # Validated and re-encoded by registry.photos; random name, private storage, served by a scoped view.
@@ -130,6 +138,11 @@ class Subject(ClusterableModel):  # type: ignore[django-manager-missing]
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.strip() else ""
+
+    @property
+    def badge_name(self) -> str:
+        """The name printed on the badge: the display name the custodian chose, else the full name."""
+        return self.display_name.strip() or self.name.strip()
 
 
 # A subject's health details and doctor: encrypted at rest, two groups on the edit form, left out of /ops/
@@ -196,13 +209,43 @@ class QRCode(models.Model):
         return settings.KERYU_PUBLIC_BASE_URL + self.scan_path
 
 
+class CustodianRole(models.TextChoices):
+    OWNER = "owner", _("First custodian")
+    CO = "co", _("Co-custodian")
+
+
+class Custodianship(models.Model):
+    """One custodian of one subject: a household shares a subject between several custodians, each with their
+    own console, language and channels. `Subject.custodian` is the first custodian (role OWNER), kept in step by
+    registry.signals; the others join through an invitation (registry.services.custodianship_join)."""
+
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="custodianships")
+    custodian = models.ForeignKey(Custodian, on_delete=models.CASCADE, related_name="custodianships")
+    role = models.CharField(_("role"), max_length=8, choices=CustodianRole.choices, default=CustodianRole.CO)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("custodianship")
+        verbose_name_plural = _("custodianships")
+        ordering = ["subject", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "custodian"], name="registry_one_custodianship_per_pair"),
+            models.UniqueConstraint(
+                fields=["subject"], condition=Q(role="owner"), name="registry_one_first_custodian_per_subject"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.custodian} · {self.subject}"
+
+
 class EmergencyContact(Orderable):
     """Someone besides the custodian to reach about a subject, in the order the custodian set."""
 
     subject = ParentalKey(Subject, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(max_length=100)
     relation = models.CharField(max_length=50, blank=True)
-    phone_number = EncryptedPhoneNumberField(region="MX", blank=True)
+    phone_number = EncryptedPhoneNumberField(blank=True)
     email = models.EmailField(blank=True)
     preferred_channel = models.CharField(max_length=16, choices=ContactChannel.choices, default=ContactChannel.WHATSAPP)
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.SPANISH)

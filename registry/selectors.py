@@ -14,10 +14,16 @@ from django.utils import timezone
 
 from core.roles import STAFF, scope_to_owner
 
-from .models import Custodian, EmergencyContact, QRCode, Subject
+from .models import Custodian, Custodianship, EmergencyContact, QRCode, Subject
 
 # Archived records (deleted while they had alarms, see registry.services.subject_remove) are hidden from
 # their custodian everywhere these scopes reach: lists, choosers, edit, codes, dashboard. Staff still see them.
+
+
+# A subject is shared by its household: every custodian with a Custodianship reaches it, and everything that
+# hangs off a subject (codes, contacts, alarms, exports, the API) is scoped through SUBJECT_CUSTODIAN_USER.
+# One custodianship per (subject, custodian) and one custodian per user: the join never duplicates a row.
+SUBJECT_CUSTODIAN_USER = "custodianships__custodian__user"
 
 
 def custodians_visible_to(user) -> QuerySet[Custodian]:
@@ -26,12 +32,32 @@ def custodians_visible_to(user) -> QuerySet[Custodian]:
 
 def subjects_visible_to(user) -> QuerySet[Subject]:
     subjects = Subject.objects.select_related("custodian__user")
-    return scope_to_owner(subjects, user, owner="custodian__user", archived_at__isnull=True)
+    return scope_to_owner(subjects, user, owner=SUBJECT_CUSTODIAN_USER, archived_at__isnull=True)
 
 
 def qr_codes_visible_to(user) -> QuerySet[QRCode]:
     codes = QRCode.objects.select_related("subject__custodian__user")
-    return scope_to_owner(codes, user, owner="subject__custodian__user", subject__archived_at__isnull=True)
+    return scope_to_owner(codes, user, owner=f"subject__{SUBJECT_CUSTODIAN_USER}", subject__archived_at__isnull=True)
+
+
+def subject_custodians(subject: Subject) -> list[Custodian]:
+    """The subject's custodians, the first one first: who an alarm reaches as a custodian."""
+    return [
+        c.custodian
+        for c in subject.custodianships.select_related("custodian__user")
+        .filter(custodian__archived_at__isnull=True)
+        .order_by("-role", "created_at", "pk")  # "owner" sorts after "co": reversed puts the first custodian first
+    ]
+
+
+def subject_custodianships(subject: Subject) -> QuerySet[Custodianship]:
+    return subject.custodianships.select_related("custodian__user").order_by("-role", "created_at", "pk")
+
+
+def custodianship_of(*, subject: Subject, user) -> Custodianship | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return subject.custodianships.filter(custodian__user=user).first()
 
 
 def deletion_archives(instance: Model) -> bool:
@@ -171,3 +197,17 @@ def dashboard_staff_totals(*, now: datetime | None = None) -> dict[str, int]:
         totals["alarms_24h"] = alarm_model._default_manager.filter(timestamp__gte=now - timedelta(hours=24)).count()
         totals["alarms_7d"] = alarm_model._default_manager.filter(timestamp__gte=now - timedelta(days=7)).count()
     return totals
+
+
+def short_code_normalise(raw: str) -> str:
+    """A short code as typed ("1a2b-3c4d", " 1A2B 3C4D ") in its stored form, or "" if it cannot be one."""
+    text = "".join(ch for ch in (raw or "") if ch.isalnum()).upper()
+    return text if len(text) == 8 and all(ch in "0123456789ABCDEF" for ch in text) else ""
+
+
+def qr_code_get_by_short_code(*, short_code: str) -> QRCode | None:
+    """The badge behind a typed short code, active or not (an archived subject's codes are gone)."""
+    code = short_code_normalise(short_code)
+    if not code:
+        return None
+    return QRCode.objects.select_related("subject").filter(short_code=code, subject__archived_at__isnull=True).first()

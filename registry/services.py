@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model, ProtectedError, RestrictedError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.encryption import phone_hash
 
@@ -19,6 +23,8 @@ from .models import (
     SUBJECT_DOCTOR_SHARING_FIELDS,
     SUBJECT_MEDICAL_FIELDS,
     Custodian,
+    CustodianRole,
+    Custodianship,
     QRCode,
     Subject,
 )
@@ -48,7 +54,7 @@ def custodian_phone_set(*, custodian: Custodian, phone_number: str) -> Custodian
     """Change a custodian's phone: refuse duplicates, reset verification, keep the hash in step."""
     from phonenumber_field.phonenumber import to_python
 
-    parsed = to_python(phone_number, region="MX")
+    parsed = to_python(phone_number)  # no country code: PHONENUMBER_DEFAULT_REGION
     if phone_number and (parsed is None or not parsed.is_valid()):
         raise ValidationError({"phone_number": "Enter a valid phone number."})
     e164 = parsed.as_e164 if phone_number else ""
@@ -163,6 +169,7 @@ def custodian_archive(*, custodian: Custodian) -> Custodian:
     with transaction.atomic():
         Custodian.objects.filter(pk=custodian.pk, archived_at__isnull=True).update(archived_at=now, updated_at=now)
         type(custodian.user).objects.filter(pk=custodian.user_id).update(is_active=False)
+        custodian_households_leave(custodian=custodian)
         for subject in Subject.objects.filter(custodian=custodian, archived_at__isnull=True):
             subject_archive(subject=subject)
     custodian.refresh_from_db()
@@ -170,7 +177,9 @@ def custodian_archive(*, custodian: Custodian) -> Custodian:
 
 
 def custodian_remove(*, custodian: Custodian) -> Removal:
-    """What "delete" means for a custodian record: deleted (with its subjects) unless alarms refer to them."""
+    """What "delete" means for a custodian record: deleted (with its subjects) unless alarms refer to them.
+    Subjects shared with a household pass to the next custodian first: they are not the leaver's to take."""
+    custodian_households_leave(custodian=custodian)
     return _delete_or_archive(custodian, lambda: custodian_archive(custodian=custodian))
 
 
@@ -221,3 +230,102 @@ def archived_personal_data_purge(*, archived_before: datetime) -> int:
             user.save(update_fields=["username", "first_name", "last_name", "email", "is_active", "password"])
         count += 1
     return count
+
+
+# --- Households: several custodians per subject ------------------------------------------------------------
+# The first custodian invites others by email: a signed link (no row until it is used) naming the subject, the
+# invited address and who invited. The invitee signs in, or signs up with the same phone verification as
+# anyone; the link then makes them a co-custodian, if the address they verified is the one invited.
+
+INVITATION_SALT = "keryu.registry.household-invitation"
+
+
+@dataclass(frozen=True)
+class Invitation:
+    subject: Subject
+    email: str
+    inviter: Custodian
+
+
+def household_invitation_token(*, subject: Subject, inviter: Custodian, email: str) -> str:
+    """A signed invitation to care for `subject`. Only its first custodian invites."""
+    if not Custodianship.objects.filter(subject=subject, custodian=inviter, role=CustodianRole.OWNER).exists():
+        raise ValidationError(_("Only the first custodian can invite others."), code="not_first_custodian")
+    email = email.strip().lower()
+    if Custodianship.objects.filter(subject=subject, custodian__user__email__iexact=email).exists():
+        raise ValidationError(_("This person already cares for %(name)s.") % {"name": subject.name}, code="member")
+    return signing.dumps({"s": subject.pk, "e": email, "by": inviter.pk}, salt=INVITATION_SALT, compress=True)
+
+
+def household_invitation_read(token: str) -> Invitation:
+    """The invitation behind a link, or ValidationError if it is forged, expired, or its subject or inviter
+    no longer holds (an inviter who left the household cannot let anyone in)."""
+    max_age = settings.KERYU_HOUSEHOLD_INVITATION_DAYS * 86400
+    try:
+        data = signing.loads(token, salt=INVITATION_SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        raise ValidationError(_("This invitation has expired. Ask for a new one."), code="expired") from None
+    except signing.BadSignature:
+        raise ValidationError(_("This invitation link is not valid."), code="invalid") from None
+    ship = (
+        Custodianship.objects.select_related("subject", "custodian__user")
+        .filter(
+            subject_id=data["s"],
+            custodian_id=data["by"],
+            subject__archived_at__isnull=True,
+            custodian__archived_at__isnull=True,
+        )
+        .first()
+    )
+    if ship is None:
+        raise ValidationError(_("This invitation link is not valid."), code="invalid")
+    return Invitation(subject=ship.subject, email=data["e"], inviter=ship.custodian)
+
+
+def custodianship_join(*, token: str, custodian: Custodian) -> Custodianship:
+    """Accept an invitation: `custodian` becomes a co-custodian. Their verified email must be the one invited
+    (a forwarded link lets nobody else in). Accepting twice is harmless."""
+    invitation = household_invitation_read(token)
+    if custodian.email.strip().lower() != invitation.email:
+        raise ValidationError(_("This invitation was sent to another email address."), code="wrong_email")
+    if custodian.archived_at is not None:
+        raise ValidationError(_("This invitation link is not valid."), code="invalid")
+    ship, _created = Custodianship.objects.get_or_create(
+        subject=invitation.subject, custodian=custodian, defaults={"role": CustodianRole.CO}
+    )
+    return ship
+
+
+def custodianship_leave(*, subject: Subject, custodian: Custodian) -> None:
+    """`custodian` stops caring for `subject`. A subject always keeps at least one custodian: the last one
+    cannot leave (they archive or delete the subject instead). When the first custodian leaves, the longest-
+    standing co-custodian becomes the first custodian (Subject.custodian follows)."""
+    with transaction.atomic():
+        Subject.objects.select_for_update().filter(pk=subject.pk).first()
+        ships = list(Custodianship.objects.filter(subject=subject).order_by("created_at", "pk"))
+        own = next((s for s in ships if s.custodian_id == custodian.pk), None)
+        if own is None:
+            return
+        others = [s for s in ships if s.pk != own.pk]
+        if not others:
+            raise ValidationError(
+                _("%(name)s needs at least one custodian: you are the last one.") % {"name": subject.name},
+                code="last_custodian",
+            )
+        own.delete()
+        if own.role == CustodianRole.OWNER:
+            heir = others[0]
+            Custodianship.objects.filter(pk=heir.pk).update(role=CustodianRole.OWNER)
+            Subject.objects.filter(pk=subject.pk).update(custodian_id=heir.custodian_id, updated_at=timezone.now())
+    subject.refresh_from_db()
+
+
+def custodian_households_leave(*, custodian: Custodian) -> int:
+    """Before a custodian is deleted or archived: leave every subject shared with someone else (theirs alone
+    stay, to be deleted or archived with them). Returns how many were left."""
+    left = 0
+    for ship in Custodianship.objects.filter(custodian=custodian).select_related("subject"):
+        if Custodianship.objects.filter(subject_id=ship.subject_id).exclude(pk=ship.pk).exists():
+            custodianship_leave(subject=ship.subject, custodian=custodian)
+            left += 1
+    return left

@@ -171,6 +171,7 @@ class SubjectViewSet(ScopedSnippetViewSet):
                 [
                     FieldPanel("custodian"),
                     FieldPanel("name"),
+                    FieldPanel("display_name"),
                     FieldPanel("date_of_birth"),
                     FieldPanel("gender"),
                     FieldPanel("is_active"),

@@ -27,7 +27,7 @@ from wagtail.snippets.models import get_snippet_models
 
 from alerts.models import InactiveCodeScan, NotificationAttempt, ReachabilityCheck, ScanEvent, SituationType
 from messaging.models import FlaggedAddress, InboundMessage, Message
-from registry.models import EmergencyContact
+from registry.models import CustodianRole, Custodianship, EmergencyContact
 
 from .factories import AlarmFactory, CustodianFactory, QRCodeFactory, SubjectFactory
 from .urlwalk import MODEL_PARAMS, OBJECT_PARAMS, all_routes, filled_urls, params_of
@@ -279,6 +279,15 @@ def canary():
     return objects, markers, walk_urls(objects)
 
 
+@pytest.fixture
+def household_canary(canary):
+    """The canary with Alice's subject shared with a co-custodian, Dora: a third family still sees nothing."""
+    objects, _markers, _urls = canary
+    dora = CustodianFactory(user__username="dora", user__first_name="Dora")
+    Custodianship.objects.create(subject_id=objects["registry.subject"][0], custodian=dora, role=CustodianRole.CO)
+    return canary
+
+
 def _report(seen: dict[str, list[str]]) -> str:
     lines = []
     for marker, urls in sorted(seen.items()):
@@ -287,8 +296,8 @@ def _report(seen: dict[str, list[str]]) -> str:
 
 
 @pytest.mark.parametrize("who", ["bob", "editor"])
-def test_no_marker_of_alices_reaches_another_user_anywhere(client, canary, who, request):
-    _objects, markers, urls = canary
+def test_no_marker_of_alices_reaches_another_user_anywhere(client, household_canary, who, request):
+    _objects, markers, urls = household_canary
     user = request.getfixturevalue(who)
     if who == "bob":
         SubjectFactory(custodian=user.custodian, name="Walter Baker")
@@ -298,6 +307,23 @@ def test_no_marker_of_alices_reaches_another_user_anywhere(client, canary, who, 
     print(f"\ncanary walk as {who}: server errors on {len(errors)} URL(s): {errors[:5]}")
     print(f"\ncanary walk as {who}: {len(urls)} URLs visited, {len(markers)} markers, {len(seen)} leaked")
     assert not seen, f"{who} saw Alice's markers:\n{_report(seen)}"
+
+
+# Alice's own: her custodian record and the messages sent to her. Carol shares the subject, not these.
+ALICE_OWN = {_m("aliceaddress"), _m("aliceemail"), _m("messageto"), _m("inboundbody"), "91827364", "9182 7364"}
+
+
+def test_a_co_custodian_sees_the_shared_subject_and_none_of_the_other_custodians_own_records(client, canary):
+    objects, markers, urls = canary
+    carol = CustodianFactory(user__username="carol", user__first_name="Carol", language="en")
+    Custodianship.objects.create(subject_id=objects["registry.subject"][0], custodian=carol, role=CustodianRole.CO)
+    client.force_login(carol.user)
+    seen = walk(client, urls, markers)
+    errors = seen.pop("500", [])
+    print(f"\ncanary walk as a co-custodian: server errors on {len(errors)} URL(s): {errors[:5]}")
+    assert _m("subjectname") in seen and _m("conditions") in seen, "the shared subject is not shown to Carol"
+    leaked = {marker: found for marker, found in seen.items() if marker in ALICE_OWN}
+    assert not leaked, f"Carol saw Alice's own records:\n{_report(leaked)}"
 
 
 def test_staff_see_every_marker_somewhere_on_the_same_walk(client, canary, staff):

@@ -184,7 +184,7 @@ def _rows_bring_forward(rows: QuerySet[NotificationAttempt], *, due: datetime | 
 
 def alarm_test_create(*, qr_code: QRCode, user: User) -> Alarm:
     """The custodian's test button: a TEST alarm through the same pipeline, to the person who pressed it."""
-    if not (user_is_staff(user) or qr_code.subject.custodian.user_id == user.pk):
+    if not (user_is_staff(user) or qr_code.subject.custodianships.filter(custodian__user=user).exists()):
         raise PermissionDenied
     if not qr_code.is_active:
         raise ValidationError("This code is not active; activate it before testing.")

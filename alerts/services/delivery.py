@@ -248,7 +248,8 @@ def _attempt_message(attempt: NotificationAttempt) -> Message:
         raise ChannelError("recipient has no address for this channel", permanent=True, code="no-address")
     if addresses_disowned((to,)):
         raise _disowned()
-    owner = attempt.alarm.subject.custodian.user
+    # A household member's own messages are theirs; everything else about the alarm is the first custodian's.
+    owner = attempt.custodian.user if attempt.custodian is not None else attempt.alarm.subject.custodian.user
     message = message_compose(
         kind=attempt_kind(attempt),
         language=attempt.language,

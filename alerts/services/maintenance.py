@@ -152,7 +152,11 @@ def _quotes_redact(*, before: datetime) -> int:
         values = quoted[alarm.pk]
         linked = NotificationAttempt.objects.filter(alarm=alarm, message__isnull=False).values("message_id")
         messages = Message.objects.filter(
-            Q(pk__in=linked) | Q(owner_id=alarm.subject.custodian.user_id, kind__in=ALARM_MESSAGE_KINDS)
+            Q(pk__in=linked)
+            | Q(
+                owner_id__in=alarm.subject.custodianships.values("custodian__user_id"),
+                kind__in=ALARM_MESSAGE_KINDS,
+            )
         )
         changed += messages_redact(messages=messages, values=values, replacement=marker)
         for attempt in NotificationAttempt.objects.filter(alarm=alarm).exclude(error="").only("pk", "error"):

@@ -82,9 +82,12 @@ def alarm_handler(*, alarm: Alarm, attempt: NotificationAttempt | None = None, u
     if user is not None:
         name = user.get_full_name() or user.get_username()
         first = user.first_name or (name.split() or [""])[0]
-        custodian = alarm.subject.custodian
-        if custodian.user_id == user.pk:
-            return Handler(name=name, first_name=first, role=HandlerRole.CUSTODIAN, key=f"custodian:{custodian.pk}")
+        # Any custodian of the household handles the alarm as a custodian.
+        ship = alarm.subject.custodianships.filter(custodian__user=user).first()
+        if ship is not None:
+            return Handler(
+                name=name, first_name=first, role=HandlerRole.CUSTODIAN, key=f"custodian:{ship.custodian_id}"
+            )
         if user_is_staff(user):
             return Handler(name=name, first_name=first, role=HandlerRole.STAFF)
     return Handler(name="", first_name="", role="")

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from messaging.services import channel_next
 from registry.models import ContactChannel, Custodian, EmergencyContact
+from registry.selectors import subject_custodians
 
 from ..models import Alarm, EscalationPolicy, NotificationAttempt, RecipientKind, SituationType
 
@@ -66,18 +67,20 @@ def recipients_for(*, alarm: Alarm) -> list[tuple[Recipient, timedelta | None]]:
             )
         ]
     policy = policy_for(alarm.situation_type)
+    # Every custodian of the household at once, the first custodian first, each in their own language and channels.
     result: list[tuple[Recipient, timedelta | None]] = [
         (
             Recipient(
                 kind=RecipientKind.CUSTODIAN,
-                key=f"custodian:{custodian.pk}",
-                name=str(custodian),
-                language=custodian.language,
-                preferred=recipient_preferred(kind=RecipientKind.CUSTODIAN, custodian=custodian, contact=None),
-                custodian_id=custodian.pk,
+                key=f"custodian:{member.pk}",
+                name=str(member),
+                language=member.language,
+                preferred=recipient_preferred(kind=RecipientKind.CUSTODIAN, custodian=member, contact=None),
+                custodian_id=member.pk,
             ),
             None,
         )
+        for member in subject_custodians(subject) or [custodian]
     ]
     if policy.notify_doctor and subject.doctor_phone:
         result.append(

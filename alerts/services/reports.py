@@ -23,7 +23,8 @@ from django.utils.formats import date_format
 from core.ratelimit import Verdict, rate_hit
 from core.sweeping import requeue_waiting
 from messaging.services import message_compose, message_send_first
-from registry.models import QRCode
+from registry.models import Custodian, QRCode
+from registry.selectors import subject_custodians
 
 from ..models import (
     OPEN_FOR_REPORTS,
@@ -283,19 +284,31 @@ def inactive_scan_enqueue(*, scan_id: int) -> bool:
 
 
 def inactive_scan_notify(*, scan_id: int) -> bool:
-    """Send the custodian the notice, trying their channels in order. Claimed first, so it goes once."""
+    """Send every custodian of the household the notice, each on their channels in order. Claimed first, so it
+    goes once; it counts as told when it reached at least one custodian."""
     now = timezone.now()
     if not InactiveCodeScan.objects.filter(pk=scan_id, notify=True, notified_at__isnull=True).update(notified_at=now):
         return False
     scan = InactiveCodeScan.objects.select_related("qr_code__subject__custodian__user").get(pk=scan_id)
     subject = scan.qr_code.subject
-    custodian = subject.custodian
-    phone = str(custodian.phone_number) if custodian.phone_number else ""
-    email = custodian.email
     context = {
         "subject_name": subject.first_name,
         "timestamp": date_format(timezone.localtime(scan.timestamp), "Y-m-d H:i"),
     }
+    first_channel = None
+    for custodian in subject_custodians(subject) or [subject.custodian]:
+        channel = _inactive_scan_notice_send(scan_id=scan_id, custodian=custodian, context=context)
+        first_channel = first_channel or channel
+    if first_channel is not None:
+        InactiveCodeScan.objects.filter(pk=scan_id).update(notified_channel=first_channel)
+        return True
+    # Nothing went out: release the claim so the sweeper tries again later.
+    InactiveCodeScan.objects.filter(pk=scan_id).update(notified_at=None)
+    return False
+
+
+def _inactive_scan_notice_send(*, scan_id: int, custodian: Custodian, context: dict[str, str]) -> str | None:
+    """The notice to one custodian, trying their channels in order; the channel that took it, or None."""
     reached = message_send_first(
         compose=lambda channel, to: message_compose(
             kind="INACTIVE_SCAN",
@@ -307,16 +320,11 @@ def inactive_scan_notify(*, scan_id: int) -> bool:
             recipient_name=custodian.user.get_full_name(),
         ),
         preferred=custodian.preferred_channel,
-        phone=phone,
-        email=email,
-        label=f"inactive scan notice id={scan_id}",
+        phone=str(custodian.phone_number) if custodian.phone_number else "",
+        email=custodian.email,
+        label=f"inactive scan notice id={scan_id} custodian={custodian.pk}",
     )
-    if reached.message is not None:
-        InactiveCodeScan.objects.filter(pk=scan_id).update(notified_channel=reached.channel)
-        return True
-    # Nothing went out: release the claim so the sweeper tries again later.
-    InactiveCodeScan.objects.filter(pk=scan_id).update(notified_at=None)
-    return False
+    return reached.channel if reached.message is not None else None
 
 
 def inactive_scans_sweep(*, older_than: int = 60) -> list[int]:

@@ -43,6 +43,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Where the public scan URLs printed on badges point (absolute, no trailing slash).
 KERYU_PUBLIC_BASE_URL: str = env.str("KERYU_PUBLIC_BASE_URL", default="http://localhost:8000").rstrip("/")
 WAGTAILADMIN_BASE_URL = KERYU_PUBLIC_BASE_URL
+# The site's address as printed on badges for typing by hand (no scheme): "keryu.mx". Default: the public host.
+KERYU_SHORT_URL: str = env.str("KERYU_SHORT_URL", default=KERYU_PUBLIC_BASE_URL.split("://", 1)[-1]).rstrip("/")
 
 INSTALLED_APPS = [
     # Unfold must precede django.contrib.admin, its import-export contrib must precede import_export.
@@ -114,6 +116,8 @@ MIDDLEWARE = [
     # Right after django-otp has attached the device: the idle timeout, then the second-factor check.
     "accounts.middleware.IdleTimeoutMiddleware",
     "accounts.middleware.MFARequiredMiddleware",
+    # A custodian's language is their profile's, else the browser's (LocaleMiddleware above).
+    "accounts.middleware.CustodianLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Wagtail's own reports cannot be scoped to one family: 404 for anyone but staff.
     "core.scoping_checks.StaffOnlyReportsMiddleware",
@@ -262,7 +266,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="America/Mexico_City")
 USE_I18N = True
 USE_TZ = True
-PHONENUMBER_DEFAULT_REGION = "MX"
+# Phones are stored in E.164 from any country; a number typed without its country code is read in this region.
+PHONENUMBER_DEFAULT_REGION = env.str("KERYU_PHONE_REGION", default="MX")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -366,6 +371,9 @@ KERYU_RETRY_BASE_DELAY: float = env.float("KERYU_RETRY_BASE_DELAY", default=1.0)
 KERYU_SCAN_POST_RATE_PER_IP = env.str("KERYU_SCAN_POST_RATE_PER_IP", default="10/600")
 KERYU_SCAN_POST_RATE_PER_CODE = env.str("KERYU_SCAN_POST_RATE_PER_CODE", default="6/600")
 KERYU_SCAN_GET_RATE_PER_IP = env.str("KERYU_SCAN_GET_RATE_PER_IP", default="120/600")
+# Badge short codes typed on the home page (or /c/<code>/): 8 hex digits, so a tighter limit than scans keeps
+# anyone from walking the code space.
+KERYU_SHORT_CODE_RATE_PER_IP = env.str("KERYU_SHORT_CODE_RATE_PER_IP", default="20/600")
 # Seconds during which further reports for the same code join the open alarm instead of raising a new one.
 KERYU_SCAN_COOLDOWN_SECONDS = env.int("KERYU_SCAN_COOLDOWN_SECONDS", default=30 * 60)
 # Within the cooldown, custodians hear about further reports at most once per this many seconds.
@@ -432,6 +440,8 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.LoginProtectionBackend", "django.c
 # Development shortcut of the spec: sign-ups are verified at once (email and phone). Never on in production.
 KERYU_INSTANT_VERIFICATION = env.bool("KERYU_INSTANT_VERIFICATION", default=DEBUG)
 KERYU_EMAIL_VERIFICATION_HOURS = env.int("KERYU_EMAIL_VERIFICATION_HOURS", default=24)
+# How long a household invitation link (registry.services.household_invitation_token) stays valid.
+KERYU_HOUSEHOLD_INVITATION_DAYS = env.int("KERYU_HOUSEHOLD_INVITATION_DAYS", default=7)
 KERYU_VERIFICATION_CODE_DIGITS = env.int("KERYU_VERIFICATION_CODE_DIGITS", default=6)
 KERYU_VERIFICATION_CODE_MINUTES = env.int("KERYU_VERIFICATION_CODE_MINUTES", default=10)
 KERYU_VERIFICATION_CODE_MAX_TRIES = env.int("KERYU_VERIFICATION_CODE_MAX_TRIES", default=5)

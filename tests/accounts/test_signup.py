@@ -1,4 +1,4 @@
-"""Sign-up: Mexican phone formats, duplicates, weak passwords, and what is created."""
+"""Sign-up: Mexican phone formats (any country's: tests/accounts/test_phone_international.py), duplicates, weak passwords, and what is created."""
 
 from __future__ import annotations
 
@@ -49,9 +49,18 @@ def test_signup_creates_an_inactive_custodian_and_sends_both_verifications(clien
 
 
 ERROR_TABLE = [
-    ({"phone": "12345"}, "Enter a Mexican mobile number: 10 digits, or 52 / 521 followed by the 10 digits."),
-    ({"phone": "445512345678"}, "Enter a Mexican mobile number: 10 digits, or 52 / 521 followed by the 10 digits."),
-    ({"phone": "5225512345678"}, "Enter a Mexican mobile number: 10 digits, or 52 / 521 followed by the 10 digits."),
+    (
+        {"phone": "12345"},
+        "Enter a valid phone number, with its country code (for example +1 or +34) if it is from another country.",
+    ),
+    (
+        {"phone": "445512345678"},
+        "Enter a valid phone number, with its country code (for example +1 or +34) if it is from another country.",
+    ),
+    (
+        {"phone": "5225512345678"},
+        "Enter a valid phone number, with its country code (for example +1 or +34) if it is from another country.",
+    ),
     ({"password": "short-pass"}, "This password is too short. It must contain at least 12 characters."),
     ({"password": "123456789012345"}, "This password is entirely numeric."),
     ({"password": "password1234"}, "This password is too common."),

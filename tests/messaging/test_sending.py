@@ -58,7 +58,7 @@ def test_sms_body_is_one_line_and_carries_the_ack_link(fake_twilio):
 def test_email_keeps_paragraph_lines(mailoutbox):
     message = _send("email", to="alice@example.com")
     assert message.status == MessageStatus.SENT
-    assert "\n" in mailoutbox[0].body and mailoutbox[0].subject == "Keryu: Sofía fue encontrado extraviado"
+    assert "\n" in mailoutbox[0].body and mailoutbox[0].subject == "Keryu: Sofía necesita ayuda para volver a casa"
 
 
 def test_transient_failure_keeps_the_message_pending_and_counts_the_retry(fake_twilio):

@@ -1,0 +1,76 @@
+"""A household in Chromium, in Spanish and in English: the first custodian invites by email, a co-custodian
+accepts the link and sees the shared subject in their own console. Screens go where the docs' screenshots go
+(docs/images/ with KERYU_DOCS_SCREENSHOTS=1)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from registry.models import CustodianRole, Custodianship
+
+from ..factories import CustodianFactory, QRCodeFactory, SubjectFactory
+from .conftest import login_browser
+from .test_docs_screenshots import DESKTOP, shot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TEXTS = {
+    "en": {"invite": "Invite another custodian", "accept": "invites you to care for Sofía", "sent": "Invitation sent."},
+    "es": {"invite": "Invitar a otro custodio", "accept": "te invita a cuidar de Sofía", "sent": "Invitación enviada."},
+}
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_a_co_custodian_accepts_an_invitation_and_sees_the_shared_subject(live_server, browser, mailoutbox, lang):
+    texts = TEXTS[lang]
+    alice = CustodianFactory(user__username="alice", user__first_name="Alicia", user__last_name="Arroyo", language=lang)
+    carol = CustodianFactory(
+        user__username="carol",
+        user__first_name="Carolina",
+        user__last_name="Campos",
+        user__email="carolina@example.com",
+        language=lang,
+    )
+    subject = SubjectFactory(custodian=alice, name="Sofía Arroyo")
+    QRCodeFactory(subject=subject, is_active=True)
+    locale = "es-MX" if lang == "es" else "en-US"
+
+    context = browser.new_context(viewport={"width": DESKTOP[0], "height": DESKTOP[1]}, locale=locale)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    login_browser(page, live_server.url, alice.user)
+    page.goto(f"{live_server.url}/admin/snippets/registry/subject/inspect/{subject.pk}/")
+    page.locator("[data-keryu-household]").click()
+    page.wait_for_url(f"**/admin/profile/household/{subject.pk}/")
+    assert page.get_by_role("heading", name=texts["invite"]).is_visible()
+    page.locator("input[name=email]").fill("carolina@example.com")
+    page.locator("select[name=language]").select_option(lang)
+    shot(page, f"household-invite-{lang}")
+    page.locator("button[name=invite]").click()
+    page.wait_for_url(f"**/admin/profile/household/{subject.pk}/")
+    assert texts["sent"] in page.content()
+    context.close()
+
+    link = re.search(r"(http://\S+/accounts/invitation/\S+/)", mailoutbox[-1].body).group(1)
+    context = browser.new_context(viewport={"width": DESKTOP[0], "height": DESKTOP[1]}, locale=locale)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    login_browser(page, live_server.url, carol.user)
+    page.goto(re.sub(r"^https?://[^/]+", live_server.url, link))
+    assert texts["accept"] in page.locator("h1").inner_text()
+    shot(page, f"household-invitation-{lang}")
+    page.locator("[data-keryu-accept]").click()
+    page.wait_for_url("**/admin/")
+    assert Custodianship.objects.filter(subject=subject, custodian=carol, role=CustodianRole.CO).exists()
+
+    page.goto(f"{live_server.url}/admin/snippets/registry/subject/inspect/{subject.pk}/")
+    assert "Sofía Arroyo" in page.content()
+    page.locator("[data-keryu-household]").click()
+    page.wait_for_url(f"**/admin/profile/household/{subject.pk}/")
+    names = page.locator("[data-keryu-custodians]").inner_text()
+    assert "Alicia Arroyo" in names and "Carolina Campos" in names
+    assert page.locator("[data-keryu-leave]").is_visible()
+    shot(page, f"household-members-{lang}")
+    context.close()

@@ -25,6 +25,8 @@ class OutboundMessage:
     twilio_content_sid: str = ""
     # How many times this message already failed transiently (Twilio 30003 is retried only once).
     retry_count: int = 0
+    # An AUTHENTICATION template (a one-time code with a copy-code button): its one parameter is the code.
+    whatsapp_authentication: bool = False
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,16 @@ def meta_error_action(code: int | None, http_status: int | None = None) -> str:
     return ErrorAction.SWITCH  # unknown: never hold an alarm on a channel we do not understand
 
 
+def authentication_components(parameters: tuple[str, ...]) -> list[dict[str, Any]]:
+    """An AUTHENTICATION template's components: the code in the body and again in the copy-code button, which
+    Meta's send API addresses as a "url" button at index 0 (the only way it takes the code for the button)."""
+    code = parameters[0] if parameters else ""
+    return [
+        {"type": "body", "parameters": [{"type": "text", "text": code}]},
+        {"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": code}]},
+    ]
+
+
 def timeouts() -> tuple[float, float]:
     return (settings.MESSAGING_CONNECT_TIMEOUT, settings.MESSAGING_READ_TIMEOUT)
 
@@ -89,6 +99,8 @@ class MetaWhatsAppChannel(Channel):
                         ],
                     }
                 ]
+            if message.whatsapp_authentication:
+                template["components"] = authentication_components(message.whatsapp_parameters)
             payload.update(type="template", template=template)
         else:
             payload.update(type="text", text={"preview_url": False, "body": message.body})

@@ -15,6 +15,7 @@ from ..channels import ChannelError, ErrorAction, OutboundMessage, get_channel
 from ..formatting import address_hash
 from ..models import FlaggedAddress, Message, MessageStatus, MessageTemplate
 from ..signals import message_status_changed
+from .limits import conversation_admit, send_slot_wait
 from .templates import template_render
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ def _outbound(message: Message) -> OutboundMessage:
         whatsapp_parameters=tuple(template.get("parameters", ())),
         twilio_content_sid=template.get("content_sid", ""),
         retry_count=message.retry_count,
+        whatsapp_authentication=bool(template.get("authentication")),
     )
 
 
@@ -106,6 +108,10 @@ def message_send(*, message: Message) -> Message:
         if blocked:
             # Never send a WhatsApp template Meta has not approved: the next channel takes over.
             raise ChannelError(blocked, permanent=True, code="template_not_approved", action=ErrorAction.SWITCH)
+        # The providers' limits (limits.py): a new WhatsApp conversation beyond the tier goes elsewhere; every
+        # send waits for its sender's token rather than being refused by the provider.
+        conversation_admit(channel=message.channel, address_hash=message.address_hash)
+        send_slot_wait(channel=message.channel)
         result = get_channel(message.channel).send(_outbound(message))
     except ChannelError as exc:
         _record_failure(message=message, error=exc)

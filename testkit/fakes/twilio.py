@@ -6,7 +6,8 @@ import itertools
 import json
 import re
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import urlencode
@@ -14,8 +15,10 @@ from urllib.parse import urlencode
 from twilio.request_validator import RequestValidator
 
 from .base import FakeServer, RecordedRequest, Reply, later, post
+from .meta import max_in_window
 
 _ids = itertools.count(1)
+_limit_lock = threading.Lock()
 E164 = re.compile(r"\+[1-9]\d{7,14}")
 
 
@@ -36,6 +39,12 @@ class FakeTwilio(FakeServer):
     whatsapp_session_open: bool = True
     # With accept_then_drop: seconds after a dropped answer Twilio still calls the StatusCallback ("delivered").
     receipt_after: float | None = None
+    # Throughput (throughput_refusal): messages per second per sender, WhatsApp and SMS (one long code); beyond
+    # it 429 with 20429. None: no limit. `sent_at` records each accepted send per From.
+    whatsapp_throughput: float | None = 10.0
+    sms_throughput: float | None = 1.0
+    sent_at: dict[str, list[float]] = field(default_factory=dict)
+    throttled: list[tuple[float, int]] = field(default_factory=list)
 
     def fail_next(self, code: int, *, status: int = 400, message: str = "error") -> None:
         self.script.append(Reply(status, twilio_error(code, message, status)))
@@ -67,11 +76,31 @@ class FakeTwilio(FakeServer):
                 return Reply(400, twilio_error(21656, "The ContentVariables Parameter is invalid"))
         elif not form.get("Body"):
             return Reply(400, twilio_error(21602, "Message body is required."))
+        refusal = self.throughput_refusal(sender)
+        if refusal is not None:
+            return refusal
         sid = f"SM{next(_ids):032x}"
         callback = form.get("StatusCallback", "")
         if whatsapp and "Body" in form and not self.whatsapp_session_open and callback:
             later(self.send_status, callback, sid, "failed", error_code=63016, to=to, from_=sender)
         return Reply(201, self.resource(sid, form))
+
+    # --- throughput (issue 16 item 5) ---------------------------------------------------------------
+    def throughput_refusal(self, sender: str) -> Reply | None:
+        """More than the sender's rate of accepted sends in the trailing second: 429, code 20429 (not counted)."""
+        rate = self.whatsapp_throughput if sender.startswith("whatsapp:") else self.sms_throughput
+        with _limit_lock:
+            now = time.monotonic()
+            sent = self.sent_at.setdefault(sender, [])
+            if rate is not None and sum(1 for t in sent if t > now - 1.0) >= rate:
+                self.throttled.append((now, 20429))
+                return Reply(429, twilio_error(20429, "Too Many Requests", 429))
+            sent.append(now)
+        return None
+
+    def max_rate_seen(self, sender: str, window: float = 1.0) -> int:
+        """The most sends `sender` (a From, "whatsapp:+..." for WhatsApp) had accepted within any `window` s."""
+        return max_in_window(self.sent_at.get(sender, []), window)
 
     def _authorised(self, request: RecordedRequest) -> bool:
         import base64

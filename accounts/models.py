@@ -89,9 +89,7 @@ class PhoneCodeSend(models.Model):
     code_hash = models.CharField(max_length=128)
     channel = models.CharField(max_length=32, blank=True)
     reason = models.CharField(max_length=16, choices=Reason.choices, default=Reason.FIRST)
-    message = models.ForeignKey(
-        "messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     fallback_claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -47,6 +47,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+
 def registration_create(
     *, first_name: str, last_name: str, email: str, password: str, e164: str, language: str = "es"
 ) -> User:

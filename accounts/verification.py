@@ -123,11 +123,9 @@ def phone_code_send(*, user: User, e164: str, sms: bool = False) -> PhoneCode:
     return verification
 
 
-def _deliver(
-    *, verification: PhoneCode, e164: str, code: str, reason: str, families: Collection[str]
-) -> PhoneCodeSend:
+def _deliver(*, verification: PhoneCode, e164: str, code: str, reason: str, families: Collection[str]) -> PhoneCodeSend:
     """Send `code` on the first channel that takes it (of `families`, when given) and record the send."""
-    custodian = Custodian.objects.filter(user_id=verification.user_id).first()
+    custodian = Custodian.objects.filter(user=verification.user).first() if verification.user_id else None
     language = custodian.language if custodian is not None else "es"
     preferred = custodian.preferred_channel if custodian is not None else None
     minutes = settings.KERYU_VERIFICATION_CODE_MINUTES
@@ -166,7 +164,7 @@ def _schedule_silence_check(send_id: int) -> None:
     from .tasks import verification_fallback_task
 
     try:
-        verification_fallback_task.apply_async(args=[send_id], countdown=settings.KERYU_VERIFICATION_WHATSAPP_SECONDS)
+        verification_fallback_task.apply_async(args=(send_id,), countdown=settings.KERYU_VERIFICATION_WHATSAPP_SECONDS)
     except Exception as exc:  # the broker is away: the custodian still has "send by SMS instead"
         log.warning("verification send=%s: silence check not queued (%s)", send_id, type(exc).__name__)
 

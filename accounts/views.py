@@ -93,7 +93,9 @@ def signup_phone(request: HttpRequest) -> HttpResponse:
             by_sms = "sms" in request.POST
             try:
                 services.phone_code_send(user=user, e164=e164, sms=by_sms)
-                messages.success(request, _("We sent you a new code by SMS.") if by_sms else _("We sent you a new code."))
+                messages.success(
+                    request, _("We sent you a new code by SMS.") if by_sms else _("We sent you a new code.")
+                )
             except ValidationError as exc:
                 messages.error(request, exc.messages[0])
             return redirect("accounts:signup_phone")

@@ -5,27 +5,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_staff_on_call_profile'),
-        ('messaging', '0014_message_kinds_notices_and_drills'),
+        ("accounts", "0003_staff_on_call_profile"),
+        ("messaging", "0014_message_kinds_notices_and_drills"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PhoneCodeSend',
+            name="PhoneCodeSend",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code_hash', models.CharField(max_length=128)),
-                ('channel', models.CharField(blank=True, max_length=32)),
-                ('reason', models.CharField(choices=[('first', 'First code'), ('resend', 'Asked again'), ('sms_asked', 'Asked for SMS'), ('fallback', 'WhatsApp did not deliver')], default='first', max_length=16)),
-                ('fallback_claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='messaging.message')),
-                ('phone_code', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sends', to='accounts.phonecode')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code_hash", models.CharField(max_length=128)),
+                ("channel", models.CharField(blank=True, max_length=32)),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("first", "First code"),
+                            ("resend", "Asked again"),
+                            ("sms_asked", "Asked for SMS"),
+                            ("fallback", "WhatsApp did not deliver"),
+                        ],
+                        default="first",
+                        max_length=16,
+                    ),
+                ),
+                ("fallback_claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="messaging.message",
+                    ),
+                ),
+                (
+                    "phone_code",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="sends", to="accounts.phonecode"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at'],
+                "ordering": ["created_at"],
             },
         ),
     ]

@@ -44,7 +44,8 @@ def sender_id(channel: str) -> str | None:
 
 def send_rate(channel: str) -> float:
     """Messages per second the bucket lets through for one sender of `channel` (0: no limit)."""
-    return float(settings.MESSAGING_SEND_RATES.get(channel, 0)) * settings.MESSAGING_RATE_MARGIN
+    margin: float = settings.MESSAGING_RATE_MARGIN
+    return float(settings.MESSAGING_SEND_RATES.get(channel, 0)) * margin
 
 
 def send_slot_wait(*, channel: str) -> float:

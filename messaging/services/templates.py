@@ -71,7 +71,7 @@ def _provider_template(
     approval = meta_template_approval(source)
     if approval != MetaApproval.APPROVED:
         return {"blocked": f"Meta template {source.whatsapp_template_name} is {approval}, not APPROVED"}
-    provider = {
+    provider: dict[str, Any] = {
         "name": source.whatsapp_template_name,
         "language": source.whatsapp_language_code,
         "parameters": parameters,

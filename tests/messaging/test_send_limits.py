@@ -5,6 +5,7 @@ messages through a real Celery worker against fakes that refuse what the provide
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -56,7 +57,7 @@ def test_the_bucket_reserves_one_slot_per_interval_so_each_send_waits_its_turn()
     waits = [bucket_take(key=key, rate=10) for _ in range(5)]
     assert waits[0] == 0
     # Each call reserved the next slot: the waits grow by the interval (0.1 s), less what elapsed between calls.
-    assert all(later - earlier > 0.05 for earlier, later in zip(waits, waits[1:], strict=False))
+    assert all(later - earlier > 0.05 for earlier, later in itertools.pairwise(waits))
     assert waits[-1] <= 0.4
 
 
@@ -231,7 +232,10 @@ def _burst_attempts(custodian) -> tuple[list[int], dict[str, str]]:
         alarm = AlarmFactory(qr_code=QRCodeFactory(subject=subject), situation_type=situation)
         phones = [f"+5255{70000000 + a * RECIPIENTS + n:08d}" for n in range(RECIPIENTS)]
         contacts = EmergencyContact.objects.bulk_create(
-            [EmergencyContact(subject=subject, name=f"C{n}", phone_number=p, sort_order=n) for n, p in enumerate(phones)]
+            [
+                EmergencyContact(subject=subject, name=f"C{n}", phone_number=p, sort_order=n)
+                for n, p in enumerate(phones)
+            ]
         )
         rows = NotificationAttempt.objects.bulk_create(
             [
@@ -269,8 +273,9 @@ def test_a_burst_of_500_alarm_messages_stays_within_the_rate_and_none_is_lost(
     with running_worker(pool="threads", concurrency=8, env=env, purge=False) as worker:
         try:
             wait_for(
-                lambda: NotificationAttempt.objects.filter(pk__in=attempts, status=NotificationStatus.SENT).count()
-                == 500,
+                lambda: (
+                    NotificationAttempt.objects.filter(pk__in=attempts, status=NotificationStatus.SENT).count() == 500
+                ),
                 timeout=240,
                 interval=1,
             )

@@ -188,7 +188,7 @@ def test_the_silence_check_is_queued_with_the_settings_countdown(
             json.loads(raw)["headers"] for key in broker.keys(f"{prefix}default*") for raw in broker.lrange(key, 0, -1)
         ]
         [headers] = [h for h in queued if h["task"] == "accounts.verification_fallback"]
-        assert headers["argsrepr"] == f"[{send.pk}]" and headers["eta"]
+        assert headers["argsrepr"] == f"({send.pk},)" and headers["eta"]
     finally:
         purge_queue()
 

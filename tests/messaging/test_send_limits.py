@@ -105,6 +105,7 @@ def test_the_fake_meta_refuses_too_many_to_one_user_with_131056(fake_meta):
 
 
 def test_the_fake_twilio_refuses_a_second_sms_in_the_same_second_with_20429(fake_twilio):
+    fake_twilio.sms_throughput = 1
     channel = TwilioSMSChannel()
     channel.send(_outbound("+525500000001"))
     with pytest.raises(ChannelError) as refused:
@@ -113,6 +114,7 @@ def test_the_fake_twilio_refuses_a_second_sms_in_the_same_second_with_20429(fake
 
 
 def test_sends_through_messaging_wait_for_their_token_instead_of_being_refused(fake_twilio, alice):
+    fake_twilio.sms_throughput = 1
     before = token_bucket_waits(channels=["twilio_sms"])["twilio_sms"][0]
     for n in range(3):
         message = message_compose(

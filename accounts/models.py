@@ -73,6 +73,33 @@ class PhoneCode(models.Model):
         return f"Phone code #{self.pk}"
 
 
+class PhoneCodeSend(models.Model):
+    """One send of a verification (PhoneCode): its own code (hashed), the channel it went on and the message
+    that carried it. Every send's code is good until the verification ends (used, expired, out of checks): a
+    WhatsApp code that arrives after its SMS fallback still works. At most KERYU_VERIFICATION_CODE_MAX_SENDS per
+    verification, as Twilio Verify. `fallback_claimed_at` claims the one SMS fallback a WhatsApp send may get."""
+
+    class Reason(models.TextChoices):
+        FIRST = "first", "First code"
+        RESEND = "resend", "Asked again"
+        SMS_ASKED = "sms_asked", "Asked for SMS"
+        FALLBACK = "fallback", "WhatsApp did not deliver"
+
+    phone_code = models.ForeignKey(PhoneCode, on_delete=models.CASCADE, related_name="sends")
+    code_hash = models.CharField(max_length=128)
+    channel = models.CharField(max_length=32, blank=True)
+    reason = models.CharField(max_length=16, choices=Reason.choices, default=Reason.FIRST)
+    message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    fallback_claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Phone code send #{self.pk}"
+
+
 class SecurityEvent(models.Model):
     """What the model audit log cannot see: failed logins, refused object access, MFA resets."""
 

@@ -7,6 +7,8 @@ from django.dispatch import receiver
 
 from core.clientip import client_ip
 from core.scoping import object_access_refused
+from messaging.models import Message, MessageStatus
+from messaging.signals import message_status_changed
 
 from .backends import ip_failure_add
 from .models import SecurityEvent
@@ -49,3 +51,13 @@ def on_access_refused(sender, request, **kwargs) -> None:
         ip_address=_ip(request),
         path=request.path,
     )
+
+
+@receiver(message_status_changed, dispatch_uid="accounts.verification_whatsapp_failed")
+def on_message_status_changed(sender, message: Message, status: str, **kwargs) -> None:
+    """A WhatsApp verification code that failed by webhook goes again by SMS, at once (verification.py)."""
+    if status not in (MessageStatus.FAILED, MessageStatus.UNDELIVERED) or message.kind != "VERIFICATION_CODE":
+        return
+    from .verification import phone_code_whatsapp_failed
+
+    phone_code_whatsapp_failed(message=message)

@@ -1,4 +1,5 @@
-"""Writes for accounts: sign-up, email and phone verification, MFA resets, security events."""
+"""Writes for accounts: sign-up, email and phone verification (phone codes: verification.py), MFA resets,
+security events."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -21,17 +21,31 @@ from django_otp import devices_for_user
 
 from core.encryption import phone_hash
 from core.roles import CUSTODIANS
-from messaging.channels import ChannelError
-from messaging.services import channel_next, message_compose, message_send
 from registry.models import Custodian, Subject
 from registry.services import Removal, custodian_archive, custodian_phone_taken, household_invitation_token
 
 from .models import EmailToken, PhoneCode, Registration, SecurityEvent
+from .verification import (
+    RESEND_LIMITS,
+    phone_code_fallback,
+    phone_code_limit_message,
+    phone_code_send,
+    phone_code_verify,
+    phone_code_whatsapp_failed,
+    verification_latest_send,
+)
+
+__all__ = [
+    "RESEND_LIMITS",
+    "phone_code_fallback",
+    "phone_code_limit_message",
+    "phone_code_send",
+    "phone_code_verify",
+    "phone_code_whatsapp_failed",
+    "verification_latest_send",
+]
 
 log = logging.getLogger(__name__)
-
-# (window, most codes per phone in it): 1 a minute, 3 an hour, 10 a day.
-RESEND_LIMITS = ((timedelta(minutes=1), 1), (timedelta(hours=1), 3), (timedelta(days=1), 10))
 
 
 def registration_create(
@@ -132,81 +146,6 @@ def registration_mark(*, user: User, email: bool = False, phone: bool = False) -
             User.objects.filter(pk=user.pk).update(is_active=True)
             log.info("registration completed user=%s", user.pk)
     return reg
-
-
-def phone_code_send(*, user: User, e164: str) -> PhoneCode:
-    """A new code for this phone, within the resend limits, sent on the first channel that takes it."""
-    key = phone_hash(e164)
-    now = timezone.now()
-    for window, limit in RESEND_LIMITS:
-        if PhoneCode.objects.filter(phone_hash=key, created_at__gt=now - window).count() >= limit:
-            raise ValidationError(phone_code_limit_message(window))
-    digits = settings.KERYU_VERIFICATION_CODE_DIGITS
-    minutes = settings.KERYU_VERIFICATION_CODE_MINUTES
-    code = f"{secrets.randbelow(10**digits):0{digits}d}"
-    with transaction.atomic():
-        PhoneCode.objects.filter(user=user, phone_hash=key, used_at__isnull=True).update(used_at=now)
-        row = PhoneCode.objects.create(
-            user=user, phone_hash=key, code_hash=make_password(code), expires_at=now + timedelta(minutes=minutes)
-        )
-    custodian = Custodian.objects.filter(user=user).first()
-    language = custodian.language if custodian is not None else "es"
-    preferred = custodian.preferred_channel if custodian is not None else None
-    tried: set[str] = set()
-    while (channel := channel_next(preferred=preferred, phone=e164, tried=tried)) is not None:
-        tried.add(channel)
-        message = message_compose(
-            kind="VERIFICATION_CODE",
-            language=language,
-            channel=channel,
-            to=e164,
-            context={"code": code, "minutes": minutes},
-            owner=user,
-        )
-        try:
-            message_send(message=message)
-        except ChannelError:
-            log.warning("verification code not sent code=%s channel=%s; trying the next", row.pk, channel)
-            continue
-        log.info("verification code sent code=%s channel=%s", row.pk, channel)
-        return row
-    raise ValidationError("We could not send the code right now. Try again in a minute.")
-
-
-def phone_code_limit_message(window: timedelta) -> str:
-    if window <= timedelta(minutes=1):
-        return "A code was just sent. Wait a minute before asking for another."
-    if window <= timedelta(hours=1):
-        return "Too many codes this hour. Try again later."
-    return "Too many codes today. Try again tomorrow."
-
-
-def phone_code_verify(*, user: User, e164: str, code: str) -> None:
-    """Check a code: at most KERYU_VERIFICATION_CODE_MAX_TRIES tries, counted before comparing."""
-    key = phone_hash(e164)
-    with transaction.atomic():
-        row = (
-            PhoneCode.objects.select_for_update()
-            .filter(user=user, phone_hash=key, used_at__isnull=True)
-            .order_by("-created_at")
-            .first()
-        )
-        if row is None:
-            raise ValidationError("There is no code waiting for this number. Ask for a new code.")
-        if row.expires_at <= timezone.now():
-            raise ValidationError("This code has expired. Ask for a new code.")
-        if row.tries >= settings.KERYU_VERIFICATION_CODE_MAX_TRIES:
-            raise ValidationError("Too many wrong tries for this code. Ask for a new code.")
-        row.tries += 1
-        ok = check_password((code or "").strip(), row.code_hash)
-        if ok:
-            row.used_at = timezone.now()
-        row.save(update_fields=["tries", "used_at"])
-    if not ok:
-        left = settings.KERYU_VERIFICATION_CODE_MAX_TRIES - row.tries
-        if left <= 0:
-            raise ValidationError("Too many wrong tries for this code. Ask for a new code.")
-        raise ValidationError(f"That code is not right. {left} tries left.")
 
 
 def custodian_phone_change(*, user: User, e164: str) -> None:

@@ -25,6 +25,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.clientip import client_ip
+from messaging.channels import Family, channel_family
 from registry.services import custodianship_join, household_invitation_read
 
 from . import services
@@ -96,10 +97,13 @@ def signup_phone(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:signup")
     form = CodeForm(request.POST or None)
     if request.method == "POST":
-        if "resend" in request.POST:
+        if "resend" in request.POST or "sms" in request.POST:
+            by_sms = "sms" in request.POST
             try:
-                services.phone_code_send(user=user, e164=e164)
-                messages.success(request, "We sent you a new code.")
+                services.phone_code_send(user=user, e164=e164, sms=by_sms)
+                messages.success(
+                    request, _("We sent you a new code by SMS.") if by_sms else _("We sent you a new code.")
+                )
             except ValidationError as exc:
                 messages.error(request, exc.messages[0])
             return redirect("accounts:signup_phone")
@@ -111,7 +115,10 @@ def signup_phone(request: HttpRequest) -> HttpResponse:
             else:
                 services.registration_mark(user=user, phone=True)
                 return redirect("accounts:signup_done")
-    return render(request, "accounts/signup_phone.html", {"form": form, "phone_tail": e164[-4:]})
+    sent = services.verification_latest_send(user=user, e164=e164)
+    family = channel_family(sent.channel) if sent is not None else ""
+    context = {"form": form, "phone_tail": e164[-4:], "sent_family": family, "whatsapp": family == Family.WHATSAPP}
+    return render(request, "accounts/signup_phone.html", context)
 
 
 @require_http_methods(["GET", "POST"])

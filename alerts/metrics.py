@@ -119,7 +119,7 @@ class KeryuCollector(Collector):
 
         waits = CounterMetricFamily(
             "keryu_token_bucket_waits",
-            "Sends that waited for a provider rate-limit token (no limiter exists yet: stays 0).",
+            "Sends that waited for their sender's rate-limit token (messaging.services.limits).",
             labels=["channel"],
         )
         waited = CounterMetricFamily(

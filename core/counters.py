@@ -3,8 +3,8 @@
 A prometheus_client Counter lives in one process: a worker's count would never reach the web process that
 answers /metrics. What workers count goes here instead, one cache key per counter and label.
 
-Token-bucket waits: no provider rate limiter (token bucket) exists yet. `token_bucket_wait_record` is the
-hook it will call each time a send waits for a token; until then the metric exists and stays at zero.
+Token-bucket waits: messaging.services.limits calls `token_bucket_wait_record` each time a send waits for its
+sender's token (core.throttle).
 """
 
 from __future__ import annotations

@@ -69,7 +69,12 @@ WHATSAPP_TEMPLATES: dict[str, tuple[str, list[str]]] = {
     },
     "DRILL": ("keryu_monthly_check", ["recipient_name", "subject_name", "role"]),
     "DRILL_FLAGGED": ("keryu_check_flagged", ["recipients"]),
+    "VERIFICATION_CODE": ("keryu_verification_code", ["code"]),
 }
+# Kinds sent as a Meta AUTHENTICATION template (a one-time code, copy-code button, no links). Meta fixes their
+# text ("<code> is your verification code.", a security note, the expiry), so the shipped definition is always
+# used, whatever an editor's MessageTemplate says; and a code never goes on WhatsApp as free-form text.
+WHATSAPP_AUTHENTICATION_KINDS = frozenset({"VERIFICATION_CODE"})
 
 
 def allowed_variables(kind: str) -> frozenset[str]:

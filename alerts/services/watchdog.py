@@ -1,7 +1,8 @@
 """The watchdog: tells staff (staff_alert) about what no finder or family would report.
 
 Causes: a backlog (the broker's queue or the oldest due notification past the /health/ready thresholds),
-beat gone silent, a channel failing most of what it tries, and repeated security events (lockouts, refused
+beat gone silent, a channel failing most of what it tries, repeated security events, and a WhatsApp sender near
+its 24-hour tier of new conversations (lockouts, refused
 object access). Each cause alerts at most once per KERYU_WATCHDOG_ALERT_INTERVAL: the first process to
 `cache.add` the cause's key for the interval sends it; every other run, worker or retry finds it taken.
 While the cache is down no claim succeeds and nothing is sent; /health/ready is 503 then (no heartbeat can
@@ -21,6 +22,7 @@ from django.core.cache import cache
 
 from accounts.selectors import security_events_since
 from alerts.heartbeat import age, broker_queue_depth, last_beat_pulse
+from messaging.services.limits import conversation_usage
 
 from ..monitoring import channel_outcomes, outbox_backlog, window_start
 from .staff import staff_alert
@@ -115,6 +117,24 @@ def security_events_check() -> list[str]:
     return alerted
 
 
+def conversation_tier_check() -> list[str]:
+    """A WhatsApp sender past KERYU_WHATSAPP_CONVERSATION_WARN_RATIO of its 24-hour tier of new conversations:
+    staff hear before the tier is reached and new recipients go by SMS (messaging.services.limits)."""
+    alerted = []
+    for usage in conversation_usage():
+        if usage.ratio < settings.KERYU_WHATSAPP_CONVERSATION_WARN_RATIO:
+            continue
+        if _raise(
+            f"conversations:{usage.channel}",
+            f"{usage.channel} has started {usage.count} of its {usage.tier} new conversations for 24 h",
+            f"In the last 24 h {usage.channel} started {usage.count} new conversations; the account's tier allows "
+            f"{usage.tier} (KERYU_WHATSAPP_CONVERSATION_TIER). Beyond it, messages to new recipients go by SMS. "
+            "Ask Meta for the next messaging tier, or raise the setting once Meta has.",
+        ):
+            alerted.append(usage.channel)
+    return alerted
+
+
 def watchdog_run() -> list[str]:
     """Every check; the causes alerted this run. One failing check does not stop the others."""
     alerted: list[str] = []
@@ -123,6 +143,7 @@ def watchdog_run() -> list[str]:
         "beat": lambda: ["beat"] if beat_silence_check() else [],
         "channel": lambda: [f"channel:{c}" for c in channel_failure_check()],
         "security": lambda: [f"security:{k}" for k in security_events_check()],
+        "conversations": lambda: [f"conversations:{c}" for c in conversation_tier_check()],
     }
     for name, check in checks.items():
         try:

@@ -412,6 +412,20 @@ MESSAGING_READ_TIMEOUT = env.float("MESSAGING_READ_TIMEOUT", default=10.0)
 TWILIO_STATUS_CALLBACK_BASE_URL = env.str("TWILIO_STATUS_CALLBACK_BASE_URL", default=KERYU_PUBLIC_BASE_URL)
 # Behind a trusted proxy only: rebuild the URL Twilio signed from X-Forwarded-Proto / X-Forwarded-Host.
 MESSAGING_WEBHOOK_TRUST_FORWARDED = env.bool("MESSAGING_WEBHOOK_TRUST_FORWARDED", default=False)
+# --- Sending within the providers' limits (issue 16, item 5; messaging.services.limits) --------------
+# Messages per second per sender: Meta per phone number, Twilio per WhatsApp sender and per SMS long code.
+MESSAGING_SEND_RATES: dict[str, float] = {
+    "meta_whatsapp": env.float("MESSAGING_RATE_META_WHATSAPP", default=80.0),
+    "twilio_whatsapp": env.float("MESSAGING_RATE_TWILIO_WHATSAPP", default=10.0),
+    "twilio_sms": env.float("MESSAGING_RATE_TWILIO_SMS", default=1.0),
+    "email": env.float("MESSAGING_RATE_EMAIL", default=10.0),
+}
+# The bucket sends at this fraction of the rate: jitter never brings two sends closer than the provider counts.
+MESSAGING_RATE_MARGIN = env.float("MESSAGING_RATE_MARGIN", default=0.9)
+# New WhatsApp conversations (distinct recipients) a sender may start in 24 h (Meta's messaging tier); staff are
+# warned at WARN_RATIO of it (the watchdog, once per alert interval); beyond it the next channel (SMS) is used.
+KERYU_WHATSAPP_CONVERSATION_TIER = env.int("KERYU_WHATSAPP_CONVERSATION_TIER", default=250)
+KERYU_WHATSAPP_CONVERSATION_WARN_RATIO = env.float("KERYU_WHATSAPP_CONVERSATION_WARN_RATIO", default=0.8)
 # --- Alerts: outbox sweeper, escalation, retention (see .env.example) -----------------------------
 KERYU_SWEEP_GRACE_SECONDS = env.int("KERYU_SWEEP_GRACE_SECONDS", default=15)
 KERYU_PROCESSING_LEASE_SECONDS = env.int("KERYU_PROCESSING_LEASE_SECONDS", default=90)
@@ -445,6 +459,10 @@ KERYU_HOUSEHOLD_INVITATION_DAYS = env.int("KERYU_HOUSEHOLD_INVITATION_DAYS", def
 KERYU_VERIFICATION_CODE_DIGITS = env.int("KERYU_VERIFICATION_CODE_DIGITS", default=6)
 KERYU_VERIFICATION_CODE_MINUTES = env.int("KERYU_VERIFICATION_CODE_MINUTES", default=10)
 KERYU_VERIFICATION_CODE_MAX_TRIES = env.int("KERYU_VERIFICATION_CODE_MAX_TRIES", default=5)
+# At most this many sends (first code, resends, SMS fallbacks) per verification, as Twilio Verify.
+KERYU_VERIFICATION_CODE_MAX_SENDS = env.int("KERYU_VERIFICATION_CODE_MAX_SENDS", default=5)
+# A WhatsApp code not delivered (or read) within this many seconds is sent again by SMS.
+KERYU_VERIFICATION_WHATSAPP_SECONDS = env.int("KERYU_VERIFICATION_WHATSAPP_SECONDS", default=60)
 KERYU_ABANDONED_REGISTRATION_HOURS = env.int("KERYU_ABANDONED_REGISTRATION_HOURS", default=24)
 KERYU_SESSION_IDLE_MINUTES = env.int("KERYU_SESSION_IDLE_MINUTES", default=30)
 # Failed logins from one IP (any usernames) within 15 minutes before that IP is refused: password spraying.

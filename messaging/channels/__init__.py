@@ -60,9 +60,15 @@ def channel_address(key: str, *, phone: str, email: str) -> str:
 
 
 # Provider codes of failures that say nothing about the recipient's address (services.messages records Meta's
-# template block under "template_not_approved").
+# template block under "template_not_approved", services.limits the WhatsApp tier under "conversation_limit").
 NOT_THE_ADDRESS: frozenset[str] = frozenset(
-    {"template_not_approved", "outside_window", *map(str, META_NOT_THE_ADDRESS), *map(str, TWILIO_NOT_THE_ADDRESS)}
+    {
+        "template_not_approved",
+        "outside_window",
+        "conversation_limit",
+        *map(str, META_NOT_THE_ADDRESS),
+        *map(str, TWILIO_NOT_THE_ADDRESS),
+    }
 )
 
 

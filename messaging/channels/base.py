@@ -28,6 +28,8 @@ class OutboundMessage:
     whatsapp_buttons: tuple[str, ...] = ()
     # How many times this message already failed transiently (Twilio 30003 is retried only once).
     retry_count: int = 0
+    # An AUTHENTICATION template (a one-time code with a copy-code button): its one parameter is the code.
+    whatsapp_authentication: bool = False
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,16 @@ def meta_error_action(code: int | None, http_status: int | None = None, *, retry
     return ErrorAction.SWITCH  # unknown: never hold an alarm on a channel we do not understand
 
 
+def authentication_components(parameters: tuple[str, ...]) -> list[dict[str, Any]]:
+    """An AUTHENTICATION template's components: the code in the body and again in the copy-code button, which
+    Meta's send API addresses as a "url" button at index 0 (the only way it takes the code for the button)."""
+    code = parameters[0] if parameters else ""
+    return [
+        {"type": "body", "parameters": [{"type": "text", "text": code}]},
+        {"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": code}]},
+    ]
+
+
 def timeouts() -> tuple[float, float]:
     return (settings.MESSAGING_CONNECT_TIMEOUT, settings.MESSAGING_READ_TIMEOUT)
 
@@ -115,8 +125,10 @@ class MetaWhatsAppChannel(Channel):
                         ],
                     }
                 ]
-            buttons = button_components(message)
-            if buttons:
+            if message.whatsapp_authentication:
+                # A one-time code: Meta's authentication shape (body code + copy-code button), nothing else.
+                template["components"] = authentication_components(message.whatsapp_parameters)
+            elif buttons := button_components(message):
                 template.setdefault("components", []).extend(buttons)
             payload.update(type="template", template=template)
         else:

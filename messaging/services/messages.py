@@ -16,6 +16,7 @@ from ..formatting import address_hash
 from ..models import FlaggedAddress, Message, MessageStatus, MessageTemplate
 from ..selectors import window_is_open
 from ..signals import message_status_changed
+from .limits import conversation_admit, send_slot_wait
 from .templates import template_render
 
 if TYPE_CHECKING:
@@ -93,6 +94,7 @@ def _outbound(message: Message) -> OutboundMessage:
         twilio_content_sid=template.get("content_sid", ""),
         whatsapp_buttons=tuple(template.get("buttons", ())),
         retry_count=message.retry_count,
+        whatsapp_authentication=bool(template.get("authentication")),
     )
 
 
@@ -137,6 +139,10 @@ def message_send(*, message: Message) -> Message:
         if refusal is not None:
             # Never send a WhatsApp template Meta has not approved, nor text outside the window: next channel.
             raise refusal
+        # The providers' limits (limits.py): a new WhatsApp conversation beyond the tier goes elsewhere; every
+        # send waits for its sender's token rather than being refused by the provider.
+        conversation_admit(channel=message.channel, address_hash=message.address_hash)
+        send_slot_wait(channel=message.channel)
         result = get_channel(message.channel).send(_outbound(message))
     except ChannelError as exc:
         _record_failure(message=message, error=exc)

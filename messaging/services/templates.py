@@ -12,7 +12,13 @@ from django.db import transaction
 
 from ..channels import CHANNEL_FAMILIES, Family, channel_family
 from ..channels.twilio import TwilioWhatsAppChannel
-from ..defaults import DEFAULTS, WHATSAPP_LANGUAGE_CODES, WHATSAPP_TEMPLATES, allowed_variables
+from ..defaults import (
+    DEFAULTS,
+    WHATSAPP_AUTHENTICATION_KINDS,
+    WHATSAPP_LANGUAGE_CODES,
+    WHATSAPP_TEMPLATES,
+    allowed_variables,
+)
 from ..formatting import template_parameter, text_normalise, text_normalise_lines
 from ..models import MessageTemplate, MetaApproval, MetaTemplateStatus, template_variables
 from ..selectors import meta_template_approval
@@ -51,7 +57,7 @@ def _provider_template(
 ) -> dict[str, Any]:
     if channel not in CHANNEL_FAMILIES[Family.WHATSAPP]:
         return {}
-    if template is not None:
+    if template is not None and kind not in WHATSAPP_AUTHENTICATION_KINDS:
         source = template
     elif kind in WHATSAPP_TEMPLATES:
         source = MessageTemplate(kind=kind, language=language, **_whatsapp_defaults(kind, language))
@@ -68,12 +74,15 @@ def _provider_template(
     approval = meta_template_approval(source)
     if approval != MetaApproval.APPROVED:
         return {"blocked": f"Meta template {source.whatsapp_template_name} is {approval}, not APPROVED"}
-    return {
+    provider: dict[str, Any] = {
         "name": source.whatsapp_template_name,
         "language": source.whatsapp_language_code,
         "parameters": parameters,
         "buttons": buttons,
     }
+    if kind in WHATSAPP_AUTHENTICATION_KINDS:
+        provider["authentication"] = True
+    return provider
 
 
 def button_values(definition: TemplateDefinition | None, values: Mapping[str, str]) -> list[str]:

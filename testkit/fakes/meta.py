@@ -21,6 +21,17 @@ from messaging.whatsapp_templates import DEFINITIONS, URL_BUTTON
 from .base import FakeServer, RecordedRequest, Reply, later, post
 
 _ids = itertools.count(1)
+_limit_lock = threading.Lock()
+
+
+def max_in_window(times: list[float], window: float = 1.0) -> int:
+    """The most of `times` (seconds) that fall within any `window` seconds."""
+    times, best, start = sorted(times), 0, 0
+    for end, t in enumerate(times):
+        while times[start] <= t - window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
 
 
 def meta_error(code: int, message: str, *, subcode: int | None = None, type_: str = "OAuthException") -> dict:
@@ -69,6 +80,16 @@ class FakeMeta(FakeServer):
     button_payloads: list[tuple[str, str, int, str, str]] = field(default_factory=list)
     # Every refusal by rule (window, template state), as (to, code).
     refused: list[tuple[str, int]] = field(default_factory=list)
+    # Throughput (throughput_refusal): messages per second per phone number (130429 beyond; None: no limit), and
+    # Meta's pair rate, (messages, seconds) to one user (131056 beyond). `sent_at` records each accepted send.
+    throughput: float | None = 80.0
+    pair_limit: tuple[int, float] | None = (10, 6.0)
+    sent_at: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
+    throttled: list[tuple[float, int]] = field(default_factory=list)
+    # Approved AUTHENTICATION templates (copy-code button): (name, language code). See authentication_problem.
+    authentication_templates: set[tuple[str, str]] = field(
+        default_factory=lambda: {("keryu_verification_code", "es_MX"), ("keryu_verification_code", "en_US")}
+    )
 
     def fail_next(self, code: int, *, status: int = 400, message: str = "error", subcode: int | None = None) -> None:
         self.script.append(Reply(status, meta_error(code, message, subcode=subcode)))
@@ -102,6 +123,9 @@ class FakeMeta(FakeServer):
                 return Reply(400, meta_error(131008, "Required parameter is missing"))
         else:
             return Reply(400, meta_error(100, "Invalid parameter"))
+        refusal = self.throughput_refusal(to)
+        if refusal is not None:
+            return refusal
         wamid = f"wamid.HBgNNTIxNTUxMjM0NTY3OBUCABEYEj{next(_ids):08d}"
         opaque = body.get("biz_opaque_callback_data")
         if kind == "template":
@@ -124,6 +148,8 @@ class FakeMeta(FakeServer):
         name, language = template.get("name"), (template.get("language") or {}).get("code")
         if not name or not language:
             return meta_error(131008, "Required parameter is missing")
+        if (name, language) in self.authentication_templates:
+            return self.authentication_problem(template)
         if (name, language) not in self.templates:
             return meta_error(132001, "Template name does not exist in the translation")
         params = []
@@ -247,6 +273,51 @@ class FakeMeta(FakeServer):
             )
             codes.append(response.status_code)
         return codes
+
+    # --- throughput (issue 16 item 5) ---------------------------------------------------------------
+    def throughput_refusal(self, to: str) -> Reply | None:
+        """Meta's limits on an otherwise good send: more than `throughput` accepted sends of this phone number in
+        the trailing second is 130429; more than `pair_limit` to one user in its window is 131056. A refused send
+        is not counted. The server is threaded: counting and recording happen under one lock."""
+        with _limit_lock:
+            now = time.monotonic()
+            sent = self.sent_at.setdefault(self.phone_number_id, [])
+            if self.throughput is not None and sum(1 for t, _ in sent if t > now - 1.0) >= self.throughput:
+                self.throttled.append((now, 130429))
+                return Reply(400, meta_error(130429, "Rate limit hit", type_="OAuthException"))
+            if self.pair_limit is not None:
+                most, seconds = self.pair_limit
+                if sum(1 for t, user in sent if user == to and t > now - seconds) >= most:
+                    self.throttled.append((now, 131056))
+                    return Reply(400, meta_error(131056, "(Business Account, Consumer Account) pair rate limit hit"))
+            sent.append((now, to))
+        return None
+
+    def max_rate_seen(self, window: float = 1.0) -> int:
+        """The most sends this phone number had accepted within any `window` seconds."""
+        return max_in_window([t for t, _ in self.sent_at.get(self.phone_number_id, [])], window)
+
+    # --- authentication templates (issue 16 item 1) -------------------------------------------------
+    def authentication_problem(self, template: dict) -> dict | None:
+        """An AUTHENTICATION template with a copy-code button, as Meta takes it: the code once as the body's
+        only parameter and again as the parameter of the button (sub_type "url", index 0). The code must be
+        at most 15 characters; the template itself carries no link."""
+        components = template.get("components", [])
+        body = [c for c in components if c.get("type") == "body"]
+        buttons = [c for c in components if c.get("type") == "button"]
+        if len(body) != 1 or len(body[0].get("parameters", [])) != 1:
+            return meta_error(132000, "Number of parameters does not match the expected number of params")
+        code = body[0]["parameters"][0].get("text", "")
+        if not code or len(code) > 15 or body[0]["parameters"][0].get("type") != "text":
+            return meta_error(100, "Invalid parameter", subcode=2494073)
+        if (
+            len(buttons) != 1
+            or buttons[0].get("sub_type") != "url"
+            or str(buttons[0].get("index")) != "0"
+            or [p.get("text") for p in buttons[0].get("parameters", [])] != [code]
+        ):
+            return meta_error(131008, "Required parameter is missing: the copy-code button needs the code")
+        return None
 
     def on_dropped(self, request: RecordedRequest, body: dict | str) -> None:
         if self.receipt_after is not None and self.webhook_url:

@@ -16,8 +16,10 @@ from urllib.parse import urlencode
 from twilio.request_validator import RequestValidator
 
 from .base import FakeServer, RecordedRequest, Reply, later, post
+from .meta import max_in_window
 
 _ids = itertools.count(1)
+_limit_lock = threading.Lock()
 E164 = re.compile(r"\+[1-9]\d{7,14}")
 
 
@@ -50,6 +52,14 @@ class FakeTwilio(FakeServer):
     # (url, params); tests post them with `flush(client)`.
     pending: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     refused: list[tuple[str, int]] = field(default_factory=list)
+    # Throughput (throughput_refusal): messages per second per sender, WhatsApp and SMS (one long code); beyond
+    # it 429 with 20429. None: no limit. `sent_at` records each accepted send per From. SMS is off by default:
+    # real Twilio queues SMS beyond a long code's 1/s rather than refusing them, and at 1/s two sends that our
+    # bucket spaced 1.1 s apart can reach the fake closer than 1 s on a loaded machine (a test sets it to check).
+    whatsapp_throughput: float | None = 10.0
+    sms_throughput: float | None = None
+    sent_at: dict[str, list[float]] = field(default_factory=dict)
+    throttled: list[tuple[float, int]] = field(default_factory=list)
 
     def fail_next(self, code: int, *, status: int = 400, message: str = "error") -> None:
         self.script.append(Reply(status, twilio_error(code, message, status)))
@@ -84,6 +94,9 @@ class FakeTwilio(FakeServer):
                 return Reply(400, problem)
         elif not form.get("Body"):
             return Reply(400, twilio_error(21602, "Message body is required."))
+        refusal = self.throughput_refusal(sender)
+        if refusal is not None:
+            return refusal
         sid = f"SM{next(_ids):032x}"
         callback = form.get("StatusCallback", "")
         if whatsapp and "Body" in form and not self.session_is_open(to):
@@ -154,6 +167,23 @@ class FakeTwilio(FakeServer):
             response = client.post("/" + path, data=params, HTTP_X_TWILIO_SIGNATURE=signature)
             codes.append(response.status_code)
         return codes
+
+    # --- throughput (issue 16 item 5) ---------------------------------------------------------------
+    def throughput_refusal(self, sender: str) -> Reply | None:
+        """More than the sender's rate of accepted sends in the trailing second: 429, code 20429 (not counted)."""
+        rate = self.whatsapp_throughput if sender.startswith("whatsapp:") else self.sms_throughput
+        with _limit_lock:
+            now = time.monotonic()
+            sent = self.sent_at.setdefault(sender, [])
+            if rate is not None and sum(1 for t in sent if t > now - 1.0) >= rate:
+                self.throttled.append((now, 20429))
+                return Reply(429, twilio_error(20429, "Too Many Requests", 429))
+            sent.append(now)
+        return None
+
+    def max_rate_seen(self, sender: str, window: float = 1.0) -> int:
+        """The most sends `sender` (a From, "whatsapp:+..." for WhatsApp) had accepted within any `window` s."""
+        return max_in_window(self.sent_at.get(sender, []), window)
 
     def _authorised(self, request: RecordedRequest) -> bool:
         import base64

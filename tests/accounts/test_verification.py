@@ -12,7 +12,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import PhoneCode
+from accounts.models import PhoneCode, PhoneCodeSend
 from registry.models import Custodian
 
 from .conftest import last_code
@@ -132,17 +132,28 @@ def test_resend_limits_one_a_minute_three_an_hour_ten_a_day(client, signup_data)
     with time_machine.travel(start + timedelta(hours=9)):  # past the session's age: the service directly
         with pytest.raises(services.ValidationError, match=r"Too many codes today\. Try again tomorrow\."):
             services.phone_code_send(user=user, e164="+525512345678")
-    assert PhoneCode.objects.filter(user=user).count() == 10
+    assert PhoneCodeSend.objects.filter(phone_code__user=user).count() == 10
     with time_machine.travel(start + timedelta(days=1, minutes=1)):
         services.phone_code_send(user=user, e164="+525512345678")
 
 
-def test_new_code_invalidates_the_previous_one(client, signup_data):
+def test_a_resend_keeps_the_earlier_code_good(client, signup_data):
+    """Twilio Verify's rule: every code of an open verification works (a slow WhatsApp code after its SMS
+    fallback, a first code after a resend)."""
     user = _signup(client, signup_data)
-    old = last_code(user)
+    first = last_code(user)
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):
         services.phone_code_send(user=user, e164="+525512345678")
+        services.phone_code_verify(user=user, e164="+525512345678", code=first)
+
+
+def test_a_new_verification_voids_the_codes_of_the_previous_one(client, signup_data):
+    user = _signup(client, signup_data)
+    old = last_code(user)
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):  # the first verification has expired
+        services.phone_code_send(user=user, e164="+525512345678")
         new = last_code(user)
+        assert PhoneCode.objects.filter(user=user).count() == 2
         if old != new:
             with pytest.raises(services.ValidationError):
                 services.phone_code_verify(user=user, e164="+525512345678", code=old)

@@ -37,11 +37,11 @@ def test_meta_accepts_a_text_then_reports_131047_and_the_message_fails_with_swit
     fake_meta.webhook_url = f"{live_server.url}/webhooks/whatsapp/"
     _our_window_open("+525512345678", "meta_whatsapp")
     message = message_compose(
-        kind="VERIFICATION_CODE",
+        kind="RESOLVED_FINDER",
         language="es",
         channel="meta_whatsapp",
         to="+525512345678",
-        context={"code": "123456", "minutes": "10"},
+        context={},
     )
     message = message_send(message=message)
     assert message.status == MessageStatus.SENT  # "accepted" is not "delivered"

@@ -30,10 +30,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.encryption import phone_hash
-from messaging.channels import ChannelError, Family, channel_family
+from messaging.channels import REGISTRY, Family, channel_family
 from messaging.channels.meta_whatsapp import MetaWhatsAppChannel
 from messaging.models import Message, MessageStatus
-from messaging.services import channel_next, message_compose, message_send
+from messaging.services import message_compose, message_send_first
 from registry.models import Custodian
 
 from .models import PhoneCode, PhoneCodeSend
@@ -129,32 +129,38 @@ def _deliver(*, verification: PhoneCode, e164: str, code: str, reason: str, fami
     language = custodian.language if custodian is not None else "es"
     preferred = custodian.preferred_channel if custodian is not None else None
     minutes = settings.KERYU_VERIFICATION_CODE_MINUTES
-    tried: set[str] = set()
-    while (channel := channel_next(preferred=preferred, phone=e164, tried=tried)) is not None:
-        tried.add(channel)
-        family = channel_family(channel)
-        if families and family not in families:
-            continue
-        if family == Family.WHATSAPP and channel != MetaWhatsAppChannel.key:
-            continue  # only Meta's authentication template carries a code on WhatsApp (no Twilio Content one shipped)
-        message = message_compose(
+    # Not tried: channels outside `families`, and WhatsApp other than Meta's (only Meta's authentication
+    # template carries a code on WhatsApp; no Twilio Content one is shipped).
+    skipped = {
+        key
+        for key in REGISTRY
+        if (families and channel_family(key) not in families)
+        or (channel_family(key) == Family.WHATSAPP and key != MetaWhatsAppChannel.key)
+    }
+    reached = message_send_first(
+        compose=lambda channel, to: message_compose(
             kind="VERIFICATION_CODE",
             language=language,
             channel=channel,
-            to=e164,
+            to=to,
             context={"code": code, "minutes": minutes},
             owner=verification.user,
-        )
-        try:
-            message_send(message=message)
-        except ChannelError as exc:
-            log.warning("verification code not sent code=%s channel=%s (%s)", verification.pk, channel, exc.code)
-            continue
+        ),
+        preferred=preferred,
+        phone=e164,
+        tried=skipped,
+        label=f"verification code={verification.pk}",
+    )
+    if reached.message is not None:
         send = PhoneCodeSend.objects.create(
-            phone_code=verification, code_hash=make_password(code), channel=channel, reason=reason, message=message
+            phone_code=verification,
+            code_hash=make_password(code),
+            channel=reached.channel,
+            reason=reason,
+            message=reached.message,
         )
-        log.info("verification code sent code=%s send=%s channel=%s", verification.pk, send.pk, channel)
-        if family == Family.WHATSAPP:
+        log.info("verification code sent code=%s send=%s channel=%s", verification.pk, send.pk, reached.channel)
+        if channel_family(reached.channel) == Family.WHATSAPP:
             transaction.on_commit(partial(_schedule_silence_check, send.pk))
         return send
     raise ValidationError(_("We could not send the code right now. Try again in a minute."))

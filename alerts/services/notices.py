@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -200,34 +200,64 @@ def notice_send(*, notice_id: int) -> bool:
     finder = notice.kind == RESOLVED_FINDER
     context = _context(notice)
 
-    def compose(channel: str, to: str) -> Message:
-        message = message_compose(
-            kind=notice.kind,
-            language=notice.language,
-            channel=channel,
-            to=to,
-            context=context,
-            # A finder's number stays out of the family's message log.
-            owner=None if finder else notice.alarm.subject.custodian.user,
-            recipient_name=notice.recipient_name,
-        )
-        AlarmNotice.objects.filter(pk=notice.pk).update(message=message, channel=channel)
-        return message
-
-    reached = message_send_first(
-        compose=compose,
+    return claimed_row_text(
+        notice,
+        claimed_at=now,
+        kind=notice.kind,
+        language=notice.language,
+        context=context,
+        # A finder's number stays out of the family's message log.
+        owner=None if finder else notice.alarm.subject.custodian.user,
+        recipient_name=notice.recipient_name,
         preferred=preferred,
         phone=phone,
         email=email,
         tried=tried,
         label=f"notice id={notice.pk} alarm={notice.alarm_id} kind={notice.kind}",
     )
+
+
+def claimed_row_text(
+    row: AlarmNotice | RelayMessage,
+    *,
+    claimed_at: datetime,
+    kind: str,
+    language: str,
+    context: dict[str, object],
+    owner: User | None,
+    recipient_name: str,
+    preferred: str | None,
+    phone: str,
+    email: str,
+    tried: set[str] | None = None,
+    label: str,
+) -> bool:
+    """Text a row a worker has claimed (a notice, a relayed message) on the reader's first channel that takes
+    it, recording the message and channel on the row before each try and its outcome after. An uncertain send
+    (the provider may have it) counts as sent, never sent again elsewhere."""
+    model = type(row)
+
+    def compose(channel: str, to: str) -> Message:
+        message = message_compose(
+            kind=kind,
+            language=language,
+            channel=channel,
+            to=to,
+            context=context,
+            owner=owner,
+            recipient_name=recipient_name,
+        )
+        model.objects.filter(pk=row.pk).update(message=message, channel=channel)
+        return message
+
+    reached = message_send_first(
+        compose=compose, preferred=preferred, phone=phone, email=email, tried=tried, label=label
+    )
     if reached.message is None:
-        AlarmNotice.objects.filter(pk=notice.pk).update(status=NoticeStatus.FAILED, error=reached.error)
+        model.objects.filter(pk=row.pk).update(status=NoticeStatus.FAILED, error=reached.error)
         return False
-    # Uncertain: the provider may have it, so it counts as sent (never sent again elsewhere), with why.
-    sent_at = now if reached.uncertain else timezone.now()
-    AlarmNotice.objects.filter(pk=notice.pk).update(status=NoticeStatus.SENT, error=reached.error, sent_at=sent_at)
+    sent_at = claimed_at if reached.uncertain else timezone.now()
+    model.objects.filter(pk=row.pk).update(status=NoticeStatus.SENT, error=reached.error, sent_at=sent_at)
     return True
 
 

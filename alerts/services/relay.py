@@ -37,8 +37,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.ratelimit import rate_hit
 from messaging.formatting import address_hash
-from messaging.models import InboundMessage, Message
-from messaging.services import message_compose, message_send_first
+from messaging.models import InboundMessage
 from registry.models import ContactChannel
 
 from ..models import (
@@ -53,7 +52,7 @@ from ..models import (
 )
 from . import recipients as rec
 from .delivery import ack_url, publish_safely
-from .notices import alarm_handler, claimed_rows_sweep, handler_text
+from .notices import alarm_handler, claimed_row_text, claimed_rows_sweep, handler_text
 
 log = logging.getLogger(__name__)
 
@@ -331,34 +330,20 @@ def relay_send(*, relay_id: int) -> bool:
     kind = "RELAY_TO_FINDER" if to_finder else "RELAY_TO_FAMILY"
     context = _context(relay)
 
-    def compose(channel: str, to: str) -> Message:
-        message = message_compose(
-            kind=kind,
-            language=relay.language,
-            channel=channel,
-            to=to,
-            context=context,
-            # A finder's number stays out of the family's message log.
-            owner=None if to_finder else relay.alarm.subject.custodian.user,
-            recipient_name="" if to_finder else (relay.attempt.recipient_name if relay.attempt else ""),
-        )
-        RelayMessage.objects.filter(pk=relay.pk).update(message=message, channel=channel)
-        return message
-
-    reached = message_send_first(
-        compose=compose,
+    return claimed_row_text(
+        relay,
+        claimed_at=now,
+        kind=kind,
+        language=relay.language,
+        context=context,
+        # A finder's number stays out of the family's message log.
+        owner=None if to_finder else relay.alarm.subject.custodian.user,
+        recipient_name="" if to_finder else (relay.attempt.recipient_name if relay.attempt else ""),
         preferred=preferred,
         phone=phone,
         email=email,
         label=f"relay id={relay.pk} alarm={relay.alarm_id}",
     )
-    if reached.message is None:
-        RelayMessage.objects.filter(pk=relay.pk).update(status=RelayStatus.FAILED, error=reached.error)
-        return False
-    # Uncertain: the provider may have it, so it counts as sent (never sent again elsewhere), with why.
-    sent_at = now if reached.uncertain else timezone.now()
-    RelayMessage.objects.filter(pk=relay.pk).update(status=RelayStatus.SENT, error=reached.error, sent_at=sent_at)
-    return True
 
 
 def relays_sweep(*, older_than: int = 60) -> list[int]:

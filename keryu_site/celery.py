@@ -3,9 +3,18 @@
 import os
 
 from celery import Celery
+from celery.signals import task_prerun
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keryu_site.settings.base")
 
 app = Celery("keryu")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect(dispatch_uid="keryu.close_old_connections")
+def _connections_checked(**kwargs: object) -> None:
+    """Before each task, what Django does before each request: close this thread's connection if it is past
+    CONN_MAX_AGE or broken, so the reused connection (CELERY_DB_REUSE_MAX) never outlives its welcome."""
+    close_old_connections()

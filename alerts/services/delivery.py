@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Field, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -322,7 +322,11 @@ def _deliver_claimed(*, attempt: NotificationAttempt, claimed_at: datetime) -> N
 def _attempt_sent(*, attempt: NotificationAttempt, sent_at: datetime) -> None:
     """The provider accepted it. A receipt that got here first (DELIVERED, READ) is never moved back."""
     awaited = Q(status__in=ANSWER_AWAITED)
-    field = NotificationAttempt._meta.get_field
+
+    def field(name: str) -> Field[Any, Any]:
+        found = NotificationAttempt._meta.get_field(name)
+        assert isinstance(found, Field)
+        return found
 
     def if_awaited(name: str, value: object) -> Case:
         return Case(When(awaited, then=Value(value)), default=F(name), output_field=field(name))

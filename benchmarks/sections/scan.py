@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlencode
 
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -123,8 +123,10 @@ def _captured_posts(ctx: Context, count: int) -> list[list[str]]:
     client = Client(HTTP_HOST="127.0.0.1")
     scripts = []
     for code in ctx.take_codes(count):
-        with CaptureQueriesContext(connection) as captured:
+        # Rolled back: the alarm is not kept (the replay inserts it again) and nothing is queued.
+        with transaction.atomic(), CaptureQueriesContext(connection) as captured:
             response = client.post(f"/scan/{code}/", BODY, content_type="application/x-www-form-urlencoded")
+            transaction.set_rollback(True)
         if response.status_code != 302:
             raise RuntimeError(f"scan POST answered {response.status_code}")
         scripts.append([q["sql"] for q in captured.captured_queries])

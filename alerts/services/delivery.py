@@ -36,7 +36,7 @@ from messaging.services.flags import WRONG_NUMBER_CODE
 
 from ..models import Alarm, NotificationAttempt, NotificationStatus, ScanEvent, SituationType
 from . import recipients as rec
-from .alarm_status import REACHED, alarm_status_refresh
+from .alarm_status import alarm_status_refresh, alarm_status_sent
 from .staff import staff_alert
 
 if TYPE_CHECKING:
@@ -338,13 +338,7 @@ def _attempt_sent(*, attempt: NotificationAttempt, sent_at: datetime) -> None:
             error=if_awaited("error", ""),
             updated_at=if_awaited("updated_at", timezone.now()),
         )
-        # The roll-up (alarm_status) of an alarm one of whose rows was just sent: the best state reached is
-        # at least SENT. An alarm already at SENT, DELIVERED or READ keeps what it says; any other moves to
-        # SENT. Nor can a send make the family unreachable (the staff alert's condition). The conditional
-        # update takes the alarm row's lock, as alarm_status_refresh does, so racing refreshes still serialise.
-        Alarm.objects.filter(pk=attempt.alarm_id).exclude(notification_status__in=REACHED).update(
-            notification_status=NotificationStatus.SENT, notification_sent=True, notification_error=""
-        )
+        alarm_status_sent(alarm_id=attempt.alarm_id)
 
 
 def attempt_interrupted(*, attempt_id: int, claimed_at: datetime) -> None:

@@ -80,8 +80,19 @@ def run(
     body: str = "",
     once: bool = False,
 ) -> LoadResult:
-    """Run wrk against `paths` (rotated, or each used once) with `connections` clients."""
+    """Run wrk against `paths` (rotated, or each used once) with `connections` clients.
+
+    The wrk threads split the path list (thread i takes lines i, i+T, ...): a list shorter than the threads
+    would leave a thread with no path, and wrk then requests "/" (the Wagtail home page) instead. An empty
+    list is refused; in loop mode a short list is repeated until every thread has its own copy.
+    """
+    if not paths or any(not p.startswith("/") for p in paths):
+        raise ValueError("wrk needs at least one path, each starting with '/'")
     threads = min(connections, 2)
+    if once:
+        threads = max(1, min(threads, len(paths)))
+    elif len(paths) < threads:
+        paths = paths * threads
     per_thread = -(-connections // threads)
     connections = per_thread * threads
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:

@@ -25,7 +25,7 @@ from core.encryption import phone_hash
 from core.roles import CUSTODIANS, STAFF
 from messaging.models import MessageTemplate
 from messaging.services import meta_template_status_update
-from registry.models import Custodian, EmergencyContact, QRCode, Subject
+from registry.models import Custodian, EmergencyContact, QRCode, Subject, short_code_for
 
 from .config import Config
 
@@ -79,8 +79,26 @@ def _staff() -> User:
     return user
 
 
+def _code(subject: Subject, now, taken: set[str] | None = None) -> QRCode:
+    """An active code with its short code set: bulk_create skips QRCode.save(), which would derive it, and an
+    empty short_code is unique (the second one fails on a fresh database). Same rule as save(): the first 8 hex
+    digits of the UUID, another UUID when the prefix is taken (in the database or in this batch)."""
+    taken = _TAKEN if taken is None else taken
+    while True:
+        value = uuid.uuid4()
+        short = short_code_for(value)
+        if short not in taken:
+            taken.add(short)
+            return QRCode(subject=subject, uuid=value, short_code=short, is_active=True, activated_at=now)
+
+
+_TAKEN: set[str] = set()
+
+
 def _people(config: Config) -> None:
     """Custodians, subjects, codes and contacts, all at once (first run only)."""
+    _TAKEN.clear()
+    _TAKEN.update(QRCode.objects.values_list("short_code", flat=True))
     password = make_password(None)  # unusable: custodians never sign in here
     group = Group.objects.get(name=CUSTODIANS)
     users = User.objects.bulk_create(
@@ -101,9 +119,7 @@ def _people(config: Config) -> None:
         [Subject(custodian=custodians[i % len(custodians)], name=name) for i, name in enumerate(names)],
         batch_size=BATCH,
     )
-    QRCode.objects.bulk_create(
-        [QRCode(subject=s, uuid=uuid.uuid4(), is_active=True, activated_at=now) for s in subjects], batch_size=BATCH
-    )
+    QRCode.objects.bulk_create([_code(s, now) for s in subjects], batch_size=BATCH)
     contacts = []
     for n, subject in enumerate(s for s in subjects if s.name.startswith("Notify ")):
         for k in range(config.contacts_per_subject):

@@ -23,7 +23,7 @@ from .config import Config
 CHILD = {"DJANGO_SETTINGS_MODULE": "benchmarks.settings"}
 
 
-def wait_for_workers(base_url: str, workers: int, *, timeout: float = 90) -> int:
+def wait_for_workers(base_url: str, workers: int, *, timeout: float = 300) -> int:
     """Until every gunicorn worker has answered (each boots Django on its own; a busy machine takes seconds)."""
     import time
 
@@ -59,7 +59,12 @@ class Stack:
 
     def start_web(self) -> str:
         self.base_url = self.exits.enter_context(
-            running_web(self.child_env(), workers=self.config.web_workers, threads=self.config.web_threads)
+            running_web(
+                self.child_env(),
+                workers=self.config.web_workers,
+                threads=self.config.web_threads,
+                boot_timeout=300,  # 4 workers booting Django at once on a loaded 2-core machine: 60 s was short
+            )
         )
         wait_for_workers(self.base_url, self.config.web_workers)
         return self.base_url

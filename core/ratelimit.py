@@ -28,6 +28,9 @@ def counter_add(*, key: str, seconds: int | None, amount: int = 1) -> int | None
     For windows on the clock, put the window's number into the key (`rate_hit` does).
     """
     try:
+        incr_expire = getattr(cache, "incr_expire", None)
+        if incr_expire is not None:  # core.cache's Redis backend: one round trip
+            return int(incr_expire(key, amount, seconds))
         if cache.add(key, amount, timeout=seconds):
             return amount
         try:

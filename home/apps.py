@@ -13,5 +13,24 @@ class HomeConfig(AppConfig):
         from .setup import on_post_migrate
 
         post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="home.setup")
+        self._forget_scan_page_on_change()
         # The one answer to inbound messages (see messaging.inbound for why a registration, not a signal).
         inbound_handler_set(inbound_answer)
+
+    @staticmethod
+    def _forget_scan_page_on_change() -> None:
+        """The cached scan page (home.routing) is dropped by any write that could change what a scan serves."""
+        from django.db.models.signals import post_delete, post_save
+        from wagtail.models import Page, PageViewRestriction, Site
+        from wagtail.signals import page_published, page_unpublished, post_page_move
+
+        from .models import HomePage, ScanPage
+        from .routing import scan_page_forget
+
+        for sender in (Page, HomePage, ScanPage, PageViewRestriction, Site):
+            post_save.connect(scan_page_forget, sender=sender, dispatch_uid=f"home.scan_page_saved.{sender.__name__}")
+            post_delete.connect(
+                scan_page_forget, sender=sender, dispatch_uid=f"home.scan_page_deleted.{sender.__name__}"
+            )
+        for signal in (page_published, page_unpublished, post_page_move):
+            signal.connect(scan_page_forget, dispatch_uid=f"home.scan_page_{id(signal)}")

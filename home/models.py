@@ -71,6 +71,15 @@ class ScanPage(RoutablePageMixin, Page):
             )
         return harden_scan_response(response)
 
+    # Set by home.routing.scan_page_live from the shared cache: Wagtail's view-restriction check (a serve hook)
+    # then reads no rows. None: ask the database as Wagtail does.
+    cached_view_restrictions: list | None = None
+
+    def get_view_restrictions(self):
+        if self.cached_view_restrictions is not None:
+            return self.cached_view_restrictions
+        return super().get_view_restrictions()
+
     def texts(self) -> dict[str, str]:
         """The editor-kept texts in the active language."""
         if translation.get_language() == "es":

@@ -56,7 +56,7 @@ class WorkerProcess:
     def output(self) -> str:
         return "\n".join(self.lines)
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float = 180) -> None:
         try:
             wait_for(
                 lambda: any(" ready." in line for line in self.lines) or self.proc.poll() is not None, timeout=timeout

@@ -130,7 +130,7 @@ class RedisServer:
 
 
 @contextmanager
-def running_web(env: dict[str, str], *, workers: int = 1, threads: int = 4) -> Iterator[str]:
+def running_web(env: dict[str, str], *, workers: int = 1, threads: int = 4, boot_timeout: float = 60) -> Iterator[str]:
     port = free_port()
     cmd = [sys.executable, "-m", "gunicorn", "keryu_site.wsgi", "--bind", f"127.0.0.1:{port}",
            "--workers", str(workers), "--threads", str(threads), "--timeout", "30"]  # fmt: skip
@@ -151,7 +151,7 @@ def running_web(env: dict[str, str], *, workers: int = 1, threads: int = 4) -> I
             return proc.poll() is not None
 
     try:
-        wait_for(up, timeout=60)
+        wait_for(up, timeout=boot_timeout)
         if proc.poll() is not None:
             raise AssertionError("web server exited:\n" + web.output)
         time.sleep(0.2)

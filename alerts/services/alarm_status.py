@@ -106,6 +106,17 @@ def alarm_status_refresh(*, alarm_id: int) -> str:
     return derived.status
 
 
+def alarm_status_sent(*, alarm_id: int) -> None:
+    """The roll-up after one of the alarm's rows was sent, in one statement instead of a refresh's four: the
+    best state reached is now at least SENT, so an alarm at SENT, DELIVERED or READ keeps what it says and any
+    other moves to SENT (what alarm_status_derive would answer). A send never makes the family unreachable (the
+    staff alert's condition). The update takes the alarm row's lock as alarm_status_refresh does, so a refresh
+    racing it still writes what it saw after it."""
+    Alarm.objects.filter(pk=alarm_id).exclude(notification_status__in=REACHED).update(
+        notification_status=NotificationStatus.SENT, notification_sent=True, notification_error=""
+    )
+
+
 def _staff_alert_once(*, alarm_id: int, derived: AlarmStatus) -> None:
     """Staff hear once per alarm (claimed by `staff_alerted_at`) that it needs a human: nobody has acknowledged
     it and the family cannot be reached. The finder's page says so (alerts.services.finder_state), so it must be

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -21,7 +22,7 @@ from registry.services import qr_code_mark_used
 
 from ..models import OPEN_FOR_REPORTS, Alarm, AlarmSource, NotificationAttempt, NotificationStatus, SituationType
 from . import recipients as rec
-from .alarm_status import alarm_status_refresh
+from .alarm_status import FAMILY, NOBODY_REACHABLE, alarm_status_refresh
 from .delivery import enqueue_on_commit
 from .notices import alarm_acknowledged_tell, alarm_handler, alarm_resolved_tell
 
@@ -74,6 +75,7 @@ def alarm_create(
     finder_phone: str = "",
     finder_phone_shared: bool = False,
     source: str = AlarmSource.WEB,
+    close_stale: bool = True,
 ) -> Alarm:
     """Store the alarm and its whole outbox (every recipient, at once or scheduled) in one transaction.
 
@@ -82,85 +84,132 @@ def alarm_create(
 
     A code has at most one open alarm (the database's alerts_one_open_alarm_per_code): raises AlarmAlreadyOpen
     when it has one. Reports go through alerts.services.reports.report_submit, which joins it instead.
+    `close_stale=False`: the caller has just read that the code has no open alarm past the cooldown to close
+    (report_submit's one read), so the closing UPDATE is left out; a concurrent report still meets the constraint.
     """
     if situation_type not in SituationType.values:
         raise ValidationError({"situation_type": "Choose what is happening."})
     now = timezone.now()
     is_test = situation_type == SituationType.TEST
+    # Everything that can be known before the transaction is worked out before it: the row, who is told, on
+    # which channel and when. The transaction then only writes (docs/benchmarks.md: Python working inside it
+    # kept PostgreSQL "idle in transaction").
+    alarm = Alarm(
+        subject=qr_code.subject,  # the scan already loaded it (with custodian and user): no refetch
+        qr_code=qr_code,
+        timestamp=now,
+        situation_type=situation_type,
+        first_situation_type=situation_type,
+        is_test=is_test,
+        description=description,
+        location=location,
+        latitude=latitude,
+        longitude=longitude,
+        scanner_ip=scanner_ip,
+        scanner_user_agent=scanner_user_agent[:1000],
+        is_phototaker=is_phototaker,
+        triggered_by=triggered_by,
+        finder_name=finder_name[:100],
+        finder_phone=finder_phone[:32],
+        finder_phone_shared=finder_phone_shared and bool(finder_phone),
+        source=AlarmSource.BUTTON if is_test else source,
+    )
+    plan = route_plan(alarm=alarm, now=now, told=set())
+    if not plan:  # nobody has a channel: the roll-up alarm_status_derive would write, known now
+        alarm.notification_status = NotificationStatus.FAILED
+        alarm.notification_error = NOBODY_REACHABLE
     with transaction.atomic():
-        if not is_test:
+        if not is_test and close_stale:
             _stale_alarm_close(qr_code_id=qr_code.pk, now=now)
         try:
             with transaction.atomic():  # a savepoint: a lost race leaves the caller's transaction usable
-                alarm = Alarm.objects.create(
-                    subject=qr_code.subject,  # the scan already loaded it (with custodian and user): no refetch
-                    qr_code=qr_code,
-                    timestamp=now,
-                    situation_type=situation_type,
-                    first_situation_type=situation_type,
-                    is_test=is_test,
-                    description=description,
-                    location=location,
-                    latitude=latitude,
-                    longitude=longitude,
-                    scanner_ip=scanner_ip,
-                    scanner_user_agent=scanner_user_agent[:1000],
-                    is_phototaker=is_phototaker,
-                    triggered_by=triggered_by,
-                    finder_name=finder_name[:100],
-                    finder_phone=finder_phone[:32],
-                    finder_phone_shared=finder_phone_shared and bool(finder_phone),
-                    source=AlarmSource.BUTTON if is_test else source,
-                )
+                alarm.save(force_insert=True)
         except IntegrityError as exc:
             # The only unique rule an alarm row has is alerts_one_open_alarm_per_code.
             raise AlarmAlreadyOpen from exc
         qr_code_mark_used(qr_code_id=qr_code.pk)
-        created = alarm_route(alarm=alarm, now=now)
+        created = _plan_write(alarm=alarm, plan=plan)
+        if not any(step.recipient.kind in FAMILY for step in plan):
+            # The family cannot be reached: the roll-up's staff alert (rare; the usual alarm needs no refresh).
+            alarm_status_refresh(alarm_id=alarm.pk)
     log.info("alarm created id=%s situation=%s attempts=%s", alarm.pk, alarm.situation_type, created)
     return alarm
+
+
+@dataclass(frozen=True)
+class RouteStep:
+    """One new recipient's first message: on `channel`, due at `due` (None: at once)."""
+
+    recipient: rec.Recipient
+    channel: str
+    due: datetime | None
+
+
+def route_plan(*, alarm: Alarm, now: datetime, told: set[str]) -> list[RouteStep]:
+    """The first messages the policy wants for the alarm's situation, for recipients not in `told` (reads only:
+    the policy, the contacts and the channels; nothing is written). Unreachable recipients are logged."""
+    plan = []
+    for recipient, delay in rec.recipients_for(alarm=alarm):
+        if recipient.key in told:
+            continue
+        due = alarm.timestamp + delay if delay is not None else None
+        if due is not None and due <= now:
+            due = None
+        channel = rec.recipient_first_channel(recipient, alarm)
+        if channel is None:
+            log.warning("alarm id=%s recipient=%s has no reachable channel", alarm.pk, recipient.key)
+            continue
+        plan.append(RouteStep(recipient=recipient, channel=channel, due=due))
+    return plan
+
+
+def _plan_write(*, alarm: Alarm, plan: list[RouteStep]) -> int:
+    """The plan's rows in one INSERT; those due now are queued once the transaction commits."""
+    rows = NotificationAttempt.objects.bulk_create(
+        [
+            NotificationAttempt(
+                alarm=alarm,
+                custodian_id=step.recipient.custodian_id,
+                contact_id=step.recipient.contact_id,
+                recipient_key=step.recipient.key,
+                recipient_kind=step.recipient.kind,
+                recipient_name=step.recipient.name[:150],
+                language=step.recipient.language,
+                channel=step.channel,
+                wave=0,
+                not_before=step.due,
+            )
+            for step in plan
+        ]
+    )
+    for row in rows:
+        if row.not_before is None:
+            enqueue_on_commit(row.pk)
+    return len(rows)
 
 
 def alarm_route(*, alarm: Alarm, now: datetime) -> int:
     """Write the alarm's outbox for its current situation; returns how many rows were written or released.
 
-    Run when the alarm is raised, and again when a more serious report upgrades it (INJURED after LOST). Each
-    recipient the policy names gets one first-message row (update_seq 0) on their first channel, due at once or
-    at alarm.timestamp + the policy's delay. Someone who already has a row is never given a second first
-    message: a row still waiting for a later time is brought forward to what the new policy says, and one an
-    acknowledgement cancelled before it went is released again when the new policy wants them told at once
-    (an injury is news the emergency contacts and the doctor must have even if the custodian saw "lost").
-    Ends with the alarm's roll-up (FAILED when nobody has a channel).
+    Run when a more serious report upgrades an alarm (INJURED after LOST); a new alarm writes its plan in
+    alarm_create. Each recipient the policy names gets one first-message row (update_seq 0) on their first
+    channel, due at once or at alarm.timestamp + the policy's delay. Someone who already has a row is never
+    given a second first message: a row still waiting for a later time is brought forward to what the new
+    policy says, and one an acknowledgement cancelled before it went is released again when the new policy
+    wants them told at once (an injury is news the emergency contacts and the doctor must have even if the
+    custodian saw "lost"). Ends with the alarm's roll-up (FAILED when nobody has a channel).
     """
     count = 0
     first = NotificationAttempt.objects.filter(alarm=alarm, update_seq=0)
     told = set(first.values_list("recipient_key", flat=True))
     for recipient, delay in rec.recipients_for(alarm=alarm):
+        if recipient.key not in told:
+            continue
         due = alarm.timestamp + delay if delay is not None else None
         if due is not None and due <= now:
             due = None
-        if recipient.key in told:
-            count += _rows_bring_forward(first.filter(recipient_key=recipient.key), due=due, now=now)
-            continue
-        channel = rec.recipient_first_channel(recipient, alarm)
-        if channel is None:
-            log.warning("alarm id=%s recipient=%s has no reachable channel", alarm.pk, recipient.key)
-            continue
-        attempt = NotificationAttempt.objects.create(
-            alarm=alarm,
-            custodian_id=recipient.custodian_id,
-            contact_id=recipient.contact_id,
-            recipient_key=recipient.key,
-            recipient_kind=recipient.kind,
-            recipient_name=recipient.name[:150],
-            language=recipient.language,
-            channel=channel,
-            wave=0,
-            not_before=due,
-        )
-        count += 1
-        if due is None:
-            enqueue_on_commit(attempt.pk)
+        count += _rows_bring_forward(first.filter(recipient_key=recipient.key), due=due, now=now)
+    count += _plan_write(alarm=alarm, plan=route_plan(alarm=alarm, now=now, told=told))
     alarm_status_refresh(alarm_id=alarm.pk)
     return count
 

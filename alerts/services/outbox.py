@@ -21,7 +21,7 @@ from messaging.models import MessageStatus
 
 from ..models import NO_RECEIPT, Alarm, NotificationAttempt, NotificationStatus
 from . import recipients as rec
-from .alarm_status import SUCCESS, alarm_status_refresh
+from .alarm_status import SUCCESS, alarm_status_refresh, alarm_status_sent
 from .delivery import attempt_enqueue, attempt_fallback, attempt_reclaim
 
 log = logging.getLogger(__name__)
@@ -208,7 +208,10 @@ def attempt_status_from_message(*, message_id: int, status: str) -> None:
             fields["delivered_at"] = Coalesce(F("delivered_at"), Value(now))
         if NotificationAttempt.objects.filter(pk=attempt.pk, status__in=CLOSES[new]).update(**fields):
             log.info("attempt id=%s now %s by provider news (was %s)", attempt.pk, new, attempt.status)
-            alarm_status_refresh(alarm_id=attempt.alarm_id)
+            if new == NotificationStatus.SENT:
+                alarm_status_sent(alarm_id=attempt.alarm_id)  # the provider's answer to our own send
+            else:
+                alarm_status_refresh(alarm_id=attempt.alarm_id)
         return
     # Failed or undelivered after it was (or may have been) sent: the provider gave up, try the next channel.
     # UNCONFIRMED already moved on; its record just learns the outcome.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from messaging.services import channel_next
@@ -44,6 +44,9 @@ class Recipient:
     preferred: str | None
     custodian_id: int | None = None
     contact_id: int | None = None
+    # The registry rows already loaded while choosing recipients: their addresses need no second read.
+    custodian: Custodian | None = field(default=None, compare=False, repr=False)
+    contact: EmergencyContact | None = field(default=None, compare=False, repr=False)
 
 
 def recipients_for(*, alarm: Alarm) -> list[tuple[Recipient, timedelta | None]]:
@@ -62,6 +65,7 @@ def recipients_for(*, alarm: Alarm) -> list[tuple[Recipient, timedelta | None]]:
                     language=own.language if own is not None else custodian.language,
                     preferred=recipient_preferred(kind=RecipientKind.TRIGGER, custodian=own, contact=None),
                     custodian_id=own.pk if own is not None else None,
+                    custodian=own,
                 ),
                 None,
             )
@@ -77,6 +81,7 @@ def recipients_for(*, alarm: Alarm) -> list[tuple[Recipient, timedelta | None]]:
                 language=member.language,
                 preferred=recipient_preferred(kind=RecipientKind.CUSTODIAN, custodian=member, contact=None),
                 custodian_id=member.pk,
+                custodian=member,
             ),
             None,
         )
@@ -107,6 +112,7 @@ def recipients_for(*, alarm: Alarm) -> list[tuple[Recipient, timedelta | None]]:
                         language=contact.language,
                         preferred=recipient_preferred(kind=RecipientKind.CONTACT, custodian=None, contact=contact),
                         contact_id=contact.pk,
+                        contact=contact,
                     ),
                     delay,
                 )
@@ -165,5 +171,9 @@ def recipient_first_channel(recipient: Recipient, alarm: Alarm) -> str | None:
         custodian_id=recipient.custodian_id,
         contact_id=recipient.contact_id,
     )
+    if recipient.custodian is not None:
+        probe.custodian = recipient.custodian
+    if recipient.contact is not None:
+        probe.contact = recipient.contact
     phone, email = attempt_addresses(probe)
     return channel_next(preferred=recipient.preferred, phone=phone, email=email)

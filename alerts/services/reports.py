@@ -130,7 +130,11 @@ def _report(
     if the insert loses to a concurrent report (AlarmAlreadyOpen), read again and join the winner's alarm."""
     now = timezone.now()
     is_test = report.situation_type == SituationType.TEST
-    open_alarm = None if is_test else open_alarm_for(qr_code_id=qr_code.pk, now=now)
+    # One read: the code's alarm open for reports (the database allows one), fresh or past the cooldown.
+    latest = None if is_test else Alarm.objects.filter(OPEN_FOR_REPORTS, qr_code_id=qr_code.pk).first()
+    since = now - timedelta(seconds=settings.KERYU_SCAN_COOLDOWN_SECONDS)
+    open_alarm = latest if latest is not None and latest.timestamp >= since else None
+    close_stale = latest is not None and open_alarm is None  # alarm_create closes it in its transaction
     if open_alarm is not None and not is_more_serious(report.situation_type, open_alarm):
         for key, rate in repeat_limits:
             verdict = rate_hit(key=key, rate=rate)
@@ -144,12 +148,14 @@ def _report(
                 qr_code=qr_code,
                 is_phototaker=report.source == AlarmSource.PHOTOTAKER,
                 triggered_by=triggered_by,
+                close_stale=close_stale,
                 **report.row(),
             )
         except AlarmAlreadyOpen:
             # Lost the race: the winner's alarm is committed (the unique index waited for it), so it is seen now.
             log.info("report lost the race for qr_code=%s; joining the open alarm", qr_code.pk)
             open_alarm = open_alarm_for(qr_code_id=qr_code.pk, now=timezone.now())
+            close_stale = True  # whatever is there now, alarm_create's own UPDATE settles it
             continue
         return ReportOutcome(alarm=alarm, joined=False)
     raise AlarmAlreadyOpen  # the open alarm kept closing under us: vanishingly rare; the finder resubmits

@@ -34,6 +34,10 @@ function init(args)
   end
   paths = {}
   for i = id, #all, nthreads do paths[#paths + 1] = all[i] end
+  if #paths == 0 then
+    -- without a path wrk.format() requests "/": refuse rather than measure the wrong page
+    error("thread " .. id .. " has no path (" .. #all .. " paths for " .. nthreads .. " threads)")
+  end
   index, sent, ok, bad = 0, 0, 0, 0
   limit = cap > 0 and math.floor(cap / nthreads) or 0
   if once then

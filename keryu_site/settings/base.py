@@ -223,6 +223,10 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_IGNORE_RESULT = True
+# Keep each worker thread's PostgreSQL connection across tasks: without this Celery's Django fixup closes it after
+# every task, and each send opened a new session (docs/benchmarks.md: +25% sends from this alone). Connections
+# past CONN_MAX_AGE or unusable are still closed before a task (keryu_site.celery), as Django does per request.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

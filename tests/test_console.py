@@ -22,6 +22,7 @@ def test_the_login_page_says_keryu(client):
 
 
 def test_a_custodians_console_has_no_cms_furniture(client, alice, alice_code):
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")  # her console in English
     client.force_login(alice)
     html = client.get(reverse("wagtailadmin_home")).content.decode()
     assert "Search all pages" not in html  # no page search on the dashboard
@@ -78,6 +79,7 @@ def test_the_acknowledge_button_works_from_the_console(client, alice, alice_code
 
 def test_the_subject_page_shows_the_active_code_its_qr_and_scan_history(client, alice, alice_code, alice_subject):
     alarm = AlarmFactory(qr_code=alice_code, situation_type=SituationType.LOST)
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")  # her console in English
     client.force_login(alice)
     html = client.get(reverse("wagtailsnippets_registry_subject:inspect", args=[alice_subject.pk])).content.decode()
     assert reverse("registry_qr_png", args=[alice_code.pk]) in html and "data-keryu-qr" in html

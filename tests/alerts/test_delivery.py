@@ -62,7 +62,7 @@ def test_an_attempt_is_sent_once_even_when_delivered_twice(alice_code, scripted)
 def test_message_is_in_the_custodians_language(alice_code, scripted):
     scripted.script = ["provider-1"]
     attempt_deliver(attempt_id=_attempt(alice_code).pk)
-    assert "EXTRAVIADO" in Message.objects.get().content  # Alice reads Spanish
+    assert "PERSONA EXTRAVIADA" in Message.objects.get().content  # Alice reads Spanish
 
 
 def test_a_transient_error_puts_the_attempt_back_for_a_retry_with_the_same_message(alice_code, scripted):

@@ -34,8 +34,11 @@ def not_exempt(request):
 urlpatterns = [
     # ruleid: keryu-csrf-exempt
     path("profile/", csrf_exempt(not_exempt)),
-    # The documented scan route, exactly as in keryu_site/urls.py, is allowed:
+    # The documented scan route (with the finder's relay post), exactly as in keryu_site/urls.py, is allowed:
     # ok: keryu-csrf-exempt
+    re_path(r"^(scan/[0-9a-f-]{36}/(?:sent/[\w-]+/relay/)?)$", csrf_exempt(serve_scan), name="scan_serve"),
+    # ...but not the route as it was before, nor any other spelling of it:
+    # ruleid: keryu-csrf-exempt
     re_path(r"^(scan/[0-9a-f-]{36}/)$", csrf_exempt(serve_scan), name="scan_serve"),
     # ...but not a wider pattern serving every page without CSRF:
     # ruleid: keryu-csrf-exempt

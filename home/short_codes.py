@@ -26,6 +26,13 @@ class ShortCodeForm(forms.Form):
 
 
 def short_code_entry(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """The form, or where a typed code leads. A code in the URL is as secret as the scan URL it opens: no referrer."""
+    response = _short_code_answer(request, code)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _short_code_answer(request: HttpRequest, code: str | None) -> HttpResponse:
     raw = code if code is not None else request.GET.get("code", "")
     form = ShortCodeForm({"code": raw} if raw else None)
     if not raw:

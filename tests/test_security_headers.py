@@ -68,6 +68,9 @@ PUBLIC: dict[str, str] = {
     "api/.*(?:/|\\.[^/]*)$": "the API's JSON 404 for unknown URLs (serves nothing, whoever asks)",
     "subjects/qr/<uuid:code>/scan/": "the spec's scan URL, redirecting to the scan page",
     r"^(scan/[0-9a-f-]{36}/(?:sent/[\w-]+/relay/)?)$": "the public scan form and the finder's relay post",
+    "c/": "the badge's short code typed on the home page (rate-limited; unknown and inactive codes read the same)",
+    "c/<str:code>/": "the short URL printed on the badge, opening its scan page (rate-limited)",
+    "accounts/invitation/<str:token>/": "a household invitation's signed link (the invitee may have no account yet)",
     "scan-photo/<uuid:code>/": "a subject's photo, only through an active code and only if shared",
     "alerts/ack/<str:token>/": "the signed acknowledgement link in every message",
     "alerts/ack/<str:token>/photo/": "the subject's photo behind the doctor's signed link, while the alarm is open",
@@ -77,7 +80,14 @@ PUBLIC: dict[str, str] = {
 }
 LOGIN_PATHS = ("/admin/login/", "/ops/login/")
 # URLs whose code or token is a secret: no referrer, no cache, and the scan page's strict policy.
-SECRET_URL_PREFIXES = ("/scan/", "/scan-photo/", "/subjects/qr/", "/alerts/ack/", "/accounts/verify-email/")
+SECRET_URL_PREFIXES = (
+    "/scan/",
+    "/scan-photo/",
+    "/subjects/qr/",
+    "/alerts/ack/",
+    "/accounts/verify-email/",
+    "/c/",
+)
 # Source expressions a policy may use: keywords, hashes/nonces, and data:/blob: (no host, no scheme-wide http:).
 ALLOWED_SOURCES = re.compile(
     r"^('self'|'none'|'unsafe-inline'|'unsafe-eval'|'strict-dynamic'|'(sha256|sha384|sha512|nonce)-[^']+'|data:|blob:)$"

@@ -39,6 +39,7 @@ def test_the_alarm_page_title_and_timeline_read_the_same_clock(client, alice, al
 def test_code_pages_show_times_on_the_viewers_clock(client, alice, alice_code):
     alice_code.activated_at = RAISED
     alice_code.save(update_fields=["activated_at"])
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")  # English time format
     client.force_login(alice)
     html = client.get(reverse("wagtailsnippets_registry_qrcode:inspect", args=[alice_code.pk])).content.decode()
     assert "7:43 a.m." in html and "13:43" not in html

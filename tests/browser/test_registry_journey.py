@@ -15,6 +15,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_custodian_creates_a_subject_activates_a_code_and_downloads_the_badge(live_server, desktop, alice):
     page = desktop
+    # Her console speaks her profile's language: English here, as the labels below read.
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")
     # Password and second factor are the accounts journey's subject; here Alice starts signed in.
     login_browser(page, live_server.url, alice)
     page.goto(f"{live_server.url}/admin/")

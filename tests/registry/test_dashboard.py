@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_custodian_sees_their_subjects_code_status_and_recent_alarms(client, alice, alice_code, bob, bob_subject):
     alarm = AlarmFactory(qr_code=alice_code)
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")  # her console in English
     client.force_login(alice)
     body = client.get("/admin/").content.decode()
     assert "People in your care" in body

@@ -14,6 +14,14 @@ class AlertsConfig(AppConfig):
         inbound_message_received.connect(receivers.on_inbound_message_received, dispatch_uid="alerts.inbound_answered")
         meta_template_changed.connect(receivers.on_meta_template_changed, dispatch_uid="alerts.meta_template")
         self._register_scopes()
+        # The escalation policies are kept in the shared cache (alerts.services.recipients): any write drops them.
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import EscalationPolicy
+        from .services.recipients import policies_forget
+
+        for signal in (post_save, post_delete):
+            signal.connect(policies_forget, sender=EscalationPolicy, dispatch_uid=f"alerts.policies.{id(signal)}")
 
     @staticmethod
     def _register_scopes() -> None:

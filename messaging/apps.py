@@ -18,6 +18,14 @@ class MessagingConfig(AppConfig):
         # Every known channel has a row staff can order in /ops/ (also after a test flush).
         post_migrate.connect(_ensure_channel_rows, sender=self)
         self._register_scopes()
+        # The channel order is kept in the shared cache (messaging.selectors): any write drops it.
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import ChannelSetting
+        from .selectors import channel_order_forget
+
+        for signal in (post_save, post_delete):
+            signal.connect(channel_order_forget, sender=ChannelSetting, dispatch_uid=f"messaging.order.{id(signal)}")
 
     @staticmethod
     def _register_scopes() -> None:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.config_cache import config_forget, config_get
 from core.roles import scope_to_owner, user_is_staff
 
 from .channels import CHANNEL_FAMILIES, REGISTRY
@@ -62,10 +63,25 @@ def channel_is_configured(key: str) -> bool:
     return bool(cls and cls().is_configured())
 
 
+CHANNEL_ORDER_KEY = "keryu:config:channel-order"
+
+
+def _channel_order_chosen() -> list[str]:
+    return list(
+        ChannelSetting.objects.filter(position__isnull=False).order_by("position", "key").values_list("key", flat=True)
+    )
+
+
+def channel_order_forget(**kwargs: object) -> None:
+    """Connected to every write of a channel setting (messaging.apps); channel_order_set calls it too."""
+    config_forget(CHANNEL_ORDER_KEY)
+
+
 def channel_order_configured() -> list[str]:
-    """The order staff chose (or KERYU_CHANNEL_ORDER while they chose none), configured or not."""
-    chosen = list(ChannelSetting.objects.filter(position__isnull=False).order_by("position", "key"))
-    keys = [c.key for c in chosen] if chosen else list(settings.KERYU_CHANNEL_ORDER)
+    """The order staff chose (or KERYU_CHANNEL_ORDER while they chose none), configured or not. Read from the
+    shared cache (core.config_cache): every alarm and send reads it."""
+    chosen = config_get(CHANNEL_ORDER_KEY, _channel_order_chosen)
+    keys = chosen or list(settings.KERYU_CHANNEL_ORDER)
     return list(dict.fromkeys(k for k in keys if k))
 
 

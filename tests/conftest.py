@@ -155,3 +155,16 @@ def password_only_client():
     from django.test import Client
 
     return Client()
+
+
+@pytest.fixture(autouse=True)
+def _config_cache_fresh():
+    """The shared cache outlives each test's database: the staff-edited tables kept there (core.config_cache)
+    start each test unread, as after a deploy."""
+    from django.core.cache import cache
+
+    from alerts.services.recipients import POLICIES_KEY
+    from messaging.selectors import CHANNEL_ORDER_KEY
+
+    cache.delete_many([POLICIES_KEY, CHANNEL_ORDER_KEY])
+    yield

@@ -23,7 +23,7 @@ from registry.services import qr_code_mark_used
 from ..models import OPEN_FOR_REPORTS, Alarm, AlarmSource, NotificationAttempt, NotificationStatus, SituationType
 from . import recipients as rec
 from .alarm_status import FAMILY, NOBODY_REACHABLE, alarm_status_refresh
-from .delivery import enqueue_on_commit
+from .delivery import enqueue_on_commit, publish_options_for
 from .notices import alarm_acknowledged_tell, alarm_handler, alarm_resolved_tell
 
 if TYPE_CHECKING:
@@ -182,9 +182,10 @@ def _plan_write(*, alarm: Alarm, plan: list[RouteStep]) -> int:
             for step in plan
         ]
     )
+    options = publish_options_for(update_seq=0, situation=alarm.situation_type)  # first messages: no read
     for row in rows:
         if row.not_before is None:
-            enqueue_on_commit(row.pk)
+            enqueue_on_commit(row.pk, options=options)
     return len(rows)
 
 

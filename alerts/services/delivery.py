@@ -66,9 +66,12 @@ def retry_delay(retry_count: int) -> float:
 _broker = Breaker(open_seconds=lambda: settings.KERYU_ENQUEUE_BACKOFF)
 
 
-def attempt_enqueue(*, attempt_id: int, countdown: float | None = None) -> bool:
+def attempt_enqueue(
+    *, attempt_id: int, countdown: float | None = None, options: dict[str, str | int] | None = None
+) -> bool:
     """Queue delivery without ever holding up the caller for long; a row not queued stays PENDING and the
-    sweeper queues it once the broker answers again."""
+    sweeper queues it once the broker answers again. `options`: the publish options when the caller knows them
+    (publish_options_for), else they are read from the row."""
     from ..tasks import deliver_attempt
 
     return publish_safely(
@@ -76,7 +79,7 @@ def attempt_enqueue(*, attempt_id: int, countdown: float | None = None) -> bool:
         args=[attempt_id],
         countdown=countdown,
         what=f"attempt id={attempt_id}",
-        **attempt_publish_options(attempt_id=attempt_id),
+        **(options if options is not None else attempt_publish_options(attempt_id=attempt_id)),
     )
 
 
@@ -88,6 +91,11 @@ def attempt_publish_options(*, attempt_id: int) -> dict[str, str | int]:
     if row is None:
         return {}
     update_seq, situation = row
+    return publish_options_for(update_seq=update_seq, situation=situation)
+
+
+def publish_options_for(*, update_seq: int, situation: str) -> dict[str, str | int]:
+    """attempt_publish_options for a row whose update_seq and alarm situation the caller already has."""
     if update_seq or situation == SituationType.TEST:
         return {"queue": settings.KERYU_QUEUE_DEFAULT, "priority": settings.KERYU_PRIORITY_DEFAULT}
     if situation == SituationType.INJURED:
@@ -130,8 +138,8 @@ def publish_safely(
     return False
 
 
-def enqueue_on_commit(attempt_id: int) -> None:
-    transaction.on_commit(partial(attempt_enqueue, attempt_id=attempt_id))
+def enqueue_on_commit(attempt_id: int, *, options: dict[str, str | int] | None = None) -> None:
+    transaction.on_commit(partial(attempt_enqueue, attempt_id=attempt_id, options=options))
 
 
 def ack_token(attempt: NotificationAttempt) -> str:

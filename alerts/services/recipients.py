@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from core.config_cache import config_forget, config_get
 from messaging.services import channel_next
 from registry.models import ContactChannel, Custodian, EmergencyContact
 from registry.selectors import subject_custodians
@@ -21,9 +22,22 @@ DEFAULT_POLICIES: dict[str, dict[str, object]] = {
 }
 
 
+POLICIES_KEY = "keryu:config:escalation-policies"
+
+
+def _policies() -> dict[str, EscalationPolicy]:
+    return {policy.situation_type: policy for policy in EscalationPolicy.objects.order_by("pk")}
+
+
+def policies_forget(**kwargs: object) -> None:
+    """Connected to every write of a policy (alerts.apps)."""
+    config_forget(POLICIES_KEY)
+
+
 def policy_for(situation_type: str) -> EscalationPolicy:
-    """The staff-edited row, or an unsaved one carrying the shipped defaults."""
-    policy = EscalationPolicy.objects.filter(situation_type=situation_type).first()
+    """The staff-edited row, or an unsaved one carrying the shipped defaults. The rows come from the shared
+    cache (core.config_cache): every alarm reads them, staff change them rarely."""
+    policy = config_get(POLICIES_KEY, _policies).get(situation_type)
     return policy or EscalationPolicy(situation_type=situation_type, **DEFAULT_POLICIES.get(situation_type, {}))
 
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from ..channels import REGISTRY, ChannelError
 from ..defaults import SAMPLE_CONTEXT
 from ..models import Channel, ChannelSetting
+from ..selectors import channel_order_forget
 from .messages import message_compose, message_send
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ def channel_order_set(*, keys: list[str]) -> None:
         ChannelSetting.objects.update(position=None)
         for position, key in enumerate(dict.fromkeys(keys), start=1):
             ChannelSetting.objects.filter(key=key).update(position=position)
+        channel_order_forget()  # update() sends no post_save
     log.info("channel order set to %s", ",".join(keys))
 
 

@@ -70,6 +70,12 @@ def custodian_phone_set(*, custodian: Custodian, phone_number: str) -> Custodian
     return custodian
 
 
+def _public_changed(subject_id: int) -> None:
+    from .signals import subject_public_changed
+
+    subject_public_changed.send(sender=Subject, subject_id=subject_id)
+
+
 def subject_photo_set(*, subject: Subject, upload) -> Subject:
     """Validate, strip and store a photo under a random name, removing the previous file."""
     clean = photo_clean(upload)
@@ -78,6 +84,7 @@ def subject_photo_set(*, subject: Subject, upload) -> Subject:
     Subject.objects.filter(pk=subject.pk).update(photo=subject.photo.name, updated_at=timezone.now())
     if old_name and old_name != subject.photo.name:
         subject.photo.storage.delete(old_name)
+    _public_changed(subject.pk)
     return subject
 
 
@@ -86,6 +93,7 @@ def subject_photo_clear(*, subject: Subject) -> Subject:
         subject.photo.storage.delete(subject.photo.name)
     Subject.objects.filter(pk=subject.pk).update(photo="", updated_at=timezone.now())
     subject.photo = ""
+    _public_changed(subject.pk)
     return subject
 
 
@@ -108,12 +116,14 @@ def qr_code_activate(*, qr_code: QRCode) -> QRCode:
             is_active=False
         )
         QRCode.objects.filter(pk=qr_code.pk).update(is_active=True, activated_at=timezone.now())
+        _public_changed(qr_code.subject_id)
     qr_code.refresh_from_db()
     return qr_code
 
 
 def qr_code_deactivate(*, qr_code: QRCode) -> QRCode:
     QRCode.objects.filter(pk=qr_code.pk).update(is_active=False)
+    _public_changed(qr_code.subject_id)
     qr_code.refresh_from_db()
     return qr_code
 
@@ -154,6 +164,7 @@ def subject_archive(*, subject: Subject) -> Subject:
             archived_at=now, is_active=False, updated_at=now
         )
         QRCode.objects.filter(subject_id=subject.pk, is_active=True).update(is_active=False)
+        _public_changed(subject.pk)
     subject.refresh_from_db()
     return subject
 

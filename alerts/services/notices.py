@@ -31,10 +31,10 @@ from messaging.services import message_compose, message_send_first
 from registry.models import ContactChannel
 
 from ..models import (
+    HANDLER_STAFF,
     Alarm,
     AlarmNotice,
     AlarmSource,
-    HandlerRole,
     NoticeStatus,
     NotificationAttempt,
     NotificationStatus,
@@ -67,7 +67,7 @@ class Handler:
 
     name: str  # a full-name snapshot (Alarm.acknowledged_by)
     first_name: str
-    role: str  # a HandlerRole; "" unknown
+    role: str  # a handler role (alerts.models.HANDLER_ROLES); "" unknown
     key: str = ""  # their recipient key on the alarm ("" staff, or nobody the alarm messaged)
 
 
@@ -86,10 +86,10 @@ def alarm_handler(*, alarm: Alarm, attempt: NotificationAttempt | None = None, u
         ship = alarm.subject.custodianships.filter(custodian__user=user).first()
         if ship is not None:
             return Handler(
-                name=name, first_name=first, role=HandlerRole.CUSTODIAN, key=f"custodian:{ship.custodian_id}"
+                name=name, first_name=first, role=RecipientKind.CUSTODIAN, key=f"custodian:{ship.custodian_id}"
             )
         if user_is_staff(user):
-            return Handler(name=name, first_name=first, role=HandlerRole.STAFF)
+            return Handler(name=name, first_name=first, role=HANDLER_STAFF)
     return Handler(name="", first_name="", role="")
 
 

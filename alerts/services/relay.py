@@ -41,13 +41,14 @@ from messaging.models import InboundMessage
 from registry.models import ContactChannel
 
 from ..models import (
+    RELAY_PAGE_ONLY,
     Alarm,
     AlarmSource,
+    NoticeStatus,
     NotificationAttempt,
     RecipientKind,
     RelayDirection,
     RelayMessage,
-    RelayStatus,
     ScanEvent,
 )
 from . import recipients as rec
@@ -162,7 +163,7 @@ def relay_from_family(
             via=via,
             inbound=inbound,
             language=_finder_language(phone) if phone else "es",
-            status=RelayStatus.PENDING if phone else RelayStatus.PAGE_ONLY,
+            status=NoticeStatus.PENDING if phone else RELAY_PAGE_ONLY,
         )
         if phone:
             transaction.on_commit(partial(relay_enqueue, relay_id=relay.pk))
@@ -199,7 +200,7 @@ def relay_from_finder(
             via=via,
             inbound=inbound,
             language=attempt.language if attempt else "es",
-            status=RelayStatus.PENDING if attempt else RelayStatus.PAGE_ONLY,
+            status=NoticeStatus.PENDING if attempt else RELAY_PAGE_ONLY,
         )
         if attempt is not None:
             transaction.on_commit(partial(relay_enqueue, relay_id=relay.pk))
@@ -318,8 +319,8 @@ def relay_send(*, relay_id: int) -> bool:
     """Text one relayed message, trying the reader's channels in messaging's order. Claimed first, so it goes
     once; a send the provider may have taken (uncertain) is not sent again elsewhere."""
     now = timezone.now()
-    if not RelayMessage.objects.filter(pk=relay_id, status=RelayStatus.PENDING).update(
-        status=RelayStatus.PROCESSING, claimed_at=now
+    if not RelayMessage.objects.filter(pk=relay_id, status=NoticeStatus.PENDING).update(
+        status=NoticeStatus.PROCESSING, claimed_at=now
     ):
         return False
     relay = RelayMessage.objects.select_related(

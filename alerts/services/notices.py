@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -188,14 +188,17 @@ def notice_enqueue(*, notice_id: int) -> bool:
 def notice_send(*, notice_id: int) -> bool:
     """Send one notice, trying the recipient's channels in messaging's order. Claimed first, so it goes once;
     a send the provider may have taken (uncertain) is not sent again elsewhere."""
-    now = timezone.now()
-    if not AlarmNotice.objects.filter(pk=notice_id, status=NoticeStatus.PENDING).update(
-        status=NoticeStatus.PROCESSING, claimed_at=now
-    ):
+    claimed = row_claim(
+        AlarmNotice,
+        notice_id,
+        "alarm__subject__custodian__user",
+        "attempt__contact",
+        "attempt__custodian",
+        "scan_event",
+    )
+    if claimed is None:
         return False
-    notice = AlarmNotice.objects.select_related(
-        "alarm__subject__custodian__user", "attempt__contact", "attempt__custodian", "scan_event"
-    ).get(pk=notice_id)
+    notice, now = claimed
     phone, email, preferred, tried = _reach(notice)
     finder = notice.kind == RESOLVED_FINDER
     context = _context(notice)
@@ -215,6 +218,21 @@ def notice_send(*, notice_id: int) -> bool:
         tried=tried,
         label=f"notice id={notice.pk} alarm={notice.alarm_id} kind={notice.kind}",
     )
+
+
+_Row = TypeVar("_Row", AlarmNotice, RelayMessage)
+
+
+def row_claim(model: type[_Row], pk: int, *related: str) -> tuple[_Row, datetime] | None:
+    """Claim a row to send (a notice, a relayed message): PENDING to PROCESSING in one conditional update, so a
+    redelivered task or a second worker finds nothing to do. The row with `related` loaded, and when it was
+    claimed (the sweeper's lease); None when it was not pending."""
+    now = timezone.now()
+    if not model.objects.filter(pk=pk, status=NoticeStatus.PENDING).update(
+        status=NoticeStatus.PROCESSING, claimed_at=now
+    ):
+        return None
+    return model.objects.select_related(*related).get(pk=pk), now
 
 
 def claimed_row_text(

@@ -53,7 +53,7 @@ from ..models import (
 )
 from . import recipients as rec
 from .delivery import ack_url, publish_safely
-from .notices import alarm_handler, claimed_row_text, claimed_rows_sweep, handler_text
+from .notices import alarm_handler, claimed_row_text, claimed_rows_sweep, handler_text, row_claim
 
 log = logging.getLogger(__name__)
 
@@ -318,14 +318,17 @@ def _context(relay: RelayMessage) -> dict[str, object]:
 def relay_send(*, relay_id: int) -> bool:
     """Text one relayed message, trying the reader's channels in messaging's order. Claimed first, so it goes
     once; a send the provider may have taken (uncertain) is not sent again elsewhere."""
-    now = timezone.now()
-    if not RelayMessage.objects.filter(pk=relay_id, status=NoticeStatus.PENDING).update(
-        status=NoticeStatus.PROCESSING, claimed_at=now
-    ):
+    claimed = row_claim(
+        RelayMessage,
+        relay_id,
+        "alarm__subject__custodian__user",
+        "scan_event",
+        "attempt__contact",
+        "attempt__custodian",
+    )
+    if claimed is None:
         return False
-    relay = RelayMessage.objects.select_related(
-        "alarm__subject__custodian__user", "scan_event", "attempt__contact", "attempt__custodian"
-    ).get(pk=relay_id)
+    relay, now = claimed
     phone, email, preferred = _reach(relay)
     to_finder = relay.direction == RelayDirection.TO_FINDER
     kind = "RELAY_TO_FINDER" if to_finder else "RELAY_TO_FAMILY"

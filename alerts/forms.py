@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
-from django.utils.functional import Promise
 
 from .services.relay import RELAY_MAX
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # a dev requirement: only the type checker reads it
 
-def relay_text_field(*, label: str | Promise, help_text: str | Promise = "") -> forms.CharField:
+
+def relay_text_field(*, label: StrOrPromise, help_text: StrOrPromise = "") -> forms.CharField:
     """The text of a relayed message, either way: at most RELAY_MAX characters (alerts.services.relay refuses
     more), which the browser enforces as the reader types."""
     return forms.CharField(

@@ -52,7 +52,7 @@ ROLE_ORDER = (RecipientKind.CUSTODIAN, RecipientKind.TRIGGER, RecipientKind.CONT
 
 def role_name(role: str) -> str:
     """The role as a finder or a recipient reads it, in the active language."""
-    return str(ROLE_NAMES.get(role, UNKNOWN_ROLE))  # type: ignore[call-overload]
+    return str(ROLE_NAMES.get(role, UNKNOWN_ROLE))
 
 
 @dataclass(frozen=True)

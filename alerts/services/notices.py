@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -206,12 +206,15 @@ def notice_send(*, notice_id: int) -> bool:
     return claimed_row_text(
         notice,
         claimed_at=now,
-        kind=notice.kind,
-        language=notice.language,
-        context=context,
-        # A finder's number stays out of the family's message log.
-        owner=None if finder else notice.alarm.subject.custodian.user,
-        recipient_name=notice.recipient_name,
+        compose=partial(
+            message_compose,
+            kind=notice.kind,
+            language=notice.language,
+            context=context,
+            # A finder's number stays out of the family's message log.
+            owner=None if finder else notice.alarm.subject.custodian.user,
+            recipient_name=notice.recipient_name,
+        ),
         preferred=preferred,
         phone=phone,
         email=email,
@@ -221,6 +224,12 @@ def notice_send(*, notice_id: int) -> bool:
 
 
 _Row = TypeVar("_Row", AlarmNotice, RelayMessage)
+
+
+class Compose(Protocol):
+    """messaging's message_compose for one reader, waiting for the channel and the address to try."""
+
+    def __call__(self, *, channel: str, to: str) -> Message: ...
 
 
 def row_claim(model: type[_Row], pk: int, *related: str) -> tuple[_Row, datetime] | None:
@@ -239,11 +248,7 @@ def claimed_row_text(
     row: AlarmNotice | RelayMessage,
     *,
     claimed_at: datetime,
-    kind: str,
-    language: str,
-    context: dict[str, object],
-    owner: User | None,
-    recipient_name: str,
+    compose: Compose,
     preferred: str | None,
     phone: str,
     email: str,
@@ -252,24 +257,17 @@ def claimed_row_text(
 ) -> bool:
     """Text a row a worker has claimed (a notice, a relayed message) on the reader's first channel that takes
     it, recording the message and channel on the row before each try and its outcome after. An uncertain send
-    (the provider may have it) counts as sent, never sent again elsewhere."""
+    (the provider may have it) counts as sent, never sent again elsewhere. `compose` is message_compose with
+    all but the channel and address given (a partial)."""
     model = type(row)
 
-    def compose(channel: str, to: str) -> Message:
-        message = message_compose(
-            kind=kind,
-            language=language,
-            channel=channel,
-            to=to,
-            context=context,
-            owner=owner,
-            recipient_name=recipient_name,
-        )
+    def compose_recorded(channel: str, to: str) -> Message:
+        message = compose(channel=channel, to=to)
         model.objects.filter(pk=row.pk).update(message=message, channel=channel)
         return message
 
     reached = message_send_first(
-        compose=compose, preferred=preferred, phone=phone, email=email, tried=tried, label=label
+        compose=compose_recorded, preferred=preferred, phone=phone, email=email, tried=tried, label=label
     )
     if reached.message is None:
         model.objects.filter(pk=row.pk).update(status=NoticeStatus.FAILED, error=reached.error)

@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy as _
 from core.ratelimit import rate_hit
 from messaging.formatting import address_hash
 from messaging.models import InboundMessage
+from messaging.services import message_compose
 from registry.models import ContactChannel
 
 from ..models import (
@@ -337,12 +338,15 @@ def relay_send(*, relay_id: int) -> bool:
     return claimed_row_text(
         relay,
         claimed_at=now,
-        kind=kind,
-        language=relay.language,
-        context=context,
-        # A finder's number stays out of the family's message log.
-        owner=None if to_finder else relay.alarm.subject.custodian.user,
-        recipient_name="" if to_finder else (relay.attempt.recipient_name if relay.attempt else ""),
+        compose=partial(
+            message_compose,
+            kind=kind,
+            language=relay.language,
+            context=context,
+            # A finder's number stays out of the family's message log.
+            owner=None if to_finder else relay.alarm.subject.custodian.user,
+            recipient_name="" if to_finder else (relay.attempt.recipient_name if relay.attempt else ""),
+        ),
         preferred=preferred,
         phone=phone,
         email=email,

@@ -138,7 +138,7 @@ def test_custodian_console(browser, live_server, alice, alice_subject, alice_cod
     page.locator("select[name=time_zone]").select_option("America/Tijuana")
     shot(page, f"console-profile-{language}")
     with page.expect_navigation():
-        page.locator("form button[type=submit]").first.click()
+        page.locator("form:has(select[name=time_zone]) button[type=submit]").click()
     assert Custodian.objects.get(pk=alice.custodian.pk).time_zone == "America/Tijuana"
     page.goto(f"{base}/admin/snippets/alerts/alarm/inspect/{injured.pk}/")
     there = timezone.localtime(injured.timestamp, ZoneInfo("America/Tijuana")).strftime("%Y-%m-%d %H:%M %Z")
@@ -240,11 +240,11 @@ def test_editor_previews_a_message_in_the_side_panel(browser, live_server, edito
     # An edit shows in the preview, and "Preview in new tab" opens the same styled channel preview.
     content = page.locator("#id_content")
     content.fill(content.input_value() + " [Keryu-preview-edit]")
-    frame.locator('[data-preview-channel="whatsapp"] .bubble', has_text="[Keryu-preview-edit]").wait_for()
     with page.context.expect_page() as opened:
         page.locator('[data-w-preview-target="newTab"]').click()
     tab = opened.value
     tab.wait_for_load_state()
+    shot(tab, f"console-editor-preview-tab-{language}")
     bubble = tab.locator('[data-preview-channel="whatsapp"] .bubble')
     assert "Sofía" in bubble.inner_text() and "[Keryu-preview-edit]" in bubble.inner_text()
     assert bubble.evaluate("el => getComputedStyle(el).borderTopRightRadius") == "8px"

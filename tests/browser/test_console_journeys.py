@@ -145,6 +145,7 @@ def test_custodian_console(browser, live_server, alice, alice_subject, alice_cod
     assert there in page.title()
     assert page.locator('[data-keryu-zone="America/Tijuana"]').inner_text() == says["times_in"]
     assert page.locator("tr.timeline-scan td").first.inner_text() == there
+    scroll_to(page.locator("[data-keryu-zone]"), offset=140)
     shot(page, f"console-alarm-{language}")
 
     page.goto(f"{base}/admin/snippets/registry/qrcode/inspect/{alice_code.pk}/")
@@ -203,6 +204,7 @@ def test_staff_dashboard(browser, live_server, staff, alice_code, language):
     assert page.locator(".alarm-take-over").is_visible()
     assert page.locator(".alarm-staff-ack-form").is_visible()
     assert page.locator("tr.timeline-attempt").count() >= 3
+    scroll_to(page.locator(".alarm-take-over"))
     shot(page, f"console-staff-alarm-{language}")
 
     # /ops/ (Unfold), in the browser's language: staff's queue on top, then the delivery channels.

@@ -183,8 +183,8 @@ class Alarm(FinderReport):
         ]
 
     def __str__(self) -> str:
-        # The viewer's clock (core.timezones activates it per request), like every other time on the page.
-        return f"{self.get_situation_type_display()} · {self.subject} · {timezone.localtime(self.timestamp):%Y-%m-%d %H:%M}"
+        # The viewer's clock (core.timezones activates it per request), like every other time on the page, named.
+        return f"{self.get_situation_type_display()} · {self.subject} · {timezone.localtime(self.timestamp):%Y-%m-%d %H:%M %Z}"
 
 
 # NotificationAttempt.error of a row whose recipient was moved on for want of a receipt (the timeline shows it).

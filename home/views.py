@@ -16,12 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from alerts.forms import relay_text_field
 from alerts.models import Alarm, AlarmSource, RelayDirection, ScanEvent
 from alerts.selectors import relay_messages_for_report
 from alerts.services.connection import CONNECTION_ERRORS, connection_discard
 from alerts.services.finder_state import finder_state
 from alerts.services.notices import handler_text
-from alerts.services.relay import RELAY_MAX, Thread, relay_from_finder
+from alerts.services.relay import Thread, relay_from_finder
 from alerts.services.reports import Report, ReportLimited, inactive_scan_record, report_submit
 from core.clientip import client_ip
 from core.headers import harden_scan_response
@@ -196,10 +197,8 @@ def _report(data: dict) -> tuple[Alarm, ScanEvent | None]:
 class FinderRelayForm(forms.Form):
     """The finder's message to the family, on their progress page."""
 
-    text = forms.CharField(
+    text = relay_text_field(
         label=gettext_lazy("Write to the family"),
-        max_length=RELAY_MAX,
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": RELAY_MAX}),
         help_text=gettext_lazy("Keryu passes it on; your number stays private."),
     )
 

@@ -12,7 +12,6 @@ from alerts.models import Alarm, EscalationPolicy, RecipientKind
 from alerts.services import policies_ensure
 from messaging.services import channel_order_set
 
-
 REPORT = {"situation_type": "LOST", "description": "Near the fountain", "location": "Parque México"}
 
 
@@ -28,9 +27,7 @@ def test_a_report_reads_no_policy_channel_order_or_attempt_back(client, alice):
 
     policies_ensure()
     channel_order_set(keys=["meta_whatsapp", "twilio_sms", "email"])
-    first, second = (
-        QRCodeFactory(subject=SubjectFactory(custodian=alice.custodian), is_active=True) for _ in range(2)
-    )
+    first, second = (QRCodeFactory(subject=SubjectFactory(custodian=alice.custodian), is_active=True) for _ in range(2))
     _post(client, first)  # the tables read once and kept
     sql = _post(client, second)
     tables = ("alerts_escalationpolicy", "messaging_channelsetting")

@@ -36,6 +36,7 @@ ALLOWED = {
     "English": "the language switch names each language in that language",
     "Español": "the language switch names each language in that language",
     "1A2B3C4D": "an example of a badge code (the short-code field's placeholder)",
+    "no-referrer": "a referrer policy (the finder's pages fill base.html's <meta name=referrer> block), not shown",
 }
 TRANSLATING_BLOCKS = {"blocktranslate": "endblocktranslate", "blocktrans": "endblocktrans", "comment": "endcomment"}
 INCLUDE_LITERAL = re.compile(r"""\b(title|subtitle)=(["'])(?P<text>.*?)\2""")
@@ -140,11 +141,12 @@ def unmarked_texts(source: str, name: str) -> list[Finding]:
     parser.feed("".join(pieces))
     parser.close()
     for row, text in parser.found:
-        if shows_letters(text):
-            row += len(text) - len(text.lstrip("\n"))  # where the text itself starts
+        first_letter = LETTER.search(text)
+        if first_letter and shows_letters(text):
+            row += text[: first_letter.start()].count("\n")  # the line of its first letter
             line = newlines[row - 2] + 1 if row > 1 else 1
             findings.append(Finding(name, line, " ".join(text.replace(HOLE, "…").split())))
-    return findings
+    return sorted(findings, key=lambda f: f.line)
 
 
 def test_the_project_templates_are_found():

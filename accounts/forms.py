@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -101,17 +103,29 @@ class EmailChangeForm(PasswordConfirmForm):
         return email
 
 
+def time_zone_choices() -> list[tuple[str, str]]:
+    """Blank first (the site's zone, named), then every zone this server knows (Custodian.time_zone)."""
+    site = [("", _("The site's time zone (%(zone)s)") % {"zone": settings.TIME_ZONE})]
+    return site + [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
 class ProfileForm(forms.ModelForm):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
     emergency_phone = PhoneNumberField(required=False)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        choices=time_zone_choices,
+        help_text=_("Every time Keryu shows you (alarms, exports) is on this clock."),
+    )
 
     class Meta:
         model = Custodian
-        fields = ["address", "emergency_phone", "language", "preferred_channel"]
+        fields = ["address", "emergency_phone", "language", "time_zone", "preferred_channel"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
-    field_order = ["first_name", "last_name", "address", "emergency_phone", "language"]
+    field_order = ["first_name", "last_name", "address", "emergency_phone", "language", "time_zone"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django_otp import devices_for_user
+from wagtail.users.models import UserProfile
 
 from core.encryption import phone_hash
 from core.roles import CUSTODIANS
@@ -213,7 +214,11 @@ def registrations_purge_abandoned() -> int:
 
 
 def custodian_profile_update(*, custodian: Custodian, first_name: str, last_name: str, **fields) -> Custodian:
-    """Name on the user, the rest (ProfileForm's fields) on the custodian."""
+    """Name on the user, the rest (ProfileForm's fields) on the custodian.
+
+    The time zone is copied to Wagtail's own user profile as well: Wagtail activates that profile's zone (else
+    settings.TIME_ZONE) around every admin view, over core.timezones' middleware. Wagtail's own zone picker is
+    switched off (WAGTAIL_USER_TIME_ZONES), so this is the one place a custodian's zone is chosen."""
     with transaction.atomic():
         user = custodian.user
         user.first_name, user.last_name = first_name, last_name
@@ -221,6 +226,8 @@ def custodian_profile_update(*, custodian: Custodian, first_name: str, last_name
         for name, value in fields.items():
             setattr(custodian, name, value)
         custodian.save()
+        if "time_zone" in fields:
+            UserProfile.objects.update_or_create(user=user, defaults={"current_time_zone": custodian.time_zone})
     return custodian
 
 

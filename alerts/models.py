@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.encryption import EncryptedCharField, EncryptedTextField
+from messaging.models import MessageStatus
 
 
 class SituationType(models.TextChoices):
@@ -55,14 +56,10 @@ class RecipientKind(models.TextChoices):
     TRIGGER = "trigger", "Whoever triggered the test"
 
 
-class HandlerRole(models.TextChoices):
-    """Who acknowledged or closed an alarm: one of its recipients (RecipientKind's values) or Keryu's staff."""
-
-    CUSTODIAN = "custodian", "Custodian"
-    CONTACT = "contact", "Emergency contact"
-    DOCTOR = "doctor", "Doctor"
-    TRIGGER = "trigger", "Whoever triggered the test"
-    STAFF = "staff", "Keryu staff"
+# Who acknowledged or closed an alarm (a handler role): one of its recipients, by their RecipientKind, or Keryu's
+# staff.
+HANDLER_STAFF = "staff"
+HANDLER_ROLES = [*RecipientKind.choices, (HANDLER_STAFF, "Keryu staff")]
 
 
 # The alarms that take a code's new reports: unresolved, still grouping, not a test. The database allows one
@@ -149,10 +146,8 @@ class Alarm(FinderReport):
         blank=True, help_text="Shown to the finders whose reports came in before the acknowledgement."
     )
     # Who acknowledged and who closed it, by role: what the finder's page names ("a family member").
-    acknowledged_role = models.CharField(
-        max_length=16, choices=HandlerRole.choices, blank=True, default="", db_default=""
-    )
-    resolved_role = models.CharField(max_length=16, choices=HandlerRole.choices, blank=True, default="", db_default="")
+    acknowledged_role = models.CharField(max_length=16, choices=HANDLER_ROLES, blank=True, default="", db_default="")
+    resolved_role = models.CharField(max_length=16, choices=HANDLER_ROLES, blank=True, default="", db_default="")
     # When staff were told that the family (every custodian, on every channel) could not be reached: once per
     # alarm, claimed by a conditional update (alerts.services.alarm_status).
     staff_alerted_at = models.DateTimeField(null=True, blank=True)
@@ -188,8 +183,8 @@ class Alarm(FinderReport):
         ]
 
     def __str__(self) -> str:
-        # The viewer's clock (core.timezones activates it per request), like every other time on the page.
-        return f"{self.get_situation_type_display()} · {self.subject} · {timezone.localtime(self.timestamp):%Y-%m-%d %H:%M}"
+        # The viewer's clock (core.timezones activates it per request), like every other time on the page, named.
+        return f"{self.get_situation_type_display()} · {self.subject} · {timezone.localtime(self.timestamp):%Y-%m-%d %H:%M %Z}"
 
 
 # NotificationAttempt.error of a row whose recipient was moved on for want of a receipt (the timeline shows it).
@@ -268,6 +263,8 @@ class ScanEvent(FinderReport):
 
 
 class NoticeStatus(models.TextChoices):
+    """Where a notice, or a relayed message, is in its one claimed send (alerts.services.notices.claimed_row_text)."""
+
     PENDING = "pending", "Pending"
     PROCESSING = "processing", "Sending"
     SENT = "sent", "Sent"
@@ -289,9 +286,9 @@ class AlarmNotice(models.Model):
     scan_event = models.ForeignKey(ScanEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     recipient_name = models.CharField(max_length=150, blank=True)
     language = models.CharField(max_length=2, default="es")
-    # Who is handling it (or closed it): a first-name snapshot and a HandlerRole, named in the recipient's language.
+    # Who is handling it (or closed it): a first-name snapshot and a handler role, named in the recipient's language.
     handler_name = models.CharField(max_length=150, blank=True)
-    handler_role = models.CharField(max_length=16, choices=HandlerRole.choices, blank=True)
+    handler_role = models.CharField(max_length=16, choices=HANDLER_ROLES, blank=True)
     status = models.CharField(max_length=16, choices=NoticeStatus.choices, default=NoticeStatus.PENDING)
     channel = models.CharField(max_length=32, blank=True)
     message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -366,13 +363,10 @@ class EscalationPolicy(models.Model):
         return f"Escalation policy · {self.get_situation_type_display()}"
 
 
-class ReachabilityStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENT = "sent", "Sent"
-    DELIVERED = "delivered", "Delivered"
-    READ = "read", "Read"
-    UNDELIVERED = "undelivered", "Undelivered"
-    FAILED = "failed", "Failed"
+class ReachabilityVerdict(models.TextChoices):
+    """What a drill concludes about an address beyond what its message's status says. A check's status is either
+    its message's (messaging's MessageStatus: pending, sent, delivered, read, undelivered, failed) or one of these."""
+
     SILENT = "silent", "No delivery receipt in time"
     # Email (and any channel without receipts): accepted, and no refusal or bounce within the window.
     ACCEPTED = "accepted", "Accepted, no bounce"
@@ -380,6 +374,9 @@ class ReachabilityStatus(models.TextChoices):
     # Our side stood in the way (configuration, template not approved, a limit, a transient error): the
     # address was not tested on this channel, so nothing is said about it.
     NOT_CHECKED = "not_checked", "Not checked: Keryu could not send"
+
+
+REACHABILITY_STATUSES = [*MessageStatus.choices, *ReachabilityVerdict.choices]
 
 
 class ReachabilityCheck(models.Model):
@@ -400,7 +397,7 @@ class ReachabilityCheck(models.Model):
     # messaging.formatting.address_hash of the address drilled: a reply from it, or a later drill to it, clears
     # the flag (the message, and its address, go before the check does).
     address_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    status = models.CharField(max_length=16, choices=ReachabilityStatus.choices, default=ReachabilityStatus.PENDING)
+    status = models.CharField(max_length=16, choices=REACHABILITY_STATUSES, default=MessageStatus.PENDING)
     flagged = models.BooleanField(default=False)
     reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -467,12 +464,10 @@ class RelayDirection(models.TextChoices):
     TO_FAMILY = "to_family", "Finder to family"
 
 
-class RelayStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    PROCESSING = "processing", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed on every channel"
-    PAGE_ONLY = "page_only", "On the page only (no number to text)"
+# A relayed message is sent as a notice is (NoticeStatus), or not at all: with nobody to text it to, it is on the
+# pages only.
+RELAY_PAGE_ONLY = "page_only"
+RELAY_STATUSES = [*NoticeStatus.choices, (RELAY_PAGE_ONLY, "On the page only (no number to text)")]
 
 
 class RelayMessage(models.Model):
@@ -489,7 +484,7 @@ class RelayMessage(models.Model):
         ScanEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="relay_messages"
     )
     direction = models.CharField(max_length=16, choices=RelayDirection.choices)
-    # The family side: who wrote (a HandlerRole, a first-name snapshot, their recipient key and row), or, for
+    # The family side: who wrote (a handler role, a first-name snapshot, their recipient key and row), or, for
     # a message to the family, whom it is texted to. The finder has no name here.
     sender_role = models.CharField(max_length=16, blank=True)
     sender_name = models.CharField(max_length=150, blank=True)
@@ -500,7 +495,7 @@ class RelayMessage(models.Model):
     shared_contact = EncryptedCharField(max_length=64, blank=True)
     via = models.CharField(max_length=16, help_text="web, sms or whatsapp: how it came in.")
     language = models.CharField(max_length=2, default="es", help_text="The reader's language, for the text sent.")
-    status = models.CharField(max_length=16, choices=RelayStatus.choices, default=RelayStatus.PENDING)
+    status = models.CharField(max_length=16, choices=RELAY_STATUSES, default=NoticeStatus.PENDING)
     channel = models.CharField(max_length=32, blank=True)
     message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     inbound = models.ForeignKey(

@@ -20,6 +20,7 @@ from .filters import AlarmListFilter
 from .models import (
     ATTEMPT_SUCCESS,
     NO_RECEIPT,
+    RELAY_PAGE_ONLY,
     SEVERITY,
     Alarm,
     AlarmNote,
@@ -29,7 +30,6 @@ from .models import (
     NotificationStatus,
     RelayDirection,
     RelayMessage,
-    RelayStatus,
     ScanEvent,
     SituationType,
     StaffEscalation,
@@ -203,10 +203,10 @@ def _relay_entries(alarm: Alarm) -> list[TimelineEntry]:
             who = f"The {finder} to the family"
         shared = " (shared their number)" if relay.shared_contact else ""
         sent = {
-            RelayStatus.SENT: f"; texted via {relay.channel}",
-            RelayStatus.FAILED: "; could not be texted",
-            RelayStatus.PAGE_ONLY: "; on the page",
-        }.get(RelayStatus(relay.status), "; to be texted")
+            NoticeStatus.SENT: f"; texted via {relay.channel}",
+            NoticeStatus.FAILED: "; could not be texted",
+            RELAY_PAGE_ONLY: "; on the page",
+        }.get(relay.status, "; to be texted")
         entries.append(
             TimelineEntry(relay.created_at, "relay", f"Message: {who}, via {relay.via}{shared}{sent}: {relay.text}")
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from celery import Task, shared_task
 from django.db import connection
 
@@ -26,14 +28,6 @@ def deliver_attempt(self: Task[[int], None], attempt_id: int) -> None:
         raise self.retry(exc=exc, countdown=DB_RETRY_COUNTDOWN, max_retries=DB_MAX_RETRIES) from None
 
 
-@shared_task(name="alerts.sweep")
-def sweep() -> None:
-    services.attempts_sweep()
-    reports.inactive_scans_sweep()
-    notices.notices_sweep()
-    relay.relays_sweep()
-
-
 @shared_task(name="alerts.notify_inactive_scan")
 def notify_inactive_scan(scan_id: int) -> None:
     reports.inactive_scan_notify(scan_id=scan_id)
@@ -50,39 +44,35 @@ def send_relay(relay_id: int) -> None:
     relay.relay_send(relay_id=relay_id)
 
 
-@shared_task(name="alerts.escalate")
-def escalate() -> None:
-    services.attempts_release_due()
-    services.whatsapp_follow_up()
-    services.alarms_escalate()
-    escalation.alarms_injured_to_staff()
-    escalation.staff_escalations_notify()
+def _beat_task(name: str, *steps: Callable[[], object]) -> Task[[], None]:
+    """A task beat sends (alerts.periodic): runs `steps` in order, no arguments, no result. Each step finds its
+    own work and is safe to repeat, so a run lost with its worker is the next beat's."""
+
+    def run() -> None:
+        for step in steps:
+            step()
+
+    return shared_task(name=name)(run)
 
 
-@shared_task(name="alerts.retry_failed")
-def retry_failed() -> None:
-    maintenance.alarms_retry_failed()
-
-
-@shared_task(name="alerts.cleanup")
-def cleanup() -> None:
-    maintenance.records_cleanup()
-
-
-@shared_task(name="alerts.purge_scanner_data")
-def purge_scanner_data() -> None:
-    maintenance.scanner_data_purge()
-    maintenance.archived_records_purge()
-
-
-@shared_task(name="alerts.reachability_drill")
-def reachability_drill() -> None:
-    drills.reachability_drill()
-
-
-@shared_task(name="alerts.reachability_flag")
-def reachability_flag() -> None:
-    drills.reachability_settle()
+sweep = _beat_task(
+    "alerts.sweep", services.attempts_sweep, reports.inactive_scans_sweep, notices.notices_sweep, relay.relays_sweep
+)
+escalate = _beat_task(
+    "alerts.escalate",
+    services.attempts_release_due,
+    services.whatsapp_follow_up,
+    services.alarms_escalate,
+    escalation.alarms_injured_to_staff,
+    escalation.staff_escalations_notify,
+)
+retry_failed = _beat_task("alerts.retry_failed", maintenance.alarms_retry_failed)
+cleanup = _beat_task("alerts.cleanup", maintenance.records_cleanup)
+purge_scanner_data = _beat_task(
+    "alerts.purge_scanner_data", maintenance.scanner_data_purge, maintenance.archived_records_purge
+)
+reachability_drill = _beat_task("alerts.reachability_drill", drills.reachability_drill)
+reachability_flag = _beat_task("alerts.reachability_flag", drills.reachability_settle)
 
 
 @shared_task(name="alerts.beat_heartbeat")

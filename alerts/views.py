@@ -23,11 +23,12 @@ from registry.views import photo_response
 
 from . import exports, services
 from .charts import bar_chart
+from .forms import relay_text_field
 from .models import Alarm, NotificationAttempt, RecipientKind, RelayDirection
 from .selectors import alarm_statistics, alarms_filtered, alarms_visible_to, relay_messages_for_alarm
 from .services.finder_state import role_name
 from .services.notes import NOTE_MAX, alarm_emergency_called, alarm_note_add
-from .services.relay import FAMILY_WRITERS, RELAY_MAX, relay_from_family
+from .services.relay import FAMILY_WRITERS, relay_from_family
 
 if TYPE_CHECKING:
     from core.roles import AuthenticatedRequest
@@ -47,10 +48,8 @@ class AcknowledgeForm(forms.Form):
 class RelayForm(forms.Form):
     """The family's message to the finder, on the acknowledgement page."""
 
-    text = forms.CharField(
+    text = relay_text_field(
         label=_("Write to the person who found them"),
-        max_length=RELAY_MAX,
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": RELAY_MAX}),
         help_text=_("Keryu passes it on; your number and email stay private unless you share them below."),
     )
     share_number = forms.BooleanField(label=_("Share my phone number with the finder"), required=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -88,7 +89,10 @@ class SubjectViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance) -> None:
         """A subject with alarms is archived, never deleted with its history (the same rule as the consoles)."""
-        registry_services.subject_remove(subject=instance)
+        try:
+            registry_services.subject_remove(subject=instance, actor=self.request.user)
+        except ValidationError as exc:  # a co-custodian: the subject is the household's, they leave instead
+            raise PermissionDenied(exc.messages[0]) from None
 
 
 class QRCodeViewSet(

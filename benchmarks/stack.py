@@ -50,6 +50,11 @@ class Stack:
 
     def start_fake(self) -> FakeMeta:
         meta = FakeMeta(latency=self.config.provider_latency).start()
+        # A number on Meta's upgraded throughput (up to 1,000 messages a second) with an unlimited conversation
+        # tier, as benchmarks.config sets for our side: the runs measure Keryu's cost per send, not Meta's
+        # default 80/s (which the token bucket keeps to, tests/messaging/test_send_limits.py) or 250 conversations.
+        meta.throughput = 1000.0
+        meta.pair_limit = None
         self.exits.callback(meta.stop)
         # Children read it from the environment; this process (which raises alarms itself) from settings.
         os.environ["WHATSAPP_API_BASE_URL"] = meta.base_url

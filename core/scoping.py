@@ -42,7 +42,7 @@ from wagtail.snippets.views.chooser import (
     SnippetChosenView,
     SnippetCreateView,
 )
-from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
+from wagtail.snippets.views.snippets import IndexView, InspectView, SnippetViewSet
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -68,14 +68,23 @@ WRITE_ACTIONS = frozenset({"add", "change", "delete", "publish", "lock", "unlock
 class Scope:
     selector: Callable[..., QuerySet[Any]]  # selector(user) -> what the user may reach
     append_only: bool
+    # removable(user) -> what the user may delete, where that is narrower than what they reach (a shared subject:
+    # only its first custodian takes it from the household). None: whatever they reach.
+    removable: Callable[..., QuerySet[Any]] | None = None
 
 
 _SCOPES: dict[type[Model], Scope] = {}
 
 
-def scope_register(model: type[Model], selector: Callable[..., QuerySet[Any]], *, append_only: bool = False) -> None:
+def scope_register(
+    model: type[Model],
+    selector: Callable[..., QuerySet[Any]],
+    *,
+    append_only: bool = False,
+    removable: Callable[..., QuerySet[Any]] | None = None,
+) -> None:
     """Declare `model` family data reachable through `selector`; called from the owning app's ready()."""
-    _SCOPES[model] = Scope(selector=selector, append_only=append_only)
+    _SCOPES[model] = Scope(selector=selector, append_only=append_only, removable=removable)
     register_permission_policy(model, ScopedPermissionPolicy(model))
 
 
@@ -89,6 +98,14 @@ def scope_for(model: type[Model], user: RequestUser) -> QuerySet[Any]:
         return _SCOPES[model].selector(user)
     except KeyError:
         raise LookupError(f"{model._meta.label} has no registered scope (core.scoping.scope_register)") from None
+
+
+def removable_for(model: type[Model], user: RequestUser) -> QuerySet[Any]:
+    """Everything of `model` that `user` may delete: the registered `removable`, else the whole scope."""
+    scope = _SCOPES.get(model)
+    if scope is None:
+        raise LookupError(f"{model._meta.label} has no registered scope (core.scoping.scope_register)")
+    return (scope.removable or scope.selector)(user)
 
 
 def is_append_only(model: type[Model]) -> bool:
@@ -115,14 +132,18 @@ class ScopedPermissionPolicy(ModelPermissionPolicy):
     def user_has_permission_for_instance(self, user: RequestUser, action: str, instance: Model) -> bool:
         if not self.user_has_permission(user, action):
             return False
-        return scope_for(self.model, user).filter(pk=instance.pk).exists()
+        rows = removable_for(self.model, user) if action == "delete" else scope_for(self.model, user)
+        return rows.filter(pk=instance.pk).exists()
 
     def user_has_any_permission_for_instance(self, user: RequestUser, actions: Iterable[str], instance: Model) -> bool:
         return any(self.user_has_permission_for_instance(user, a, instance) for a in actions)
 
     def instances_user_has_any_permission_for(self, user: RequestUser, actions: Iterable[str]) -> QuerySet[Any]:
+        actions = list(actions)
         if not self.user_has_any_permission(user, actions):
             return self.model._default_manager.none()
+        if set(actions) == {"delete"}:
+            return removable_for(self.model, user)
         return scope_for(self.model, user)
 
     def instances_user_has_permission_for(self, user: RequestUser, action: str) -> QuerySet[Any]:
@@ -197,6 +218,19 @@ class NoBulkActionsMixin(_IndexViewBase):
         return [c for c in super().columns if not isinstance(c, BulkActionsCheckboxColumn)]
 
 
+class _InstanceDeleteButtonMixin(_ViewBase):
+    """Wagtail offers Delete on listings and inspect pages from the model permission alone; on a model whose
+    scope names `removable`, the button is asked per instance, so it shows only where the delete is allowed."""
+
+    def get_delete_url(self, instance: Model | None = None) -> str | None:
+        target = instance if instance is not None else getattr(self, "object", None)
+        if target is not None and not removable_for(type(target), self.request.user).filter(pk=target.pk).exists():
+            return None
+        parent: Any = super()
+        url: str | None = parent.get_delete_url(instance) if instance is not None else parent.get_delete_url()
+        return url
+
+
 _READ_PERMISSION = {"permission_required": "view", "any_permission_required": None}
 
 
@@ -244,6 +278,9 @@ class ScopedSnippetViewSet(SnippetViewSet):
             view_class = type(f"Scoped{view_class.__name__}", (ScopedObjectMixin, view_class), {})
         if self.append_only and issubclass(view_class, IndexView):
             view_class = type(f"ReadOnly{view_class.__name__}", (NoBulkActionsMixin, view_class), {})
+        scope = _SCOPES.get(self.model)
+        if scope is not None and scope.removable is not None and issubclass(view_class, IndexView | InspectView):
+            view_class = type(f"Removable{view_class.__name__}", (_InstanceDeleteButtonMixin, view_class), {})
         if self.append_only and issubclass(view_class, HistoryView | UsageView):
             # Wagtail asks for a write permission to read these; nobody holds one on an append-only model.
             view_class = type(f"ReadOnly{view_class.__name__}", (view_class,), _READ_PERMISSION)

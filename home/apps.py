@@ -14,6 +14,7 @@ class HomeConfig(AppConfig):
 
         post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="home.setup")
         self._forget_scan_page_on_change()
+        self._forget_rendered_scan_pages_on_change()
         # The one answer to inbound messages (see messaging.inbound for why a registration, not a signal).
         inbound_handler_set(inbound_answer)
 
@@ -34,3 +35,19 @@ class HomeConfig(AppConfig):
             )
         for signal in (page_published, page_unpublished, post_page_move):
             signal.connect(scan_page_forget, dispatch_uid=f"home.scan_page_{id(signal)}")
+
+    @staticmethod
+    def _forget_rendered_scan_pages_on_change() -> None:
+        """The rendered scan pages (home.scan_cache) are dropped by any write to a code or a subject, and by the
+        registry services that write with update()."""
+        from django.db.models.signals import post_delete, post_save
+
+        from registry.models import QRCode, Subject
+        from registry.signals import subject_public_changed
+
+        from .scan_cache import on_code_saved, on_subject_public_changed, on_subject_saved
+
+        for signal in (post_save, post_delete):
+            signal.connect(on_code_saved, sender=QRCode, dispatch_uid=f"home.scan_html.code.{id(signal)}")
+            signal.connect(on_subject_saved, sender=Subject, dispatch_uid=f"home.scan_html.subject.{id(signal)}")
+        subject_public_changed.connect(on_subject_public_changed, dispatch_uid="home.scan_html.public")

@@ -8,12 +8,30 @@ found (its documented per-request cache), and `wagtail.views.serve` runs every s
 
 from __future__ import annotations
 
+import re
+import uuid
+
 from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from wagtail.views import serve as wagtail_serve
 
 from .models import ScanPage
+from .scan_cache import cacheable, scan_html_get, scan_html_new_generation, scan_html_response
+
+SCAN_PATH = re.compile(r"^scan/([0-9a-f-]{36})/$")
+
+
+def _plain_scan_code(path: str) -> str | None:
+    """The code of a scan form's own URL (not its sent, relay or status pages)."""
+    match = SCAN_PATH.match(path)
+    if match is None:
+        return None
+    try:
+        return str(uuid.UUID(match.group(1)))
+    except ValueError:
+        return None
+
 
 # Where `wagtail.views.serve` looks for a route already found for this request (its per-request cache).
 ROUTE_CACHE = "_wagtail_route_for_request"
@@ -43,11 +61,28 @@ def scan_page_live() -> ScanPage | None:
 def scan_page_forget(**kwargs: object) -> None:
     """Drop the cached page now and again when the transaction that changed it commits (a scan in between
     may have cached the old state)."""
+    _forget()
+    transaction.on_commit(_forget)
+
+
+def _forget() -> None:
     cache.delete(CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    scan_html_new_generation()  # the rendered pages show the page's texts
 
 
 def serve_scan(request: HttpRequest, path: str) -> HttpResponse:
+    code = _plain_scan_code(path)
+    if code is not None and cacheable(request):
+        # A finder's first GET of a page rendered before (home.scan_cache): the rate limit, then the page.
+        from .views import scan_get_limited
+
+        limited = scan_get_limited(request)
+        if limited is not None:
+            return limited
+        content = scan_html_get(code)
+        if content is not None:
+            return scan_html_response(content)
+        request.scan_get_counted = True  # type: ignore[attr-defined]  # the view must not count it twice
     page = scan_page_live()
     if page is not None:
         try:

@@ -16,19 +16,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from alerts.forms import relay_text_field
 from alerts.models import Alarm, AlarmSource, RelayDirection, ScanEvent
 from alerts.selectors import relay_messages_for_report
 from alerts.services.connection import CONNECTION_ERRORS, connection_discard
 from alerts.services.finder_state import finder_state
 from alerts.services.notices import handler_text
-from alerts.services.relay import RELAY_MAX, Thread, relay_from_finder
+from alerts.services.relay import Thread, relay_from_finder
 from alerts.services.reports import Report, ReportLimited, inactive_scan_record, report_submit
 from core.clientip import client_ip
+from core.headers import harden_scan_response
 from core.ratelimit import Verdict, rate_hit
 from registry.selectors import qr_code_get_for_scan, qr_code_get_inactive, subject_public_profile
 
 from .forms import ScanForm
 from .progress import finder_progress
+from .scan_cache import cacheable, scan_html_set
 from .security import scan_post_is_cross_site
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,18 @@ def _too_many(request: HttpRequest, verdict: Verdict, page) -> HttpResponse:
     )
     response["Retry-After"] = str(verdict.retry_after)
     return response
+
+
+def scan_get_limited(request: HttpRequest, page=None) -> HttpResponse | None:
+    """Count a scan GET against its address's limit: the "busy" page when over it, else None."""
+    verdict = rate_hit(key=f"scan-get-ip:{client_ip(request)}", rate=settings.KERYU_SCAN_GET_RATE_PER_IP)
+    if verdict.allowed:
+        return None
+    if page is None:
+        from .routing import scan_page_live
+
+        page = scan_page_live()
+    return harden_scan_response(_too_many(request, verdict, page))
 
 
 def _repeat_limits(request: HttpRequest, qr_code) -> list[tuple[str, str]]:
@@ -88,10 +103,10 @@ def scan(request: HttpRequest, *, page, code) -> HttpResponse:
 def _scan(request: HttpRequest, *, page, code) -> HttpResponse:
     if scan_post_is_cross_site(request):
         return HttpResponseForbidden("Reports are sent from the scan page itself.", content_type="text/plain")
-    if request.method == "GET":
-        verdict = rate_hit(key=f"scan-get-ip:{client_ip(request)}", rate=settings.KERYU_SCAN_GET_RATE_PER_IP)
-        if not verdict.allowed:
-            return _too_many(request, verdict, page)
+    if request.method == "GET" and not getattr(request, "scan_get_counted", False):
+        limited = scan_get_limited(request, page)
+        if limited is not None:
+            return limited
     qr_code = qr_code_get_for_scan(code=code)
     phototaker = is_phototaker(request)
     source = AlarmSource.PHOTOTAKER if phototaker else AlarmSource.WEB
@@ -132,7 +147,10 @@ def _scan(request: HttpRequest, *, page, code) -> HttpResponse:
         "phototaker": phototaker,
         "retention_days": settings.KERYU_SCANNER_DATA_RETENTION_DAYS,
     }
-    return TemplateResponse(request, "home/scan_page.html", context, status=400 if form.errors else 200)
+    response = TemplateResponse(request, "home/scan_page.html", context, status=400 if form.errors else 200)
+    if response.status_code == 200 and cacheable(request) and not page.get_view_restrictions():
+        scan_html_set(code, response.render().content)
+    return response
 
 
 PROGRESS_SALT = "keryu.scan-progress"
@@ -179,10 +197,8 @@ def _report(data: dict) -> tuple[Alarm, ScanEvent | None]:
 class FinderRelayForm(forms.Form):
     """The finder's message to the family, on their progress page."""
 
-    text = forms.CharField(
+    text = relay_text_field(
         label=gettext_lazy("Write to the family"),
-        max_length=RELAY_MAX,
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": RELAY_MAX}),
         help_text=gettext_lazy("Keryu passes it on; your number stays private."),
     )
 

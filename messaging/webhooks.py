@@ -24,8 +24,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from twilio.request_validator import RequestValidator
 
-from .channels.meta_whatsapp import MetaWhatsAppChannel, meta_error_action
-from .channels.twilio import UNREACHABLE, TwilioSMSChannel, TwilioWhatsAppChannel, twilio_error_action
+from .channels.meta_whatsapp import META_ERRORS, MetaWhatsAppChannel
+from .channels.twilio import TWILIO_ERRORS, UNREACHABLE, TwilioSMSChannel, TwilioWhatsAppChannel
 from .models import InboundMessage, MessageStatus
 from .selectors import unreachable_before
 from .services import (
@@ -164,10 +164,17 @@ def _object(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _template_key(value: dict[str, Any]) -> dict[str, str]:
+    """Which template a template webhook is about, as the template services name it."""
+    return {
+        "name": _text(value.get("message_template_name")),
+        "language_code": _text(value.get("message_template_language")),
+    }
+
+
 def _meta_template(value: dict[str, Any]) -> None:
     meta_template_status_update(
-        name=_text(value.get("message_template_name")),
-        language_code=_text(value.get("message_template_language")),
+        **_template_key(value),
         status=_text(value.get("event")),
         reason=_text(value.get("reason")),
         meta_template_id=_text(value.get("message_template_id")),
@@ -176,19 +183,14 @@ def _meta_template(value: dict[str, Any]) -> None:
 
 def _meta_template_category(value: dict[str, Any]) -> None:
     meta_template_category_update(
-        name=_text(value.get("message_template_name")),
-        language_code=_text(value.get("message_template_language")),
+        **_template_key(value),
         new_category=_text(value.get("new_category")),
         previous_category=_text(value.get("previous_category")),
     )
 
 
 def _meta_template_quality(value: dict[str, Any]) -> None:
-    meta_template_quality_update(
-        name=_text(value.get("message_template_name")),
-        language_code=_text(value.get("message_template_language")),
-        quality=_text(value.get("new_quality_score")),
-    )
+    meta_template_quality_update(**_template_key(value), quality=_text(value.get("new_quality_score")))
 
 
 def _meta_status(status: dict[str, Any]) -> None:
@@ -204,7 +206,7 @@ def _meta_status(status: dict[str, Any]) -> None:
         status=ours,
         error_code=_text(code),
         error_message=_text(error.get("title")) or _text(error.get("message")),
-        error_action=meta_error_action(_int_or_none(_text(code))) if ours == MessageStatus.FAILED else "",
+        error_action=META_ERRORS.action(_int_or_none(_text(code))) if ours == MessageStatus.FAILED else "",
     )
 
 
@@ -296,7 +298,7 @@ def _twilio_status(params: dict[str, str], sid: str, status: str, message_param:
         status=ours,
         error_code=str(code or ""),
         error_message=f"Twilio error {code}" if code else "",
-        error_action=twilio_error_action(code, retry_count=retry_count) if code else "",
+        error_action=TWILIO_ERRORS.action(code, retry_count=retry_count) if code else "",
     )
 
 

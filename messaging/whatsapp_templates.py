@@ -13,7 +13,7 @@ suffix are given per message (OutboundMessage.buttons); the labels are fixed her
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # Which reply intent each quick-reply button stands for (alerts.intents.PAYLOADS reads the same words).
@@ -114,85 +114,97 @@ class TemplateDefinition:
 ALARM_KINDS = ("TEST", "INJURED", "LOST", "CONTACT", "UPDATE", "INACTIVE_SCAN")
 # alerts.urls "alerts_acknowledge" (tests/messaging/test_provider_rules.py checks they agree).
 ACK_URL = "/alerts/ack/{{1}}/"
+# The languages each template is submitted in, Spanish first (Meta's codes).
+ES = "es_MX"
+EN = "en_US"
+
+
+def _in_each_language(
+    name: str,
+    *,
+    parameters: tuple[str, ...],
+    kinds: tuple[str, ...],
+    body: dict[str, str],
+    example: dict[str, tuple[str, ...]],
+    buttons: tuple[Button, ...] = (),
+    button_texts: dict[str, tuple[str, ...]] | None = None,
+) -> tuple[TemplateDefinition, ...]:
+    """One template in each language of `body`: only the words differ (the body, the example, the buttons' labels,
+    given in `buttons`' order); its name, category, parameters, buttons' kinds and kinds are the same in all."""
+    return tuple(
+        TemplateDefinition(
+            name=name,
+            language=language,
+            category=UTILITY,
+            body=text,
+            parameters=parameters,
+            example=example[language],
+            buttons=tuple(
+                replace(button, text=label)
+                for button, label in zip(buttons, (button_texts or {}).get(language, ()), strict=True)
+            ),
+            kinds=kinds,
+        )
+        for language, text in body.items()
+    )
+
 
 DEFINITIONS: tuple[TemplateDefinition, ...] = (
-    TemplateDefinition(
-        name="qr_template_on_m",
-        language="es_MX",
-        category=UTILITY,
-        body=(
-            "🚨 Keryu: alguien escaneó la credencial de {{1}} a las {{2}}. Abre la alarma para ver dónde y los "
-            "detalles, o responde con un botón."
-        ),
+    *_in_each_language(
+        "qr_template_on_m",
         parameters=("subject_name", "timestamp"),
-        example=("Sofía", "2026-11-21 18:30"),
-        buttons=(
-            Button("QUICK_REPLY", "Voy en camino", intent="ACK"),
-            Button("QUICK_REPLY", "No puedo", intent="CANT_HELP"),
-            Button("QUICK_REPLY", "Número equivocado", intent="WRONG_NUMBER"),
-            Button(URL_BUTTON, "Ver la alarma", url=ACK_URL),
-        ),
         kinds=ALARM_KINDS,
-    ),
-    TemplateDefinition(
-        name="qr_template_on_m",
-        language="en_US",
-        category=UTILITY,
-        body=(
-            "🚨 Keryu: someone scanned {{1}}'s badge at {{2}}. Open the alarm to see where and the details, or "
-            "answer with a button."
-        ),
-        parameters=("subject_name", "timestamp"),
-        example=("Sofía", "2026-11-21 18:30"),
+        body={
+            ES: (
+                "🚨 Keryu: alguien escaneó la credencial de {{1}} a las {{2}}. Abre la alarma para ver dónde y los "
+                "detalles, o responde con un botón."
+            ),
+            EN: (
+                "🚨 Keryu: someone scanned {{1}}'s badge at {{2}}. Open the alarm to see where and the details, or "
+                "answer with a button."
+            ),
+        },
+        example={ES: ("Sofía", "2026-11-21 18:30"), EN: ("Sofía", "2026-11-21 18:30")},
+        # Labelled per language below.
         buttons=(
-            Button("QUICK_REPLY", "On my way", intent="ACK"),
-            Button("QUICK_REPLY", "I can't", intent="CANT_HELP"),
-            Button("QUICK_REPLY", "Wrong number", intent="WRONG_NUMBER"),
-            Button(URL_BUTTON, "Open the alarm", url=ACK_URL),
+            Button("QUICK_REPLY", "", intent="ACK"),
+            Button("QUICK_REPLY", "", intent="CANT_HELP"),
+            Button("QUICK_REPLY", "", intent="WRONG_NUMBER"),
+            Button(URL_BUTTON, "", url=ACK_URL),
         ),
-        kinds=ALARM_KINDS,
+        button_texts={
+            ES: ("Voy en camino", "No puedo", "Número equivocado", "Ver la alarma"),
+            EN: ("On my way", "I can't", "Wrong number", "Open the alarm"),
+        },
     ),
-    TemplateDefinition(
-        name="keryu_monthly_check",
-        language="es_MX",
-        category=UTILITY,
-        body=(
-            "Hola {{1}}: esta es la prueba mensual de Keryu para {{2}}. No hay ninguna emergencia. Estás registrado "
-            "como {{3}}. Responde OK para confirmar que te llegó."
-        ),
+    *_in_each_language(
+        "keryu_monthly_check",
         parameters=("recipient_name", "subject_name", "role"),
-        example=("Abuela Rosa", "Sofía", "un contacto de emergencia"),
         kinds=("DRILL",),
+        body={
+            ES: (
+                "Hola {{1}}: esta es la prueba mensual de Keryu para {{2}}. No hay ninguna emergencia. Estás "
+                "registrado como {{3}}. Responde OK para confirmar que te llegó."
+            ),
+            EN: (
+                "Hello {{1}}: this is Keryu's monthly check for {{2}}. There is no emergency. You are listed as "
+                "{{3}}. Reply OK to confirm this reached you."
+            ),
+        },
+        example={
+            ES: ("Abuela Rosa", "Sofía", "un contacto de emergencia"),
+            EN: ("Grandma Rosa", "Sofía", "an emergency contact"),
+        },
     ),
-    TemplateDefinition(
-        name="keryu_monthly_check",
-        language="en_US",
-        category=UTILITY,
-        body=(
-            "Hello {{1}}: this is Keryu's monthly check for {{2}}. There is no emergency. You are listed as {{3}}. "
-            "Reply OK to confirm this reached you."
-        ),
-        parameters=("recipient_name", "subject_name", "role"),
-        example=("Grandma Rosa", "Sofía", "an emergency contact"),
-        kinds=("DRILL",),
-    ),
-    TemplateDefinition(
-        name="keryu_check_flagged",
-        language="es_MX",
-        category=UTILITY,
-        body="La prueba mensual de Keryu no pudo llegar a {{1}}. Revisa sus datos en Keryu.",
+    *_in_each_language(
+        "keryu_check_flagged",
         parameters=("recipients",),
-        example=("Abuela Rosa (WhatsApp)",),
         kinds=("DRILL_FLAGGED",),
-    ),
-    TemplateDefinition(
-        name="keryu_check_flagged",
-        language="en_US",
-        category=UTILITY,
-        body="Keryu's monthly check could not reach {{1}}. Please check their details in Keryu.",
-        parameters=("recipients",),
-        example=("Grandma Rosa (WhatsApp)",),
-        kinds=("DRILL_FLAGGED",),
+        body={
+            ES: "La prueba mensual de Keryu no pudo llegar a {{1}}. Revisa sus datos en Keryu.",
+            EN: "Keryu's monthly check could not reach {{1}}. Please check their details in Keryu.",
+        },
+        example={ES: ("Abuela Rosa (WhatsApp)",), EN: ("Grandma Rosa (WhatsApp)",)},
     ),
 )
 _BY_KEY: dict[tuple[str, str], TemplateDefinition] = {d.key: d for d in DEFINITIONS}

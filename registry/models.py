@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +25,12 @@ class Language(models.TextChoices):
     ENGLISH = "en", "English"
 
 
+def validate_time_zone(name: str) -> None:
+    """An IANA zone name this server knows (zoneinfo), or blank for the site's zone (settings.TIME_ZONE)."""
+    if name and name not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(name)s is not a time zone."), params={"name": name}, code="time_zone")
+
+
 class Custodian(models.Model):
     """A parent, guardian or caregiver: the person Keryu must reach."""
 
@@ -34,6 +42,10 @@ class Custodian(models.Model):
     emergency_phone = EncryptedPhoneNumberField(blank=True)
     address = EncryptedTextField(blank=True)
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.SPANISH)
+    # Every time this custodian reads is on this clock (core.timezones); blank: the site's. Validated, not a
+    # `choices` list: the zone database changes with the server's tzdata, and a choices list would need a
+    # migration each time. Written by accounts.services.custodian_profile_update only.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
     preferred_channel = models.CharField(max_length=16, choices=ContactChannel.choices, default=ContactChannel.WHATSAPP)
     email_verified_at = models.DateTimeField(null=True, blank=True)
     phone_verified_at = models.DateTimeField(null=True, blank=True)

@@ -12,9 +12,9 @@ from django.db.models import Model, ProtectedError, QuerySet, RestrictedError
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
-from core.roles import STAFF, scope_to_owner
+from core.roles import STAFF, scope_to_owner, user_is_staff
 
-from .models import Custodian, Custodianship, EmergencyContact, QRCode, Subject
+from .models import Custodian, CustodianRole, Custodianship, EmergencyContact, QRCode, Subject
 
 # Archived records (deleted while they had alarms, see registry.services.subject_remove) are hidden from
 # their custodian everywhere these scopes reach: lists, choosers, edit, codes, dashboard. Staff still see them.
@@ -38,6 +38,17 @@ def subjects_visible_to(user) -> QuerySet[Subject]:
 def qr_codes_visible_to(user) -> QuerySet[QRCode]:
     codes = QRCode.objects.select_related("subject__custodian__user")
     return scope_to_owner(codes, user, owner=f"subject__{SUBJECT_CUSTODIAN_USER}", subject__archived_at__isnull=True)
+
+
+def subjects_removable_by(user) -> QuerySet[Subject]:
+    """The subjects `user` may delete or archive: staff, whatever they reach; a custodian, only those they are the
+    first custodian of. Archiving takes a shared subject from the whole household, so a co-custodian leaves
+    instead (registry.services.custodianship_leave)."""
+    subjects = subjects_visible_to(user)
+    if user_is_staff(user):
+        return subjects
+    firsts = Custodianship.objects.filter(custodian__user=user, role=CustodianRole.OWNER).values("subject_id")
+    return subjects.filter(pk__in=firsts)
 
 
 def subject_custodians(subject: Subject) -> list[Custodian]:

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Model, ProtectedError, RestrictedError
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.encryption import phone_hash
+from core.roles import user_is_staff
 
 from .models import (
     CUSTODIAN_CONTACT_FIELDS,
@@ -29,6 +35,9 @@ from .models import (
     Subject,
 )
 from .photos import photo_clean
+from .selectors import subjects_removable_by
+
+log = logging.getLogger(__name__)
 
 
 def custodian_phone_taken(*, e164: str, exclude_pk: int | None = None) -> bool:
@@ -70,6 +79,12 @@ def custodian_phone_set(*, custodian: Custodian, phone_number: str) -> Custodian
     return custodian
 
 
+def _public_changed(subject_id: int) -> None:
+    from .signals import subject_public_changed
+
+    subject_public_changed.send(sender=Subject, subject_id=subject_id)
+
+
 def subject_photo_set(*, subject: Subject, upload) -> Subject:
     """Validate, strip and store a photo under a random name, removing the previous file."""
     clean = photo_clean(upload)
@@ -78,6 +93,7 @@ def subject_photo_set(*, subject: Subject, upload) -> Subject:
     Subject.objects.filter(pk=subject.pk).update(photo=subject.photo.name, updated_at=timezone.now())
     if old_name and old_name != subject.photo.name:
         subject.photo.storage.delete(old_name)
+    _public_changed(subject.pk)
     return subject
 
 
@@ -86,6 +102,7 @@ def subject_photo_clear(*, subject: Subject) -> Subject:
         subject.photo.storage.delete(subject.photo.name)
     Subject.objects.filter(pk=subject.pk).update(photo="", updated_at=timezone.now())
     subject.photo = ""
+    _public_changed(subject.pk)
     return subject
 
 
@@ -108,12 +125,14 @@ def qr_code_activate(*, qr_code: QRCode) -> QRCode:
             is_active=False
         )
         QRCode.objects.filter(pk=qr_code.pk).update(is_active=True, activated_at=timezone.now())
+        _public_changed(qr_code.subject_id)
     qr_code.refresh_from_db()
     return qr_code
 
 
 def qr_code_deactivate(*, qr_code: QRCode) -> QRCode:
     QRCode.objects.filter(pk=qr_code.pk).update(is_active=False)
+    _public_changed(qr_code.subject_id)
     qr_code.refresh_from_db()
     return qr_code
 
@@ -154,13 +173,52 @@ def subject_archive(*, subject: Subject) -> Subject:
             archived_at=now, is_active=False, updated_at=now
         )
         QRCode.objects.filter(subject_id=subject.pk, is_active=True).update(is_active=False)
+        _public_changed(subject.pk)
     subject.refresh_from_db()
     return subject
 
 
-def subject_remove(*, subject: Subject) -> Removal:
-    """What "delete" means for a subject: deleted if nothing refers to it, archived if alarms do."""
-    return _delete_or_archive(subject, lambda: subject_archive(subject=subject))
+def subject_remove(*, subject: Subject, actor: Any = None) -> Removal:
+    """What "delete" means for a subject: deleted if nothing refers to it, archived if alarms do.
+
+    `actor`, the user asking (None: the system). A shared subject is the whole household's: only its first
+    custodian (or staff) removes it, a co-custodian leaves instead (custodianship_leave). The subject's other
+    custodians are told by email, each in their own language."""
+    if actor is not None and not subjects_removable_by(actor).filter(pk=subject.pk).exists():
+        raise ValidationError(
+            _("Only the first custodian of %(name)s can archive them. You can leave the household instead.")
+            % {"name": subject.name},
+            code="not_first_custodian",
+        )
+    # Read before: a delete takes the custodianships with it.
+    ships = Custodianship.objects.filter(subject=subject, custodian__archived_at__isnull=True)
+    if actor is not None:
+        ships = ships.exclude(custodian__user=actor)
+    others = [ship.custodian for ship in ships.select_related("custodian__user")]
+    was_archived = subject.archived_at is not None
+    outcome = _delete_or_archive(subject, lambda: subject_archive(subject=subject))
+    if others and not was_archived:
+        tell = partial(_household_told_of_removal, name=subject.name, others=others, actor=actor, outcome=outcome)
+        transaction.on_commit(tell)
+    return outcome
+
+
+def _household_told_of_removal(*, name: str, others: list[Custodian], actor: Any, outcome: Removal) -> None:
+    """Email each other custodian, in their language, that the subject they shared was archived or deleted."""
+    staff = actor is None or user_is_staff(actor)
+    who = "" if staff else (actor.get_full_name() or actor.get_username())
+    for custodian in others:
+        if not custodian.user.email:
+            continue
+        context = {"subject_name": name, "who": who, "archived": outcome is Removal.ARCHIVED}
+        with translation.override(custodian.language):
+            send_mail(
+                subject=render_to_string("registry/email/subject_removed_subject.txt", context).strip(),
+                message=render_to_string("registry/email/subject_removed_body.txt", context),
+                from_email=None,
+                recipient_list=[custodian.user.email],
+            )
+    log.info("household told of a removal custodians=%s outcome=%s", len(others), outcome)
 
 
 def custodian_archive(*, custodian: Custodian) -> Custodian:

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from .models import CustodianRole, Custodianship, Subject
+
+# Sent (with `subject_id`) by the services that change what a finder's scan page shows through `update()`, which
+# sends no post_save: a code switched on or off, a photo set or cleared, a subject archived. The public site keeps
+# rendered scan pages (home.scan_cache) and drops them on this, as on any save or delete of a subject or code.
+subject_public_changed = Signal()
 
 
 @receiver(post_delete, sender=Subject, dispatch_uid="registry_subject_photo_cleanup")

@@ -10,8 +10,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.middleware.csrf import get_token
+from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, Table, TitleColumn
 from wagtail.snippets.views.snippets import DeleteView, InspectView, SnippetViewSetGroup
@@ -30,7 +32,7 @@ from .models import (
     QRCode,
     Subject,
 )
-from .selectors import deletion_archives, qr_code_usage, subject_scan_history
+from .selectors import deletion_archives, qr_code_usage, subject_scan_history, subjects_removable_by
 from .services import Removal, custodian_remove, subject_remove
 
 # --- Listing columns -------------------------------------------------------------------------------
@@ -119,8 +121,21 @@ class ArchivingDeleteView(DeleteView):
 
 
 class SubjectDeleteView(ArchivingDeleteView):
+    """A co-custodian may not archive a shared subject for everyone: refused with a message, on to the household
+    page where they can leave instead (the Delete button is hidden from them by the permission policy)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not subjects_removable_by(request.user).filter(pk=self.object.pk).exists():
+            messages.error(
+                request,
+                _("Only the first custodian of %(name)s can archive them. You can leave the household instead.")
+                % {"name": self.object.name},
+            )
+            return redirect("keryu_household", pk=self.object.pk)
+        return super().dispatch(request, *args, **kwargs)
+
     def remove(self) -> Removal:
-        return subject_remove(subject=self.object)
+        return subject_remove(subject=self.object, actor=self.request.user)
 
 
 class CustodianDeleteView(ArchivingDeleteView):
@@ -141,6 +156,8 @@ class SubjectInspectView(YesNoInspectView, InspectView):
         context["contacts"] = self.object.contacts.all()
         context["active_code"] = next((code for code in codes if code.is_active), None)
         context["scan_history"] = subject_scan_history(self.object)
+        # A co-custodian leaves the household instead of archiving the subject for everyone.
+        context["can_remove"] = subjects_removable_by(self.request.user).filter(pk=self.object.pk).exists()
         return context
 
 

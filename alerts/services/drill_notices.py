@@ -17,10 +17,10 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext, gettext_lazy
 
 from messaging.channels import Family, channel_family
-from messaging.services import message_compose, message_send_first
 from registry.models import Custodian
 
 from ..models import ReachabilityCheck, RecipientKind
+from .recipients import custodian_message_send
 
 log = logging.getLogger(__name__)
 
@@ -73,28 +73,16 @@ def notice_recipients_text(*, checks: list[ReachabilityCheck], language: str) ->
 
 
 def _notice_send(*, custodian: Custodian, checks: list[ReachabilityCheck]) -> bool:
-    phone = str(custodian.phone_number) if custodian.phone_number else ""
-    email = custodian.email or ""
-    # Not on a channel this very drill found cannot reach them.
-    tried = {c.channel for c in checks if c.recipient_kind == RecipientKind.CUSTODIAN and c.channel}
     context = {
         "recipients": notice_recipients_text(checks=checks, language=custodian.language),
         "checks_url": settings.KERYU_PUBLIC_BASE_URL + reverse("wagtailsnippets_alerts_reachabilitycheck:list"),
     }
-    reached = message_send_first(
-        compose=lambda channel, to: message_compose(
-            kind="DRILL_FLAGGED",
-            language=custodian.language,
-            channel=channel,
-            to=to,
-            context=context,
-            owner=custodian.user,
-            recipient_name=str(custodian),
-        ),
-        preferred=custodian.preferred_channel,
-        phone=phone,
-        email=email,
-        tried=tried,
+    reached = custodian_message_send(
+        custodian=custodian,
+        kind="DRILL_FLAGGED",
+        context=context,
+        # Not on a channel this very drill found cannot reach them.
+        tried={c.channel for c in checks if c.recipient_kind == RecipientKind.CUSTODIAN and c.channel},
         label=f"reachability notice custodian id={custodian.pk} flags={len(checks)}",
     )
     return reached.message is not None

@@ -41,7 +41,7 @@ from messaging.models import Message, MessageStatus
 from messaging.services import channel_next, message_compose, message_send
 from registry.models import Custodian, EmergencyContact, Subject
 
-from ..models import ReachabilityCheck, ReachabilityStatus, RecipientKind
+from ..models import ReachabilityCheck, ReachabilityVerdict, RecipientKind
 from .drill_notices import reachability_notices_send
 from .recipients import recipient_preferred
 
@@ -56,7 +56,7 @@ ROLES: dict[str, Promise] = {
     RecipientKind.CONTACT: pgettext_lazy("drill role", "an emergency contact"),
     RecipientKind.DOCTOR: gettext_lazy("their doctor"),
 }
-AWAITING = (ReachabilityStatus.PENDING, ReachabilityStatus.SENT)
+AWAITING = (MessageStatus.PENDING, MessageStatus.SENT)
 
 
 @dataclass
@@ -194,19 +194,17 @@ def _drill_one(*, custodian: Custodian, recipient: DrillRecipient, tried: set[st
             message_send(message=message)
         except ChannelError as exc:
             if exc.uncertain:  # the provider may have it: its receipt (or the window) decides
-                _set(check, ReachabilityStatus.SENT)
+                _set(check, MessageStatus.SENT)
                 return 1
             if exc.permanent and _judge_failure(check=check, code=exc.code or "", action=exc.action):
                 return 0
             _not_checked(check=check, code=exc.code or exc.action, followed_up=True)
             continue
-        ReachabilityCheck.objects.filter(pk=check.pk, status=ReachabilityStatus.PENDING).update(
-            status=ReachabilityStatus.SENT
-        )
+        ReachabilityCheck.objects.filter(pk=check.pk, status=MessageStatus.PENDING).update(status=MessageStatus.SENT)
         return 1
     if not tried:
         ReachabilityCheck.objects.create(
-            **who, status=ReachabilityStatus.FAILED, flagged=True, reason="No phone or email to reach them on."
+            **who, status=MessageStatus.FAILED, flagged=True, reason="No phone or email to reach them on."
         )
     return 0
 
@@ -222,7 +220,7 @@ def _not_checked(*, check: ReachabilityCheck, code: str, followed_up: bool = Fal
     fields: dict[str, object] = {"flagged": False, "reason": reason}
     if followed_up:
         fields["followed_up"] = True
-    _set(check, ReachabilityStatus.NOT_CHECKED, **fields)
+    _set(check, ReachabilityVerdict.NOT_CHECKED, **fields)
 
 
 def _judge_failure(*, check: ReachabilityCheck, code: str, action: str, status: str = "") -> bool:
@@ -231,36 +229,30 @@ def _judge_failure(*, check: ReachabilityCheck, code: str, action: str, status: 
     if not failure_blames_address(code=code, action=action):
         _not_checked(check=check, code=code or action)
         return False
-    status = status or ReachabilityStatus.FAILED
+    status = status or MessageStatus.FAILED
     reason = f"{channel_family(check.channel) or check.channel}: {status}" + (f" (code {code})" if code else "") + "."
-    ReachabilityCheck.objects.filter(pk=check.pk).exclude(status=ReachabilityStatus.ANSWERED).update(
+    ReachabilityCheck.objects.filter(pk=check.pk).exclude(status=ReachabilityVerdict.ANSWERED).update(
         status=status, flagged=True, reason=reason[:200], checked_at=timezone.now()
     )
     return True
 
 
-# What a drill message's receipt means for its check.
-RECEIPTS: dict[str, ReachabilityStatus] = {
-    MessageStatus.DELIVERED: ReachabilityStatus.DELIVERED,
-    MessageStatus.READ: ReachabilityStatus.READ,
-    MessageStatus.UNDELIVERED: ReachabilityStatus.UNDELIVERED,
-    MessageStatus.FAILED: ReachabilityStatus.FAILED,
-}
+# The receipts a drill message's check takes as its own status (a check's status is its message's, or a verdict).
+RECEIPTS = (MessageStatus.DELIVERED, MessageStatus.READ, MessageStatus.UNDELIVERED, MessageStatus.FAILED)
 
 
 def reachability_status(*, message: Message, status: str) -> None:
     """Provider news for a drill message (messaging's message_status_changed)."""
-    news = RECEIPTS.get(status)
-    if news is None:
+    if status not in RECEIPTS:
         return
     check = ReachabilityCheck.objects.filter(message_id=message.pk).first()
     if check is None:
         return
-    if news in (ReachabilityStatus.FAILED, ReachabilityStatus.UNDELIVERED):
-        _judge_failure(check=check, code=message.error_code, action=message.error_action, status=news)
+    if status in (MessageStatus.FAILED, MessageStatus.UNDELIVERED):
+        _judge_failure(check=check, code=message.error_code, action=message.error_action, status=status)
         return
-    ReachabilityCheck.objects.filter(pk=check.pk).exclude(status=ReachabilityStatus.ANSWERED).update(
-        status=news, flagged=False, reason="", checked_at=timezone.now()
+    ReachabilityCheck.objects.filter(pk=check.pk).exclude(status=ReachabilityVerdict.ANSWERED).update(
+        status=status, flagged=False, reason="", checked_at=timezone.now()
     )
     _flags_clear(check=check, reason="A later check reached them.")
 
@@ -293,7 +285,7 @@ def reachability_answered(*, channel: str, address_hash: str) -> int:
     mine = ReachabilityCheck.objects.filter(address_hash=address_hash, channel__in=_family(channel))
     with transaction.atomic():
         cleared = mine.filter(flagged=True).update(flagged=False, cleared_at=now, reason="Answered.")
-        mine.filter(status__in=AWAITING).update(status=ReachabilityStatus.ANSWERED, checked_at=now)
+        mine.filter(status__in=AWAITING).update(status=ReachabilityVerdict.ANSWERED, checked_at=now)
     if cleared:
         log.info("reachability flags cleared by an answer count=%s", cleared)
     return cleared
@@ -310,10 +302,10 @@ def reachability_window_close() -> int:
     with_receipts = [c for c in channels if channel_reports_delivery(c)]
     now = timezone.now()
     flagged = overdue.filter(channel__in=with_receipts).update(
-        status=ReachabilityStatus.SILENT, flagged=True, reason=f"No delivery receipt within {hours} h.", checked_at=now
+        status=ReachabilityVerdict.SILENT, flagged=True, reason=f"No delivery receipt within {hours} h.", checked_at=now
     )
     for check in overdue.exclude(channel__in=with_receipts):
-        _set(check, ReachabilityStatus.ACCEPTED, flagged=False, reason=f"Accepted; no refusal or bounce in {hours} h.")
+        _set(check, ReachabilityVerdict.ACCEPTED, flagged=False, reason=f"Accepted; no refusal or bounce in {hours} h.")
         _flags_clear(check=check, reason="A later check was accepted without a bounce.")
     return flagged
 
@@ -324,7 +316,7 @@ def reachability_follow_up() -> int:
     news (no provider call inside a webhook's transaction). Once per check. Returns how many went out."""
     since = timezone.now() - DRILL_REPEAT_AFTER
     pending = ReachabilityCheck.objects.filter(
-        status=ReachabilityStatus.NOT_CHECKED, followed_up=False, created_at__gte=since
+        status=ReachabilityVerdict.NOT_CHECKED, followed_up=False, created_at__gte=since
     ).select_related("custodian__user")
     sent = 0
     for check in pending.order_by("pk")[:500]:
@@ -337,7 +329,7 @@ def reachability_follow_up() -> int:
             subject=check.subject_id,
             created_at__gte=since,
         )
-        if same.exclude(status=ReachabilityStatus.NOT_CHECKED).exists():
+        if same.exclude(status=ReachabilityVerdict.NOT_CHECKED).exists():
             continue  # judged on another channel already
         recipient = next((r for r in drill_recipients(custodian=check.custodian) if _is_for(check, r)), None)
         if recipient is not None:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from messaging.channels import channel_reports_delivery
 
-from ..models import Alarm, HandlerRole, NotificationStatus, ScanEvent
+from ..models import HANDLER_STAFF, Alarm, NotificationStatus, RecipientKind, ScanEvent
 from .alarm_status import SUCCESS, family_unreached
 
 
@@ -39,20 +39,20 @@ class FinderStep(models.TextChoices):
 
 # How each role is named to a finder, and in notices to recipients ("Ana (a family member)").
 ROLE_NAMES = {
-    HandlerRole.CUSTODIAN: gettext_lazy("a family member"),
-    HandlerRole.TRIGGER: gettext_lazy("a family member"),
-    HandlerRole.CONTACT: gettext_lazy("an emergency contact"),
-    HandlerRole.DOCTOR: gettext_lazy("the doctor"),
-    HandlerRole.STAFF: gettext_lazy("Keryu's team"),
+    RecipientKind.CUSTODIAN: gettext_lazy("a family member"),
+    RecipientKind.TRIGGER: gettext_lazy("a family member"),
+    RecipientKind.CONTACT: gettext_lazy("an emergency contact"),
+    RecipientKind.DOCTOR: gettext_lazy("the doctor"),
+    HANDLER_STAFF: gettext_lazy("Keryu's team"),
 }
 UNKNOWN_ROLE = gettext_lazy("the family")  # an alarm acknowledged before roles were recorded
 # When several roles got the message, the one a finder is told about: the family first.
-ROLE_ORDER = (HandlerRole.CUSTODIAN, HandlerRole.TRIGGER, HandlerRole.CONTACT, HandlerRole.DOCTOR)
+ROLE_ORDER = (RecipientKind.CUSTODIAN, RecipientKind.TRIGGER, RecipientKind.CONTACT, RecipientKind.DOCTOR)
 
 
 def role_name(role: str) -> str:
     """The role as a finder or a recipient reads it, in the active language."""
-    return str(ROLE_NAMES.get(role, UNKNOWN_ROLE))  # type: ignore[call-overload]
+    return str(ROLE_NAMES.get(role, UNKNOWN_ROLE))
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class FinderState:
     delivered_role: str  # the role a message was delivered to ("" none yet)
     seen_role: str  # the role that read it ("" none, or the channel cannot say)
     acknowledged: bool
-    acknowledged_role: str  # a HandlerRole ("" when not recorded: alarms acknowledged before roles were)
+    acknowledged_role: str  # a handler role ("" when not recorded: alarms acknowledged before roles were)
     resolved: bool
     resolved_role: str
     # A report that joined an open alarm: whether an update carrying it has gone to the family (None: the

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -31,10 +31,10 @@ from messaging.services import message_compose, message_send_first
 from registry.models import ContactChannel
 
 from ..models import (
+    HANDLER_STAFF,
     Alarm,
     AlarmNotice,
     AlarmSource,
-    HandlerRole,
     NoticeStatus,
     NotificationAttempt,
     NotificationStatus,
@@ -67,7 +67,7 @@ class Handler:
 
     name: str  # a full-name snapshot (Alarm.acknowledged_by)
     first_name: str
-    role: str  # a HandlerRole; "" unknown
+    role: str  # a handler role (alerts.models.HANDLER_ROLES); "" unknown
     key: str = ""  # their recipient key on the alarm ("" staff, or nobody the alarm messaged)
 
 
@@ -86,10 +86,10 @@ def alarm_handler(*, alarm: Alarm, attempt: NotificationAttempt | None = None, u
         ship = alarm.subject.custodianships.filter(custodian__user=user).first()
         if ship is not None:
             return Handler(
-                name=name, first_name=first, role=HandlerRole.CUSTODIAN, key=f"custodian:{ship.custodian_id}"
+                name=name, first_name=first, role=RecipientKind.CUSTODIAN, key=f"custodian:{ship.custodian_id}"
             )
         if user_is_staff(user):
-            return Handler(name=name, first_name=first, role=HandlerRole.STAFF)
+            return Handler(name=name, first_name=first, role=HANDLER_STAFF)
     return Handler(name="", first_name="", role="")
 
 
@@ -188,14 +188,17 @@ def notice_enqueue(*, notice_id: int) -> bool:
 def notice_send(*, notice_id: int) -> bool:
     """Send one notice, trying the recipient's channels in messaging's order. Claimed first, so it goes once;
     a send the provider may have taken (uncertain) is not sent again elsewhere."""
-    now = timezone.now()
-    if not AlarmNotice.objects.filter(pk=notice_id, status=NoticeStatus.PENDING).update(
-        status=NoticeStatus.PROCESSING, claimed_at=now
-    ):
+    claimed = row_claim(
+        AlarmNotice,
+        notice_id,
+        "alarm__subject__custodian__user",
+        "attempt__contact",
+        "attempt__custodian",
+        "scan_event",
+    )
+    if claimed is None:
         return False
-    notice = AlarmNotice.objects.select_related(
-        "alarm__subject__custodian__user", "attempt__contact", "attempt__custodian", "scan_event"
-    ).get(pk=notice_id)
+    notice, now = claimed
     phone, email, preferred, tried = _reach(notice)
     finder = notice.kind == RESOLVED_FINDER
     context = _context(notice)
@@ -203,12 +206,15 @@ def notice_send(*, notice_id: int) -> bool:
     return claimed_row_text(
         notice,
         claimed_at=now,
-        kind=notice.kind,
-        language=notice.language,
-        context=context,
-        # A finder's number stays out of the family's message log.
-        owner=None if finder else notice.alarm.subject.custodian.user,
-        recipient_name=notice.recipient_name,
+        compose=partial(
+            message_compose,
+            kind=notice.kind,
+            language=notice.language,
+            context=context,
+            # A finder's number stays out of the family's message log.
+            owner=None if finder else notice.alarm.subject.custodian.user,
+            recipient_name=notice.recipient_name,
+        ),
         preferred=preferred,
         phone=phone,
         email=email,
@@ -217,15 +223,32 @@ def notice_send(*, notice_id: int) -> bool:
     )
 
 
+_Row = TypeVar("_Row", AlarmNotice, RelayMessage)
+
+
+class Compose(Protocol):
+    """messaging's message_compose for one reader, waiting for the channel and the address to try."""
+
+    def __call__(self, *, channel: str, to: str) -> Message: ...
+
+
+def row_claim(model: type[_Row], pk: int, *related: str) -> tuple[_Row, datetime] | None:
+    """Claim a row to send (a notice, a relayed message): PENDING to PROCESSING in one conditional update, so a
+    redelivered task or a second worker finds nothing to do. The row with `related` loaded, and when it was
+    claimed (the sweeper's lease); None when it was not pending."""
+    now = timezone.now()
+    if not model.objects.filter(pk=pk, status=NoticeStatus.PENDING).update(
+        status=NoticeStatus.PROCESSING, claimed_at=now
+    ):
+        return None
+    return model.objects.select_related(*related).get(pk=pk), now
+
+
 def claimed_row_text(
     row: AlarmNotice | RelayMessage,
     *,
     claimed_at: datetime,
-    kind: str,
-    language: str,
-    context: dict[str, object],
-    owner: User | None,
-    recipient_name: str,
+    compose: Compose,
     preferred: str | None,
     phone: str,
     email: str,
@@ -234,24 +257,17 @@ def claimed_row_text(
 ) -> bool:
     """Text a row a worker has claimed (a notice, a relayed message) on the reader's first channel that takes
     it, recording the message and channel on the row before each try and its outcome after. An uncertain send
-    (the provider may have it) counts as sent, never sent again elsewhere."""
+    (the provider may have it) counts as sent, never sent again elsewhere. `compose` is message_compose with
+    all but the channel and address given (a partial)."""
     model = type(row)
 
-    def compose(channel: str, to: str) -> Message:
-        message = message_compose(
-            kind=kind,
-            language=language,
-            channel=channel,
-            to=to,
-            context=context,
-            owner=owner,
-            recipient_name=recipient_name,
-        )
+    def compose_recorded(channel: str, to: str) -> Message:
+        message = compose(channel=channel, to=to)
         model.objects.filter(pk=row.pk).update(message=message, channel=channel)
         return message
 
     reached = message_send_first(
-        compose=compose, preferred=preferred, phone=phone, email=email, tried=tried, label=label
+        compose=compose_recorded, preferred=preferred, phone=phone, email=email, tried=tried, label=label
     )
     if reached.message is None:
         model.objects.filter(pk=row.pk).update(status=NoticeStatus.FAILED, error=reached.error)

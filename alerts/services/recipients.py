@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from messaging.services import channel_next
+from messaging.services import Reached, channel_next, message_compose, message_send_first
 from registry.models import ContactChannel, Custodian, EmergencyContact
 from registry.selectors import subject_custodians
 
@@ -122,6 +123,30 @@ def recipients_for(*, alarm: Alarm) -> list[tuple[Recipient, timedelta | None]]:
 
 def _custodian_addresses(custodian: Custodian) -> tuple[str, str]:
     return (str(custodian.phone_number) if custodian.phone_number else "", custodian.email or "")
+
+
+def custodian_message_send(
+    *, custodian: Custodian, kind: str, context: Mapping[str, object], label: str, tried: set[str] | None = None
+) -> Reached:
+    """A message of `kind` to one custodian about their own family (not an alarm's attempt), in their language,
+    trying their channels in messaging's order from the one they prefer; `tried` are skipped."""
+    phone, email = _custodian_addresses(custodian)
+    return message_send_first(
+        compose=lambda channel, to: message_compose(
+            kind=kind,
+            language=custodian.language,
+            channel=channel,
+            to=to,
+            context=context,
+            owner=custodian.user,
+            recipient_name=str(custodian),
+        ),
+        preferred=custodian.preferred_channel,
+        phone=phone,
+        email=email,
+        tried=tried,
+        label=label,
+    )
 
 
 def attempt_addresses(attempt: NotificationAttempt) -> tuple[str, str]:

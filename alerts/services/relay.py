@@ -38,21 +38,23 @@ from django.utils.translation import gettext_lazy as _
 from core.ratelimit import rate_hit
 from messaging.formatting import address_hash
 from messaging.models import InboundMessage
+from messaging.services import message_compose
 from registry.models import ContactChannel
 
 from ..models import (
+    RELAY_PAGE_ONLY,
     Alarm,
     AlarmSource,
+    NoticeStatus,
     NotificationAttempt,
     RecipientKind,
     RelayDirection,
     RelayMessage,
-    RelayStatus,
     ScanEvent,
 )
 from . import recipients as rec
 from .delivery import ack_url, publish_safely
-from .notices import alarm_handler, claimed_row_text, claimed_rows_sweep, handler_text
+from .notices import alarm_handler, claimed_row_text, claimed_rows_sweep, handler_text, row_claim
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +164,7 @@ def relay_from_family(
             via=via,
             inbound=inbound,
             language=_finder_language(phone) if phone else "es",
-            status=RelayStatus.PENDING if phone else RelayStatus.PAGE_ONLY,
+            status=NoticeStatus.PENDING if phone else RELAY_PAGE_ONLY,
         )
         if phone:
             transaction.on_commit(partial(relay_enqueue, relay_id=relay.pk))
@@ -199,7 +201,7 @@ def relay_from_finder(
             via=via,
             inbound=inbound,
             language=attempt.language if attempt else "es",
-            status=RelayStatus.PENDING if attempt else RelayStatus.PAGE_ONLY,
+            status=NoticeStatus.PENDING if attempt else RELAY_PAGE_ONLY,
         )
         if attempt is not None:
             transaction.on_commit(partial(relay_enqueue, relay_id=relay.pk))
@@ -317,14 +319,17 @@ def _context(relay: RelayMessage) -> dict[str, object]:
 def relay_send(*, relay_id: int) -> bool:
     """Text one relayed message, trying the reader's channels in messaging's order. Claimed first, so it goes
     once; a send the provider may have taken (uncertain) is not sent again elsewhere."""
-    now = timezone.now()
-    if not RelayMessage.objects.filter(pk=relay_id, status=RelayStatus.PENDING).update(
-        status=RelayStatus.PROCESSING, claimed_at=now
-    ):
+    claimed = row_claim(
+        RelayMessage,
+        relay_id,
+        "alarm__subject__custodian__user",
+        "scan_event",
+        "attempt__contact",
+        "attempt__custodian",
+    )
+    if claimed is None:
         return False
-    relay = RelayMessage.objects.select_related(
-        "alarm__subject__custodian__user", "scan_event", "attempt__contact", "attempt__custodian"
-    ).get(pk=relay_id)
+    relay, now = claimed
     phone, email, preferred = _reach(relay)
     to_finder = relay.direction == RelayDirection.TO_FINDER
     kind = "RELAY_TO_FINDER" if to_finder else "RELAY_TO_FAMILY"
@@ -333,12 +338,15 @@ def relay_send(*, relay_id: int) -> bool:
     return claimed_row_text(
         relay,
         claimed_at=now,
-        kind=kind,
-        language=relay.language,
-        context=context,
-        # A finder's number stays out of the family's message log.
-        owner=None if to_finder else relay.alarm.subject.custodian.user,
-        recipient_name="" if to_finder else (relay.attempt.recipient_name if relay.attempt else ""),
+        compose=partial(
+            message_compose,
+            kind=kind,
+            language=relay.language,
+            context=context,
+            # A finder's number stays out of the family's message log.
+            owner=None if to_finder else relay.alarm.subject.custodian.user,
+            recipient_name="" if to_finder else (relay.attempt.recipient_name if relay.attempt else ""),
+        ),
         preferred=preferred,
         phone=phone,
         email=email,

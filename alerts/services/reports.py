@@ -22,7 +22,6 @@ from django.utils.formats import date_format
 
 from core.ratelimit import Verdict, rate_hit
 from core.sweeping import requeue_waiting
-from messaging.services import message_compose, message_send_first
 from registry.models import Custodian, QRCode
 from registry.selectors import subject_custodians
 
@@ -42,6 +41,7 @@ from .alarm_status import SUCCESS, alarm_status_refresh
 from .alarms import AlarmAlreadyOpen, alarm_create, alarm_route
 from .connection import retry_once_on_connection_error
 from .delivery import attempt_enqueue, attempt_for_recipient, enqueue_on_commit, publish_safely
+from .recipients import custodian_message_send
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -315,19 +315,10 @@ def inactive_scan_notify(*, scan_id: int) -> bool:
 
 def _inactive_scan_notice_send(*, scan_id: int, custodian: Custodian, context: dict[str, str]) -> str | None:
     """The notice to one custodian, trying their channels in order; the channel that took it, or None."""
-    reached = message_send_first(
-        compose=lambda channel, to: message_compose(
-            kind="INACTIVE_SCAN",
-            language=custodian.language,
-            channel=channel,
-            to=to,
-            context=context,
-            owner=custodian.user,
-            recipient_name=custodian.user.get_full_name(),
-        ),
-        preferred=custodian.preferred_channel,
-        phone=str(custodian.phone_number) if custodian.phone_number else "",
-        email=custodian.email,
+    reached = custodian_message_send(
+        custodian=custodian,
+        kind="INACTIVE_SCAN",
+        context=context,
         label=f"inactive scan notice id={scan_id} custodian={custodian.pk}",
     )
     return reached.channel if reached.message is not None else None

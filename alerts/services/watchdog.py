@@ -79,23 +79,32 @@ def beat_silence_check() -> bool:
     )
 
 
+def _raise_each(prefix: str, alerts: dict[str, tuple[str, str]]) -> list[str]:
+    """Raises each key's (subject, body) as the cause "prefix:key"; the keys raised (the others were already,
+    this interval)."""
+    return [key for key, (subject, body) in alerts.items() if _raise(f"{prefix}:{key}", subject, body)]
+
+
 def channel_failure_check() -> list[str]:
-    since = window_start(settings.KERYU_WATCHDOG_WINDOW_SECONDS)
-    alerted = []
-    for outcome in channel_outcomes(since=since):
-        if outcome.failed < settings.KERYU_WATCHDOG_CHANNEL_MIN_FAILURES:
-            continue
-        if outcome.failure_ratio < settings.KERYU_WATCHDOG_CHANNEL_FAILURE_RATIO:
-            continue
-        if _raise(
-            f"channel:{outcome.channel}",
-            f"channel {outcome.channel} is failing",
-            f"In the last {settings.KERYU_WATCHDOG_WINDOW_SECONDS} s, {outcome.failed} of "
-            f"{outcome.failed + outcome.succeeded} finished attempts on {outcome.channel} failed. Delivery falls "
-            "back to the next channel; check the channel's credentials and the provider's status.",
-        ):
-            alerted.append(outcome.channel)
-    return alerted
+    window = settings.KERYU_WATCHDOG_WINDOW_SECONDS
+    failing = [
+        outcome
+        for outcome in channel_outcomes(since=window_start(window))
+        if outcome.failed >= settings.KERYU_WATCHDOG_CHANNEL_MIN_FAILURES
+        and outcome.failure_ratio >= settings.KERYU_WATCHDOG_CHANNEL_FAILURE_RATIO
+    ]
+    return _raise_each(
+        "channel",
+        {
+            outcome.channel: (
+                f"channel {outcome.channel} is failing",
+                f"In the last {window} s, {outcome.failed} of {outcome.failed + outcome.succeeded} finished attempts "
+                f"on {outcome.channel} failed. Delivery falls back to the next channel; check the channel's "
+                "credentials and the provider's status.",
+            )
+            for outcome in failing
+        },
+    )
 
 
 def security_events_check() -> list[str]:
@@ -103,36 +112,36 @@ def security_events_check() -> list[str]:
     counts = security_events_since(since=window_start(window))
     limits = {"lockouts": settings.KERYU_WATCHDOG_LOCKOUTS, "access_refused": settings.KERYU_WATCHDOG_ACCESS_REFUSED}
     what = {"lockouts": "sign-in lockouts", "access_refused": "refused attempts to open another family's records"}
-    alerted = []
-    for kind, limit in limits.items():
-        if counts[kind] < limit:
-            continue
-        if _raise(
-            f"security:{kind}",
-            f"repeated {what[kind]}",
-            f"{counts[kind]} {what[kind]} in the last {window} s (limit {limit}). Review the security events and "
-            "the axes access attempts in /ops/.",
-        ):
-            alerted.append(kind)
-    return alerted
+    return _raise_each(
+        "security",
+        {
+            kind: (
+                f"repeated {what[kind]}",
+                f"{counts[kind]} {what[kind]} in the last {window} s (limit {limit}). Review the security events "
+                "and the axes access attempts in /ops/.",
+            )
+            for kind, limit in limits.items()
+            if counts[kind] >= limit
+        },
+    )
 
 
 def conversation_tier_check() -> list[str]:
     """A WhatsApp sender past KERYU_WHATSAPP_CONVERSATION_WARN_RATIO of its 24-hour tier of new conversations:
     staff hear before the tier is reached and new recipients go by SMS (messaging.services.limits)."""
-    alerted = []
-    for usage in conversation_usage():
-        if usage.ratio < settings.KERYU_WHATSAPP_CONVERSATION_WARN_RATIO:
-            continue
-        if _raise(
-            f"conversations:{usage.channel}",
-            f"{usage.channel} has started {usage.count} of its {usage.tier} new conversations for 24 h",
-            f"In the last 24 h {usage.channel} started {usage.count} new conversations; the account's tier allows "
-            f"{usage.tier} (KERYU_WHATSAPP_CONVERSATION_TIER). Beyond it, messages to new recipients go by SMS. "
-            "Ask Meta for the next messaging tier, or raise the setting once Meta has.",
-        ):
-            alerted.append(usage.channel)
-    return alerted
+    return _raise_each(
+        "conversations",
+        {
+            usage.channel: (
+                f"{usage.channel} has started {usage.count} of its {usage.tier} new conversations for 24 h",
+                f"In the last 24 h {usage.channel} started {usage.count} new conversations; the account's tier "
+                f"allows {usage.tier} (KERYU_WHATSAPP_CONVERSATION_TIER). Beyond it, messages to new recipients go "
+                "by SMS. Ask Meta for the next messaging tier, or raise the setting once Meta has.",
+            )
+            for usage in conversation_usage()
+            if usage.ratio >= settings.KERYU_WHATSAPP_CONVERSATION_WARN_RATIO
+        },
+    )
 
 
 def watchdog_run() -> list[str]:

@@ -323,6 +323,9 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None  # privacy, and there is no internet
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+# One clock (core.timezones): a custodian picks their zone on Keryu's profile page, and Wagtail's own account
+# page offers no second picker (the profile copies the choice into Wagtail's user profile).
+WAGTAIL_USER_TIME_ZONES: list[str] = []
 
 # --- Unfold (the /ops/ console) -----------------------------------------------------------------
 UNFOLD = {

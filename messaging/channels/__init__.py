@@ -10,10 +10,8 @@ from __future__ import annotations
 from .base import AddressKind, Channel, ChannelError, ErrorAction, Family, OutboundMessage, SendResult
 from .development import DevelopmentChannel
 from .email import EmailChannel
-from .meta_whatsapp import NOT_THE_ADDRESS_CODES as META_NOT_THE_ADDRESS
-from .meta_whatsapp import MetaWhatsAppChannel
-from .twilio import NOT_THE_ADDRESS_CODES as TWILIO_NOT_THE_ADDRESS
-from .twilio import TwilioSMSChannel, TwilioWhatsAppChannel
+from .meta_whatsapp import META_ERRORS, MetaWhatsAppChannel
+from .twilio import TWILIO_ERRORS, TwilioSMSChannel, TwilioWhatsAppChannel
 
 # In the order staff see them (and the order of the stored choices: keep it, or the migration state moves).
 CATALOGUE: tuple[type[Channel], ...] = (
@@ -66,8 +64,8 @@ NOT_THE_ADDRESS: frozenset[str] = frozenset(
         "template_not_approved",
         "outside_window",
         "conversation_limit",
-        *map(str, META_NOT_THE_ADDRESS),
-        *map(str, TWILIO_NOT_THE_ADDRESS),
+        *map(str, META_ERRORS.not_the_address),
+        *map(str, TWILIO_ERRORS.not_the_address),
     }
 )
 

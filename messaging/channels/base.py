@@ -48,6 +48,38 @@ class ErrorAction:
     UNCERTAIN = "uncertain"
 
 
+@dataclass(frozen=True)
+class ProviderCodes:
+    """One provider's error codes, by what to do about them (an ErrorAction). The same rules read every
+    provider's table: `retry_once` earns one more try on the same channel, then the next; unknown codes switch."""
+
+    retry: frozenset[int]
+    switch: frozenset[int]
+    # Our configuration is wrong: the next channel, and tell staff.
+    stop: frozenset[int]
+    retry_once: int
+    # Switch codes about what we sent or when (a window, a template, a limit), not about the recipient.
+    ours: frozenset[int]
+
+    @property
+    def not_the_address(self) -> frozenset[int]:
+        """Failures that say nothing about the recipient's address (what a reachability drill must not flag)."""
+        return self.ours | self.retry | self.stop
+
+    def action(self, code: int | None, *, http_status: int | None = None, retry_count: int = 0) -> str:
+        if code == self.retry_once:
+            return ErrorAction.RETRY if retry_count == 0 else ErrorAction.SWITCH
+        if code in self.retry:
+            return ErrorAction.RETRY
+        if code in self.switch:
+            return ErrorAction.SWITCH
+        if code in self.stop:
+            return ErrorAction.STOP
+        if http_status is not None and (http_status >= 500 or http_status == 429):
+            return ErrorAction.RETRY
+        return ErrorAction.SWITCH  # unknown: never hold an alarm on a channel we do not understand
+
+
 class ChannelError(Exception):
     """A send that did not go out, or may have. `permanent` means the same channel must not be tried again:
     it cannot help (SWITCH, STOP) or it may duplicate a message the provider already has (UNCERTAIN)."""

@@ -22,6 +22,7 @@ from .base import (
     ErrorAction,
     Family,
     OutboundMessage,
+    ProviderCodes,
     SendResult,
     error_for,
     network_error,
@@ -30,32 +31,19 @@ from .base import (
 
 log = logging.getLogger(__name__)
 
-RETRY_CODES = {2, 130429, 131000}
-# 130429 (throughput): one more try on the same channel after a short wait, then the next channel.
-THROTTLED = 130429
-# 131047 outside the 24-hour window, 131026 undeliverable, 131056 too many messages to this user (pair rate
-# limit: waiting does not help an alarm), 132xxx template missing/paused/disabled/param mismatch.
-SWITCH_CODES = {131047, 131026, 131056, 132000, 132001, 132005, 132007, 132012, 132015, 132016}
-# Our configuration is wrong: credentials, parameters, spam limit. Another channel, and tell staff.
-STOP_CODES = {190, 100, 131008, 131048}
-# Failures about what we sent or when, not about the recipient: the 24-hour window, our templates, our limits.
-NOT_THE_ADDRESS_CODES = (
-    {131047, 131056, 132000, 132001, 132005, 132007, 132012, 132015, 132016} | RETRY_CODES | STOP_CODES
+# 131047 outside the 24-hour window, 131056 too many messages to this user (pair rate limit: waiting does not
+# help an alarm), 132xxx template missing/paused/disabled/param mismatch: about what we sent or when.
+_OURS = frozenset({131047, 131056, 132000, 132001, 132005, 132007, 132012, 132015, 132016})
+META_ERRORS = ProviderCodes(
+    retry=frozenset({2, 130429, 131000}),
+    # 131026 undeliverable: about the recipient.
+    switch=_OURS | {131026},
+    # Credentials, parameters, spam limit.
+    stop=frozenset({190, 100, 131008, 131048}),
+    # 130429 (throughput): one more try on the same channel after a short wait, then the next channel.
+    retry_once=130429,
+    ours=_OURS,
 )
-
-
-def meta_error_action(code: int | None, http_status: int | None = None, *, retry_count: int = 0) -> str:
-    if code == THROTTLED:
-        return ErrorAction.RETRY if retry_count == 0 else ErrorAction.SWITCH
-    if code in RETRY_CODES:
-        return ErrorAction.RETRY
-    if code in SWITCH_CODES:
-        return ErrorAction.SWITCH
-    if code in STOP_CODES:
-        return ErrorAction.STOP
-    if http_status is not None and (http_status >= 500 or http_status == 429):
-        return ErrorAction.RETRY
-    return ErrorAction.SWITCH  # unknown: never hold an alarm on a channel we do not understand
 
 
 def authentication_components(parameters: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -159,7 +147,7 @@ class MetaWhatsAppChannel(Channel):
         if response.status_code >= 400 or "error" in body:
             error = body.get("error") or {}
             code = error.get("code")
-            action = meta_error_action(code, response.status_code, retry_count=message.retry_count)
+            action = META_ERRORS.action(code, http_status=response.status_code, retry_count=message.retry_count)
             log.warning(
                 "meta send failed id=%s http=%s code=%s subcode=%s action=%s",
                 message.message_id,

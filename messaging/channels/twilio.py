@@ -24,6 +24,7 @@ from .base import (
     ErrorAction,
     Family,
     OutboundMessage,
+    ProviderCodes,
     SendResult,
     error_for,
     network_error,
@@ -32,31 +33,20 @@ from .base import (
 
 log = logging.getLogger(__name__)
 
-RETRY_CODES = {30001, 60005, 20429}
-# 30410 (provider timeout) is never retried: the first message may still arrive, a retry would duplicate it.
-# 63016 outside WhatsApp's 24-hour window, 63027 a Content template WhatsApp has not approved.
-SWITCH_CODES = {21610, 21211, 21614, 30004, 30005, 30006, 30007, 63016, 63027, 30410}
-# Our side is wrong: credentials, sender number, WhatsApp sender.
-STOP_CODES = {20003, 20404, 21212, 21606, 21659, 63007}
 UNREACHABLE = 30003
-# Failures about what we sent or when, not about the recipient: WhatsApp's window (63016), a provider timeout,
-# our limits and configuration. 30003 (handset unreachable) is about the recipient: it is not here.
-NOT_THE_ADDRESS_CODES = {63016, 63027, 30410} | RETRY_CODES | STOP_CODES
-
-
-def twilio_error_action(code: int | None, *, retry_count: int = 0, http_status: int | None = None) -> str:
-    """Provider code -> what to do. 30003 (handset unreachable) gets one retry, then we move on."""
-    if code == UNREACHABLE:
-        return ErrorAction.RETRY if retry_count == 0 else ErrorAction.SWITCH
-    if code in RETRY_CODES:
-        return ErrorAction.RETRY
-    if code in SWITCH_CODES:
-        return ErrorAction.SWITCH
-    if code in STOP_CODES:
-        return ErrorAction.STOP
-    if http_status is not None and (http_status >= 500 or http_status == 429):
-        return ErrorAction.RETRY
-    return ErrorAction.SWITCH
+# 63016 outside WhatsApp's 24-hour window, 63027 a Content template WhatsApp has not approved, 30410 (provider
+# timeout; never retried: the first message may still arrive, a retry would duplicate it): about what we sent or
+# when, not about the recipient.
+_OURS = frozenset({63016, 63027, 30410})
+TWILIO_ERRORS = ProviderCodes(
+    retry=frozenset({30001, 60005, 20429}),
+    switch=_OURS | {21610, 21211, 21614, 30004, 30005, 30006, 30007},
+    # Our side is wrong: credentials, sender number, WhatsApp sender.
+    stop=frozenset({20003, 20404, 21212, 21606, 21659, 63007}),
+    # 30003 (handset unreachable, about the recipient) gets one retry, then we move on.
+    retry_once=UNREACHABLE,
+    ours=_OURS,
+)
 
 
 def twilio_client() -> Client:
@@ -116,7 +106,7 @@ class _TwilioChannel(Channel):
                     exc.status,
                 )
                 raise uncertain_error("Twilio", f"HTTP {exc.status} without an API answer", code="proxy_5xx") from None
-            action = twilio_error_action(exc.code, retry_count=message.retry_count, http_status=exc.status)
+            action = TWILIO_ERRORS.action(exc.code, retry_count=message.retry_count, http_status=exc.status)
             log.warning(
                 "twilio send failed id=%s channel=%s http=%s code=%s action=%s",
                 message.message_id,
@@ -137,7 +127,7 @@ class _TwilioChannel(Channel):
             # A 2xx whose body is not JSON (the SDK parses it): Twilio took the message, the answer is unreadable.
             raise uncertain_error("Twilio", "accepted with an unreadable answer", code="bad_response") from None
         if created.error_code:
-            action = twilio_error_action(int(created.error_code), retry_count=message.retry_count)
+            action = TWILIO_ERRORS.action(int(created.error_code), retry_count=message.retry_count)
             raise error_for(action, f"Twilio error {created.error_code}", code=created.error_code)
         return SendResult(provider_message_id=created.sid)
 

@@ -174,6 +174,19 @@ HELD_BACK = frozenset(
 )
 
 
+def _status_record_update(
+    *, name: str, language_code: str, defaults: dict[str, Any]
+) -> tuple[MetaTemplateStatus | None, MetaTemplateStatus]:
+    """A template's record as it was and as `defaults` leave it, read and written in one transaction: what
+    changed is what this update changed (a redelivered webhook announces nothing twice)."""
+    with transaction.atomic():
+        before = MetaTemplateStatus.objects.filter(name=name, language_code=language_code).first()
+        record, _ = MetaTemplateStatus.objects.update_or_create(
+            name=name, language_code=language_code, defaults=defaults
+        )
+    return before, record
+
+
 def meta_template_status_update(
     *, name: str, language_code: str, status: str, reason: str = "", meta_template_id: str = ""
 ) -> MetaTemplateStatus:
@@ -186,11 +199,7 @@ def meta_template_status_update(
         defaults["meta_template_id"] = meta_template_id
     if status == MetaApproval.APPROVED:
         defaults["recategorised"] = False
-    with transaction.atomic():
-        before = MetaTemplateStatus.objects.filter(name=name, language_code=language_code).first()
-        record, _ = MetaTemplateStatus.objects.update_or_create(
-            name=name, language_code=language_code, defaults=defaults
-        )
+    before, record = _status_record_update(name=name, language_code=language_code, defaults=defaults)
     log.info("meta template status name=%s language=%s status=%s", name, language_code, status)
     if status in HELD_BACK and (before is None or before.status != status):
         _announce(record, change=status, detail=reason or "")
@@ -208,11 +217,7 @@ def meta_template_category_update(
     defaults: dict[str, Any] = {"category": new_category}
     if moved:
         defaults["recategorised"] = True
-    with transaction.atomic():
-        before = MetaTemplateStatus.objects.filter(name=name, language_code=language_code).first()
-        record, _ = MetaTemplateStatus.objects.update_or_create(
-            name=name, language_code=language_code, defaults=defaults
-        )
+    before, record = _status_record_update(name=name, language_code=language_code, defaults=defaults)
     log.info("meta template category name=%s language=%s category=%s", name, language_code, new_category)
     if moved and (before is None or not before.recategorised):
         _announce(record, change="RECATEGORISED", detail=f"{previous_category or expected} -> {new_category}")

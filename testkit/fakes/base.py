@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+import re
 import threading
 import time
 import urllib.request
@@ -36,6 +38,47 @@ class Reply:
     delay: float = 0.0
     # Take the request, then close the connection without answering (the answer lost on the way back).
     drop: bool = False
+
+
+def whatsapp_user(number: str) -> str:
+    """One WhatsApp user however the number is written (Meta and Twilio name a Mexican mobile 52 or 521 + ten
+    digits): the key of a 24-hour window."""
+    digits = re.sub(r"\D", "", number)
+    return "52" + digits[3:] if digits.startswith("521") and len(digits) == 13 else digits
+
+
+def wrote_within_a_day(last_wrote: dict[str, float], number: str) -> bool:
+    """Whether `number` wrote in the last 24 hours (WhatsApp's customer-service window), by `last_wrote`
+    (whatsapp_user -> time.time() of its last message)."""
+    wrote = last_wrote.get(whatsapp_user(number))
+    return wrote is not None and time.time() - wrote < 24 * 3600
+
+
+@dataclass
+class StatusScript:
+    """A fake provider's status reports for the messages it accepts: `statuses` "" none (tests drive them),
+    "in_order" sent/delivered/read, "chaos" shuffled and sometimes without "delivered" (a provider may report
+    "read" without ever saying "delivered"), reproducibly from `seed`."""
+
+    statuses: str = ""
+    seed: int = 16
+
+    def _chaos(self) -> random.Random:
+        """One generator per seed: the same seed and the same sends give the same statuses, run after run."""
+        if getattr(self, "_rng_seed", None) != self.seed:
+            self._rng, self._rng_seed = random.Random(self.seed), self.seed
+        return self._rng
+
+    def _status_sequence(self) -> list[str]:
+        if not self.statuses:
+            return []
+        sequence = ["sent", "delivered", "read"]
+        if self.statuses == "chaos":
+            rng = self._chaos()
+            if rng.random() < 0.5:
+                sequence.remove("delivered")
+            rng.shuffle(sequence)
+        return sequence
 
 
 @dataclass

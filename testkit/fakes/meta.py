@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import itertools
 import json
-import random
 import re
 import threading
 import time
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 
 from messaging.whatsapp_templates import DEFINITIONS, URL_BUTTON
 
-from .base import FakeServer, RecordedRequest, Reply, later, post
+from .base import FakeServer, RecordedRequest, Reply, StatusScript, later, post, whatsapp_user, wrote_within_a_day
 
 _ids = itertools.count(1)
 _limit_lock = threading.Lock()
@@ -45,8 +44,18 @@ def meta_signature(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def _template_value(name: str, language: str, **fields: str) -> dict:
+    """A template webhook's `value`: the template, as Meta names it, and what the event says of it."""
+    return {
+        "message_template_id": 12345,
+        "message_template_name": name,
+        "message_template_language": language,
+        **fields,
+    }
+
+
 @dataclass
-class FakeMeta(FakeServer):
+class FakeMeta(StatusScript, FakeServer):
     version: str = "v21.0"
     phone_number_id: str = "109876543210"
     token: str = "meta-test-token"
@@ -66,14 +75,11 @@ class FakeMeta(FakeServer):
     # (`open_window`, or any `inbound_payload` / `send_inbound` from it); otherwise it is accepted and then fails
     # with 131047 by status webhook.
     window_open: bool = False
-    windows: dict[str, float] = field(default_factory=dict)  # wa_id -> when it last wrote (time.time())
+    windows: dict[str, float] = field(default_factory=dict)  # whatsapp_user(wa_id) -> when it last wrote
     webhook_url: str = ""
     # With accept_then_drop and a webhook_url: seconds after a dropped answer Meta still reports "delivered".
     receipt_after: float | None = None
-    # Status webhooks for accepted messages: "" none (tests drive them), "in_order" sent/delivered/read,
-    # "chaos" shuffled and sometimes without "delivered", reproducibly from `seed`.
-    statuses: str = ""
-    seed: int = 16
+    # Status webhooks for accepted messages: `statuses` and `seed` (StatusScript).
     # Status webhooks waiting to go (without webhook_url): tests post them with `flush(client, path)`.
     pending: list[dict] = field(default_factory=list)
     # Template sends' button parameters: (to, wamid, index, sub_type, value), in the order they came.
@@ -174,21 +180,12 @@ class FakeMeta(FakeServer):
         return Reply(200, {"id": f"{next(_ids)}", "status": "PENDING", "category": definition.get("category")})
 
     # --- the provider's rules (24-hour window, template state, buttons, statuses) ---------------------
-    @staticmethod
-    def _wa_key(wa_id: str) -> str:
-        """One WhatsApp user however the number is written (Meta names Mexican mobiles 521 + ten digits)."""
-        digits = re.sub(r"\D", "", wa_id)
-        return "52" + digits[3:] if digits.startswith("521") and len(digits) == 13 else digits
-
     def open_window(self, wa_id: str) -> None:
         """`wa_id` wrote to us just now: free-form text reaches it for 24 hours."""
-        self.windows[self._wa_key(wa_id)] = time.time()
+        self.windows[whatsapp_user(wa_id)] = time.time()
 
     def window_is_open(self, wa_id: str) -> bool:
-        if self.window_open:
-            return True
-        wrote = self.windows.get(self._wa_key(wa_id))
-        return wrote is not None and time.time() - wrote < 24 * 3600
+        return self.window_open or wrote_within_a_day(self.windows, wa_id)
 
     def set_template_status(self, name: str, language: str, status: str) -> None:
         self.template_status[(name, language)] = status
@@ -235,23 +232,6 @@ class FakeMeta(FakeServer):
     def payload_for(self, wamid: str, index: int) -> str:
         """The payload Keryu put on button `index` of message `wamid` (what Meta sends back when it is tapped)."""
         return next(v for _, w, i, _, v in self.button_payloads if w == wamid and i == index)
-
-    def _chaos(self) -> random.Random:
-        """One generator per seed: the same seed and the same sends give the same statuses, run after run."""
-        if getattr(self, "_rng_seed", None) != self.seed:
-            self._rng, self._rng_seed = random.Random(self.seed), self.seed
-        return self._rng
-
-    def _status_sequence(self) -> list[str]:
-        if not self.statuses:
-            return []
-        sequence = ["sent", "delivered", "read"]
-        if self.statuses == "chaos":
-            rng = self._chaos()
-            if rng.random() < 0.5:
-                sequence.remove("delivered")  # Meta may report "read" without ever saying "delivered"
-            rng.shuffle(sequence)
-        return sequence
 
     def _status_out(self, wamid: str, status: str, to: str, opaque, **kwargs) -> None:
         payload = self.status_payload(wamid, status, to=to, biz_opaque=opaque, **kwargs)
@@ -371,33 +351,15 @@ class FakeMeta(FakeServer):
     def template_status_payload(self, name: str, language: str, event: str, reason: str = "NONE") -> dict:
         """Meta's verdict on a template changed: the fake applies it to its own sends too."""
         self.set_template_status(name, language, event)
-        value = {
-            "event": event,
-            "message_template_id": 12345,
-            "message_template_name": name,
-            "message_template_language": language,
-            "reason": reason,
-        }
+        value = _template_value(name, language, event=event, reason=reason)
         return self._envelope("message_template_status_update", value)
 
     def template_category_payload(self, name: str, language: str, previous: str, new: str) -> dict:
-        value = {
-            "message_template_id": 12345,
-            "message_template_name": name,
-            "message_template_language": language,
-            "previous_category": previous,
-            "new_category": new,
-        }
+        value = _template_value(name, language, previous_category=previous, new_category=new)
         return self._envelope("template_category_update", value)
 
     def template_quality_payload(self, name: str, language: str, previous: str, new: str) -> dict:
-        value = {
-            "message_template_id": 12345,
-            "message_template_name": name,
-            "message_template_language": language,
-            "previous_quality_score": previous,
-            "new_quality_score": new,
-        }
+        value = _template_value(name, language, previous_quality_score=previous, new_quality_score=new)
         return self._envelope("message_template_quality_update", value)
 
     def tap_payload(self, from_: str, wamid: str, index: int, text: str) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import random
 import re
 import threading
 import time
@@ -15,7 +14,7 @@ from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
-from .base import FakeServer, RecordedRequest, Reply, later, post
+from .base import FakeServer, RecordedRequest, Reply, StatusScript, later, post, whatsapp_user, wrote_within_a_day
 from .meta import max_in_window
 
 _ids = itertools.count(1)
@@ -33,21 +32,19 @@ def twilio_error(code: int, message: str, status: int = 400) -> dict:
 
 
 @dataclass
-class FakeTwilio(FakeServer):
+class FakeTwilio(StatusScript, FakeServer):
     account_sid: str = "AC" + "1" * 32
     auth_token: str = "twilio-test-token"
     # True: every WhatsApp user's 24-hour session is open (permissive; only for tests of other things). False
     # (the rule): a plain Body reaches only a number that wrote in the last 24 hours (`open_session`, or an
     # `inbound_params` / `send_inbound` from it); otherwise it is accepted, then fails with 63016.
     whatsapp_session_open: bool = False
-    sessions: dict[str, float] = field(default_factory=dict)  # "+52..." -> when it last wrote
+    sessions: dict[str, float] = field(default_factory=dict)  # whatsapp_user(number) -> when it last wrote
     # With accept_then_drop: seconds after a dropped answer Twilio still calls the StatusCallback ("delivered").
     receipt_after: float | None = None
     # Content templates WhatsApp approved (ContentSid -> its number of variables); any other is refused (63027).
     contents: dict[str, int] = field(default_factory=dict)
-    # Status callbacks for accepted messages: "" none, "in_order", "chaos" (shuffled, sometimes no "delivered").
-    statuses: str = ""
-    seed: int = 16
+    # Status callbacks for accepted messages: `statuses` and `seed` (StatusScript).
     # Callbacks waiting to go when the StatusCallback is not reachable from here (http://testserver/...):
     # (url, params); tests post them with `flush(client)`.
     pending: list[tuple[str, dict[str, str]]] = field(default_factory=list)
@@ -108,20 +105,11 @@ class FakeTwilio(FakeServer):
         return Reply(201, self.resource(sid, form))
 
     # --- the provider's rules (WhatsApp session, approved content, statuses) ----------------------------
-    @staticmethod
-    def _user(number: str) -> str:
-        """One WhatsApp user however the number is written (+52 or +521 for a Mexican mobile)."""
-        digits = re.sub(r"\D", "", number)
-        return "52" + digits[3:] if digits.startswith("521") and len(digits) == 13 else digits
-
     def open_session(self, number: str) -> None:
-        self.sessions[self._user(number)] = time.time()
+        self.sessions[whatsapp_user(number)] = time.time()
 
     def session_is_open(self, to: str) -> bool:
-        if self.whatsapp_session_open:
-            return True
-        wrote = self.sessions.get(self._user(to))
-        return wrote is not None and time.time() - wrote < 24 * 3600
+        return self.whatsapp_session_open or wrote_within_a_day(self.sessions, to)
 
     def approve_content(self, sid: str, variables: int = 0) -> None:
         self.contents[sid] = variables
@@ -131,23 +119,6 @@ class FakeTwilio(FakeServer):
             return None
         self.refused.append((to, 63027))
         return twilio_error(63027, "Template does not exist for a language and locale (not approved)")
-
-    def _chaos(self) -> random.Random:
-        """One generator per seed: the same seed and the same sends give the same statuses, run after run."""
-        if getattr(self, "_rng_seed", None) != self.seed:
-            self._rng, self._rng_seed = random.Random(self.seed), self.seed
-        return self._rng
-
-    def _status_sequence(self) -> list[str]:
-        if not self.statuses:
-            return []
-        sequence = ["sent", "delivered", "read"]
-        if self.statuses == "chaos":
-            rng = self._chaos()
-            if rng.random() < 0.5:
-                sequence.remove("delivered")
-            rng.shuffle(sequence)
-        return sequence
 
     def _status_out(self, url: str, sid: str, status: str, **kwargs) -> None:
         if not url:

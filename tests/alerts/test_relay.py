@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from alerts.models import Alarm, RelayDirection, RelayMessage, RelayStatus, ScanEvent
+from alerts.models import RELAY_PAGE_ONLY, Alarm, NoticeStatus, RelayDirection, RelayMessage, ScanEvent
 from alerts.selectors import alarm_timeline
 from alerts.services import alarm_acknowledge, attempt_deliver
 from alerts.services.delivery import ack_token
@@ -69,7 +69,7 @@ def _text(from_address: str, body: str) -> InboundMessage:
 
 
 def _send_pending() -> list[Message]:
-    for pk in RelayMessage.objects.filter(status=RelayStatus.PENDING).values_list("pk", flat=True):
+    for pk in RelayMessage.objects.filter(status=NoticeStatus.PENDING).values_list("pk", flat=True):
         relay_send(relay_id=pk)
     return [r.message for r in RelayMessage.objects.select_related("message").order_by("pk") if r.message]
 
@@ -193,7 +193,7 @@ def test_a_finder_who_texted_can_write_first_and_a_stranger_changes_nothing(alic
     _text(SMS_FINDER, f"{alice_code.short_code} perdido")
     answer = _text(SMS_FINDER, "Está conmigo en el parque").auto_reply
     assert "a la familia" in answer
-    assert RelayMessage.objects.get().status == RelayStatus.PAGE_ONLY  # nobody of the family wrote yet: the page
+    assert RelayMessage.objects.get().status == RELAY_PAGE_ONLY  # nobody of the family wrote yet: the page
     stranger = _text("+525500000001", "hola").auto_reply
     assert "no tiene una alarma abierta" in stranger
     assert RelayMessage.objects.count() == 1

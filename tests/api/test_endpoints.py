@@ -110,3 +110,18 @@ def test_deleting_a_subject_with_alarms_through_the_api_archives_it(token_for, a
     assert Alarm.objects.filter(pk=alarm.pk).exists()
     assert client.get(f"/api/subjects/{subject.pk}/").status_code == 404
     assert client.get(f"/api/alarms/{alarm.pk}/").status_code == 200
+
+
+def test_a_co_custodian_cannot_archive_a_shared_subject_through_the_api(token_for, alice_code):
+    """The consoles' household rule: only the first custodian (or staff) archives; a co-custodian gets a 403."""
+    from registry.models import CustodianRole, Custodianship, Subject
+
+    from ..factories import AlarmFactory, CustodianFactory
+
+    carol = CustodianFactory(user__username="carol-api")
+    Custodianship.objects.create(subject=alice_code.subject, custodian=carol, role=CustodianRole.CO)
+    AlarmFactory(subject=alice_code.subject, qr_code=alice_code)
+    response = token_for(carol.user).delete(f"/api/subjects/{alice_code.subject.pk}/")
+    assert response.status_code == 403
+    assert "Only the first custodian" in response.json()["detail"]
+    assert Subject.objects.filter(pk=alice_code.subject.pk, archived_at__isnull=True).exists()

@@ -1,4 +1,6 @@
-"""Issue 18's console, walked in Chromium in Spanish and in English: a custodian, staff and an editor.
+"""Issue 18's console, walked in Chromium in Spanish and in English: a custodian (home, an alarm acknowledged, a
+person, the badge, the profile's time zone and the alarm on that clock), staff (dashboard, an alarm, /ops/) and an
+editor (a template edited, previewed in the side panel and in a new tab).
 
 Screens go where tests/browser/test_docs_screenshots.py puts them (var/screenshots/docs/, or docs/images/ with
 KERYU_DOCS_SCREENSHOTS=1), named console-*-<language>.png.
@@ -7,6 +9,7 @@ KERYU_DOCS_SCREENSHOTS=1), named console-*-<language>.png.
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -15,7 +18,7 @@ from wagtail.users.models import UserProfile
 from alerts.models import Alarm, NotificationAttempt, NotificationStatus, SituationType
 from home.management.commands.seed_demo import demo_photo
 from messaging.models import MessageTemplate
-from registry.models import QRCode
+from registry.models import Custodian, QRCode
 from registry.services import subject_photo_set
 
 from ..factories import AlarmFactory, QRCodeFactory, SubjectFactory
@@ -39,6 +42,7 @@ SAYS = {
         "delivery": "Entrega por canal",
         "failed": "Notificaciones fallidas, últimos 7 días",
         "wrong_number": "Número equivocado",
+        "times_in": "Horas en America/Tijuana",
     },
     "en": {
         "sign_in": "Sign in to Keryu",
@@ -52,6 +56,7 @@ SAYS = {
         "delivery": "Delivery by channel",
         "failed": "Failed notifications, last 7 days",
         "wrong_number": "Wrong number",
+        "times_in": "Times in America/Tijuana",
     },
 }
 
@@ -123,6 +128,25 @@ def test_custodian_console(browser, live_server, alice, alice_subject, alice_cod
     assert page.locator("[data-keryu-photo]").is_visible() and page.locator("[data-keryu-qr]").is_visible()
     assert page.get_by_role("heading", name=says["scan_history"]).is_visible()
     shot(page, f"console-subject-{language}")
+    # The badge: one click, a printable PDF.
+    badge = page.request.get(base + page.locator('[data-keryu-badge="pdf"]').get_attribute("href"))
+    assert badge.ok and badge.headers["content-type"] == "application/pdf"
+    assert badge.body().startswith(b"%PDF")
+
+    # Her profile: her own clock (issue 18 item 3), then the alarm page on it, the zone named.
+    page.goto(f"{base}/admin/profile/")
+    page.locator("select[name=time_zone]").select_option("America/Tijuana")
+    shot(page, f"console-profile-{language}")
+    with page.expect_navigation():
+        page.locator("form:has(select[name=time_zone]) button[type=submit]").click()
+    assert Custodian.objects.get(pk=alice.custodian.pk).time_zone == "America/Tijuana"
+    page.goto(f"{base}/admin/snippets/alerts/alarm/inspect/{injured.pk}/")
+    there = timezone.localtime(injured.timestamp, ZoneInfo("America/Tijuana")).strftime("%Y-%m-%d %H:%M %Z")
+    assert there in page.title()
+    assert page.locator('[data-keryu-zone="America/Tijuana"]').inner_text() == says["times_in"]
+    assert page.locator("tr.timeline-scan td").first.inner_text() == there
+    scroll_to(page.locator("[data-keryu-zone]"), offset=140)
+    shot(page, f"console-alarm-{language}")
 
     page.goto(f"{base}/admin/snippets/registry/qrcode/inspect/{alice_code.pk}/")
     with page.expect_navigation():
@@ -174,6 +198,23 @@ def test_staff_dashboard(browser, live_server, staff, alice_code, language):
     shot(page, f"console-staff-delivery-{language}")
     scroll_to(page.locator("#keryu-staff-health"))
     shot(page, f"console-staff-health-{language}")
+
+    # An alarm, as staff take it over (acknowledge for the family, record the emergency call).
+    page.goto(f"{live_server.url}/admin/snippets/alerts/alarm/inspect/{injured.pk}/")
+    assert page.locator(".alarm-take-over").is_visible()
+    assert page.locator(".alarm-staff-ack-form").is_visible()
+    assert page.locator("tr.timeline-attempt").count() >= 3
+    scroll_to(page.locator(".alarm-take-over"))
+    shot(page, f"console-staff-alarm-{language}")
+
+    # /ops/ (Unfold), in the browser's language: staff's queue on top, then the delivery channels.
+    page.goto(f"{live_server.url}/ops/")
+    assert (page.locator("html").get_attribute("lang") or "").startswith(language)
+    assert page.locator(".keryu-unacknowledged-table").is_visible()
+    shot(page, f"console-ops-{language}")
+    page.goto(f"{live_server.url}/ops/messaging/channelsetting/")
+    assert page.locator("#result_list").is_visible()
+    shot(page, f"console-ops-channels-{language}")
     page.context.close()
 
 
@@ -197,4 +238,20 @@ def test_editor_previews_a_message_in_the_side_panel(browser, live_server, edito
     radius = frame.locator(".wa .bubble").evaluate("el => getComputedStyle(el).borderTopRightRadius")
     assert radius == "8px"
     shot(page, f"console-editor-preview-{language}")
+
+    # An edit shows in the preview, and "Preview in new tab" opens the same styled channel preview.
+    content = page.locator("#id_content")
+    content.fill(content.input_value() + " [Keryu-preview-edit]")
+    with page.context.expect_page() as opened:
+        page.locator('[data-w-preview-target="newTab"]').click()
+    tab = opened.value
+    tab.wait_for_load_state()
+    shot(tab, f"console-editor-preview-tab-{language}")
+    bubble = tab.locator('[data-preview-channel="whatsapp"] .bubble')
+    assert "Sofía" in bubble.inner_text() and "[Keryu-preview-edit]" in bubble.inner_text()
+    assert bubble.evaluate("el => getComputedStyle(el).borderTopRightRadius") == "8px"
+    assert tab.locator(".wa").evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(239, 234, 226)"
+    assert tab.locator("[data-preview-button]").count() == 3
+    assert tab.locator("[data-sms-segments]").count() == 1 and tab.locator('[data-preview-channel="email"]').count()
+    shot(tab, f"console-editor-preview-tab-{language}")
     page.context.close()

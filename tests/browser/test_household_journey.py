@@ -1,6 +1,6 @@
 """A household in Chromium, in Spanish and in English: the first custodian invites by email, a co-custodian
-accepts the link and sees the shared subject in their own console. Screens go where the docs' screenshots go
-(docs/images/ with KERYU_DOCS_SCREENSHOTS=1)."""
+accepts the link, sees the shared subject and its alarm in their own console, is offered to leave instead of
+archiving, and leaves. Screens go where the docs' screenshots go (docs/images/ with KERYU_DOCS_SCREENSHOTS=1)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,27 @@ import pytest
 
 from registry.models import CustodianRole, Custodianship
 
-from ..factories import CustodianFactory, QRCodeFactory, SubjectFactory
+from ..factories import AlarmFactory, CustodianFactory, QRCodeFactory, SubjectFactory
 from .conftest import login_browser
-from .test_docs_screenshots import DESKTOP, shot
+from .test_docs_screenshots import DESKTOP, scroll_to, shot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TEXTS = {
-    "en": {"invite": "Invite another custodian", "accept": "invites you to care for Sofía", "sent": "Invitation sent."},
-    "es": {"invite": "Invitar a otro custodio", "accept": "te invita a cuidar de Sofía", "sent": "Invitación enviada."},
+    "en": {
+        "invite": "Invite another custodian",
+        "accept": "invites you to care for Sofía",
+        "sent": "Invitation sent.",
+        "leave": "Leave this household",
+        "left": "You no longer care for Sofía Arroyo.",
+    },
+    "es": {
+        "invite": "Invitar a otro custodio",
+        "accept": "te invita a cuidar de Sofía",
+        "sent": "Invitación enviada.",
+        "leave": "Dejar este hogar",
+        "left": "Ya no cuidas de Sofía Arroyo.",
+    },
 }
 
 
@@ -34,7 +46,7 @@ def test_a_co_custodian_accepts_an_invitation_and_sees_the_shared_subject(live_s
         language=lang,
     )
     subject = SubjectFactory(custodian=alice, name="Sofía Arroyo")
-    QRCodeFactory(subject=subject, is_active=True)
+    code = QRCodeFactory(subject=subject, is_active=True)
     locale = "es-MX" if lang == "es" else "en-US"
 
     context = browser.new_context(viewport={"width": DESKTOP[0], "height": DESKTOP[1]}, locale=locale)
@@ -73,4 +85,27 @@ def test_a_co_custodian_accepts_an_invitation_and_sees_the_shared_subject(live_s
     assert "Alicia Arroyo" in names and "Carolina Campos" in names
     assert page.locator("[data-keryu-leave]").is_visible()
     shot(page, f"household-members-{lang}")
+
+    # The shared subject's alarm reaches her console too.
+    alarm = AlarmFactory(qr_code=code)
+    page.goto(f"{live_server.url}/admin/")
+    assert page.locator(f'.keryu-open-alarms article[data-alarm="{alarm.pk}"]').is_visible()
+    page.goto(f"{live_server.url}/admin/snippets/alerts/alarm/inspect/{alarm.pk}/")
+    assert "Sofía Arroyo" in page.title()
+    shot(page, f"household-co-alarm-{lang}")
+
+    # Archiving is the first custodian's: she is offered to leave instead, and leaves.
+    page.goto(f"{live_server.url}/admin/snippets/registry/subject/inspect/{subject.pk}/")
+    assert not page.locator(f'a[href="/admin/snippets/registry/subject/delete/{subject.pk}/"]').count()
+    leave = page.locator("[data-keryu-leave-household]")
+    assert leave.inner_text() == texts["leave"]
+    scroll_to(leave)
+    shot(page, f"household-co-subject-{lang}")
+    leave.click()
+    page.wait_for_url(f"**/admin/profile/household/{subject.pk}/")
+    page.locator("[data-keryu-leave]").click()
+    page.wait_for_url("**/admin/")
+    assert texts["left"] in page.content()
+    assert not Custodianship.objects.filter(subject=subject, custodian=carol).exists()
+    shot(page, f"household-left-{lang}")
     context.close()

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from messaging.channels import ChannelError, ErrorAction, OutboundMessage
-from messaging.channels.twilio import TwilioSMSChannel, TwilioWhatsAppChannel, twilio_error_action
+from messaging.channels.twilio import TWILIO_ERRORS, TwilioSMSChannel, TwilioWhatsAppChannel
 
 
 def _message(**kwargs) -> OutboundMessage:
@@ -84,7 +84,7 @@ def test_30003_is_retried_once_then_the_number_is_flagged(fake_twilio):
 
 
 def test_30410_is_never_retried_even_on_the_first_try():
-    assert twilio_error_action(30410, retry_count=0) == ErrorAction.SWITCH
+    assert TWILIO_ERRORS.action(30410, retry_count=0) == ErrorAction.SWITCH
 
 
 def test_an_invalid_number_is_refused_by_the_fake_with_21211(fake_twilio):

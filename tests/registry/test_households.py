@@ -245,3 +245,69 @@ def test_every_custodian_hears_of_a_scan_of_a_deactivated_badge(shared, alice, c
     assert {m.owner_id for m in told} == {alice.pk, carol.pk}
     by_owner = {m.owner_id: m.content for m in told}
     assert "DESACTIVADA" in by_owner[alice.pk] and "DEACTIVATED" in by_owner[carol.pk]
+
+
+# --- Archiving a shared subject is the first custodian's; the others are told -------------------------------
+
+
+def _delete_url(subject: Subject) -> str:
+    return f"/admin/snippets/registry/subject/delete/{subject.pk}/"
+
+
+def test_a_co_custodian_is_refused_the_archive_and_offered_to_leave(client, shared, alice_code, carol):
+    AlarmFactory(qr_code=alice_code)  # history: "delete" would archive
+    client.force_login(carol)
+    inspect = client.get(f"/admin/snippets/registry/subject/inspect/{shared.pk}/").content.decode()
+    assert _delete_url(shared) not in inspect  # no Delete/Archive button for her
+    assert "data-keryu-leave-household" in inspect and "Leave this household" in inspect
+    assert _delete_url(shared) not in client.get("/admin/snippets/registry/subject/").content.decode()
+    for method in (client.get, client.post):
+        response = method(_delete_url(shared), follow=True)
+        assert response.redirect_chain[0][0] == f"/admin/profile/household/{shared.pk}/"
+        assert "Only the first custodian of Sofía Arroyo can archive them" in response.content.decode()
+    shared.refresh_from_db()
+    assert shared.archived_at is None and shared.is_active
+    assert not mail.outbox
+
+
+def test_a_co_custodians_bulk_delete_leaves_the_shared_subject_alone(client, shared, carol):
+    client.force_login(carol)
+    url = f"/admin/bulk/registry/subject/delete/?id={shared.pk}"
+    client.post(url)
+    assert Subject.objects.filter(pk=shared.pk, archived_at__isnull=True).exists()
+
+
+def test_the_service_refuses_a_co_custodian_too(shared, carol):
+    from registry.services import subject_remove
+
+    with pytest.raises(ValidationError) as refused:
+        subject_remove(subject=shared, actor=carol)
+    assert refused.value.code == "not_first_custodian"
+    assert Subject.objects.filter(pk=shared.pk, archived_at__isnull=True).exists()
+
+
+def test_when_the_first_custodian_archives_every_other_custodian_is_told_in_their_language(
+    client, django_capture_on_commit_callbacks, shared, alice, alice_code, carol
+):
+    dora = CustodianFactory(user__username="dora", user__email="dora@example.com", language="es")
+    Custodianship.objects.create(subject=shared, custodian=dora, role=CustodianRole.CO)
+    AlarmFactory(qr_code=alice_code)
+    client.force_login(alice)
+    assert client.get(_delete_url(shared)).status_code == 200  # her confirmation page stays
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(_delete_url(shared)).status_code == 302
+    shared.refresh_from_db()
+    assert shared.archived_at is not None
+    told = {message.to[0]: message for message in mail.outbox}
+    assert set(told) == {"carol@example.com", "dora@example.com"}  # not Alice herself
+    assert told["carol@example.com"].subject == f"{alice.get_full_name()} archived Sofía Arroyo on Keryu"
+    assert "QR codes are switched off" in told["carol@example.com"].body
+    assert told["dora@example.com"].subject == f"{alice.get_full_name()} archivó a Sofía Arroyo en Keryu"
+    assert "códigos QR" in told["dora@example.com"].body
+    # Archiving again tells nobody twice.
+    mail.outbox.clear()
+    from registry.services import subject_remove
+
+    with django_capture_on_commit_callbacks(execute=True):
+        subject_remove(subject=shared)
+    assert not mail.outbox

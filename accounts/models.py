@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 
@@ -24,6 +26,15 @@ class SignupSettings(BaseSiteSetting):
         blank=True,
         default="<p>Create your Keryu account to register the people in your care and get their QR badges.</p>",
     )
+    intro_es = RichTextField(
+        _("intro (Spanish)"),
+        blank=True,
+        default="<p>Crea tu cuenta de Keryu para registrar a las personas a tu cargo y obtener sus credenciales QR.</p>",
+    )
+
+    def intro_for_language(self) -> str:
+        """The intro in the active language (as home.ScanPage.texts): editors keep one text per language."""
+        return self.intro_es if translation.get_language() == "es" else self.intro
 
     class Meta:
         verbose_name = "sign-up page"

@@ -99,13 +99,13 @@ def email_token_send(*, user: User) -> None:
         )
     url = settings.KERYU_PUBLIC_BASE_URL + reverse("accounts:verify_email", args=[token])
     context = {"user": user, "url": url, "hours": settings.KERYU_EMAIL_VERIFICATION_HOURS}
-    send_mail(
-        subject=render_to_string("accounts/email/verify_subject.txt", context).strip(),
-        message=render_to_string("accounts/email/verify_body.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-        html_message=render_to_string("accounts/email/verify_body.html", context),
-    )
+    # In the language of the custodian's profile (chosen at sign-up), not the request's browser language.
+    custodian = Custodian.objects.filter(user=user).only("language").first()
+    with translation.override(custodian.language if custodian else translation.get_language()):
+        subject = render_to_string("accounts/email/verify_subject.txt", context).strip()
+        body = render_to_string("accounts/email/verify_body.txt", context)
+        html = render_to_string("accounts/email/verify_body.html", context)
+    send_mail(subject=subject, message=body, from_email=None, recipient_list=[user.email], html_message=html)
     log.info("verification email sent user=%s", user.pk)
 
 

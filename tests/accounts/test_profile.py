@@ -22,6 +22,7 @@ def test_phone_change_needs_the_password(client, alice):
 
 
 def test_phone_change_takes_effect_only_after_the_code(client, alice):
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")  # English labels are read
     client.force_login(alice)
     old = str(alice.custodian.phone_number)
     response = client.post("/admin/profile/phone/", {"password": PASSWORD, "phone": "5587654321"})

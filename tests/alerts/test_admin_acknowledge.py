@@ -23,6 +23,7 @@ def _finder_page(client, alarm: Alarm) -> str:
 
 def test_a_custodian_acknowledges_their_own_alarm_with_a_note_for_the_finder(client, alice, alice_code):
     alarm = alarm_create(qr_code=alice_code, situation_type="LOST")
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")  # English labels are read
     client.force_login(alice)
     page = client.get(f"/admin/snippets/alerts/alarm/inspect/{alarm.pk}/").content.decode()
     assert f"alerts/alarms/{alarm.pk}/acknowledge/" in page and ">Acknowledge</button>" in page

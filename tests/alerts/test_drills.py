@@ -273,6 +273,7 @@ def test_the_custodians_dashboard_shows_a_standing_flag_until_the_address_answer
 ):
     tasks.reachability_drill()
     _receipt(ROSA, MessageStatus.UNDELIVERED, code="30005")
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")  # English labels are read
     client.force_login(alice)
     page = client.get("/admin/").content.decode()
     assert "Keryu could not reach someone" in page and "Abuela Rosa" in page

@@ -59,6 +59,7 @@ def test_editing_the_phone_in_the_admin_keeps_the_hash_and_refuses_a_duplicate(c
 
 
 def test_the_test_alarm_button_appears_only_once_the_alerts_view_exists(client, alice, alice_code):
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")  # English labels are read
     client.force_login(alice)
     page = client.get(reverse("wagtailsnippets_registry_qrcode:inspect", args=[alice_code.pk])).content.decode()
     url = alarm_button_url(alice_code)

@@ -31,7 +31,8 @@ def test_a_subject_without_an_active_code_says_so(client, bob, bob_subject):
 
 
 def test_staff_see_totals_excluding_staff_custodians(client, staff, alice_code, bob_subject):
-    CustodianFactory(user=staff)  # a staff member who is also registered must not count as a custodian
+    # A staff member who is also registered must not count as a custodian; English, as the labels below read.
+    CustodianFactory(user=staff, language="en")
     QRCodeFactory(subject=SubjectFactory(custodian=bob_subject.custodian), is_active=True)
     AlarmFactory(qr_code=alice_code)
     old = AlarmFactory(qr_code=alice_code)

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.roles import user_is_staff
 
@@ -26,9 +27,9 @@ def alarm_note_add(*, alarm: Alarm, author: User, text: str) -> AlarmNote:
         raise PermissionDenied("Only staff annotate alarms.")
     text = (text or "").strip()
     if not text:
-        raise ValidationError("A note needs some text.")
+        raise ValidationError(_("A note needs some text."))
     if len(text) > NOTE_MAX:
-        raise ValidationError(f"A note holds at most {NOTE_MAX} characters.")
+        raise ValidationError(_("A note holds at most %(max)d characters.") % {"max": NOTE_MAX})
     name = author.get_full_name() or author.get_username()
     return AlarmNote.objects.create(alarm=alarm, author=author, author_name=name, text=text)
 

@@ -101,6 +101,7 @@ def test_own_activity_log_in_profile_shows_only_own_entries(client, alice, bob):
     with set_actor(alice):
         alice.custodian.address = "Alice street"
         alice.custodian.save()
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")  # English labels are read
     client.force_login(alice)
     page = client.get("/admin/profile/").content.decode()
     assert "My activity" in page and "<td>Address</td>" in page

@@ -14,6 +14,7 @@ def test_my_activity_names_fields_as_the_forms_do(client, alice):
         alice.custodian.phone_number = "+525512345670"
         alice.custodian.emergency_phone = "+525512345671"
         alice.custodian.save()
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")  # English labels are read
     client.force_login(alice)
     page = client.get("/admin/profile/").content.decode()
     activity = page[page.index("My activity") :]

@@ -48,6 +48,7 @@ def _archived(subject_pk: int) -> Subject:
 
 
 def test_a_custodian_deleting_a_subject_with_an_open_alarm_archives_it(client, alice, alice_code, open_alarm):
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")  # English labels are read
     client.force_login(alice)
     url = f"/admin/snippets/registry/subject/delete/{alice_code.subject_id}/"
     page = client.get(url).content.decode()
@@ -69,6 +70,7 @@ def test_a_custodian_deleting_a_subject_with_an_open_alarm_archives_it(client, a
 
 def test_bulk_delete_archives_subjects_with_alarms_and_deletes_the_rest(client, alice, alice_code, open_alarm):
     spare = SubjectFactory(custodian=alice.custodian, name="No alarms")
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")  # English labels are read
     client.force_login(alice)
     url = f"/admin/bulk/registry/subject/delete/?id={alice_code.subject_id}&id={spare.pk}"
     page = client.get(url).content.decode()

@@ -304,7 +304,7 @@ def _take_over(request: AuthenticatedRequest, pk: int, act: Callable[..., bool])
 @require_POST
 def staff_acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Staff acknowledge for the family (an alarm nobody answered); the note goes to the finder like any."""
-    alarm, done, _ = _take_over(request, pk, services.alarms.alarm_staff_acknowledge)
+    alarm, done, _note = _take_over(request, pk, services.alarms.alarm_staff_acknowledge)
     if done:
         messages.success(request, _("Acknowledged for the family: the escalation has stopped."))
     elif done is False:

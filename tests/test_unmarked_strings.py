@@ -235,7 +235,13 @@ class _Walker(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        """A model's name for one record (`__str__`) is what listings, choosers and breadcrumbs show."""
+        """A model's name for one record (`__str__`) is what listings, choosers and breadcrumbs show. And a
+        function that both marks a string with `_()` and uses `_` as a throwaway name breaks at run time."""
+        own = [n for n in ast.walk(node) if not isinstance(n, (ast.ListComp, ast.SetComp, ast.GeneratorExp))]
+        if any(isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store) for n in own) and any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_" for n in own
+        ):
+            self.found.append(Finding(self.path, node.lineno, "`_` shadows gettext in", node.name))
         if node.name == "__str__" and self.path.endswith("models.py"):
             for ret in ast.walk(node):
                 if isinstance(ret, ast.Return) and isinstance(ret.value, ast.JoinedStr):
@@ -337,6 +343,7 @@ def test_every_user_facing_python_string_is_marked_for_translation():
         ("@admin.action(description='Resend')\ndef a(): pass\n", "description"),
         ("class A(ModelAdmin):\n    fieldsets = (('Person', {'fields': ['a']}),)\n", "fieldset title"),
         ("format_html('<span>Active</span>')\n", "format_html"),
+        ("def v(request):\n    a, _ = f()\n    messages.info(request, _('Done.'))\n", "`_` shadows gettext"),
         ("class F(WagtailFilterSet):\n    LABELS = {'status': 'Status'}\n", "LABELS"),
         ("class CatsConfig(AppConfig):\n    name = 'cats'\n", "app without verbose_name"),
         ("def v(request):\n    return render(request, 't', {'title': 'Send a test'})\n", "page title"),

@@ -108,6 +108,7 @@ def test_nobody_edits_alarm_facts_through_a_generic_form(client, alice_code, sta
 
 def test_inspect_shows_the_timeline_and_bob_cannot_filter_by_alices_subject(client, alice, alice_code, bob):
     alarm = alarm_create(qr_code=alice_code, situation_type="LOST")
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")  # English labels are read
     client.force_login(alice)
     html = client.get(f"/admin/snippets/alerts/alarm/inspect/{alarm.pk}/").content.decode()
     assert "Timeline" in html and "Scan: Subject lost" in html

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp import devices_for_user
 from unfold.admin import ModelAdmin, StackedInline
 from unfold.decorators import action
@@ -39,26 +41,30 @@ class UserMFAAdmin(ReadOnlyAdmin):
     actions = ["reset_devices"]
     actions_detail = ["reset_devices_detail"]
 
-    @admin.display(description="OTP devices")
+    @admin.display(description=_("OTP devices"))
     def devices(self, obj) -> int:
         return len(list(devices_for_user(obj, confirmed=None)))
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("otp_totp.delete_totpdevice")
 
-    @action(description="Reset MFA devices", permissions=["reset"])
+    @action(description=_("Reset MFA devices"), permissions=["reset"])
     def reset_devices(self, request, queryset) -> None:
         for user in queryset:
             services.mfa_devices_reset(user=user, actor=request.user, ip_address=client_ip(request))
-        messages.success(request, f"MFA devices reset for {queryset.count()} user(s).")
+        messages.success(
+            request,
+            ngettext("MFA devices reset for %(n)d user.", "MFA devices reset for %(n)d users.", queryset.count())
+            % {"n": queryset.count()},
+        )
 
-    @action(description="Reset MFA devices", permissions=["reset"])
+    @action(description=_("Reset MFA devices"), permissions=["reset"])
     def reset_devices_detail(self, request, object_id):
         from django.shortcuts import redirect
 
         user = UserMFA.objects.get(pk=object_id)
         services.mfa_devices_reset(user=user, actor=request.user, ip_address=client_ip(request))
-        messages.success(request, "MFA devices reset.")
+        messages.success(request, _("MFA devices reset."))
         return redirect("admin:accounts_usermfa_changelist")
 
     def has_reset_permission(self, request, obj=None) -> bool:
@@ -85,7 +91,7 @@ class StaffProfileInline(StackedInline):
     model = StaffProfile
     can_delete = False
     fields = ["on_call", "preferred_channel", "phone_number", "language"]
-    verbose_name_plural = "On call"
+    verbose_name_plural = _("On call")
 
 
 def restyle_third_party(site: admin.AdminSite) -> None:

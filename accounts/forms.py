@@ -20,25 +20,27 @@ from .phones import phone_to_e164
 
 
 class SignupForm(forms.Form):
-    first_name = forms.CharField(max_length=150)
-    last_name = forms.CharField(max_length=150)
-    email = forms.EmailField(max_length=150)
-    password = forms.CharField(widget=forms.PasswordInput(render_value=False), strip=False)
+    first_name = forms.CharField(max_length=150, label=_("First name"))
+    last_name = forms.CharField(max_length=150, label=_("Last name"))
+    email = forms.EmailField(max_length=150, label=_("Email"))
+    password = forms.CharField(widget=forms.PasswordInput(render_value=False), strip=False, label=_("Password"))
     phone = forms.CharField(
-        max_length=32, help_text=_("Your WhatsApp number. From another country? Start with + and its code (+1, +34…).")
+        max_length=32,
+        help_text=_("Your WhatsApp number. From another country? Start with + and its code (+1, +34…)."),
+        label=_("Phone"),
     )
-    language = forms.ChoiceField(choices=Language.choices, initial=Language.SPANISH)
+    language = forms.ChoiceField(choices=Language.choices, initial=Language.SPANISH, label=_("Language"))
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists():
-            raise ValidationError("An account with this email already exists.", code="duplicate_email")
+            raise ValidationError(_("An account with this email already exists."), code="duplicate_email")
         return email
 
     def clean_phone(self) -> str:
         e164 = phone_to_e164(self.cleaned_data["phone"])
         if custodian_phone_taken(e164=e164):
-            raise ValidationError("An account with this phone number already exists.", code="duplicate_phone")
+            raise ValidationError(_("An account with this phone number already exists."), code="duplicate_phone")
         return e164
 
     def clean(self) -> dict[str, Any]:
@@ -61,7 +63,7 @@ class SignupForm(forms.Form):
 class CodeForm(forms.Form):
     code = forms.CharField(
         max_length=16,
-        label="Code",
+        label=_("Code"),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
@@ -69,7 +71,7 @@ class CodeForm(forms.Form):
 class PasswordConfirmForm(forms.Form):
     """Asks for the password again before a sensitive change."""
 
-    password = forms.CharField(label="Current password", widget=forms.PasswordInput, strip=False)
+    password = forms.CharField(label=_("Current password"), widget=forms.PasswordInput, strip=False)
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         self.user = user
@@ -78,28 +80,28 @@ class PasswordConfirmForm(forms.Form):
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise ValidationError("Your password is not right.", code="wrong_password")
+            raise ValidationError(_("Your password is not right."), code="wrong_password")
         return password
 
 
 class PhoneChangeForm(PasswordConfirmForm):
-    phone = forms.CharField(label="New phone", max_length=32)
+    phone = forms.CharField(label=_("New phone"), max_length=32)
 
     def clean_phone(self) -> str:
         e164 = phone_to_e164(self.cleaned_data["phone"])
         own = Custodian.objects.filter(user=self.user).values_list("pk", flat=True).first()
         if custodian_phone_taken(e164=e164, exclude_pk=own):
-            raise ValidationError("An account with this phone number already exists.", code="duplicate_phone")
+            raise ValidationError(_("An account with this phone number already exists."), code="duplicate_phone")
         return e164
 
 
 class EmailChangeForm(PasswordConfirmForm):
-    email = forms.EmailField(label="New email", max_length=150)
+    email = forms.EmailField(label=_("New email"), max_length=150)
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists():
-            raise ValidationError("An account with this email already exists.", code="duplicate_email")
+            raise ValidationError(_("An account with this email already exists."), code="duplicate_email")
         return email
 
 
@@ -110,8 +112,8 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 
 class ProfileForm(forms.ModelForm):
-    first_name = forms.CharField(max_length=150)
-    last_name = forms.CharField(max_length=150)
+    first_name = forms.CharField(max_length=150, label=_("First name"))
+    last_name = forms.CharField(max_length=150, label=_("Last name"))
     emergency_phone = PhoneNumberField(required=False)
     time_zone = forms.ChoiceField(
         label=_("Time zone"),

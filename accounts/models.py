@@ -25,6 +25,7 @@ class SignupSettings(BaseSiteSetting):
     intro = RichTextField(
         blank=True,
         default="<p>Create your Keryu account to register the people in your care and get their QR badges.</p>",
+        verbose_name=_("intro"),
     )
     intro_es = RichTextField(
         _("intro (Spanish)"),
@@ -37,51 +38,68 @@ class SignupSettings(BaseSiteSetting):
         return self.intro_es if translation.get_language() == "es" else self.intro
 
     class Meta:
-        verbose_name = "sign-up page"
+        verbose_name = _("sign-up page")
+        verbose_name_plural = _("sign-up pages")
 
 
 class Registration(models.Model):
     """A custodian's self sign-up: started, and completed once both verifications are done (on the custodian).
     Unfinished ones are purged after 24 h."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registration")
-    completed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registration", verbose_name=_("user")
+    )
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
 
     def __str__(self) -> str:
-        return f"Registration #{self.pk}"
+        return _("Registration #%(pk)s") % {"pk": self.pk}
 
 
 class EmailToken(models.Model):
     """A single-use email verification link. Only a SHA-256 of the token is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    email = models.EmailField()
-    token_hash = models.CharField(max_length=64, unique=True)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    email = models.EmailField(verbose_name=_("email"))
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name=_("token hash"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("used at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("email token")
+        verbose_name_plural = _("email tokens")
 
     def __str__(self) -> str:
-        return f"Email token #{self.pk}"
+        return _("Email token #%(pk)s") % {"pk": self.pk}
 
 
 class PhoneCode(models.Model):
     """One phone verification code: hashed, counted tries, an expiry. Rows double as the resend log."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+")
-    phone_hash = models.CharField(max_length=64, db_index=True)
-    code_hash = models.CharField(max_length=128)
-    tries = models.PositiveSmallIntegerField(default=0)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+", verbose_name=_("user")
+    )
+    phone_hash = models.CharField(max_length=64, db_index=True, verbose_name=_("phone hash"))
+    code_hash = models.CharField(max_length=128, verbose_name=_("code hash"))
+    tries = models.PositiveSmallIntegerField(default=0, verbose_name=_("tries"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("used at"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("phone code")
+        verbose_name_plural = _("phone codes")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"Phone code #{self.pk}"
+        return _("Phone code #%(pk)s") % {"pk": self.pk}
 
 
 class PhoneCodeSend(models.Model):
@@ -91,46 +109,66 @@ class PhoneCodeSend(models.Model):
     verification, as Twilio Verify. `fallback_claimed_at` claims the one SMS fallback a WhatsApp send may get."""
 
     class Reason(models.TextChoices):
-        FIRST = "first", "First code"
-        RESEND = "resend", "Asked again"
-        SMS_ASKED = "sms_asked", "Asked for SMS"
-        FALLBACK = "fallback", "WhatsApp did not deliver"
+        FIRST = "first", _("First code")
+        RESEND = "resend", _("Asked again")
+        SMS_ASKED = "sms_asked", _("Asked for SMS")
+        FALLBACK = "fallback", _("WhatsApp did not deliver")
 
-    phone_code = models.ForeignKey(PhoneCode, on_delete=models.CASCADE, related_name="sends")
-    code_hash = models.CharField(max_length=128)
-    channel = models.CharField(max_length=32, blank=True)
-    reason = models.CharField(max_length=16, choices=Reason.choices, default=Reason.FIRST)
-    message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    fallback_claimed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    phone_code = models.ForeignKey(
+        PhoneCode, on_delete=models.CASCADE, related_name="sends", verbose_name=_("phone code")
+    )
+    code_hash = models.CharField(max_length=128, verbose_name=_("code hash"))
+    channel = models.CharField(max_length=32, blank=True, verbose_name=_("channel"))
+    reason = models.CharField(max_length=16, choices=Reason.choices, default=Reason.FIRST, verbose_name=_("reason"))
+    message = models.ForeignKey(
+        "messaging.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("message"),
+    )
+    fallback_claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("fallback claimed at"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("phone code send")
+        verbose_name_plural = _("phone code sends")
         ordering = ["created_at"]
 
     def __str__(self) -> str:
-        return f"Phone code send #{self.pk}"
+        return _("Phone code send #%(pk)s") % {"pk": self.pk}
 
 
 class SecurityEvent(models.Model):
     """What the model audit log cannot see: failed logins, refused object access, MFA resets."""
 
     class Kind(models.TextChoices):
-        LOGIN_FAILED = "login_failed", "Failed login"
-        ACCESS_REFUSED = "access_refused", "Refused object access"
-        MFA_RESET = "mfa_reset", "MFA devices reset"
-        MFA_FAILED = "mfa_failed", "Wrong second-factor code"
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        ACCESS_REFUSED = "access_refused", _("Refused object access")
+        MFA_RESET = "mfa_reset", _("MFA devices reset")
+        MFA_FAILED = "mfa_failed", _("Wrong second-factor code")
 
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    kind = models.CharField(max_length=32, choices=Kind.choices, verbose_name=_("kind"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("user")
     )
-    username = models.CharField(max_length=150, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    path = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    username = models.CharField(max_length=150, blank=True, verbose_name=_("username"))
+    ip_address = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("ip address"))
+    path = models.CharField(max_length=300, blank=True, verbose_name=_("path"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -142,8 +180,8 @@ class UserMFA(User):
 
     class Meta:
         proxy = True
-        verbose_name = "user MFA"
-        verbose_name_plural = "users' MFA"
+        verbose_name = _("user MFA")
+        verbose_name_plural = _("users' MFA")
 
 
 class StaffProfile(models.Model):
@@ -151,15 +189,29 @@ class StaffProfile(models.Model):
     are told at once, on their own channels, when an alarm nobody acknowledged is handed to staff
     (alerts.services.staff.staff_alert)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
-    on_call = models.BooleanField(default=False, help_text="Told at once when an unacknowledged alarm goes to staff.")
-    phone_number = EncryptedPhoneNumberField(blank=True)
-    preferred_channel = models.CharField(max_length=16, choices=ContactChannel.choices, default=ContactChannel.WHATSAPP)
-    language = models.CharField(max_length=2, choices=Language.choices, default=Language.SPANISH)
-    updated_at = models.DateTimeField(auto_now=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile", verbose_name=_("user")
+    )
+    on_call = models.BooleanField(
+        default=False,
+        help_text=_("Told at once when an unacknowledged alarm goes to staff."),
+        verbose_name=_("on call"),
+    )
+    phone_number = EncryptedPhoneNumberField(blank=True, verbose_name=_("phone number"))
+    preferred_channel = models.CharField(
+        max_length=16,
+        choices=ContactChannel.choices,
+        default=ContactChannel.WHATSAPP,
+        verbose_name=_("preferred channel"),
+    )
+    language = models.CharField(
+        max_length=2, choices=Language.choices, default=Language.SPANISH, verbose_name=_("language")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
-        verbose_name = "staff on-call profile"
+        verbose_name_plural = _("staff on-call profiles")
+        verbose_name = _("staff on-call profile")
 
     def __str__(self) -> str:
-        return f"Staff profile · {self.user.get_username()}"
+        return _("Staff profile · %(user)s") % {"user": self.user.get_username()}

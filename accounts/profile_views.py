@@ -41,7 +41,7 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         services.custodian_profile_update(custodian=custodian, **data)
-        messages.success(request, "Your profile was saved.")
+        messages.success(request, _("Your profile was saved."))
         return redirect("keryu_profile")
     return render(
         request,
@@ -71,7 +71,7 @@ def phone_change(request: AuthenticatedRequest) -> HttpResponse:
             else:
                 services.custodian_phone_change(user=request.user, e164=pending)
                 request.session.pop(NEW_PHONE, None)
-                messages.success(request, "Your phone number was changed.")
+                messages.success(request, _("Your phone number was changed."))
                 return redirect("keryu_profile")
         return render(
             request,
@@ -105,7 +105,7 @@ def email_change(request: AuthenticatedRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("email", exc.messages[0])
         else:
-            messages.success(request, "Check your new inbox: we sent a link to verify the address.")
+            messages.success(request, _("Check your new inbox: we sent a link to verify the address."))
             return redirect("keryu_profile")
     return render(request, "accounts/profile_email.html", {"page_title": "Change email", "form": form})
 

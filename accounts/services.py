@@ -17,6 +17,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 from wagtail.users.models import UserProfile
 
@@ -117,10 +118,10 @@ def email_verify(*, token: str) -> User:
         used_at=now
     )
     if row is None or claimed != 1:
-        raise ValidationError("This verification link is invalid, expired or already used. Request a new one.")
+        raise ValidationError(_("This verification link is invalid, expired or already used. Request a new one."))
     user = row.user
     if user.email.lower() != row.email.lower():
-        raise ValidationError("This verification link is for an earlier email address. Request a new one.")
+        raise ValidationError(_("This verification link is for an earlier email address. Request a new one."))
     registration_mark(user=user, email=True)
     return user
 

@@ -93,7 +93,7 @@ def signup_phone(request: HttpRequest) -> HttpResponse:
     """Enter the code sent to the phone given at sign-up. Bound to the session that signed up."""
     user, e164 = _pending_user(request), request.session.get(SIGNUP_PHONE)
     if user is None or not e164:
-        messages.error(request, "Your sign-up session has ended. Sign up again, or sign in if you finished.")
+        messages.error(request, _("Your sign-up session has ended. Sign up again, or sign in if you finished."))
         return redirect("accounts:signup")
     form = CodeForm(request.POST or None)
     if request.method == "POST":
@@ -130,7 +130,7 @@ def signup_done(request: HttpRequest) -> HttpResponse:
     _invitation_accept(request, user)
     if request.method == "POST" and "resend" in request.POST and custodian.email_verified_at is None:
         services.email_token_send(user=user)
-        messages.success(request, "We sent you a new link.")
+        messages.success(request, _("We sent you a new link."))
         return redirect("accounts:signup_done")
     return render(request, "accounts/signup_done.html", {"registration": user.registration, "custodian": custodian})
 
@@ -178,7 +178,7 @@ def mfa_enrol(request: AuthenticatedRequest) -> HttpResponse:
             otp_login(request, device)
             request.session[BACKUP_CODES] = _backup_codes_create(user)
             return redirect(f"{resolve_url('accounts:mfa_backup_codes')}?next={_safe_next(request)}")
-        form.add_error("code", "That code is not right. Check the time on your phone and try the newest code.")
+        form.add_error("code", _("That code is not right. Check the time on your phone and try the newest code."))
     secret = base64.b32encode(device.bin_key).decode()
     return render(
         request,
@@ -221,7 +221,7 @@ def mfa_verify(request: AuthenticatedRequest) -> HttpResponse:
         services.security_event_record(
             kind=SecurityEvent.Kind.MFA_FAILED, user=user, ip_address=client_ip(request), path=request.path
         )
-        form.add_error("code", "That code is not right, or it was already used.")
+        form.add_error("code", _("That code is not right, or it was already used."))
     return render(request, "accounts/mfa_verify.html", {"form": form, "next": _safe_next(request)})
 
 

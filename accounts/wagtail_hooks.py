@@ -60,7 +60,10 @@ def archive_instead_of_deleting_history(request, user):
         return None
     if request.method == "POST":
         account_remove(user=user, actor=request.user)
-        messages.success(request, f"'{user.get_username()}' has alarm history: the account was archived, not deleted.")
+        messages.success(
+            request,
+            _("‘%(name)s’ has alarm history: the account was archived, not deleted.") % {"name": user.get_username()},
+        )
         return redirect("wagtailusers_users:index")
     return TemplateResponse(
         request,

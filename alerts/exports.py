@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from core.exports import neutralise_cell
 
@@ -98,12 +99,13 @@ def xlsx_bytes(alarms: QuerySet[Alarm]) -> bytes:
     return buffer.getvalue()
 
 
-def pdf_bytes(alarms: QuerySet[Alarm], *, title: str = "Keryu alarms") -> bytes:
+def pdf_bytes(alarms: QuerySet[Alarm], *, title: str = "") -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
+    title = title or gettext("Keryu alarms")
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=title)
     data = [header()]
@@ -122,7 +124,17 @@ def pdf_bytes(alarms: QuerySet[Alarm], *, title: str = "Keryu alarms") -> bytes:
         )
     )
     styles = getSampleStyleSheet()
-    note = f"{len(data) - 1} alarms" + (f" (first {PDF_MAX_ROWS}; use CSV for all)" if len(data) > PDF_MAX_ROWS else "")
-    note += f" · times in {timezone.get_current_timezone_name()}"
+    count, zone = len(data) - 1, timezone.get_current_timezone_name()
+    if len(data) > PDF_MAX_ROWS:
+        note = gettext("%(count)d alarms (first %(max)d; use CSV for all) · times in %(zone)s") % {
+            "count": count,
+            "max": PDF_MAX_ROWS,
+            "zone": zone,
+        }
+    else:
+        note = ngettext("%(count)d alarm · times in %(zone)s", "%(count)d alarms · times in %(zone)s", count) % {
+            "count": count,
+            "zone": zone,
+        }
     doc.build([Paragraph(title, styles["Title"]), Paragraph(note, styles["Normal"]), table])
     return buffer.getvalue()

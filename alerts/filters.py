@@ -12,6 +12,7 @@ No labels on the shared filters: the API's OpenAPI schema would take them as des
 from __future__ import annotations
 
 import django_filters as df
+from django.utils.translation import gettext_lazy as _
 
 from core.filters import id_filter
 
@@ -30,6 +31,6 @@ class AlarmFilter(df.FilterSet):
 
 
 class AlarmListFilter(AlarmFilter):
-    subject_name = df.CharFilter(field_name="subject__name", lookup_expr="icontains", label="Subject name contains")
-    date_from = df.DateFilter(field_name="timestamp", lookup_expr="date__gte", label="From")
-    date_to = df.DateFilter(field_name="timestamp", lookup_expr="date__lte", label="To")
+    subject_name = df.CharFilter(field_name="subject__name", lookup_expr="icontains", label=_("Subject name contains"))
+    date_from = df.DateFilter(field_name="timestamp", lookup_expr="date__gte", label=_("From"))
+    date_to = df.DateFilter(field_name="timestamp", lookup_expr="date__lte", label=_("To"))

@@ -6,31 +6,32 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.encryption import EncryptedCharField, EncryptedTextField
 from messaging.models import MessageStatus
 
 
 class SituationType(models.TextChoices):
-    TEST = "TEST", "Test scan"
-    INJURED = "INJURED", "Subject injured"
-    LOST = "LOST", "Subject lost"
-    CONTACT = "CONTACT", "Subject needs contact"
+    TEST = "TEST", _("Test scan")
+    INJURED = "INJURED", _("Subject injured")
+    LOST = "LOST", _("Subject lost")
+    CONTACT = "CONTACT", _("Subject needs contact")
 
 
 class NotificationStatus(models.TextChoices):
-    PENDING = "PENDING", "Pending"
-    PROCESSING = "PROCESSING", "Processing"
-    SENT = "SENT", "Sent"
-    DELIVERED = "DELIVERED", "Delivered"
-    READ = "READ", "Read"
-    UNDELIVERED = "UNDELIVERED", "Undelivered"
-    FAILED = "FAILED", "Failed"
-    ERROR = "ERROR", "Error"
-    CANCELLED = "CANCELLED", "Cancelled (acknowledged before it was due)"
+    PENDING = "PENDING", _("Pending")
+    PROCESSING = "PROCESSING", _("Processing")
+    SENT = "SENT", _("Sent")
+    DELIVERED = "DELIVERED", _("Delivered")
+    READ = "READ", _("Read")
+    UNDELIVERED = "UNDELIVERED", _("Undelivered")
+    FAILED = "FAILED", _("Failed")
+    ERROR = "ERROR", _("Error")
+    CANCELLED = "CANCELLED", _("Cancelled (acknowledged before it was due)")
     # The provider may have the message (answer lost, worker died mid-send): never sent again on this channel.
-    UNCERTAIN = "UNCERTAIN", "Sent, answer lost: waiting for the receipt"
-    UNCONFIRMED = "UNCONFIRMED", "Sent, answer lost, no receipt in time: next channel tried"
+    UNCERTAIN = "UNCERTAIN", _("Sent, answer lost: waiting for the receipt")
+    UNCONFIRMED = "UNCONFIRMED", _("Sent, answer lost, no receipt in time: next channel tried")
 
 
 # An attempt that reached its recipient, as far as anyone can tell (every reader counts success the same way).
@@ -42,24 +43,24 @@ SEVERITY = {"TEST": 0, "CONTACT": 1, "LOST": 2, "INJURED": 3}
 
 
 class AlarmSource(models.TextChoices):
-    WEB = "web", "Scan page"
-    PHOTOTAKER = "phototaker", "Phototaker app"
-    SMS = "sms", "SMS short code"
-    BUTTON = "button", "Custodian's test button"
-    API = "api", "API"
+    WEB = "web", _("Scan page")
+    PHOTOTAKER = "phototaker", _("Phototaker app")
+    SMS = "sms", _("SMS short code")
+    BUTTON = "button", _("Custodian's test button")
+    API = "api", _("API")
 
 
 class RecipientKind(models.TextChoices):
-    CUSTODIAN = "custodian", "Custodian"
-    CONTACT = "contact", "Emergency contact"
-    DOCTOR = "doctor", "Doctor"
-    TRIGGER = "trigger", "Whoever triggered the test"
+    CUSTODIAN = "custodian", _("Custodian")
+    CONTACT = "contact", _("Emergency contact")
+    DOCTOR = "doctor", _("Doctor")
+    TRIGGER = "trigger", _("Whoever triggered the test")
 
 
 # Who acknowledged or closed an alarm (a handler role): one of its recipients, by their RecipientKind, or Keryu's
 # staff.
 HANDLER_STAFF = "staff"
-HANDLER_ROLES = [*RecipientKind.choices, (HANDLER_STAFF, "Keryu staff")]
+HANDLER_ROLES = [*RecipientKind.choices, (HANDLER_STAFF, _("Keryu staff"))]
 
 
 # The alarms that take a code's new reports: unresolved, still grouping, not a test. The database allows one
@@ -73,20 +74,22 @@ class FinderReport(models.Model):
     joined it. `alerts.services.reports.Report` carries the same fields from the scan page, the short-code
     texts and the API to the service that stores them."""
 
-    situation_type = models.CharField(max_length=20, choices=SituationType.choices)
-    description = models.TextField(blank=True)
-    location = models.CharField(max_length=255, blank=True)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    source = models.CharField(max_length=16, choices=AlarmSource.choices, default=AlarmSource.WEB)
-    scanner_ip = models.GenericIPAddressField(null=True, blank=True)
-    scanner_user_agent = models.TextField(blank=True)
+    situation_type = models.CharField(max_length=20, choices=SituationType.choices, verbose_name=_("situation type"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    location = models.CharField(max_length=255, blank=True, verbose_name=_("location"))
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=_("latitude"))
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=_("longitude"))
+    source = models.CharField(
+        max_length=16, choices=AlarmSource.choices, default=AlarmSource.WEB, verbose_name=_("source")
+    )
+    scanner_ip = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("scanner ip"))
+    scanner_user_agent = models.TextField(blank=True, verbose_name=_("scanner user agent"))
     # The finder's own details, only if they gave them, so the custodian can call back.
-    finder_name = EncryptedCharField(max_length=100, blank=True)
-    finder_phone = EncryptedCharField(max_length=32, blank=True)
+    finder_name = EncryptedCharField(max_length=100, blank=True, verbose_name=_("finder name"))
+    finder_phone = EncryptedCharField(max_length=32, blank=True, verbose_name=_("finder phone"))
     # The finder chose to let the family see their number (the scan form's box). Masked otherwise: the number
     # only carries Keryu's relay messages (alerts.services.relay) and the closing notice.
-    finder_phone_shared = models.BooleanField(default=False, db_default=False)
+    finder_phone_shared = models.BooleanField(default=False, db_default=False, verbose_name=_("finder phone shared"))
 
     # Kept only for KERYU_SCANNER_DATA_RETENTION_DAYS, then blanked (alerts.services.maintenance.scanner_data_purge):
     # what the finder's device told us and what they said about themselves and where they were.
@@ -104,69 +107,123 @@ class Alarm(FinderReport):
 
     # PROTECT: an alarm is history. Deleting its subject (or the subject's custodian or user) archives
     # them instead (registry.services), so the alarm, its reports and its attempts are never cascaded away.
-    subject = models.ForeignKey("registry.Subject", on_delete=models.PROTECT, related_name="alarms")
-    qr_code = models.ForeignKey(
-        "registry.QRCode", on_delete=models.SET_NULL, null=True, blank=True, related_name="alarms"
+    subject = models.ForeignKey(
+        "registry.Subject", on_delete=models.PROTECT, related_name="alarms", verbose_name=_("subject")
     )
-    timestamp = models.DateTimeField(default=timezone.now)
+    qr_code = models.ForeignKey(
+        "registry.QRCode",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alarms",
+        verbose_name=_("qr code"),
+    )
+    timestamp = models.DateTimeField(default=timezone.now, verbose_name=_("timestamp"))
     # The alarm's current situation (the first report's, or a more serious later one's), hence its own default.
-    situation_type = models.CharField(max_length=20, choices=SituationType.choices, default=SituationType.TEST)
+    situation_type = models.CharField(
+        max_length=20, choices=SituationType.choices, default=SituationType.TEST, verbose_name=_("situation type")
+    )
     # What the first report said: a more serious later report upgrades `situation_type` in place, and the
     # timeline must still show both reports.
     first_situation_type = models.CharField(
-        max_length=20, choices=SituationType.choices, blank=True, default="", db_default=""
+        max_length=20,
+        choices=SituationType.choices,
+        blank=True,
+        default="",
+        db_default="",
+        verbose_name=_("first situation type"),
     )
-    is_test = models.BooleanField(default=False)
-    is_phototaker = models.BooleanField(default=False)
+    is_test = models.BooleanField(default=False, verbose_name=_("is test"))
+    is_phototaker = models.BooleanField(default=False, verbose_name=_("is phototaker"))
     # Further reports joined to this alarm (ScanEvent) and the update notifications they caused.
-    report_count = models.PositiveIntegerField(default=1)
-    update_count = models.PositiveIntegerField(default=0)
-    update_notified_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    report_count = models.PositiveIntegerField(default=1, verbose_name=_("report count"))
+    update_count = models.PositiveIntegerField(default=0, verbose_name=_("update count"))
+    update_notified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("update notified at"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
     # Set when a report arrived after the cooldown and started a new alarm: this one stays unresolved (the
     # family's to close) but takes no more reports. See OPEN_FOR_REPORTS.
-    grouping_closed_at = models.DateTimeField(null=True, blank=True)
-    resolution_notes = models.TextField(blank=True)
-    notification_sent = models.BooleanField(default=False)
+    grouping_closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("grouping closed at"))
+    resolution_notes = models.TextField(blank=True, verbose_name=_("resolution notes"))
+    notification_sent = models.BooleanField(default=False, verbose_name=_("notification sent"))
     notification_status = models.CharField(
-        max_length=20, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+        max_length=20,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
+        verbose_name=_("notification status"),
     )
-    notification_attempts = models.PositiveIntegerField(default=0)
-    last_attempt = models.DateTimeField(null=True, blank=True)
-    notification_error = models.TextField(blank=True)
+    notification_attempts = models.PositiveIntegerField(default=0, verbose_name=_("notification attempts"))
+    last_attempt = models.DateTimeField(null=True, blank=True, verbose_name=_("last attempt"))
+    notification_error = models.TextField(blank=True, verbose_name=_("notification error"))
     # Who pressed the test button (TEST alarms go to them only).
     triggered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("triggered by"),
     )
     # Acknowledgement: the first recipient who says "I have seen it" stops the escalation.
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.CharField(max_length=150, blank=True, help_text="Name snapshot of who acknowledged.")
-    acknowledged_via = models.CharField(max_length=16, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acknowledged at"))
+    acknowledged_by = models.CharField(
+        max_length=150, blank=True, help_text=_("Name snapshot of who acknowledged."), verbose_name=_("acknowledged by")
+    )
+    acknowledged_via = models.CharField(max_length=16, blank=True, verbose_name=_("acknowledged via"))
     acknowledgement_note = models.TextField(
-        blank=True, help_text="Shown to the finders whose reports came in before the acknowledgement."
+        blank=True,
+        help_text=_("Shown to the finders whose reports came in before the acknowledgement."),
+        verbose_name=_("acknowledgement note"),
     )
     # Who acknowledged and who closed it, by role: what the finder's page names ("a family member").
-    acknowledged_role = models.CharField(max_length=16, choices=HANDLER_ROLES, blank=True, default="", db_default="")
-    resolved_role = models.CharField(max_length=16, choices=HANDLER_ROLES, blank=True, default="", db_default="")
+    acknowledged_role = models.CharField(
+        max_length=16,
+        choices=HANDLER_ROLES,
+        blank=True,
+        default="",
+        db_default="",
+        verbose_name=_("acknowledged role"),
+    )
+    resolved_role = models.CharField(
+        max_length=16,
+        choices=HANDLER_ROLES,
+        blank=True,
+        default="",
+        db_default="",
+        verbose_name=_("resolved role"),
+    )
     # When staff were told that the family (every custodian, on every channel) could not be reached: once per
     # alarm, claimed by a conditional update (alerts.services.alarm_status).
-    staff_alerted_at = models.DateTimeField(null=True, blank=True)
-    escalation_level = models.PositiveIntegerField(default=0, help_text="The policy's level within the current round.")
+    staff_alerted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("staff alerted at"))
+    escalation_level = models.PositiveIntegerField(
+        default=0, help_text=_("The policy's level within the current round."), verbose_name=_("escalation level")
+    )
     # The policy ran out with nobody answering: the round starts again (EscalationPolicy.repeat), then staff.
     escalation_round = models.PositiveIntegerField(
-        default=0, db_default=0, help_text="0: the policy's first round; n: its nth repeat."
+        default=0,
+        db_default=0,
+        help_text=_("0: the policy's first round; n: its nth repeat."),
+        verbose_name=_("escalation round"),
     )
-    escalation_round_started_at = models.DateTimeField(null=True, blank=True)
+    escalation_round_started_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("escalation round started at")
+    )
     # Keryu staff taking over (alerts.services.notes.alarm_emergency_called): recorded once, shown on the timeline.
-    emergency_called_at = models.DateTimeField(null=True, blank=True)
+    emergency_called_at = models.DateTimeField(null=True, blank=True, verbose_name=_("emergency called at"))
     emergency_called_by = models.CharField(
-        max_length=150, blank=True, default="", db_default="", help_text="Name snapshot of the staff member."
+        max_length=150,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Name snapshot of the staff member."),
+        verbose_name=_("emergency called by"),
     )
-    auto_retries = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    auto_retries = models.PositiveIntegerField(default=0, verbose_name=_("auto retries"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("alarm")
+        verbose_name_plural = _("alarms")
         ordering = ["-timestamp"]
         indexes = [
             models.Index(fields=["subject", "-timestamp"]),
@@ -194,44 +251,79 @@ NO_RECEIPT = "No delivered or read receipt within {seconds} s: moved to the next
 class NotificationAttempt(models.Model):
     """One recipient on one channel for one alarm. Written with the alarm; delivered by a worker."""
 
-    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="attempts")
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("alarm"))
     # SET_NULL: the attempt outlives the person (recipient_name keeps who it was for).
     custodian = models.ForeignKey(
-        "registry.Custodian", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "registry.Custodian",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("custodian"),
     )
-    recipient_key = models.CharField(max_length=64, help_text="Who this is for, e.g. custodian:12.")
-    recipient_kind = models.CharField(max_length=16, choices=RecipientKind.choices, default=RecipientKind.CUSTODIAN)
+    recipient_key = models.CharField(
+        max_length=64, help_text=_("Who this is for, e.g. custodian:12."), verbose_name=_("recipient key")
+    )
+    recipient_kind = models.CharField(
+        max_length=16, choices=RecipientKind.choices, default=RecipientKind.CUSTODIAN, verbose_name=_("recipient kind")
+    )
     contact = models.ForeignKey(
-        "registry.EmergencyContact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "registry.EmergencyContact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contact"),
     )
     # Snapshots (never the address: that is read from the registry at send time and kept by messaging).
-    recipient_name = models.CharField(max_length=150, blank=True)
-    language = models.CharField(max_length=2, default="es")
-    wave = models.PositiveIntegerField(default=0, help_text="0: at once; higher: the policy's escalation levels.")
+    recipient_name = models.CharField(max_length=150, blank=True, verbose_name=_("recipient name"))
+    language = models.CharField(max_length=2, default="es", verbose_name=_("language"))
+    wave = models.PositiveIntegerField(
+        default=0, help_text=_("0: at once; higher: the policy's escalation levels."), verbose_name=_("wave")
+    )
     escalation_round = models.PositiveIntegerField(
         default=0,
         db_default=0,
-        help_text="0: the policy's first round; n: its nth repeat (the alarm sent again from the start).",
+        help_text=_("0: the policy's first round; n: its nth repeat (the alarm sent again from the start)."),
+        verbose_name=_("escalation round"),
     )
     update_seq = models.PositiveIntegerField(
-        default=0, help_text="0: the alarm itself; n: the nth update about later reports joined to it."
+        default=0,
+        help_text=_("0: the alarm itself; n: the nth update about later reports joined to it."),
+        verbose_name=_("update seq"),
     )
-    not_before = models.DateTimeField(null=True, blank=True, help_text="Not sent before this time.")
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    channel = models.CharField(max_length=32)
-    status = models.CharField(max_length=20, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
-    message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    retry_count = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    not_before = models.DateTimeField(
+        null=True, blank=True, help_text=_("Not sent before this time."), verbose_name=_("not before")
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
+    channel = models.CharField(max_length=32, verbose_name=_("channel"))
+    status = models.CharField(
+        max_length=20, choices=NotificationStatus.choices, default=NotificationStatus.PENDING, verbose_name=_("status")
+    )
+    message = models.ForeignKey(
+        "messaging.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("message"),
+    )
+    retry_count = models.PositiveIntegerField(default=0, verbose_name=_("retry count"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
     dispatched_at = models.DateTimeField(
-        null=True, blank=True, help_text="Written just before the provider call: from then on it may have gone out."
+        null=True,
+        blank=True,
+        help_text=_("Written just before the provider call: from then on it may have gone out."),
+        verbose_name=_("dispatched at"),
     )
-    sent_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("notification attempt")
+        verbose_name_plural = _("notification attempts")
         ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -242,7 +334,12 @@ class NotificationAttempt(models.Model):
         indexes = [models.Index(fields=["status", "updated_at"]), models.Index(fields=["status", "not_before"])]
 
     def __str__(self) -> str:
-        return f"Attempt #{self.pk} · {self.recipient_key} · {self.channel} · {self.status}"
+        return _("Attempt #%(pk)s · %(recipient)s · %(channel)s · %(status)s") % {
+            "pk": self.pk,
+            "recipient": self.recipient_key,
+            "channel": self.channel,
+            "status": self.get_status_display(),
+        }
 
 
 class ScanEvent(FinderReport):
@@ -251,24 +348,29 @@ class ScanEvent(FinderReport):
     Location updates are valuable: the custodian is re-notified with the latest one, at most once per interval.
     """
 
-    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="scan_events")
-    timestamp = models.DateTimeField(default=timezone.now)
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="scan_events", verbose_name=_("alarm"))
+    timestamp = models.DateTimeField(default=timezone.now, verbose_name=_("timestamp"))
 
     class Meta:
+        verbose_name = _("scan event")
+        verbose_name_plural = _("scan events")
         ordering = ["-timestamp"]
         indexes = [models.Index(fields=["alarm", "-timestamp"])]
 
     def __str__(self) -> str:
-        return f"Report · {self.get_situation_type_display()} · {self.timestamp:%Y-%m-%d %H:%M}"
+        return _("Report · %(situation)s · %(when)s") % {
+            "situation": self.get_situation_type_display(),
+            "when": f"{self.timestamp:%Y-%m-%d %H:%M}",
+        }
 
 
 class NoticeStatus(models.TextChoices):
     """Where a notice, or a relayed message, is in its one claimed send (alerts.services.notices.claimed_row_text)."""
 
-    PENDING = "pending", "Pending"
-    PROCESSING = "processing", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed on every channel"
+    PENDING = "pending", _("Pending")
+    PROCESSING = "processing", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed on every channel")
 
 
 class AlarmNotice(models.Model):
@@ -278,26 +380,48 @@ class AlarmNotice(models.Model):
     (alerts.services.notices); one per alarm, kind and recipient, so a second acknowledgement or a redelivered
     task tells nobody twice. Addresses are read at send time, never stored here."""
 
-    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="notices")
-    kind = models.CharField(max_length=32)  # a messaging template kind
-    recipient_key = models.CharField(max_length=80, help_text="custodian:12, contact:3, doctor:5, finder:<hash>.")
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="notices", verbose_name=_("alarm"))
+    kind = models.CharField(max_length=32, verbose_name=_("kind"))  # a messaging template kind
+    recipient_key = models.CharField(
+        max_length=80, help_text=_("custodian:12, contact:3, doctor:5, finder:<hash>."), verbose_name=_("recipient key")
+    )
     # The recipient's row on the alarm (addresses and preference come from it), or the finder's report.
-    attempt = models.ForeignKey(NotificationAttempt, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    scan_event = models.ForeignKey(ScanEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    recipient_name = models.CharField(max_length=150, blank=True)
-    language = models.CharField(max_length=2, default="es")
+    attempt = models.ForeignKey(
+        NotificationAttempt,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("attempt"),
+    )
+    scan_event = models.ForeignKey(
+        ScanEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("scan event")
+    )
+    recipient_name = models.CharField(max_length=150, blank=True, verbose_name=_("recipient name"))
+    language = models.CharField(max_length=2, default="es", verbose_name=_("language"))
     # Who is handling it (or closed it): a first-name snapshot and a handler role, named in the recipient's language.
-    handler_name = models.CharField(max_length=150, blank=True)
-    handler_role = models.CharField(max_length=16, choices=HANDLER_ROLES, blank=True)
-    status = models.CharField(max_length=16, choices=NoticeStatus.choices, default=NoticeStatus.PENDING)
-    channel = models.CharField(max_length=32, blank=True)
-    message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    handler_name = models.CharField(max_length=150, blank=True, verbose_name=_("handler name"))
+    handler_role = models.CharField(max_length=16, choices=HANDLER_ROLES, blank=True, verbose_name=_("handler role"))
+    status = models.CharField(
+        max_length=16, choices=NoticeStatus.choices, default=NoticeStatus.PENDING, verbose_name=_("status")
+    )
+    channel = models.CharField(max_length=32, blank=True, verbose_name=_("channel"))
+    message = models.ForeignKey(
+        "messaging.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("message"),
+    )
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
 
     class Meta:
+        verbose_name = _("alarm notice")
+        verbose_name_plural = _("alarm notices")
         ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(fields=["alarm", "kind", "recipient_key"], name="alerts_one_notice_per_recipient")
@@ -305,75 +429,105 @@ class AlarmNotice(models.Model):
         indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self) -> str:
-        return f"Notice #{self.pk} · {self.kind} · {self.recipient_key} · {self.status}"
+        return _("Notice #%(pk)s · %(kind)s · %(recipient)s · %(status)s") % {
+            "pk": self.pk,
+            "kind": self.kind,
+            "recipient": self.recipient_key,
+            "status": self.get_status_display(),
+        }
 
 
 class InactiveCodeScan(models.Model):
     """Someone scanned a deactivated code (the spec's exception scenario): logged, and the custodian is told."""
 
-    qr_code = models.ForeignKey("registry.QRCode", on_delete=models.CASCADE, related_name="+")
-    timestamp = models.DateTimeField(default=timezone.now)
-    scanner_ip = models.GenericIPAddressField(null=True, blank=True)
-    scanner_user_agent = models.TextField(blank=True)
-    source = models.CharField(max_length=16, choices=AlarmSource.choices, default=AlarmSource.WEB)
+    qr_code = models.ForeignKey(
+        "registry.QRCode", on_delete=models.CASCADE, related_name="+", verbose_name=_("qr code")
+    )
+    timestamp = models.DateTimeField(default=timezone.now, verbose_name=_("timestamp"))
+    scanner_ip = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("scanner ip"))
+    scanner_user_agent = models.TextField(blank=True, verbose_name=_("scanner user agent"))
+    source = models.CharField(
+        max_length=16, choices=AlarmSource.choices, default=AlarmSource.WEB, verbose_name=_("source")
+    )
     # Set when this scan's notice went to the custodian; later scans within the interval are only logged.
-    notify = models.BooleanField(default=False)
-    notified_at = models.DateTimeField(null=True, blank=True)
-    notified_channel = models.CharField(max_length=32, blank=True)
+    notify = models.BooleanField(default=False, verbose_name=_("notify"))
+    notified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("notified at"))
+    notified_channel = models.CharField(max_length=32, blank=True, verbose_name=_("notified channel"))
 
     class Meta:
+        verbose_name = _("inactive code scan")
+        verbose_name_plural = _("inactive code scans")
         ordering = ["-timestamp"]
         indexes = [models.Index(fields=["qr_code", "-timestamp"])]
 
     def __str__(self) -> str:
-        return f"Inactive code scanned · {self.timestamp:%Y-%m-%d %H:%M}"
+        return _("Inactive code scanned · %(when)s") % {"when": f"{self.timestamp:%Y-%m-%d %H:%M}"}
 
 
 class EscalationPolicy(models.Model):
     """Who is told at once and who later, per situation. Staff edit it; code defaults apply when a row is missing."""
 
-    situation_type = models.CharField(max_length=20, choices=SituationType.choices, unique=True)
-    contacts_at_once = models.BooleanField(default=False, help_text="Notify every emergency contact immediately.")
-    notify_contacts = models.BooleanField(default=True, help_text="Escalate to emergency contacts at all.")
-    notify_doctor = models.BooleanField(default=False, help_text="Notify the subject's doctor immediately.")
+    situation_type = models.CharField(
+        max_length=20, choices=SituationType.choices, unique=True, verbose_name=_("situation type")
+    )
+    contacts_at_once = models.BooleanField(
+        default=False, help_text=_("Notify every emergency contact immediately."), verbose_name=_("contacts at once")
+    )
+    notify_contacts = models.BooleanField(
+        default=True, help_text=_("Escalate to emergency contacts at all."), verbose_name=_("notify contacts")
+    )
+    notify_doctor = models.BooleanField(
+        default=False, help_text=_("Notify the subject's doctor immediately."), verbose_name=_("notify doctor")
+    )
     contact_delay_seconds = models.PositiveIntegerField(
-        default=300, help_text="Unacknowledged: the next contact is notified this many seconds after the previous."
+        default=300,
+        help_text=_("Unacknowledged: the next contact is notified this many seconds after the previous."),
+        verbose_name=_("contact delay seconds"),
     )
     ack_timeout_seconds = models.PositiveIntegerField(
-        default=600, help_text="Unacknowledged this long: re-notify everyone told so far on their next channel."
+        default=600,
+        help_text=_("Unacknowledged this long: re-notify everyone told so far on their next channel."),
+        verbose_name=_("ack timeout seconds"),
     )
-    max_depth = models.PositiveIntegerField(default=2, help_text="How many re-notification levels in a round.")
+    max_depth = models.PositiveIntegerField(
+        default=2, help_text=_("How many re-notification levels in a round."), verbose_name=_("max depth")
+    )
     repeat = models.PositiveIntegerField(
         default=1,
         db_default=1,
         validators=[MaxValueValidator(9)],
-        help_text="Nobody acknowledged after the last level: start the round again this many times (everyone told "
-        "so far, from their first channel), then hand the alarm to Keryu staff.",
+        help_text=_(
+            "Nobody acknowledged after the last level: start the round again this many times (everyone told "
+            "so far, from their first channel), then hand the alarm to Keryu staff."
+        ),
+        verbose_name=_("repeat"),
     )
     whatsapp_delivery_timeout_seconds = models.PositiveIntegerField(
-        default=120, help_text="A WhatsApp message not delivered in this time is followed by the next channel (SMS)."
+        default=120,
+        help_text=_("A WhatsApp message not delivered in this time is followed by the next channel (SMS)."),
+        verbose_name=_("whatsapp delivery timeout seconds"),
     )
 
     class Meta:
-        verbose_name = "escalation policy"
-        verbose_name_plural = "escalation policies"
+        verbose_name = _("escalation policy")
+        verbose_name_plural = _("escalation policies")
         ordering = ["situation_type"]
 
     def __str__(self) -> str:
-        return f"Escalation policy · {self.get_situation_type_display()}"
+        return _("Escalation policy · %(situation)s") % {"situation": self.get_situation_type_display()}
 
 
 class ReachabilityVerdict(models.TextChoices):
     """What a drill concludes about an address beyond what its message's status says. A check's status is either
     its message's (messaging's MessageStatus: pending, sent, delivered, read, undelivered, failed) or one of these."""
 
-    SILENT = "silent", "No delivery receipt in time"
+    SILENT = "silent", _("No delivery receipt in time")
     # Email (and any channel without receipts): accepted, and no refusal or bounce within the window.
-    ACCEPTED = "accepted", "Accepted, no bounce"
-    ANSWERED = "answered", "Answered"
+    ACCEPTED = "accepted", _("Accepted, no bounce")
+    ANSWERED = "answered", _("Answered")
     # Our side stood in the way (configuration, template not approved, a limit, a transient error): the
     # address was not tested on this channel, so nothing is said about it.
-    NOT_CHECKED = "not_checked", "Not checked: Keryu could not send"
+    NOT_CHECKED = "not_checked", _("Not checked: Keryu could not send")
 
 
 REACHABILITY_STATUSES = [*MessageStatus.choices, *ReachabilityVerdict.choices]
@@ -383,91 +537,138 @@ class ReachabilityCheck(models.Model):
     """One drill message to one person an alarm would reach (the custodian, an emergency contact, the
     doctor) on one channel, judged by what that channel can report (alerts.services.drills)."""
 
-    custodian = models.ForeignKey("registry.Custodian", on_delete=models.CASCADE, related_name="+")
-    recipient_kind = models.CharField(max_length=16, choices=RecipientKind.choices, default=RecipientKind.CONTACT)
+    custodian = models.ForeignKey(
+        "registry.Custodian", on_delete=models.CASCADE, related_name="+", verbose_name=_("custodian")
+    )
+    recipient_kind = models.CharField(
+        max_length=16, choices=RecipientKind.choices, default=RecipientKind.CONTACT, verbose_name=_("recipient kind")
+    )
     # A snapshot, like an attempt's: the check keeps saying who it was for.
-    recipient_name = models.CharField(max_length=150, blank=True)
+    recipient_name = models.CharField(max_length=150, blank=True, verbose_name=_("recipient name"))
     contact = models.ForeignKey(
-        "registry.EmergencyContact", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "registry.EmergencyContact",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contact"),
     )
     # The doctor's patient (a doctor is a subject's, not a record of their own).
-    subject = models.ForeignKey("registry.Subject", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    channel = models.CharField(max_length=32, blank=True)
+    subject = models.ForeignKey(
+        "registry.Subject", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("subject")
+    )
+    message = models.ForeignKey(
+        "messaging.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("message"),
+    )
+    channel = models.CharField(max_length=32, blank=True, verbose_name=_("channel"))
     # messaging.formatting.address_hash of the address drilled: a reply from it, or a later drill to it, clears
     # the flag (the message, and its address, go before the check does).
-    address_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    status = models.CharField(max_length=16, choices=REACHABILITY_STATUSES, default=MessageStatus.PENDING)
-    flagged = models.BooleanField(default=False)
-    reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    checked_at = models.DateTimeField(null=True, blank=True)
-    cleared_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the address answered (a reply, or a later check delivered)."
+    address_hash = models.CharField(
+        max_length=64, blank=True, db_index=True, editable=False, verbose_name=_("address hash")
     )
-    custodian_told_at = models.DateTimeField(null=True, blank=True, help_text="When the custodian was told.")
+    status = models.CharField(
+        max_length=16, choices=REACHABILITY_STATUSES, default=MessageStatus.PENDING, verbose_name=_("status")
+    )
+    flagged = models.BooleanField(default=False, verbose_name=_("flagged"))
+    reason = models.CharField(max_length=200, blank=True, verbose_name=_("reason"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    checked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("checked at"))
+    cleared_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("When the address answered (a reply, or a later check delivered)."),
+        verbose_name=_("cleared at"),
+    )
+    custodian_told_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the custodian was told."), verbose_name=_("custodian told at")
+    )
     # A "not checked" drill goes on to the recipient's next channel once (alerts.services.drills).
-    followed_up = models.BooleanField(default=False)
+    followed_up = models.BooleanField(default=False, verbose_name=_("followed up"))
 
     class Meta:
+        verbose_name = _("reachability check")
+        verbose_name_plural = _("reachability checks")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["flagged", "created_at"])]
 
     def __str__(self) -> str:
-        return f"Reachability · {self.recipient_name or self.contact} · {self.status}"
+        return _("Contact check · %(recipient)s · %(status)s") % {
+            "recipient": self.recipient_name or self.contact,
+            "status": self.get_status_display(),
+        }
 
 
 class AlarmNote(models.Model):
     """What staff add to an alarm's record instead of editing it: the record itself is append-only, so are notes."""
 
-    alarm = models.ForeignKey(Alarm, on_delete=models.PROTECT, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    alarm = models.ForeignKey(Alarm, on_delete=models.PROTECT, related_name="notes", verbose_name=_("alarm"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("author")
+    )
     # A snapshot: the note keeps saying who wrote it if the account goes.
-    author_name = models.CharField(max_length=150)
-    text = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    author_name = models.CharField(max_length=150, verbose_name=_("author name"))
+    text = models.TextField(verbose_name=_("text"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("alarm note")
+        verbose_name_plural = _("alarm notes")
         ordering = ["created_at"]
 
     def __str__(self) -> str:
-        return f"Note #{self.pk} · {self.author_name} · {self.created_at:%Y-%m-%d %H:%M}"
+        return _("Note #%(pk)s · %(author)s · %(when)s") % {
+            "pk": self.pk,
+            "author": self.author_name,
+            "when": f"{self.created_at:%Y-%m-%d %H:%M}",
+        }
 
 
 class StaffEscalationStage(models.TextChoices):
-    INJURED = "injured", "Injured, not acknowledged in time"
-    EXHAUSTED = "exhausted", "Every round of the escalation policy done, nobody acknowledged"
+    INJURED = "injured", _("Injured, not acknowledged in time")
+    EXHAUSTED = "exhausted", _("Every round of the escalation policy done, nobody acknowledged")
 
 
 class StaffEscalation(models.Model):
     """An alarm handed to Keryu staff. One row per alarm and stage: inserting it is the claim, so staff are
     told at most once per stage however many beats, workers or retries race to do it."""
 
-    alarm = models.ForeignKey(Alarm, on_delete=models.PROTECT, related_name="staff_escalations")
-    stage = models.CharField(max_length=16, choices=StaffEscalationStage.choices)
-    created_at = models.DateTimeField(default=timezone.now)
+    alarm = models.ForeignKey(
+        Alarm, on_delete=models.PROTECT, related_name="staff_escalations", verbose_name=_("alarm")
+    )
+    stage = models.CharField(max_length=16, choices=StaffEscalationStage.choices, verbose_name=_("stage"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     # The notification to the on-call staff: claimed by a worker (a lease), then done.
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    notified_at = models.DateTimeField(null=True, blank=True)
-    staff_told = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
+    notified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("notified at"))
+    staff_told = models.PositiveIntegerField(default=0, verbose_name=_("staff told"))
 
     class Meta:
+        verbose_name = _("staff escalation")
+        verbose_name_plural = _("staff escalations")
         ordering = ["created_at"]
         constraints = [models.UniqueConstraint(fields=["alarm", "stage"], name="alerts_one_staff_escalation_per_stage")]
 
     def __str__(self) -> str:
-        return f"Staff escalation · alarm {self.alarm_id} · {self.get_stage_display()}"
+        return _("Staff escalation · alarm %(alarm)s · %(stage)s") % {
+            "alarm": self.alarm_id,
+            "stage": self.get_stage_display(),
+        }
 
 
 class RelayDirection(models.TextChoices):
-    TO_FINDER = "to_finder", "Family to finder"
-    TO_FAMILY = "to_family", "Finder to family"
+    TO_FINDER = "to_finder", _("Family to finder")
+    TO_FAMILY = "to_family", _("Finder to family")
 
 
 # A relayed message is sent as a notice is (NoticeStatus), or not at all: with nobody to text it to, it is on the
 # pages only.
 RELAY_PAGE_ONLY = "page_only"
-RELAY_STATUSES = [*NoticeStatus.choices, (RELAY_PAGE_ONLY, "On the page only (no number to text)")]
+RELAY_STATUSES = [*NoticeStatus.choices, (RELAY_PAGE_ONLY, _("On the page only (no number to text)"))]
 
 
 class RelayMessage(models.Model):
@@ -479,34 +680,64 @@ class RelayMessage(models.Model):
     member who last wrote, through Keryu's own sender. No address is stored here but the one its sender chose
     to share. The text is finder data: blanked on the scanner-data schedule (alerts.services.maintenance)."""
 
-    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="relay_messages")
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="relay_messages", verbose_name=_("alarm"))
     scan_event = models.ForeignKey(
-        ScanEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="relay_messages"
+        ScanEvent,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="relay_messages",
+        verbose_name=_("scan event"),
     )
-    direction = models.CharField(max_length=16, choices=RelayDirection.choices)
+    direction = models.CharField(max_length=16, choices=RelayDirection.choices, verbose_name=_("direction"))
     # The family side: who wrote (a handler role, a first-name snapshot, their recipient key and row), or, for
     # a message to the family, whom it is texted to. The finder has no name here.
-    sender_role = models.CharField(max_length=16, blank=True)
-    sender_name = models.CharField(max_length=150, blank=True)
-    family_key = models.CharField(max_length=80, blank=True)
-    attempt = models.ForeignKey(NotificationAttempt, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    text = EncryptedTextField(blank=True)
-    # The sender's own number, only when they chose to share it ("" masked).
-    shared_contact = EncryptedCharField(max_length=64, blank=True)
-    via = models.CharField(max_length=16, help_text="web, sms or whatsapp: how it came in.")
-    language = models.CharField(max_length=2, default="es", help_text="The reader's language, for the text sent.")
-    status = models.CharField(max_length=16, choices=RELAY_STATUSES, default=NoticeStatus.PENDING)
-    channel = models.CharField(max_length=32, blank=True)
-    message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    inbound = models.ForeignKey(
-        "messaging.InboundMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    sender_role = models.CharField(max_length=16, blank=True, verbose_name=_("sender role"))
+    sender_name = models.CharField(max_length=150, blank=True, verbose_name=_("sender name"))
+    family_key = models.CharField(max_length=80, blank=True, verbose_name=_("family key"))
+    attempt = models.ForeignKey(
+        NotificationAttempt,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("attempt"),
     )
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    text = EncryptedTextField(blank=True, verbose_name=_("text"))
+    # The sender's own number, only when they chose to share it ("" masked).
+    shared_contact = EncryptedCharField(max_length=64, blank=True, verbose_name=_("shared contact"))
+    via = models.CharField(max_length=16, help_text=_("web, sms or whatsapp: how it came in."), verbose_name=_("via"))
+    language = models.CharField(
+        max_length=2, default="es", help_text=_("The reader's language, for the text sent."), verbose_name=_("language")
+    )
+    status = models.CharField(
+        max_length=16, choices=RELAY_STATUSES, default=NoticeStatus.PENDING, verbose_name=_("status")
+    )
+    channel = models.CharField(max_length=32, blank=True, verbose_name=_("channel"))
+    message = models.ForeignKey(
+        "messaging.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("message"),
+    )
+    inbound = models.ForeignKey(
+        "messaging.InboundMessage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("inbound"),
+    )
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
 
     class Meta:
+        verbose_name = _("relay message")
+        verbose_name_plural = _("relay messages")
         ordering = ["created_at", "pk"]
         indexes = [
             models.Index(fields=["alarm", "scan_event", "created_at"]),
@@ -514,4 +745,8 @@ class RelayMessage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Relay #{self.pk} · {self.get_direction_display()} · {self.status}"
+        return _("Relay #%(pk)s · %(direction)s · %(status)s") % {
+            "pk": self.pk,
+            "direction": self.get_direction_display(),
+            "status": self.get_status_display(),
+        }

@@ -247,7 +247,7 @@ def alarm_statistics(*, alarms: QuerySet[Alarm], days: int = 30) -> Statistics:
     ]
     labels = dict(SituationType.choices)
     per_situation = [
-        (labels.get(row["situation_type"], row["situation_type"]), row["n"])
+        (str(labels.get(row["situation_type"], row["situation_type"])), row["n"])
         for row in recent.values("situation_type").annotate(n=Count("pk")).order_by("situation_type")
     ]
     # A cancelled attempt (the alarm was acknowledged before it was due) was never a delivery: not counted.

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -200,7 +201,7 @@ def test_alarm(request: AuthenticatedRequest, qr_pk: int) -> HttpResponseBase:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("wagtailsnippets_registry_qrcode:list")
-    messages.success(request, "Test alarm sent to you. Check your phone or email.")
+    messages.success(request, _("Test alarm sent to you. Check your phone or email."))
     return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
 
 
@@ -208,13 +209,17 @@ def test_alarm(request: AuthenticatedRequest, qr_pk: int) -> HttpResponseBase:
 def retry(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
     count = services.alarm_retry_failed(alarm=alarm)
-    messages.success(request, f"{count} failed notification(s) queued again.")
+    messages.success(
+        request,
+        ngettext("%(count)d failed notification queued again.", "%(count)d failed notifications queued again.", count)
+        % {"count": count},
+    )
     return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
 
 
 class AdminAcknowledgeForm(forms.Form):
     note = forms.CharField(
-        label="A short note for the finder (optional)",
+        label=_("A short note for the finder (optional)"),
         max_length=services.alarms.NOTE_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -230,11 +235,11 @@ def acknowledge_admin(request: AuthenticatedRequest, pk: int) -> HttpResponseBas
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     elif alarm.resolved_at is not None:
-        messages.error(request, "This alarm is already closed.")
+        messages.error(request, _("This alarm is already closed."))
     elif services.alarm_acknowledge(alarm_id=alarm.pk, note=form.cleaned_data["note"], via="admin", user=request.user):
-        messages.success(request, "Alarm acknowledged. The others messaged are told who is handling it.")
+        messages.success(request, _("Alarm acknowledged. The others messaged are told who is handling it."))
     else:
-        messages.info(request, "Someone had already acknowledged this alarm.")
+        messages.info(request, _("Someone had already acknowledged this alarm."))
     return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
 
 
@@ -248,13 +253,13 @@ def resolve(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     form = ResolveForm(request.POST or None, initial={"resolution_notes": alarm.resolution_notes})
     if request.method == "POST" and form.is_valid():
         services.alarm_resolve(alarm=alarm, user=request.user, notes=form.cleaned_data["resolution_notes"])
-        messages.success(request, "Alarm resolved.")
+        messages.success(request, _("Alarm resolved."))
         return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
     return TemplateResponse(request, "alerts/resolve.html", {"alarm": alarm, "form": form})
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTE_MAX)
+    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTE_MAX)
 
 
 @require_POST
@@ -272,7 +277,7 @@ def note_add(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "Note added.")
+        messages.success(request, _("Note added."))
     return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
 
 
@@ -298,11 +303,11 @@ def _take_over(request: AuthenticatedRequest, pk: int, act: Callable[..., bool])
 @require_POST
 def staff_acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Staff acknowledge for the family (an alarm nobody answered); the note goes to the finder like any."""
-    alarm, done, _ = _take_over(request, pk, services.alarms.alarm_staff_acknowledge)
+    alarm, done, _note = _take_over(request, pk, services.alarms.alarm_staff_acknowledge)
     if done:
-        messages.success(request, "Acknowledged for the family: the escalation has stopped.")
+        messages.success(request, _("Acknowledged for the family: the escalation has stopped."))
     elif done is False:
-        messages.warning(request, "This alarm was already acknowledged.")
+        messages.warning(request, _("This alarm was already acknowledged."))
     return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
 
 
@@ -311,10 +316,12 @@ def emergency_called(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Staff record that they called emergency services (with an optional note of what was said)."""
     alarm, done, note = _take_over(request, pk, alarm_emergency_called)
     if done:
-        messages.success(request, "Recorded: emergency services called.")
+        messages.success(request, _("Recorded: emergency services called."))
     elif done is False:
-        added = " Your note was added." if note.strip() else ""
-        messages.warning(request, f"Calling emergency services was already recorded.{added}")
+        if note.strip():
+            messages.warning(request, _("Calling emergency services was already recorded. Your note was added."))
+        else:
+            messages.warning(request, _("Calling emergency services was already recorded."))
     return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.active_filters import ActiveFilter, BaseFilterAdapter
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel
@@ -53,10 +54,10 @@ class AlarmFilterSet(WagtailFilterSet, AlarmListFilter):
     # The form's order, and labels for the shared filters (alerts.filters leaves them unlabelled for the API).
     ORDER = ["notification_status", "situation_type", "subject", "subject_name", "date_from", "date_to", "resolved"]
     LABELS = {
-        "notification_status": "Status",
-        "situation_type": "Situation",
-        "subject": "Subject",
-        "resolved": "Resolved",
+        "notification_status": _("Status"),
+        "situation_type": _("Situation"),
+        "subject": _("Subject"),
+        "resolved": _("Resolved"),
     }
     filters: dict[str, Any]
 
@@ -68,7 +69,7 @@ class AlarmFilterSet(WagtailFilterSet, AlarmListFilter):
             vars(filter_).pop("_field", None)
         subjects = _subjects(self.request)
         many = subjects.count() > SUBJECT_CHOICES_MAX
-        labels = {**self.LABELS, "subject": "Subject (id)"} if many else self.LABELS
+        labels = {**self.LABELS, "subject": _("Subject (id)")} if many else self.LABELS
         if not many:
             # django-stubs types the widget's choices as an iterable; Django (5.0+) also takes a callable.
             self.filters["subject"].extra["widget"] = forms.Select(
@@ -102,11 +103,11 @@ class AlarmIndexView(IndexView):
     def header_more_buttons(self) -> list[Any]:
         buttons = list(super().header_more_buttons)
         query = self.request.GET.urlencode()
-        for fmt, label in (("csv", "Export CSV"), ("xlsx", "Export Excel"), ("pdf", "Export PDF")):
+        for fmt, label in (("csv", _("Export CSV")), ("xlsx", _("Export Excel")), ("pdf", _("Export PDF"))):
             url = reverse("alerts_export", kwargs={"fmt": fmt}) + (f"?{query}" if query else "")
             buttons.append(Button(label, url=url, icon_name="download"))
         stats = reverse("alerts_statistics") + (f"?{query}" if query else "")
-        buttons.append(Button("Statistics", url=stats, icon_name="table"))
+        buttons.append(Button(_("Statistics"), url=stats, icon_name="table"))
         return buttons
 
 
@@ -137,14 +138,14 @@ class AlarmInspectView(YesNoInspectView, InspectView):
 class AlarmViewSet(ScopedSnippetViewSet):
     model = Alarm
     icon = "warning"
-    menu_label = "Alarms"
+    menu_label = _("Alarms")
     menu_order = 90
     add_to_admin_menu = True
     list_display = [
         "__str__",
         "situation_type",
         "subject",
-        Column("timestamp", sort_key="timestamp"),
+        Column("timestamp", label=_("Timestamp"), sort_key="timestamp"),
         "notification_status",
         "acknowledged_at",
         "resolved_at",
@@ -186,7 +187,7 @@ class EscalationPolicyViewSet(SharedSnippetViewSet):
 
     model = EscalationPolicy
     icon = "cog"
-    menu_label = "Escalation policy"
+    menu_label = _("Escalation policy")
     menu_order = 91
     add_to_admin_menu = True
     list_display = [
@@ -214,7 +215,7 @@ class EscalationPolicyViewSet(SharedSnippetViewSet):
 class ReachabilityCheckViewSet(ScopedSnippetViewSet):
     model = ReachabilityCheck
     icon = "warning"
-    menu_label = "Contact checks"
+    menu_label = _("Contact checks")
     menu_order = 92
     add_to_admin_menu = True
     list_display = ["recipient_name", "recipient_kind", "channel", "status", "flagged", "reason", "created_at"]

@@ -18,7 +18,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView
 
 
 class OTPTokenObtainPairSerializer(TokenObtainPairSerializer):
-    otp_token = serializers.CharField(write_only=True, max_length=16, help_text="Current TOTP or backup code.")
+    otp_token = serializers.CharField(write_only=True, max_length=16, help_text=_("Current TOTP or backup code."))
 
     def validate(self, attrs):
         data = super().validate(attrs)  # username and password; sets self.user

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import django_filters as df
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from django_filters.fields import IsoDateTimeField
 
 from alerts import filters as alarm_filters
@@ -23,9 +24,9 @@ class SaneDateTimeField(IsoDateTimeField):
     def clean(self, value):
         parsed = super().clean(value)
         if parsed is not None and parsed.utcoffset() is not None and abs(parsed.utcoffset()) > timedelta(hours=14):
-            raise ValidationError("The time zone offset must be within +-14:00.")
+            raise ValidationError(_("The time zone offset must be within +-14:00."))
         if parsed is not None and parsed.year < 1900:
-            raise ValidationError("Dates before 1900 are not valid here.")
+            raise ValidationError(_("Dates before 1900 are not valid here."))
         return parsed
 
 

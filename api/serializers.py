@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from alerts.models import Alarm, NotificationAttempt, SituationType
@@ -70,7 +71,7 @@ class AlarmSerializer(serializers.ModelSerializer):
 
 
 class AlarmCreateSerializer(serializers.Serializer):
-    qr_code = serializers.UUIDField(help_text="The UUID of one of your QR codes.")
+    qr_code = serializers.UUIDField(help_text=_("The UUID of one of your QR codes."))
     situation_type = serializers.ChoiceField(choices=SituationType.choices)
     description = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
     location = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
@@ -82,12 +83,12 @@ class AlarmCreateSerializer(serializers.Serializer):
     def validate_qr_code(self, value):
         code = qr_codes_visible_to(self.context["request"].user).filter(uuid=value, is_active=True).first()
         if code is None:
-            raise serializers.ValidationError("No active QR code of yours has this UUID.")
+            raise serializers.ValidationError(_("No active QR code of yours has this UUID."))
         return code
 
     def validate(self, attrs):
         if (attrs.get("latitude") is None) != (attrs.get("longitude") is None):
-            raise serializers.ValidationError("Send latitude and longitude together.")
+            raise serializers.ValidationError(_("Send latitude and longitude together."))
         return attrs
 
 
@@ -127,7 +128,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
 class MessageTemplateSerializer(serializers.ModelSerializer):
     # Blank means "every channel" (found by schemathesis: the model's choices alone leave "" out of the enum).
-    channel = serializers.ChoiceField(choices=[("", "Any channel"), *Channel.choices], read_only=True)
+    channel = serializers.ChoiceField(choices=[("", _("Any channel")), *Channel.choices], read_only=True)
 
     class Meta:
         model = MessageTemplate
@@ -158,8 +159,8 @@ class StatisticsSerializer(serializers.Serializer):
     per_day = DayCountSerializer(many=True)
     per_situation = serializers.DictField(child=serializers.IntegerField())
     per_channel = ChannelStatSerializer(many=True)
-    median_to_delivered = serializers.FloatField(allow_null=True, help_text="Seconds.")
-    median_to_acknowledged = serializers.FloatField(allow_null=True, help_text="Seconds.")
+    median_to_delivered = serializers.FloatField(allow_null=True, help_text=_("Seconds."))
+    median_to_acknowledged = serializers.FloatField(allow_null=True, help_text=_("Seconds."))
 
     @classmethod
     def from_statistics(cls, stats) -> StatisticsSerializer:

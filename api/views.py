@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, cast
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -124,7 +125,7 @@ class QRCodeViewSet(
         return Response(self.get_serializer(code).data)
 
     @extend_schema(
-        parameters=[OpenApiParameter("image", str, enum=["png", "svg"], description="Image format (default png).")],
+        parameters=[OpenApiParameter("image", str, enum=["png", "svg"], description=_("Image format (default png)."))],
         responses={(200, "image/png"): OpenApiTypes.BINARY, (200, "image/svg+xml"): OpenApiTypes.BINARY},
     )
     @action(detail=True, methods=["get"], url_path="download", url_name="download")
@@ -156,7 +157,7 @@ class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         request=s.AlarmCreateSerializer,
         responses={
             201: s.AlarmSerializer,
-            200: OpenApiResponse(s.AlarmSerializer, description="The code's open alarm, which the report joined."),
+            200: OpenApiResponse(s.AlarmSerializer, description=_("The code's open alarm, which the report joined.")),
         },
     )
     def create(self, request: Request) -> Response:

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -23,8 +25,8 @@ if TYPE_CHECKING:
 else:
     _AdminBase = object
 
-ARCHIVE_NOTE = (
-    "{obj}: has alarm history, so it will be archived, not deleted (hidden, its QR codes switched off, "
+ARCHIVE_NOTE = gettext_lazy(
+    "%(obj)s: has alarm history, so it will be archived, not deleted (hidden, its QR codes switched off, "
     "its alarms kept, its personal data erased after the retention period)."
 )
 _ARCHIVED = "_keryu_archived"  # request attribute: what this request's deletes archived
@@ -47,7 +49,7 @@ class ArchivingDeleteAdminMixin(_AdminBase):
         archived = [obj for obj in objs if type(self).deletion_archives(obj)]
         rest = [obj for obj in objs if obj not in archived]
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(rest, request)
-        notes = [ARCHIVE_NOTE.format(obj=obj) for obj in archived]
+        notes = [ARCHIVE_NOTE % {"obj": obj} for obj in archived]
         return [*notes, *deleted], model_count, perms_needed, protected
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
@@ -59,7 +61,9 @@ class ArchivingDeleteAdminMixin(_AdminBase):
             self.delete_model(request, obj)
         archived = _archived(request)
         if archived:
-            messages.warning(request, f"Archived, not deleted (alarm history): {', '.join(archived)}.")
+            messages.warning(
+                request, _("Archived, not deleted (alarm history): %(names)s.") % {"names": ", ".join(archived)}
+            )
 
     def response_delete(self, request: HttpRequest, obj_display: str, obj_id: int) -> HttpResponse:
         if _archived(request):
@@ -67,6 +71,6 @@ class ArchivingDeleteAdminMixin(_AdminBase):
             from django.urls import reverse
 
             opts = self.model._meta
-            messages.success(request, f'"{obj_display}" has alarm history: archived, not deleted.')
+            messages.success(request, _("“%(name)s” has alarm history: archived, not deleted.") % {"name": obj_display})
             return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
         return super().response_delete(request, obj_display, obj_id)

@@ -8,9 +8,10 @@ other to agree on the names.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ContactChannel(models.TextChoices):
-    WHATSAPP = "whatsapp", "WhatsApp"
-    SMS = "sms", "SMS"
-    EMAIL = "email", "Email"
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -23,6 +24,17 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="Model")
 
 CUSTODIANS, EDITORS, STAFF = "Custodians", "Content editors", "Staff"
+# The groups' names are keys (code and data migrations look them up); people read these instead.
+ROLE_LABELS = {
+    CUSTODIANS: gettext_lazy("Custodians"),
+    EDITORS: gettext_lazy("Content editors"),
+    STAFF: gettext_lazy("Staff"),
+}
+
+
+def role_label(group_name: str) -> str:
+    """A group's name as the viewer's language has it (a group staff made themselves keeps its own name)."""
+    return str(ROLE_LABELS.get(group_name, group_name))
 
 
 def user_is_staff(user: RequestUser | None) -> bool:

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class HomeConfig(AppConfig):
     name = "home"
-    verbose_name = "Public site"
+    verbose_name = _("Public site")
 
     def ready(self) -> None:
         from messaging.inbound import inbound_handler_set

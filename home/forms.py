@@ -27,10 +27,22 @@ class ScanForm(forms.Form):
     )
     location = forms.CharField(label=_("Where are you?"), max_length=255, required=False)
     latitude = forms.DecimalField(
-        max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False, widget=forms.HiddenInput
+        max_digits=9,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
+        required=False,
+        widget=forms.HiddenInput,
+        label=_("Latitude"),
     )
     longitude = forms.DecimalField(
-        max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False, widget=forms.HiddenInput
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        required=False,
+        widget=forms.HiddenInput,
+        label=_("Longitude"),
     )
 
     finder_name = forms.CharField(label=_("Your name (optional)"), max_length=100, required=False)

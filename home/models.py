@@ -7,6 +7,7 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
@@ -16,7 +17,7 @@ from core.headers import harden_scan_response
 
 
 class HomePage(Page):
-    intro = RichTextField(blank=True)
+    intro = RichTextField(blank=True, verbose_name=_("intro"))
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     max_count = 1
@@ -27,20 +28,22 @@ class ScanPage(RoutablePageMixin, Page):
     """Serves /scan/<uuid>/: the form a finder fills in, and what they see after sending it."""
 
     intro = models.TextField(
-        default="You found someone who needs help getting home. Tell their family what is happening."
+        default="You found someone who needs help getting home. Tell their family what is happening.",
+        verbose_name=_("intro"),
     )
     instructions = models.TextField(
         default="Choose what is happening, say where you are, and send. The family is notified at once.",
+        verbose_name=_("instructions"),
     )
     intro_es = models.TextField(
-        "intro (Spanish)",
+        _("intro (Spanish)"),
         default="Encontraste a alguien que necesita ayuda para volver a casa. Cuéntale a su familia qué pasa.",
     )
     instructions_es = models.TextField(
-        "instructions (Spanish)",
+        _("instructions (Spanish)"),
         default="Elige qué está pasando, di dónde estás y envía. La familia recibe el aviso de inmediato.",
     )
-    emergency_number = models.CharField(max_length=20, default="911")
+    emergency_number = models.CharField(max_length=20, default="911", verbose_name=_("emergency number"))
 
     content_panels = [
         *Page.content_panels,

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
@@ -39,16 +40,16 @@ class ChannelSettingAdmin(ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: ChannelSetting | None = None) -> bool:
         return False
 
-    @display(description="Credentials set", boolean=True)
+    @display(description=_("Credentials set"), boolean=True)
     def configured(self, obj: ChannelSetting) -> bool:
         return channel_is_configured(obj.key)
 
-    @display(description="Used now (order)")
+    @display(description=_("Used now (order)"))
     def in_effect(self, obj: ChannelSetting) -> str:
         order = channel_order()
         return str(order.index(obj.key) + 1) if obj.key in order else "—"
 
-    @action(description="Send test message", url_path="send-test", permissions=["change"])
+    @action(description=_("Send test message"), url_path="send-test", permissions=["change"])
     def send_test(self, request: AuthenticatedRequest, object_id: str) -> HttpResponse:
         setting = get_object_or_404(ChannelSetting, pk=object_id)
         form = TestMessageForm(request.POST or None)
@@ -62,17 +63,28 @@ class ChannelSettingAdmin(ModelAdmin):
             if outcome.ok:
                 messages.success(
                     request,
-                    f"{setting}: accepted by the provider, id {outcome.provider_message_id} (message #{outcome.message_id}).",
+                    _("%(channel)s: accepted by the provider, id %(provider_id)s (message #%(message_id)s).")
+                    % {
+                        "channel": setting,
+                        "provider_id": outcome.provider_message_id,
+                        "message_id": outcome.message_id,
+                    },
                 )
             else:
                 messages.error(
                     request,
-                    f"{setting}: not sent (code {outcome.error_code or '-'}, action {outcome.action}): {outcome.detail}",
+                    _("%(channel)s: not sent (code %(code)s, action %(action)s): %(detail)s")
+                    % {
+                        "channel": setting,
+                        "code": outcome.error_code or "-",
+                        "action": outcome.action,
+                        "detail": outcome.detail,
+                    },
                 )
             return redirect(reverse("admin:messaging_channelsetting_changelist"))
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Send a test message through {setting}",
+            "title": _("Send a test message through %(channel)s") % {"channel": setting},
             "form": form,
             "setting": setting,
             "opts": self.model._meta,
@@ -90,16 +102,16 @@ class MetaTemplateStatusAdmin(ModelAdmin):
     search_fields = ["name"]
     actions_list = ["submit_templates"]
 
-    @action(description="Submit the shipped templates to Meta", url_path="submit-templates", permissions=["change"])
+    @action(description=_("Submit the shipped templates to Meta"), url_path="submit-templates", permissions=["change"])
     def submit_templates(self, request: HttpRequest) -> HttpResponse:
         if request.method != "POST":
             return TemplateResponse(
                 request,
                 "messaging/admin/submit_templates.html",
-                {**self.admin_site.each_context(request), "title": "Submit the shipped WhatsApp templates to Meta"},
+                {**self.admin_site.each_context(request), "title": _("Submit the shipped WhatsApp templates to Meta")},
             )
         for outcome in templates_submit():
-            text = f"{outcome.name} ({outcome.language}): {outcome.detail or 'submitted'}"
+            text = "{} ({}): {}".format(outcome.name, outcome.language, outcome.detail or _("submitted"))
             (messages.success if outcome.ok else messages.error)(request, text)
         return redirect(reverse("admin:messaging_metatemplatestatus_changelist"))
 

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _ensure_channel_rows(sender: AppConfig, **kwargs: Any) -> None:
@@ -12,7 +13,7 @@ def _ensure_channel_rows(sender: AppConfig, **kwargs: Any) -> None:
 
 class MessagingConfig(AppConfig):
     name = "messaging"
-    verbose_name = "Messaging"
+    verbose_name = _("Messaging")
 
     def ready(self) -> None:
         # Every known channel has a row staff can order in /ops/ (also after a test flush).

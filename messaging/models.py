@@ -35,12 +35,12 @@ Channel = models.TextChoices(  # type: ignore[call-overload]
 
 
 class MessageStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENT = "sent", "Sent"
-    DELIVERED = "delivered", "Delivered"
-    READ = "read", "Read"
-    UNDELIVERED = "undelivered", "Undelivered"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", gettext_lazy("Pending")
+    SENT = "sent", gettext_lazy("Sent")
+    DELIVERED = "delivered", gettext_lazy("Delivered")
+    READ = "read", gettext_lazy("Read")
+    UNDELIVERED = "undelivered", gettext_lazy("Undelivered")
+    FAILED = "failed", gettext_lazy("Failed")
 
 
 # How far along a message is: a status update is applied only when it moves up this ladder, so a late
@@ -56,20 +56,20 @@ STATUS_RANK: dict[str, int] = {
 
 
 class TemplateKind(models.TextChoices):
-    TEST = "TEST", "Test alarm"
-    INJURED = "INJURED", "Subject injured"
-    LOST = "LOST", "Subject lost"
-    CONTACT = "CONTACT", "Subject needs contact"
-    UPDATE = "UPDATE", "New report on an open alarm"
-    INACTIVE_SCAN = "INACTIVE_SCAN", "Deactivated code scanned"
-    ACKNOWLEDGED = "ACKNOWLEDGED", "Alarm acknowledged (to the others told)"
-    RESOLVED = "RESOLVED", "Alarm resolved (to everyone told)"
-    RESOLVED_FINDER = "RESOLVED_FINDER", "Alarm resolved (to the finder)"
-    VERIFICATION_CODE = "VERIFICATION_CODE", "Verification code"
-    DRILL = "DRILL", "Monthly reachability check"
-    DRILL_FLAGGED = "DRILL_FLAGGED", "Reachability check flagged someone"
-    RELAY_TO_FINDER = "RELAY_TO_FINDER", "Family's message to the finder (relayed)"
-    RELAY_TO_FAMILY = "RELAY_TO_FAMILY", "Finder's message to the family (relayed)"
+    TEST = "TEST", gettext_lazy("Test alarm")
+    INJURED = "INJURED", gettext_lazy("Subject injured")
+    LOST = "LOST", gettext_lazy("Subject lost")
+    CONTACT = "CONTACT", gettext_lazy("Subject needs contact")
+    UPDATE = "UPDATE", gettext_lazy("New report on an open alarm")
+    INACTIVE_SCAN = "INACTIVE_SCAN", gettext_lazy("Deactivated code scanned")
+    ACKNOWLEDGED = "ACKNOWLEDGED", gettext_lazy("Alarm acknowledged (to the others told)")
+    RESOLVED = "RESOLVED", gettext_lazy("Alarm resolved (to everyone told)")
+    RESOLVED_FINDER = "RESOLVED_FINDER", gettext_lazy("Alarm resolved (to the finder)")
+    VERIFICATION_CODE = "VERIFICATION_CODE", gettext_lazy("Verification code")
+    DRILL = "DRILL", gettext_lazy("Monthly reachability check")
+    DRILL_FLAGGED = "DRILL_FLAGGED", gettext_lazy("Reachability check flagged someone")
+    RELAY_TO_FINDER = "RELAY_TO_FINDER", gettext_lazy("Family's message to the finder (relayed)")
+    RELAY_TO_FAMILY = "RELAY_TO_FAMILY", gettext_lazy("Finder's message to the family (relayed)")
 
 
 def template_variables(content: str) -> set[str]:
@@ -78,17 +78,17 @@ def template_variables(content: str) -> set[str]:
 
 
 class MetaApproval(models.TextChoices):
-    APPROVED = "APPROVED", "Approved"
-    PENDING = "PENDING", "Pending review"
-    REJECTED = "REJECTED", "Rejected"
-    PAUSED = "PAUSED", "Paused"
-    DISABLED = "DISABLED", "Disabled"
-    FLAGGED = "FLAGGED", "Flagged"
-    IN_APPEAL = "IN_APPEAL", "In appeal"
-    PENDING_DELETION = "PENDING_DELETION", "Pending deletion"
-    DELETED = "DELETED", "Deleted"
-    LIMIT_EXCEEDED = "LIMIT_EXCEEDED", "Limit exceeded"
-    UNKNOWN = "UNKNOWN", "Unknown (no word from Meta yet)"
+    APPROVED = "APPROVED", gettext_lazy("Approved")
+    PENDING = "PENDING", gettext_lazy("Pending review")
+    REJECTED = "REJECTED", gettext_lazy("Rejected")
+    PAUSED = "PAUSED", gettext_lazy("Paused")
+    DISABLED = "DISABLED", gettext_lazy("Disabled")
+    FLAGGED = "FLAGGED", gettext_lazy("Flagged")
+    IN_APPEAL = "IN_APPEAL", gettext_lazy("In appeal")
+    PENDING_DELETION = "PENDING_DELETION", gettext_lazy("Pending deletion")
+    DELETED = "DELETED", gettext_lazy("Deleted")
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED", gettext_lazy("Limit exceeded")
+    UNKNOWN = "UNKNOWN", gettext_lazy("Unknown (no word from Meta yet)")
 
 
 class MetaTemplateStatus(models.Model):
@@ -98,26 +98,32 @@ class MetaTemplateStatus(models.Model):
     must not roll back what Meta said.
     """
 
-    name = models.CharField(max_length=512)
-    language_code = models.CharField(max_length=16)
-    status = models.CharField(max_length=32, choices=MetaApproval.choices, default=MetaApproval.UNKNOWN)
-    reason = models.CharField(max_length=255, blank=True)
-    meta_template_id = models.CharField(max_length=64, blank=True)
+    name = models.CharField(max_length=512, verbose_name=gettext_lazy("name"))
+    language_code = models.CharField(max_length=16, verbose_name=gettext_lazy("language code"))
+    status = models.CharField(
+        max_length=32, choices=MetaApproval.choices, default=MetaApproval.UNKNOWN, verbose_name=gettext_lazy("status")
+    )
+    reason = models.CharField(max_length=255, blank=True, verbose_name=gettext_lazy("reason"))
+    meta_template_id = models.CharField(max_length=64, blank=True, verbose_name=gettext_lazy("meta template id"))
     # Meta's category (UTILITY, MARKETING, AUTHENTICATION), from `template_category_update`; blank: not told.
-    category = models.CharField(max_length=32, blank=True, default="", db_default="")
+    category = models.CharField(
+        max_length=32, blank=True, default="", db_default="", verbose_name=gettext_lazy("category")
+    )
     # Meta's quality rating (GREEN, YELLOW, RED, UNKNOWN), from `message_template_quality_update`.
-    quality = models.CharField(max_length=16, blank=True, default="", db_default="")
+    quality = models.CharField(
+        max_length=16, blank=True, default="", db_default="", verbose_name=gettext_lazy("quality")
+    )
     # Meta moved it to another category than the one it was submitted under: not sent until approved again.
-    recategorised = models.BooleanField(default=False, db_default=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    recategorised = models.BooleanField(default=False, db_default=False, verbose_name=gettext_lazy("recategorised"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["name", "language_code"], name="meta_template_unique")]
-        verbose_name = "Meta template status"
-        verbose_name_plural = "Meta template statuses"
+        verbose_name = gettext_lazy("Meta template status")
+        verbose_name_plural = gettext_lazy("Meta template statuses")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.language_code}): {self.status}"
+        return f"{self.name} ({self.language_code}): {self.get_status_display()}"
 
 
 class MessageTemplate(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMixin, models.Model):
@@ -128,33 +134,68 @@ class MessageTemplate(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMix
     an editor's change goes live only once approved; without one, publishing is the approval step.
     """
 
-    name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=32, choices=TemplateKind.choices)
-    language = models.CharField(max_length=2, choices=[("es", "Español"), ("en", "English")], default="es")
+    name = models.CharField(max_length=100, verbose_name=gettext_lazy("name"))
+    kind = models.CharField(max_length=32, choices=TemplateKind.choices, verbose_name=gettext_lazy("kind"))
+    language = models.CharField(
+        max_length=2,
+        choices=[("es", "Español"), ("en", "English")],
+        default="es",
+        verbose_name=gettext_lazy("language"),
+    )
     channel = models.CharField(
-        max_length=32, choices=Channel.choices, blank=True, help_text="Leave blank to use for every channel."
+        max_length=32,
+        choices=Channel.choices,
+        blank=True,
+        help_text=gettext_lazy("Leave blank to use for every channel."),
+        verbose_name=gettext_lazy("channel"),
     )
-    subject_line = models.CharField(max_length=200, blank=True, help_text="Email subject.")
-    content = models.TextField(help_text="Use {variables} from the list below; anything else is refused.")
-    variables = models.JSONField(default=list, blank=True, help_text="The variables the content uses.")
-    is_active = models.BooleanField(default=True)
+    subject_line = models.CharField(
+        max_length=200, blank=True, help_text=gettext_lazy("Email subject."), verbose_name=gettext_lazy("subject line")
+    )
+    content = models.TextField(
+        help_text=gettext_lazy("Use {variables} from the list below; anything else is refused."),
+        verbose_name=gettext_lazy("content"),
+    )
+    variables = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=gettext_lazy("The variables the content uses."),
+        verbose_name=gettext_lazy("variables"),
+    )
+    is_active = models.BooleanField(default=True, verbose_name=gettext_lazy("is active"))
     whatsapp_template_name = models.CharField(
-        max_length=512, blank=True, help_text="Meta template name, e.g. qr_template_on_m. Blank: send as text."
+        max_length=512,
+        blank=True,
+        help_text=gettext_lazy("Meta template name, e.g. qr_template_on_m. Blank: send as text."),
+        verbose_name=gettext_lazy("whatsapp template name"),
     )
-    whatsapp_language_code = models.CharField(max_length=16, blank=True, help_text="Meta language code, e.g. es_MX.")
+    whatsapp_language_code = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text=gettext_lazy("Meta language code, e.g. es_MX."),
+        verbose_name=gettext_lazy("whatsapp language code"),
+    )
     whatsapp_parameters = models.CharField(
         max_length=300,
         blank=True,
-        help_text="Variables filling the WhatsApp template's {{1}}, {{2}}, ... in order, comma separated.",
+        help_text=gettext_lazy(
+            "Variables filling the WhatsApp template's {{1}}, {{2}}, ... in order, comma separated."
+        ),
+        verbose_name=gettext_lazy("whatsapp parameters"),
     )
     twilio_content_sid = models.CharField(
-        max_length=64, blank=True, help_text="Twilio Content SID (HX...) of the same template for Twilio WhatsApp."
+        max_length=64,
+        blank=True,
+        help_text=gettext_lazy("Twilio Content SID (HX...) of the same template for Twilio WhatsApp."),
+        verbose_name=gettext_lazy("twilio content sid"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
     _revisions = GenericRelation("wagtailcore.Revision", related_query_name="messagetemplate")
 
     class Meta:
+        verbose_name = gettext_lazy("message template")
+        verbose_name_plural = gettext_lazy("message templates")
         ordering = ["kind", "language", "channel"]
 
     def __str__(self) -> str:
@@ -224,15 +265,19 @@ class ChannelSetting(models.Model):
     Credentials never live here: they stay in the environment.
     """
 
-    key = models.CharField(max_length=32, choices=Channel.choices, unique=True)
+    key = models.CharField(max_length=32, choices=Channel.choices, unique=True, verbose_name=gettext_lazy("key"))
     position = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="1 is the primary channel, 2 the first fallback... Blank: not used."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("1 is the primary channel, 2 the first fallback... Blank: not used."),
+        verbose_name=gettext_lazy("position"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
 
     class Meta:
+        verbose_name_plural = gettext_lazy("delivery channels")
         ordering = [models.F("position").asc(nulls_last=True), "key"]
-        verbose_name = "delivery channel"
+        verbose_name = gettext_lazy("delivery channel")
 
     def __str__(self) -> str:
         return self.get_key_display()
@@ -246,75 +291,136 @@ class Message(models.Model):
     wagtail_reference_index_ignore = True
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("owner"),
     )
-    recipient_name = models.CharField(max_length=150, blank=True)
+    recipient_name = models.CharField(max_length=150, blank=True, verbose_name=gettext_lazy("recipient name"))
     # Blank once past the scanner-data retention: the record stays, the address goes.
-    to = EncryptedCharField(max_length=254, blank=True, help_text="Phone number (E.164) or email address.")
+    to = EncryptedCharField(
+        max_length=254,
+        blank=True,
+        help_text=gettext_lazy("Phone number (E.164) or email address."),
+        verbose_name=gettext_lazy("to"),
+    )
     # keyed_hash(address_key(to)): replies and flagged addresses match on this.
-    address_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    channel = models.CharField(max_length=32, choices=Channel.choices)
-    kind = models.CharField(max_length=32, choices=TemplateKind.choices, blank=True)
-    subject_line = EncryptedCharField(max_length=200, blank=True)
-    content = EncryptedTextField()
-    template = models.ForeignKey(MessageTemplate, on_delete=models.SET_NULL, null=True, blank=True)
+    address_hash = models.CharField(
+        max_length=64, blank=True, db_index=True, editable=False, verbose_name=gettext_lazy("address hash")
+    )
+    channel = models.CharField(max_length=32, choices=Channel.choices, verbose_name=gettext_lazy("channel"))
+    kind = models.CharField(max_length=32, choices=TemplateKind.choices, blank=True, verbose_name=gettext_lazy("kind"))
+    subject_line = EncryptedCharField(max_length=200, blank=True, verbose_name=gettext_lazy("subject line"))
+    content = EncryptedTextField(verbose_name=gettext_lazy("content"))
+    template = models.ForeignKey(
+        MessageTemplate, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=gettext_lazy("template")
+    )
     template_revision = models.ForeignKey(
-        "wagtailcore.Revision", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "wagtailcore.Revision",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("template revision"),
     )
     provider_template = EncryptedJSONField(
-        default=dict, blank=True, help_text="WhatsApp template name, language and parameters sent, if any."
+        default=dict,
+        blank=True,
+        help_text=gettext_lazy("WhatsApp template name, language and parameters sent, if any."),
+        verbose_name=gettext_lazy("provider template"),
     )
-    status = models.CharField(max_length=16, choices=MessageStatus.choices, default=MessageStatus.PENDING)
-    provider_message_id = models.CharField(max_length=128, null=True, blank=True, unique=True)
+    status = models.CharField(
+        max_length=16, choices=MessageStatus.choices, default=MessageStatus.PENDING, verbose_name=gettext_lazy("status")
+    )
+    provider_message_id = models.CharField(
+        max_length=128, null=True, blank=True, unique=True, verbose_name=gettext_lazy("provider message id")
+    )
     # Providers quote the address in their errors ("The 'To' number +52... is not valid").
-    error_message = EncryptedTextField(blank=True)
-    error_code = models.CharField(max_length=32, blank=True)
-    error_action = models.CharField(max_length=16, blank=True, help_text="retry, switch or stop")
-    retry_count = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    error_message = EncryptedTextField(blank=True, verbose_name=gettext_lazy("error message"))
+    error_code = models.CharField(max_length=32, blank=True, verbose_name=gettext_lazy("error code"))
+    error_action = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text=gettext_lazy("retry, switch or stop"),
+        verbose_name=gettext_lazy("error action"),
+    )
+    retry_count = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("retry count"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("sent at"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("delivered at"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("read at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
 
     class Meta:
+        verbose_name = gettext_lazy("message")
+        verbose_name_plural = gettext_lazy("messages")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self) -> str:
-        return f"Message #{self.pk} · {self.get_channel_display()} · {self.status}"
+        return gettext_lazy("Message #%(pk)s · %(channel)s · %(status)s") % {
+            "pk": self.pk,
+            "channel": self.get_channel_display(),
+            "status": self.get_status_display(),
+        }
 
 
 class InboundMessage(models.Model):
     """A reply a recipient sent us (WhatsApp or SMS); the handler of `messaging.inbound` answers it."""
 
-    channel = models.CharField(max_length=32, choices=Channel.choices)
-    from_address = EncryptedCharField(max_length=254, blank=True)
-    address_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    body = EncryptedTextField(blank=True)
+    channel = models.CharField(max_length=32, choices=Channel.choices, verbose_name=gettext_lazy("channel"))
+    from_address = EncryptedCharField(max_length=254, blank=True, verbose_name=gettext_lazy("from address"))
+    address_hash = models.CharField(
+        max_length=64, blank=True, db_index=True, editable=False, verbose_name=gettext_lazy("address hash")
+    )
+    body = EncryptedTextField(blank=True, verbose_name=gettext_lazy("body"))
     # A WhatsApp button's payload (Meta `button.payload` / `interactive.button_reply.id`, Twilio `ButtonPayload`).
-    payload = models.CharField(max_length=256, blank=True, default="", db_default="")
-    provider_message_id = models.CharField(max_length=128, unique=True)
+    payload = models.CharField(
+        max_length=256, blank=True, default="", db_default="", verbose_name=gettext_lazy("payload")
+    )
+    provider_message_id = models.CharField(
+        max_length=128, unique=True, verbose_name=gettext_lazy("provider message id")
+    )
     # The provider's reply context: the id of our message this one answers (Meta `context.id`, Twilio
     # `OriginalRepliedMessageSid`), as given. Blank: the provider did not say (SMS never does).
-    context_provider_id = models.CharField(max_length=128, blank=True, default="", db_default="")
+    context_provider_id = models.CharField(
+        max_length=128, blank=True, default="", db_default="", verbose_name=gettext_lazy("context provider id")
+    )
     # The message this answers: the one the reply context names; else whatever the registered handler matched
     # (inbound_link); else the latest message sent to the address, as a guess for the record.
-    in_reply_to = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="replies")
+    in_reply_to = models.ForeignKey(
+        Message,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replies",
+        verbose_name=gettext_lazy("in reply to"),
+    )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("owner"),
     )
     # What we answered (an SMS report's confirmation to the finder, a reply's acknowledgement or options): in the
     # webhook's own response where the provider allows it (Twilio), else sent as `answer` (Meta).
-    auto_reply = EncryptedTextField(blank=True)
-    answer = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    received_at = models.DateTimeField(auto_now_add=True)
+    auto_reply = EncryptedTextField(blank=True, verbose_name=gettext_lazy("auto reply"))
+    answer = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=gettext_lazy("answer")
+    )
+    received_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("received at"))
 
     class Meta:
+        verbose_name = gettext_lazy("inbound message")
+        verbose_name_plural = gettext_lazy("inbound messages")
         ordering = ["-received_at"]
 
     def __str__(self) -> str:
-        return f"Reply #{self.pk} · {self.get_channel_display()}"
+        return gettext_lazy("Reply #%(pk)s · %(channel)s") % {"pk": self.pk, "channel": self.get_channel_display()}
 
 
 class ConversationWindow(models.Model):
@@ -322,11 +428,13 @@ class ConversationWindow(models.Model):
     message or button tap the address sends us on that channel. Inside it free-form text is delivered; outside
     it only an approved template is (services.messages.message_send enforces it)."""
 
-    address_hash = models.CharField(max_length=64)
-    channel = models.CharField(max_length=32, choices=Channel.choices)
-    last_inbound_at = models.DateTimeField()
+    address_hash = models.CharField(max_length=64, verbose_name=gettext_lazy("address hash"))
+    channel = models.CharField(max_length=32, choices=Channel.choices, verbose_name=gettext_lazy("channel"))
+    last_inbound_at = models.DateTimeField(verbose_name=gettext_lazy("last inbound at"))
 
     class Meta:
+        verbose_name = gettext_lazy("conversation window")
+        verbose_name_plural = gettext_lazy("conversation windows")
         constraints = [models.UniqueConstraint(fields=["address_hash", "channel"], name="conversation_window_unique")]
 
     def __str__(self) -> str:
@@ -334,8 +442,8 @@ class ConversationWindow(models.Model):
 
 
 class FlagReason(models.TextChoices):
-    UNREACHABLE = "unreachable", "The provider keeps failing to reach it"
-    WRONG_NUMBER = "wrong_number", "Its holder says it is a wrong number"
+    UNREACHABLE = "unreachable", gettext_lazy("The provider keeps failing to reach it")
+    WRONG_NUMBER = "wrong_number", gettext_lazy("Its holder says it is a wrong number")
 
 
 class FlaggedAddress(models.Model):
@@ -344,18 +452,30 @@ class FlaggedAddress(models.Model):
     it on every channel). Matched on the address's keyed hash, so one wrong-number row covers SMS and WhatsApp.
     """
 
-    channel = models.CharField(max_length=32, choices=Channel.choices)
-    address_hash = models.CharField(max_length=64, db_index=True)
-    code = models.CharField(max_length=32)
+    channel = models.CharField(max_length=32, choices=Channel.choices, verbose_name=gettext_lazy("channel"))
+    address_hash = models.CharField(max_length=64, db_index=True, verbose_name=gettext_lazy("address hash"))
+    code = models.CharField(max_length=32, verbose_name=gettext_lazy("code"))
     reason = models.CharField(
-        max_length=16, choices=FlagReason.choices, default=FlagReason.UNREACHABLE, db_default=FlagReason.UNREACHABLE
+        max_length=16,
+        choices=FlagReason.choices,
+        default=FlagReason.UNREACHABLE,
+        db_default=FlagReason.UNREACHABLE,
+        verbose_name=gettext_lazy("reason"),
     )
-    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    flagged_at = models.DateTimeField(auto_now=True)
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("message"),
+    )
+    flagged_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("flagged at"))
 
     class Meta:
+        verbose_name = gettext_lazy("flagged address")
         constraints = [models.UniqueConstraint(fields=["channel", "address_hash"], name="flagged_address_unique")]
-        verbose_name_plural = "flagged addresses"
+        verbose_name_plural = gettext_lazy("flagged addresses")
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} · code {self.code}"
+        return gettext_lazy("%(channel)s · code %(code)s") % {"channel": self.get_channel_display(), "code": self.code}

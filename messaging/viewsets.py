@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
@@ -15,7 +16,7 @@ from .selectors import meta_template_approval, meta_template_record
 class MessageViewSet(ScopedSnippetViewSet):
     model = Message
     icon = "mail"
-    menu_label = "Message log"
+    menu_label = _("Message log")
     list_display = ["__str__", "recipient_name", "channel", "status", "created_at", "sent_at"]
     list_filter = ["channel", "status", "kind"]
     inspect_view_enabled = True
@@ -44,7 +45,7 @@ class MessageViewSet(ScopedSnippetViewSet):
 class InboundMessageViewSet(ScopedSnippetViewSet):
     model = InboundMessage
     icon = "comment"
-    menu_label = "Replies"
+    menu_label = _("Replies")
     list_display = ["__str__", "channel", "in_reply_to", "received_at"]
     list_filter = ["channel"]
     inspect_view_enabled = True
@@ -70,15 +71,15 @@ class MessageTemplateViewSet(SharedSnippetViewSet):
 
     model = MessageTemplate
     icon = "doc-full"
-    menu_label = "Templates"
+    menu_label = _("Templates")
     list_display = [
         "name",
         "kind",
         "language",
         "channel",
         "is_active",
-        Column("meta", label="Meta approval", accessor=_approval),
-        Column("meta_category", label="Meta category · quality", accessor=_category_quality),
+        Column("meta", label=_("Meta approval"), accessor=_approval),
+        Column("meta_category", label=_("Meta category · quality"), accessor=_category_quality),
     ]
     list_filter = ["kind", "language", "channel", "is_active", "live"]
     search_fields = ["name", "content"]
@@ -98,13 +99,13 @@ class MessageTemplateViewSet(SharedSnippetViewSet):
                 FieldPanel("whatsapp_parameters"),
                 FieldPanel("twilio_content_sid"),
             ],
-            heading="WhatsApp template (outside the 24-hour window only approved templates are delivered)",
+            heading=_("WhatsApp template (outside the 24-hour window only approved templates are delivered)"),
         ),
     ]
 
 
 class MessagingViewSetGroup(SnippetViewSetGroup):
-    menu_label = "Messaging"
+    menu_label = _("Messaging")
     menu_icon = "mail"
     menu_order = 110
     items = (MessageViewSet, InboundMessageViewSet, MessageTemplateViewSet)

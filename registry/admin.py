@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
@@ -28,8 +29,8 @@ else:
 class SensitiveExportForm(ExportForm):
     include_sensitive = forms.BooleanField(
         required=False,
-        label="Include sensitive columns (phones, address, medical and doctor details)",
-        help_text="Leave unticked unless this export is needed for care; the file holds decrypted data.",
+        label=_("Include sensitive columns (phones, address, medical and doctor details)"),
+        help_text=_("Leave unticked unless this export is needed for care; the file holds decrypted data."),
         widget=UnfoldBooleanWidget,
     )
 

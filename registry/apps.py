@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RegistryConfig(AppConfig):
     name = "registry"
-    verbose_name = "Registry"
+    verbose_name = _("Registry")
 
     def ready(self) -> None:
         from core.scoping import scope_register

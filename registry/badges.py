@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
+from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
@@ -60,7 +61,7 @@ def badge_sheet_pdf(codes: Iterable[QRCode]) -> bytes:
     page) and, when configured, the SMS number to text the code to."""
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4, pageCompression=1)
-    pdf.setTitle("Keryu badges")
+    pdf.setTitle(_("Keryu badges"))
     per_page = COLS * ROWS
     for index, code in enumerate(codes):
         slot = index % per_page

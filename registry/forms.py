@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from core.choosers import TranslatedChoosersMixin
 from core.roles import user_is_staff
 
 from .models import Custodian
@@ -18,7 +20,7 @@ class CustodianForm(WagtailAdminModelForm):
     def clean_phone_number(self):
         value = self.cleaned_data.get("phone_number")
         if value and custodian_phone_taken(e164=value.as_e164, exclude_pk=self.instance.pk):
-            raise ValidationError("This phone number is already registered.")
+            raise ValidationError(_("This phone number is already registered."))
         return value
 
     def save(self, commit: bool = True):
@@ -31,11 +33,11 @@ class CustodianForm(WagtailAdminModelForm):
         return instance
 
 
-class SubjectForm(WagtailAdminModelForm):
+class SubjectForm(TranslatedChoosersMixin, WagtailAdminModelForm):
     photo_upload = forms.FileField(
-        required=False, label="Photo", help_text="JPEG, PNG or WebP, at most 5 MB and 4096 x 4096 pixels."
+        required=False, label=_("Photo"), help_text=_("JPEG, PNG or WebP, at most 5 MB and 4096 x 4096 pixels.")
     )
-    photo_remove = forms.BooleanField(required=False, label="Remove the current photo")
+    photo_remove = forms.BooleanField(required=False, label=_("Remove the current photo"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,7 +68,7 @@ class SubjectForm(WagtailAdminModelForm):
         return instance
 
 
-class QRCodeForm(WagtailAdminModelForm):
+class QRCodeForm(TranslatedChoosersMixin, WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "subject" in self.fields and self.for_user is not None:

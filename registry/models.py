@@ -34,31 +34,48 @@ def validate_time_zone(name: str) -> None:
 class Custodian(models.Model):
     """A parent, guardian or caregiver: the person Keryu must reach."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="custodian")
-    phone_number = EncryptedPhoneNumberField(blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="custodian", verbose_name=_("user")
+    )
+    phone_number = EncryptedPhoneNumberField(blank=True, verbose_name=_("phone number"))
     # Keyed hash (HMAC, see core.encryption) of the E.164 phone, for duplicate detection without decrypting.
     # Kept by the services that write phones (registry.services.custodian_phone_set), not by save().
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    emergency_phone = EncryptedPhoneNumberField(blank=True)
-    address = EncryptedTextField(blank=True)
-    language = models.CharField(max_length=2, choices=Language.choices, default=Language.SPANISH)
+    phone_hash = models.CharField(
+        max_length=64, blank=True, db_index=True, editable=False, verbose_name=_("phone hash")
+    )
+    emergency_phone = EncryptedPhoneNumberField(blank=True, verbose_name=_("emergency phone"))
+    address = EncryptedTextField(blank=True, verbose_name=_("address"))
+    language = models.CharField(
+        max_length=2, choices=Language.choices, default=Language.SPANISH, verbose_name=_("language")
+    )
     # Every time this custodian reads is on this clock (core.timezones); blank: the site's. Validated, not a
     # `choices` list: the zone database changes with the server's tzdata, and a choices list would need a
     # migration each time. Written by accounts.services.custodian_profile_update only.
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
-    preferred_channel = models.CharField(max_length=16, choices=ContactChannel.choices, default=ContactChannel.WHATSAPP)
-    email_verified_at = models.DateTimeField(null=True, blank=True)
-    phone_verified_at = models.DateTimeField(null=True, blank=True)
+    preferred_channel = models.CharField(
+        max_length=16,
+        choices=ContactChannel.choices,
+        default=ContactChannel.WHATSAPP,
+        verbose_name=_("preferred channel"),
+    )
+    email_verified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("email verified at"))
+    phone_verified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("phone verified at"))
     # Opted out of the monthly reachability drill (a TEST message that checks the channels still work).
-    drill_opt_out = models.BooleanField(default=False)
+    drill_opt_out = models.BooleanField(default=False, verbose_name=_("drill opt out"))
     # Deleting a custodian whose subjects have alarms archives them instead (registry.services.custodian_remove):
     # hidden, the account switched off, personal data purged after KERYU_ARCHIVE_RETENTION_DAYS.
-    archived_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
-    personal_data_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(
+        null=True, blank=True, editable=False, db_index=True, verbose_name=_("archived at")
+    )
+    personal_data_purged_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("personal data purged at")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("custodian")
+        verbose_name_plural = _("custodians")
         ordering = ["user__last_name", "user__first_name"]
 
     def __str__(self) -> str:
@@ -83,17 +100,19 @@ CUSTODIAN_CONTACT_FIELDS = ("phone_number", "emergency_phone", "address")
 
 
 class Gender(models.TextChoices):
-    FEMALE = "F", "Female"
-    MALE = "M", "Male"
-    OTHER = "O", "Other"
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
+    OTHER = "O", _("Other")
 
 
 # The plugin cannot find EmergencyContact's manager (`contacts`): its base, Wagtail's Orderable, has no type hints.
 class Subject(ClusterableModel):  # type: ignore[django-manager-missing]
     """A person in a custodian's care (a child, an elder, a person with a disability)."""
 
-    custodian = models.ForeignKey(Custodian, on_delete=models.CASCADE, related_name="subjects")
-    name = models.CharField(max_length=100)
+    custodian = models.ForeignKey(
+        Custodian, on_delete=models.CASCADE, related_name="subjects", verbose_name=_("custodian")
+    )
+    name = models.CharField(max_length=100, verbose_name=_("name"))
     # What the badge prints ("Abuelo Tomás", "Tomás Q."): the custodian's choice; blank prints the full name.
     display_name = models.CharField(
         _("name on the badge"),
@@ -101,47 +120,74 @@ class Subject(ClusterableModel):  # type: ignore[django-manager-missing]
         blank=True,
         help_text=_("How the badge names them. Leave it blank to print the full name."),
     )
-    date_of_birth = models.DateField(null=True, blank=True)
-    gender = models.CharField(max_length=1, choices=Gender.choices, blank=True)
-    medical_conditions = EncryptedTextField(blank=True)
-    allergies = EncryptedTextField(blank=True)
-    medications = EncryptedTextField(blank=True)
-    doctor_name = EncryptedCharField(max_length=100, blank=True)
-    doctor_phone = EncryptedPhoneNumberField(blank=True)
-    doctor_address = EncryptedTextField(blank=True)
-    doctor_speciality = EncryptedCharField(max_length=100, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, verbose_name=_("date of birth"))
+    gender = models.CharField(max_length=1, choices=Gender.choices, blank=True, verbose_name=_("gender"))
+    medical_conditions = EncryptedTextField(blank=True, verbose_name=_("medical conditions"))
+    allergies = EncryptedTextField(blank=True, verbose_name=_("allergies"))
+    medications = EncryptedTextField(blank=True, verbose_name=_("medications"))
+    doctor_name = EncryptedCharField(max_length=100, blank=True, verbose_name=_("doctor name"))
+    doctor_phone = EncryptedPhoneNumberField(blank=True, verbose_name=_("doctor phone"))
+    doctor_address = EncryptedTextField(blank=True, verbose_name=_("doctor address"))
+    doctor_speciality = EncryptedCharField(max_length=100, blank=True, verbose_name=_("doctor speciality"))
     # Validated and re-encoded by registry.photos; random name, private storage, served by a scoped view.
-    photo = models.FileField(upload_to=photo_upload_to, storage=photo_storage, blank=True, editable=False)
-    is_active = models.BooleanField(default=True)
+    photo = models.FileField(
+        upload_to=photo_upload_to, storage=photo_storage, blank=True, editable=False, verbose_name=_("photo")
+    )
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     # What a finder who scans the code may see. The first name is always shown; everything else is opt-in.
-    share_photo = models.BooleanField(default=False, help_text="Show the photo on the scan page.")
-    share_allergies = models.BooleanField(default=False, help_text="Show allergies on the scan page (first aid).")
+    share_photo = models.BooleanField(
+        default=False, help_text=_("Show the photo on the scan page."), verbose_name=_("share photo")
+    )
+    share_allergies = models.BooleanField(
+        default=False, help_text=_("Show allergies on the scan page (first aid)."), verbose_name=_("share allergies")
+    )
     share_conditions = models.BooleanField(
-        default=False, help_text="Show medical conditions on the scan page (first aid)."
+        default=False,
+        help_text=_("Show medical conditions on the scan page (first aid)."),
+        verbose_name=_("share conditions"),
     )
     public_message = models.CharField(
-        max_length=280, blank=True, help_text="A short message shown to whoever finds this person."
+        max_length=280,
+        blank=True,
+        help_text=_("A short message shown to whoever finds this person."),
+        verbose_name=_("public message"),
     )
     # What the subject's doctor sees, only while an alarm is open, behind the link in the doctor's alarm message
     # (registry.selectors.subject_responder_profile): these, plus whatever a finder is shown.
     doctor_sees_conditions = models.BooleanField(
-        default=False, help_text="During an open alarm, show the doctor the medical conditions."
+        default=False,
+        help_text=_("During an open alarm, show the doctor the medical conditions."),
+        verbose_name=_("doctor sees conditions"),
     )
     doctor_sees_allergies = models.BooleanField(
-        default=False, help_text="During an open alarm, show the doctor the allergies."
+        default=False,
+        help_text=_("During an open alarm, show the doctor the allergies."),
+        verbose_name=_("doctor sees allergies"),
     )
     doctor_sees_medications = models.BooleanField(
-        default=False, help_text="During an open alarm, show the doctor the medications."
+        default=False,
+        help_text=_("During an open alarm, show the doctor the medications."),
+        verbose_name=_("doctor sees medications"),
     )
-    doctor_sees_photo = models.BooleanField(default=False, help_text="During an open alarm, show the doctor the photo.")
+    doctor_sees_photo = models.BooleanField(
+        default=False,
+        help_text=_("During an open alarm, show the doctor the photo."),
+        verbose_name=_("doctor sees photo"),
+    )
     # Alarms are history and protect their subject: "deleting" a subject with alarms archives it
     # (registry.services.subject_remove); its personal data is purged after KERYU_ARCHIVE_RETENTION_DAYS.
-    archived_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
-    personal_data_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(
+        null=True, blank=True, editable=False, db_index=True, verbose_name=_("archived at")
+    )
+    personal_data_purged_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("personal data purged at")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -179,17 +225,18 @@ def short_code_for(value: uuid.UUID | str) -> str:
 class QRCode(models.Model):
     """The code printed on a badge. Its UUID is a secret: knowing it is what lets a finder raise an alarm."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("uuid"))
     # The human-readable form printed beside the code, and what a finder without data texts by SMS.
-    short_code = models.CharField(max_length=8, unique=True, editable=False)
-    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="qr_codes")
-    is_active = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    activated_at = models.DateTimeField(null=True, blank=True)
-    last_used = models.DateTimeField(null=True, blank=True)
+    short_code = models.CharField(max_length=8, unique=True, editable=False, verbose_name=_("short code"))
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="qr_codes", verbose_name=_("subject"))
+    is_active = models.BooleanField(default=False, verbose_name=_("is active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    activated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("activated at"))
+    last_used = models.DateTimeField(null=True, blank=True, verbose_name=_("last used"))
 
     class Meta:
-        verbose_name = "QR code"
+        verbose_name_plural = _("QR codes")
+        verbose_name = _("QR code")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -231,10 +278,14 @@ class Custodianship(models.Model):
     own console, language and channels. `Subject.custodian` is the first custodian (role OWNER), kept in step by
     registry.signals; the others join through an invitation (registry.services.custodianship_join)."""
 
-    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="custodianships")
-    custodian = models.ForeignKey(Custodian, on_delete=models.CASCADE, related_name="custodianships")
+    subject = models.ForeignKey(
+        Subject, on_delete=models.CASCADE, related_name="custodianships", verbose_name=_("subject")
+    )
+    custodian = models.ForeignKey(
+        Custodian, on_delete=models.CASCADE, related_name="custodianships", verbose_name=_("custodian")
+    )
     role = models.CharField(_("role"), max_length=8, choices=CustodianRole.choices, default=CustodianRole.CO)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("custodianship")
@@ -254,16 +305,24 @@ class Custodianship(models.Model):
 class EmergencyContact(Orderable):
     """Someone besides the custodian to reach about a subject, in the order the custodian set."""
 
-    subject = ParentalKey(Subject, on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField(max_length=100)
-    relation = models.CharField(max_length=50, blank=True)
-    phone_number = EncryptedPhoneNumberField(blank=True)
-    email = models.EmailField(blank=True)
-    preferred_channel = models.CharField(max_length=16, choices=ContactChannel.choices, default=ContactChannel.WHATSAPP)
-    language = models.CharField(max_length=2, choices=Language.choices, default=Language.SPANISH)
+    subject = ParentalKey(Subject, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("subject"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    relation = models.CharField(max_length=50, blank=True, verbose_name=_("relation"))
+    phone_number = EncryptedPhoneNumberField(blank=True, verbose_name=_("phone number"))
+    email = models.EmailField(blank=True, verbose_name=_("email"))
+    preferred_channel = models.CharField(
+        max_length=16,
+        choices=ContactChannel.choices,
+        default=ContactChannel.WHATSAPP,
+        verbose_name=_("preferred channel"),
+    )
+    language = models.CharField(
+        max_length=2, choices=Language.choices, default=Language.SPANISH, verbose_name=_("language")
+    )
 
     class Meta(Orderable.Meta):
-        verbose_name = "emergency contact"
+        verbose_name_plural = _("emergency contacts")
+        verbose_name = _("emergency contact")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.relation})" if self.relation else self.name

@@ -11,6 +11,7 @@ import io
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
@@ -20,7 +21,9 @@ def photo_clean(upload) -> SimpleUploadedFile:
     """Return a re-encoded copy of `upload` or raise ValidationError with a message the user can act on."""
     max_bytes, max_side = settings.KERYU_PHOTO_MAX_BYTES, settings.KERYU_PHOTO_MAX_SIDE
     if upload.size > max_bytes:
-        raise ValidationError(f"The photo is larger than {max_bytes // (1024 * 1024)} MB.", code="too_big")
+        raise ValidationError(
+            _("The photo is larger than %(mb)d MB.") % {"mb": max_bytes // (1024 * 1024)}, code="too_big"
+        )
     upload.seek(0)
     try:
         with Image.open(upload) as probe:
@@ -28,9 +31,11 @@ def photo_clean(upload) -> SimpleUploadedFile:
             width, height = probe.size
             # Size is checked from the header, before decoding: a decompression bomb never gets decoded.
             if fmt not in ALLOWED:
-                raise ValidationError("Upload a JPEG, PNG or WebP photo.", code="bad_type")
+                raise ValidationError(_("Upload a JPEG, PNG or WebP photo."), code="bad_type")
             if width > max_side or height > max_side:
-                raise ValidationError(f"The photo must be at most {max_side} x {max_side} pixels.", code="too_large")
+                raise ValidationError(
+                    _("The photo must be at most %(side)d x %(side)d pixels.") % {"side": max_side}, code="too_large"
+                )
             probe.verify()
         upload.seek(0)
         with Image.open(upload) as opened:
@@ -42,6 +47,6 @@ def photo_clean(upload) -> SimpleUploadedFile:
             out = io.BytesIO()
             image.save(out, format=fmt, **({"quality": 88} if fmt in ("JPEG", "WEBP") else {}))
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as exc:
-        raise ValidationError("Upload a JPEG, PNG or WebP photo.", code="bad_type") from exc
+        raise ValidationError(_("Upload a JPEG, PNG or WebP photo."), code="bad_type") from exc
     ext, content_type = ALLOWED[fmt]
     return SimpleUploadedFile(f"photo.{ext}", out.getvalue(), content_type=content_type)

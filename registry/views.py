@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .badges import badge_sheet_pdf, qr_png, qr_svg
@@ -70,9 +71,9 @@ def qr_code_badges_pdf(request: HttpRequest) -> HttpResponse:
     try:
         ids = sorted({int(i) for i in request.GET.getlist("id")})
     except ValueError:
-        return HttpResponseBadRequest("Bad code id.")
+        return HttpResponseBadRequest(_("Bad code id."))
     if not ids:
-        return HttpResponseBadRequest("Select at least one code.")
+        return HttpResponseBadRequest(_("Select at least one code."))
     codes = list(qr_codes_visible_to(request.user).filter(pk__in=ids).order_by("subject__name", "pk"))
     if len(codes) != len(ids):
         raise Http404
@@ -98,7 +99,11 @@ def subject_code_generate(request: HttpRequest, pk: int) -> HttpResponse:
     subject = get_object_or_404(subjects_visible_to(request.user), pk=pk)
     activate = not subject.qr_codes.filter(is_active=True).exists()
     code = qr_code_create(subject=subject, activate=activate)
-    messages.success(request, f"Code {code.short_code} created" + (" and activated." if activate else " (inactive)."))
+    messages.success(
+        request,
+        (_("Code %(code)s created and activated.") if activate else _("Code %(code)s created (inactive)."))
+        % {"code": code.short_code},
+    )
     return redirect("wagtailsnippets_registry_qrcode:inspect", pk=code.pk)
 
 
@@ -107,7 +112,9 @@ def qr_code_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     code = get_object_or_404(qr_codes_visible_to(request.user), pk=pk)
     if request.POST.get("active") == "1":
         qr_code_activate(qr_code=code)
-        messages.success(request, f"Code {code.short_code} is active; the subject's other codes are off.")
+        messages.success(
+            request, _("Code %(code)s is active; the person's other codes are off.") % {"code": code.short_code}
+        )
     elif code.is_active and request.POST.get("confirmed") != "1":
         # Switching a code off means a finder scanning it reaches nobody: say so, and ask first.
         return TemplateResponse(
@@ -115,5 +122,7 @@ def qr_code_toggle(request: HttpRequest, pk: int) -> HttpResponse:
         )
     else:
         qr_code_deactivate(qr_code=code)
-        messages.success(request, f"Code {code.short_code} is off: scanning it no longer raises alarms.")
+        messages.success(
+            request, _("Code %(code)s is off: scanning it no longer raises alarms.") % {"code": code.short_code}
+        )
     return _back(request, "wagtailsnippets_registry_qrcode:list")

@@ -13,7 +13,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, Table, TitleColumn
 from wagtail.snippets.views.snippets import DeleteView, InspectView, SnippetViewSetGroup
@@ -40,8 +40,8 @@ from .services import Removal, custodian_remove, subject_remove
 
 def _status_badge(code: QRCode) -> str:
     if code.is_active:
-        return format_html('<span class="w-status w-status--primary">Active</span>')
-    return format_html('<span class="w-status">Inactive</span>')
+        return format_html('<span class="w-status w-status--primary">{}</span>', _("Active"))
+    return format_html('<span class="w-status">{}</span>', _("Inactive"))
 
 
 class StatusColumn(Column):
@@ -68,10 +68,10 @@ class ToggleColumn(Column):
 def subject_codes_table(codes: list[QRCode]) -> Table:
     """A subject's codes on its inspect page, with the status badge the codes listing shows."""
     columns = [
-        TitleColumn("short_code", label="Code", url_name="wagtailsnippets_registry_qrcode:inspect"),
-        StatusColumn("status", label="Status"),
-        Column("activated_at", label="Activated", accessor=lambda code: code.activated_at or "-"),
-        Column("last_used", label="Last used", accessor=lambda code: code.last_used or "never"),
+        TitleColumn("short_code", label=_("Code"), url_name="wagtailsnippets_registry_qrcode:inspect"),
+        StatusColumn("status", label=_("Status")),
+        Column("activated_at", label=_("Activated"), accessor=lambda code: code.activated_at or "-"),
+        Column("last_used", label=_("Last used"), accessor=lambda code: code.last_used or _("never")),
     ]
     return Table(columns, codes)
 
@@ -114,7 +114,7 @@ class ArchivingDeleteView(DeleteView):
         success_url = self.get_success_url()
         label = str(self.object)
         if self.remove() is Removal.ARCHIVED:
-            messages.success(self.request, f"'{label}' has alarm history: archived, not deleted.")
+            messages.success(self.request, _("“%(name)s” has alarm history: archived, not deleted.") % {"name": label})
         else:
             messages.success(self.request, self.get_success_message())
         return HttpResponseRedirect(success_url)
@@ -164,7 +164,7 @@ class SubjectInspectView(YesNoInspectView, InspectView):
 class SubjectViewSet(ScopedSnippetViewSet):
     model = Subject
     icon = "user"
-    menu_label = "Subjects"
+    menu_label = _("Subjects")
     list_display = ["name", "date_of_birth", "custodian", "is_active"]
     list_filter = ["is_active", "gender"]
     search_fields = ["name"]
@@ -195,18 +195,18 @@ class SubjectViewSet(ScopedSnippetViewSet):
                     FieldPanel("photo_upload"),
                     FieldPanel("photo_remove"),
                 ],
-                heading="Person",
+                heading=_("Person"),
             ),
-            MultiFieldPanel([FieldPanel(name) for name in SUBJECT_MEDICAL_FIELDS], heading="Medical (encrypted)"),
-            MultiFieldPanel([FieldPanel(name) for name in SUBJECT_DOCTOR_FIELDS], heading="Doctor (encrypted)"),
-            InlinePanel("contacts", heading="Emergency contacts", label="Contact"),
+            MultiFieldPanel([FieldPanel(name) for name in SUBJECT_MEDICAL_FIELDS], heading=_("Medical (encrypted)")),
+            MultiFieldPanel([FieldPanel(name) for name in SUBJECT_DOCTOR_FIELDS], heading=_("Doctor (encrypted)")),
+            InlinePanel("contacts", heading=_("Emergency contacts"), label=_("Contact")),
             MultiFieldPanel(
                 [FieldPanel(name) for name in SUBJECT_SHARING_FIELDS],
-                heading="What a finder sees (the first name is always shown)",
+                heading=_("What a finder sees (the first name is always shown)"),
             ),
             MultiFieldPanel(
                 [FieldPanel(name) for name in SUBJECT_DOCTOR_SHARING_FIELDS],
-                heading="What the doctor sees during an alarm (besides what a finder sees)",
+                heading=_("What the doctor sees during an alarm (besides what a finder sees)"),
             ),
         ],
         base_form_class=SubjectForm,
@@ -230,12 +230,12 @@ class QRCodeInspectView(YesNoInspectView, InspectView):
 class QRCodeViewSet(ScopedSnippetViewSet):
     model = QRCode
     icon = "crosshairs"
-    menu_label = "QR codes"
+    menu_label = _("QR codes")
     list_display = [
         "short_code",
         "subject",
-        StatusColumn("status", label="Status"),
-        ToggleColumn("toggle", label="Switch"),
+        StatusColumn("status", label=_("Status")),
+        ToggleColumn("toggle", label=_("Switch")),
         "activated_at",
         "last_used",
     ]
@@ -257,7 +257,7 @@ class CustodianInspectView(YesNoInspectView, InspectView):
 class CustodianViewSet(ScopedSnippetViewSet):
     model = Custodian
     icon = "group"
-    menu_label = "Custodians"
+    menu_label = _("Custodians")
     list_display = ["__str__", "language", "preferred_channel", "created_at"]
     list_filter = ["language", "preferred_channel", "drill_opt_out"]
     search_fields = ["user__first_name", "user__last_name", "user__email"]
@@ -286,7 +286,7 @@ class CustodianViewSet(ScopedSnippetViewSet):
 
 
 class RegistryViewSetGroup(SnippetViewSetGroup):
-    menu_label = "Registry"
+    menu_label = _("Registry")
     menu_icon = "folder-open-inverse"
     menu_order = 100
     items = (SubjectViewSet, QRCodeViewSet, CustodianViewSet)

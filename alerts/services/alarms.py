@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.roles import user_is_staff
 from registry.models import QRCode
@@ -237,7 +238,7 @@ def alarm_test_create(*, qr_code: QRCode, user: User) -> Alarm:
     if not (user_is_staff(user) or qr_code.subject.custodianships.filter(custodian__user=user).exists()):
         raise PermissionDenied
     if not qr_code.is_active:
-        raise ValidationError("This code is not active; activate it before testing.")
+        raise ValidationError(_("This code is not active; activate it before testing."))
     return alarm_create(qr_code=qr_code, situation_type=SituationType.TEST, triggered_by=user)
 
 

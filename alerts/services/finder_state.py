@@ -27,14 +27,14 @@ from .alarm_status import SUCCESS, family_unreached
 
 
 class FinderStep(models.TextChoices):
-    RECEIVED = "received", "Report received"
-    CONTACTING = "contacting", "The family is being contacted"
-    DELIVERED = "delivered", "Message delivered"
-    SEEN = "seen", "Message seen"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    RESOLVED = "resolved", "Closed"
-    UNREACHED = "unreached", "The family could not be reached yet"
-    ALREADY_KNOWN = "already_known", "The family already knows"
+    RECEIVED = "received", gettext_lazy("Report received")
+    CONTACTING = "contacting", gettext_lazy("The family is being contacted")
+    DELIVERED = "delivered", gettext_lazy("Message delivered")
+    SEEN = "seen", gettext_lazy("Message seen")
+    ACKNOWLEDGED = "acknowledged", gettext_lazy("Acknowledged")
+    RESOLVED = "resolved", gettext_lazy("Closed")
+    UNREACHED = "unreached", gettext_lazy("The family could not be reached yet")
+    ALREADY_KNOWN = "already_known", gettext_lazy("The family already knows")
 
 
 # How each role is named to a finder, and in notices to recipients ("Ana (a family member)").

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from core.roles import user_is_staff
 
@@ -26,9 +27,9 @@ def alarm_note_add(*, alarm: Alarm, author: User, text: str) -> AlarmNote:
         raise PermissionDenied("Only staff annotate alarms.")
     text = (text or "").strip()
     if not text:
-        raise ValidationError("A note needs some text.")
+        raise ValidationError(_("A note needs some text."))
     if len(text) > NOTE_MAX:
-        raise ValidationError(f"A note holds at most {NOTE_MAX} characters.")
+        raise ValidationError(_("A note holds at most %(max)d characters.") % {"max": NOTE_MAX})
     name = author.get_full_name() or author.get_username()
     return AlarmNote.objects.create(alarm=alarm, author=author, author_name=name, text=text)
 
@@ -36,8 +37,10 @@ def alarm_note_add(*, alarm: Alarm, author: User, text: str) -> AlarmNote:
 def alarm_note_from_reply(*, attempt: NotificationAttempt, text: str) -> AlarmNote:
     """What a recipient replied, on the timeline of the alarm `attempt` told them about, under their name and
     role (no user: recipients reply from their phones). Cut to NOTE_MAX rather than refused: it already happened."""
-    role = RecipientKind(attempt.recipient_kind).label.lower()
-    name = f"{attempt.recipient_name or RecipientKind(attempt.recipient_kind).label} ({role}, by reply)"
+    # A stored snapshot, like the rest of the record: written in one language, whatever is active at the time.
+    with translation.override("en"):
+        role = RecipientKind(attempt.recipient_kind).label.lower()
+        name = f"{attempt.recipient_name or RecipientKind(attempt.recipient_kind).label} ({role}, by reply)"
     return AlarmNote.objects.create(
         alarm_id=attempt.alarm_id, author=None, author_name=name[:150], text=(text.strip() or "-")[:NOTE_MAX]
     )

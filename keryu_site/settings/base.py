@@ -12,6 +12,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -329,8 +330,8 @@ WAGTAIL_USER_TIME_ZONES: list[str] = []
 
 # --- Unfold (the /ops/ console) -----------------------------------------------------------------
 UNFOLD = {
-    "SITE_TITLE": "Keryu operations",
-    "SITE_HEADER": "Keryu operations",
+    "SITE_TITLE": gettext_lazy("Keryu operations"),
+    "SITE_HEADER": gettext_lazy("Keryu operations"),
     "SITE_URL": "/admin/",
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,

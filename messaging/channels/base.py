@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 import requests
+from django_stubs_ext import StrOrPromise
 from urllib3.exceptions import NewConnectionError
 
 
@@ -172,7 +173,7 @@ class Channel:
     it sends to."""
 
     key: str = ""
-    label: str = ""
+    label: StrOrPromise = ""
     family: str = ""  # a Family
     address_kind: AddressKind = AddressKind.ANY
     # Whether the provider later says a message was delivered (a receipt). Without receipts, the provider

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import uuid
 
+from django.utils.translation import gettext_lazy
+
 from .base import AddressKind, Channel, Family, OutboundMessage, SendResult
 
 log = logging.getLogger(__name__)
@@ -12,7 +14,7 @@ log = logging.getLogger(__name__)
 
 class DevelopmentChannel(Channel):
     key = "development"
-    label = "Development (recorded, not sent)"
+    label = gettext_lazy("Development (recorded, not sent)")
     family = Family.DEVELOPMENT
     reports_delivery = False
     address_kind = AddressKind.ANY

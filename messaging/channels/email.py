@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy
 
 from .base import AddressKind, Channel, ChannelError, ErrorAction, Family, OutboundMessage, SendResult
 
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 
 class EmailChannel(Channel):
     key = "email"
-    label = "Email"
+    label = gettext_lazy("Email")
     family = Family.EMAIL
     reports_delivery = False
     address_kind = AddressKind.EMAIL

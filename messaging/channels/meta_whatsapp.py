@@ -12,6 +12,7 @@ from typing import Any
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 
 from ..formatting import phone_for_meta_whatsapp, template_parameter
 from ..whatsapp_templates import URL_BUTTON, definition_for
@@ -80,7 +81,7 @@ def button_components(message: OutboundMessage) -> list[dict[str, Any]]:
 
 class MetaWhatsAppChannel(Channel):
     key = "meta_whatsapp"
-    label = "WhatsApp (Meta Cloud API)"
+    label = gettext_lazy("WhatsApp (Meta Cloud API)")
     family = Family.WHATSAPP
     address_kind = AddressKind.PHONE
     reports_delivery = True

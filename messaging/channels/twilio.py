@@ -12,6 +12,7 @@ import logging
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -134,7 +135,7 @@ class _TwilioChannel(Channel):
 
 class TwilioSMSChannel(_TwilioChannel):
     key = "twilio_sms"
-    label = "SMS (Twilio)"
+    label = gettext_lazy("SMS (Twilio)")
     family = Family.SMS
     sender_setting = "TWILIO_PHONE_NUMBER"
 
@@ -147,7 +148,7 @@ class TwilioSMSChannel(_TwilioChannel):
 
 class TwilioWhatsAppChannel(_TwilioChannel):
     key = "twilio_whatsapp"
-    label = "WhatsApp (Twilio)"
+    label = gettext_lazy("WhatsApp (Twilio)")
     family = Family.WHATSAPP
     sender_setting = "TWILIO_WHATSAPP_NUMBER"
 

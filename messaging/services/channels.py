@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from ..channels import REGISTRY, ChannelError
 from ..defaults import SAMPLE_CONTEXT
@@ -34,7 +35,7 @@ def channel_order_set(*, keys: list[str]) -> None:
     """Make `keys` the delivery order (first = primary); every other channel is left out."""
     unknown = [k for k in keys if k not in Channel.values]
     if unknown:
-        raise ValidationError(f"Unknown channels: {', '.join(unknown)}.")
+        raise ValidationError(gettext("Unknown channels: %(keys)s.") % {"keys": ", ".join(unknown)})
     channel_settings_ensure()
     with transaction.atomic():
         ChannelSetting.objects.update(position=None)
@@ -57,7 +58,7 @@ class TestSendOutcome:
 def channel_test_send(*, channel: str, to: str, language: str = "en", user: User | None = None) -> TestSendOutcome:
     """Send the TEST text with sample data through one channel now and report what the provider said."""
     if channel not in REGISTRY:
-        raise ValidationError(f"Unknown channel {channel}.")
+        raise ValidationError(gettext("Unknown channel %(key)s.") % {"key": channel})
     message = message_compose(
         kind="TEST", language=language, channel=channel, to=to, context=SAMPLE_CONTEXT, owner=user
     )

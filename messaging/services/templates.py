@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from ..channels import CHANNEL_FAMILIES, Family, channel_family
 from ..channels.twilio import TwilioWhatsAppChannel
@@ -123,13 +124,15 @@ def template_render(*, kind: str, language: str, channel: str, context: Mapping[
     else:
         fallback = DEFAULTS.get((kind, language)) or DEFAULTS.get((kind, "en"))
         if fallback is None:
-            raise ValidationError(f"No message text for {kind}.")
+            raise ValidationError(gettext("No message text for %(kind)s.") % {"kind": kind})
         subject_line, content = fallback
         log.warning("no live template kind=%s language=%s; using the shipped default", kind, language)
     used = template_variables(subject_line + content)
     unknown = used - allowed_variables(kind) - context.keys()
     if unknown:
-        raise ValidationError(f"Template uses unknown variables: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            gettext("Template uses unknown variables: %(names)s.") % {"names": ", ".join(sorted(unknown))}
+        )
     missing = used - context.keys()
     if missing:
         log.warning("template kind=%s rendered without %s", kind, ",".join(sorted(missing)))

@@ -84,6 +84,7 @@ def test_login_without_device_leads_to_enrolment_then_backup_codes_then_dashboar
 
 
 def test_totp_code_cannot_be_used_twice(password_only_client, client, alice):
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")  # English labels are read
     device = TOTPDevice.objects.create(user=alice, name="phone", confirmed=True)
     token = f"{TOTP(device.bin_key, step=device.step, t0=device.t0, digits=device.digits).token():06d}"
     _login(password_only_client, alice)

@@ -15,6 +15,7 @@ PASSWORD = "a-long-test-passphrase"
 
 
 def test_phone_change_needs_the_password(client, alice):
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")  # English labels are read
     client.force_login(alice)
     response = client.post("/admin/profile/phone/", {"password": "wrong", "phone": "5587654321"})
     assert "Your password is not right." in response.content.decode()
@@ -38,6 +39,7 @@ def test_phone_change_takes_effect_only_after_the_code(client, alice):
 def test_phone_change_refuses_a_number_someone_else_has(client, alice, bob):
     bob.custodian.phone_hash = phone_hash("+525587654321")
     bob.custodian.save()
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")  # English labels are read
     client.force_login(alice)
     response = client.post("/admin/profile/phone/", {"password": PASSWORD, "phone": "5587654321"})
     assert "An account with this phone number already exists." in response.content.decode()
@@ -46,6 +48,7 @@ def test_phone_change_refuses_a_number_someone_else_has(client, alice, bob):
 def test_email_change_needs_the_password_and_sends_a_new_link(client, alice):
     from django.core import mail
 
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")  # English labels are read
     client.force_login(alice)
     response = client.post("/admin/profile/email/", {"password": "wrong", "email": "new@example.com"})
     assert "Your password is not right." in response.content.decode()

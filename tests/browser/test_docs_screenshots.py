@@ -419,7 +419,7 @@ def test_guide_operations_console(browser, live_server, staff, editor, alice):
     shot(page, "ops-mfa-reset")
     with page.expect_navigation():
         page.get_by_title("Run the selected action").click()
-    assert page.get_by_text("MFA devices reset for 1 user(s).").is_visible()
+    assert page.get_by_text("MFA devices reset for 1 user.").is_visible()
     assert not TOTPDevice.objects.filter(user=alice).exists()
     assert SecurityEvent.objects.get(kind="mfa_reset", user=alice).actor == staff
 

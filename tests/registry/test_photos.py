@@ -84,6 +84,7 @@ def test_photos_get_random_names_in_private_storage_and_no_media_url(alice_subje
 
 @pytest.mark.django_db
 def test_the_admin_form_shows_the_error_for_a_disguised_upload(client, alice):
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")  # English labels are read
     client.force_login(alice)
     response = client.post(
         reverse("wagtailsnippets_registry_subject:add"),

@@ -64,7 +64,7 @@ TEXT_ATTRIBUTES = {
 }
 # Calls whose first argument is shown: Django and DRF validation errors, DRF's errors with a detail.
 # A label that names a send in the logs, not on a screen.
-NOT_SHOWN_CALLS = {"message_send_first", "claimed_row_text"}
+NOT_SHOWN_CALLS = {"message_send_first", "claimed_row_text", "custodian_message_send"}
 FIRST_ARG_CALLS = {"ValidationError", "AuthenticationFailed", "NotAuthenticated", "ParseError", "Throttled"}
 # Dictionary keys whose value titles a page: admin views' context, Unfold's settings.
 TITLE_KEYS = {"title", "SITE_TITLE", "SITE_HEADER", "SITE_SUBHEADER"}

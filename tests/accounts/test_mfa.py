@@ -182,3 +182,37 @@ def test_idle_session_is_signed_out(client, alice):
     with time_machine.travel(timezone.now() + __import__("datetime").timedelta(minutes=31)):
         response = client.get("/admin/")
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_a_page_view_saves_the_session_at_most_once_a_minute(client, alice):
+    """The last-seen time moves in steps of a minute: a second page view within it writes no session row."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    client.force_login(alice)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert client.get("/admin/").status_code == 200
+    with time_machine.travel(start + timedelta(seconds=20), tick=False), CaptureQueriesContext(connection) as quiet:
+        assert client.get("/admin/").status_code == 200
+    with time_machine.travel(start + timedelta(seconds=70), tick=False), CaptureQueriesContext(connection) as moved:
+        assert client.get("/admin/").status_code == 200
+    assert not [q for q in quiet.captured_queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]]
+    assert [q for q in moved.captured_queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]]
+
+
+def test_a_session_kept_busy_is_not_signed_out(client, alice):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    client.force_login(alice)
+    start = timezone.now()
+    for minutes in range(0, 61, 20):  # an hour of work, a page every 20 minutes: never 30 minutes idle
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            assert client.get("/admin/").status_code == 200, minutes

@@ -5,14 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from messaging.defaults import WHATSAPP_TEMPLATES
-from messaging.models import InboundMessage, Message
+from messaging.models import InboundMessage, Message, MessageStatus
 
 from .services import attempt_status_from_message
+from .services.delivery import message_being_delivered
 from .services.drills import reachability_answered, reachability_status
 from .services.staff import staff_alert
 
 
 def on_message_status_changed(sender: object, message: Message, status: str, **kwargs: Any) -> None:
+    if status == MessageStatus.SENT and message_being_delivered(message.pk):
+        # The send of an attempt's own message, answered: _attempt_sent records it in its next statement (the
+        # same move to SENT and roll-up), and a drill's reachability check never sends an attempt's message.
+        return
     attempt_status_from_message(message_id=message.pk, status=status)
     reachability_status(message=message, status=status)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -21,8 +22,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import Case, F, Field, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -33,6 +33,7 @@ from messaging.models import MessageStatus
 from messaging.selectors import address_hash_disowned, addresses_disowned
 from messaging.services import channel_next, message_compose, message_send, template_find
 from messaging.services.flags import WRONG_NUMBER_CODE
+from messaging.services.templates import FIND, TemplateLookup
 from messaging.whatsapp_templates import BUTTON_INTENTS
 
 from ..models import Alarm, NotificationAttempt, NotificationStatus, ScanEvent, SituationType
@@ -43,7 +44,7 @@ from .staff import staff_alert
 if TYPE_CHECKING:
     from celery import Task
 
-    from messaging.models import Message
+    from messaging.models import Message, MessageTemplate
 
 log = logging.getLogger(__name__)
 
@@ -201,9 +202,15 @@ def attempt_kind(attempt: NotificationAttempt) -> str:
     return "UPDATE" if attempt.update_seq else attempt.alarm.situation_type
 
 
-def message_context(attempt: NotificationAttempt) -> dict[str, object]:
+def message_context(
+    attempt: NotificationAttempt, *, template: MessageTemplate | TemplateLookup | None = FIND
+) -> dict[str, object]:
     """The values a message fills in. An update carries the latest report (read at send time, so a
-    scheduled update says where the subject was last seen, not where they were when it was scheduled)."""
+    scheduled update says where the subject was last seen, not where they were when it was scheduled).
+    `template`: what template_find answered for the attempt's kind, language and channel, when already asked."""
+    kind = attempt_kind(attempt)
+    if isinstance(template, TemplateLookup):
+        template = template_find(kind=kind, language=attempt.language, channel=attempt.channel)
     alarm = attempt.alarm
     report: Alarm | ScanEvent = alarm
     if attempt.update_seq:
@@ -214,11 +221,10 @@ def message_context(attempt: NotificationAttempt) -> dict[str, object]:
     url = ack_url(attempt)
     finder = finder_text(report) or finder_text(alarm)
     description = report.description or "-"
-    kind = attempt_kind(attempt)
     # A text an editor wrote without {finder} or {ack_url} still carries them, after the details.
-    if finder and not _text_has_variable(kind, attempt.language, attempt.channel, "finder"):
+    if finder and not _text_has_variable(template, kind, attempt.language, "finder"):
         description = f"{description}\n{finder}"
-    if not _text_has_variable(kind, attempt.language, attempt.channel, "ack_url"):
+    if not _text_has_variable(template, kind, attempt.language, "ack_url"):
         description = f"{description}\n{url}"
     return {
         # The template's buttons (messaging.whatsapp_templates): signed payloads per reply intent, and the
@@ -236,8 +242,9 @@ def message_context(attempt: NotificationAttempt) -> dict[str, object]:
     }
 
 
-def _text_has_variable(kind: str, language: str, channel: str, name: str) -> bool:
-    template = template_find(kind=kind, language=language, channel=channel)
+def _text_has_variable(template: MessageTemplate | None, kind: str, language: str, name: str) -> bool:
+    """Whether the text a message of this kind will be rendered from (`template`, else the shipped default)
+    has the variable."""
     if template is not None:
         return f"{{{name}}}" in template.content
     default = DEFAULTS.get((kind, language)) or DEFAULTS.get((kind, "en")) or ("", "")
@@ -259,16 +266,20 @@ def _attempt_message(attempt: NotificationAttempt) -> Message:
         raise _disowned()
     # A household member's own messages are theirs; everything else about the alarm is the first custodian's.
     owner = attempt.custodian.user if attempt.custodian is not None else attempt.alarm.subject.custodian.user
+    kind = attempt_kind(attempt)
+    # One lookup serves the context (which variables the text has) and the rendering.
+    template = template_find(kind=kind, language=attempt.language, channel=attempt.channel)
     message = message_compose(
-        kind=attempt_kind(attempt),
+        kind=kind,
         language=attempt.language,
         channel=attempt.channel,
         to=to,
-        context=message_context(attempt),
+        context=message_context(attempt, template=template),
         owner=owner,
         recipient_name=attempt.recipient_name,
+        template=template,
     )
-    NotificationAttempt.objects.filter(pk=attempt.pk).update(message=message)
+    attempt.message = message  # linked in the row by the dispatch marker's update (_deliver_claimed)
     return message
 
 
@@ -312,6 +323,19 @@ SELECT * FROM claimed
 """
 
 
+# Encrypted registry fields no message carries: not read (nor decrypted) for a send; loaded if ever touched.
+_NOT_SENT = (
+    "subject__medical_conditions",
+    "subject__allergies",
+    "subject__medications",
+    "subject__doctor_name",
+    "subject__doctor_address",
+    "subject__doctor_speciality",
+    "subject__custodian__address",
+    "subject__custodian__emergency_phone",
+)
+
+
 def _attempt_claim(*, attempt_id: int, now: datetime) -> NotificationAttempt | None:
     """Claim the row (see _CLAIM_SQL) and attach what a send reads: the alarm with its subject, custodian and
     user in one query; the attempt's custodian when it is the subject's (it usually is). A contact, the
@@ -326,7 +350,7 @@ def _attempt_claim(*, attempt_id: int, now: datetime) -> NotificationAttempt | N
     attempt = next(iter(NotificationAttempt.objects.raw(_CLAIM_SQL, params)), None)
     if attempt is None:
         return None
-    alarm = Alarm.objects.select_related("subject__custodian__user").get(pk=attempt.alarm_id)
+    alarm = Alarm.objects.select_related("subject__custodian__user").defer(*_NOT_SENT).get(pk=attempt.alarm_id)
     attempt.alarm = alarm
     if attempt.custodian_id is not None and attempt.custodian_id == alarm.subject.custodian_id:
         attempt.custodian = alarm.subject.custodian
@@ -342,42 +366,66 @@ def _deliver_claimed(*, attempt: NotificationAttempt, claimed_at: datetime) -> N
         return _attempt_failed(attempt=attempt, error=exc)
     # The marker, committed on its own before the network call: from here on the provider may have the
     # message, so a lost lease or connection makes the send uncertain instead of sending it again. It is
-    # also the last check of the claim: a receipt or the sweeper may have taken the row meanwhile.
+    # also the last check of the claim: a receipt or the sweeper may have taken the row meanwhile. The same
+    # update links the message (a retry reuses it).
     if not NotificationAttempt.objects.filter(
         pk=attempt.pk, status=NotificationStatus.PROCESSING, claimed_at=claimed_at
-    ).update(dispatched_at=timezone.now()):
+    ).update(dispatched_at=timezone.now(), message=message):
+        NotificationAttempt.objects.filter(pk=attempt.pk, message__isnull=True).update(message=message)
         log.warning("attempt id=%s changed hands before sending; not sent", attempt.pk)
         return None
+    token = _delivering.set(message.pk)
     try:
         message = message_send(message=message)
     except ChannelError as exc:
         return _attempt_failed(attempt=attempt, error=exc)
+    finally:
+        _delivering.reset(token)
     _attempt_sent(attempt=attempt, sent_at=message.sent_at or timezone.now())
-    attempt.refresh_from_db()
     log.info("attempt sent id=%s alarm=%s channel=%s", attempt.pk, attempt.alarm_id, attempt.channel)
     return attempt
 
 
+# The message this thread's _deliver_claimed is handing to its channel, while it does: its SENT news (messaging's
+# message_status_changed) is recorded by _attempt_sent, so the receiver leaves it (message_being_delivered).
+_delivering: ContextVar[int | None] = ContextVar("alerts_delivering", default=None)
+
+
+def message_being_delivered(message_id: int) -> bool:
+    """Whether `message_id` is the attempt's message this thread is sending now (see _delivering)."""
+    return _delivering.get() == message_id
+
+
+# The provider accepted it: SENT unless a receipt got there first (DELIVERED, READ are never moved back); the row
+# comes back whole, so the caller's attempt needs no refresh.
+_SENT_SQL = """
+UPDATE alerts_notificationattempt
+SET sent_at = COALESCE(sent_at, %(sent_at)s),
+    status = CASE WHEN status = ANY(%(awaited)s) THEN %(sent)s ELSE status END,
+    error = CASE WHEN status = ANY(%(awaited)s) THEN '' ELSE error END,
+    updated_at = CASE WHEN status = ANY(%(awaited)s) THEN %(now)s ELSE updated_at END
+WHERE id = %(id)s
+RETURNING *
+"""
+
+
 def _attempt_sent(*, attempt: NotificationAttempt, sent_at: datetime) -> None:
-    """The provider accepted it. A receipt that got here first (DELIVERED, READ) is never moved back."""
-    awaited = Q(status__in=ANSWER_AWAITED)
-
-    def field(name: str) -> Field[Any, Any]:
-        found = NotificationAttempt._meta.get_field(name)
-        assert isinstance(found, Field)
-        return found
-
-    def if_awaited(name: str, value: object) -> Case:
-        return Case(When(awaited, then=Value(value)), default=F(name), output_field=field(name))
-
+    """The provider accepted it. A receipt that got here first (DELIVERED, READ) is never moved back. Updates
+    `attempt` to the row as it now is."""
+    params = {
+        "id": attempt.pk,
+        "sent_at": sent_at,
+        "now": timezone.now(),
+        "awaited": [str(s) for s in ANSWER_AWAITED],
+        "sent": str(NotificationStatus.SENT),
+    }
     with transaction.atomic():
-        NotificationAttempt.objects.filter(pk=attempt.pk).update(
-            sent_at=Coalesce(F("sent_at"), Value(sent_at), output_field=field("sent_at")),
-            status=if_awaited("status", str(NotificationStatus.SENT)),
-            error=if_awaited("error", ""),
-            updated_at=if_awaited("updated_at", timezone.now()),
-        )
+        row = next(iter(NotificationAttempt.objects.raw(_SENT_SQL, params)), None)
         alarm_status_sent(alarm_id=attempt.alarm_id)
+    if row is None:
+        return
+    for field in NotificationAttempt._meta.concrete_fields:  # a changed foreign key drops its cached object
+        setattr(attempt, field.attname, getattr(row, field.attname))
 
 
 def attempt_interrupted(*, attempt_id: int, claimed_at: datetime) -> None:

@@ -8,6 +8,9 @@ and `biz_opaque_callback_data` carries our message id back in it.
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
 from typing import Any
 
 import requests
@@ -59,6 +62,40 @@ def authentication_components(parameters: tuple[str, ...]) -> list[dict[str, Any
 
 def timeouts() -> tuple[float, float]:
     return (settings.MESSAGING_CONNECT_TIMEOUT, settings.MESSAGING_READ_TIMEOUT)
+
+
+# A connection idle this long is not reused: servers close idle keep-alive connections, and a request written
+# into one the server is closing would end as "connection lost", an uncertain send.
+KEEPALIVE_IDLE_SECONDS = 20.0
+_sessions = threading.local()
+
+
+def http_session(base_url: str) -> requests.Session:
+    """This thread's `requests.Session` for one API base URL: its connection is kept alive between sends (no
+    new TCP and TLS handshake, no new Session per send). Renewed after KEEPALIVE_IDLE_SECONDS without a send."""
+    held: dict[str, tuple[requests.Session, float]] = getattr(_sessions, "by_base", None) or {}
+    _sessions.by_base = held
+    now = time.monotonic()
+    session, last_used = held.get(base_url, (None, 0.0))
+    if session is not None and now - last_used > KEEPALIVE_IDLE_SECONDS:
+        session.close()
+        session = None
+    if session is None:
+        session = _new_session(base_url)
+    held[base_url] = (session, now)
+    return session
+
+
+def _new_session(base_url: str) -> requests.Session:
+    """A session that reads the environment (proxies and no_proxy, the CA bundle) once, for this base URL,
+    instead of on every request (requests' trust_env: a third of the call's CPU)."""
+    session = requests.Session()
+    session.proxies.update(requests.utils.get_environ_proxies(base_url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    session.trust_env = False
+    return session
 
 
 def button_components(message: OutboundMessage) -> list[dict[str, Any]]:
@@ -128,7 +165,7 @@ class MetaWhatsAppChannel(Channel):
         if not self.is_configured():
             raise ChannelError("Meta WhatsApp is not configured", permanent=True, action=ErrorAction.STOP)
         try:
-            response = requests.post(  # nosec B113: timeout=timeouts() is set below; bandit cannot read a call
+            response = http_session(settings.WHATSAPP_API_BASE_URL).post(  # nosec B113: timeout=timeouts() below
                 self.url(),
                 json=self.payload(message),
                 headers={"Authorization": f"Bearer {settings.WHATSAPP_ACCESS_TOKEN}"},

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from ..models import FlaggedAddress, Message, MessageStatus, MessageTemplate
 from ..selectors import window_is_open
 from ..signals import message_status_changed
 from .limits import conversation_admit, send_slot_wait
-from .templates import template_render
+from .templates import FIND, TemplateLookup, template_render
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -61,13 +62,15 @@ def message_compose(
     context: Mapping[str, object],
     owner: User | None = None,
     recipient_name: str = "",
+    template: MessageTemplate | TemplateLookup | None = FIND,
 ) -> Message:
     """Render the right template for this kind, language and channel and record the message, pending.
 
     The one entry point other apps use to prepare a message. Context keys for alarm kinds: subject_name,
     situation, location, description, timestamp, maps_url, ack_url (verification codes: code, minutes).
+    `template`: what template_find answered for this kind, language and channel, when the caller looked.
     """
-    rendered = template_render(kind=kind, language=language, channel=channel, context=context)
+    rendered = template_render(kind=kind, language=language, channel=channel, context=context, template=template)
     return message_create(
         to=to,
         channel=channel,
@@ -150,19 +153,43 @@ def message_send(*, message: Message) -> Message:
     _write_surviving_a_dropped_connection(
         lambda: _record_sent(message=message, provider_message_id=result.provider_message_id)
     )
-    message.refresh_from_db()
     log.info("message sent id=%s channel=%s provider_id=%s", message.pk, message.channel, result.provider_message_id)
     message_status_changed.send(sender=Message, message=message, status=message.status)
     return message
 
 
+# The provider's id and the send time, and SENT unless a receipt got there first, in one statement that reads
+# back what a webhook may have changed meanwhile (_RECORDED, in order), so the message needs no refresh.
+_RECORDED: tuple[str, ...] = ("status", "provider_message_id", "sent_at", "delivered_at", "read_at", "updated_at")
+_RECORDED += ("error_message", "error_code", "error_action", "retry_count")
+_SENT_SQL = """
+UPDATE messaging_message
+SET provider_message_id = %(provider_id)s, sent_at = %(now)s, updated_at = %(now)s,
+    status = CASE WHEN status = %(pending)s THEN %(sent)s ELSE status END
+WHERE id = %(id)s
+RETURNING status, provider_message_id, sent_at, delivered_at, read_at, updated_at, error_message,
+    error_code, error_action, retry_count
+"""
+
+
 def _record_sent(*, message: Message, provider_message_id: str) -> None:
     now = timezone.now()
-    with transaction.atomic():
-        Message.objects.filter(pk=message.pk).update(
-            provider_message_id=provider_message_id, sent_at=now, updated_at=now
-        )
-        Message.objects.filter(pk=message.pk, status=MessageStatus.PENDING).update(status=MessageStatus.SENT)
+    params: dict[str, str | int | datetime] = {
+        "provider_id": provider_message_id,
+        "now": now,
+        "pending": MessageStatus.PENDING,
+        "sent": MessageStatus.SENT,
+        "id": message.pk,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_SENT_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        return  # the row is gone (purged): nothing to record
+    for name, value in zip(_RECORDED, row, strict=True):
+        field = Message._meta.get_field(name)
+        from_db = getattr(field, "from_db_value", None)  # the encrypted error text decrypts
+        setattr(message, name, from_db(value, None, connection) if from_db else value)
 
 
 def _write_surviving_a_dropped_connection(write: Callable[[], None], *, tries: int = 4) -> None:

@@ -39,6 +39,13 @@ class RenderedText:
     provider_template: dict[str, Any] = field(default_factory=dict)
 
 
+class TemplateLookup:
+    """template_render's default: look the template up (a caller that already did passes what it found)."""
+
+
+FIND = TemplateLookup()
+
+
 def template_find(*, kind: str, language: str, channel: str) -> MessageTemplate | None:
     """The live, active template for this kind, preferring the language, then a channel-specific one.
 
@@ -113,12 +120,21 @@ def _whatsapp_defaults(kind: str, language: str) -> dict[str, str]:
     }
 
 
-def template_render(*, kind: str, language: str, channel: str, context: Mapping[str, object]) -> RenderedText:
+def template_render(
+    *,
+    kind: str,
+    language: str,
+    channel: str,
+    context: Mapping[str, object],
+    template: MessageTemplate | TemplateLookup | None = FIND,
+) -> RenderedText:
     """Fill in the best live template; fall back to the shipped text so an alarm is never held up.
 
     A variable the kind allows but the caller did not give renders as "-" (logged), never as an error.
+    `template`: what template_find answered for the same kind, language and channel, when the caller asked.
     """
-    template = template_find(kind=kind, language=language, channel=channel)
+    if isinstance(template, TemplateLookup):
+        template = template_find(kind=kind, language=language, channel=channel)
     if template is not None:
         subject_line, content = template.subject_line, template.content
     else:

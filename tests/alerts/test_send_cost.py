@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from alerts.models import Alarm, NotificationStatus
 from alerts.services import alarm_create, attempt_deliver
 from alerts.services.alarm_status import alarm_status_derive, alarm_status_sent
+from messaging.models import MessageStatus
 
 from .test_delivery import scripted  # noqa: F401  (the fixture)
 
@@ -26,6 +27,25 @@ def test_a_send_claims_its_row_in_one_statement_without_a_wide_join(alice_code, 
     assert sql[0].lstrip().startswith("WITH claimed AS") and "RETURNING" in sql[0]
     assert max(s.count(" JOIN ") for s in sql) <= 3, "no statement joins more than the alarm, subject, custodian, user"
     assert len(sql) <= 22, "\n".join(sql)
+
+
+def test_a_send_reads_its_template_once_and_refreshes_nothing(alice_code, scripted):  # noqa: F811
+    """Issue 17 item 4: one template lookup serves the context and the rendering; the message's and the attempt's
+    state come back from their updates (RETURNING) instead of refreshes; the send's own SENT news is recorded
+    once (by the delivery, not again by the status receiver)."""
+    scripted.script = ["provider-1"]
+    attempt = alarm_create(qr_code=alice_code, situation_type="LOST").attempts.get()
+    with CaptureQueriesContext(connection) as captured:
+        sent = attempt_deliver(attempt_id=attempt.pk)
+    assert sent is not None and (sent.status, sent.message_id) == (NotificationStatus.SENT, sent.message.pk)
+    assert sent.sent_at is not None and sent.dispatched_at is not None
+    assert sent.message.status == MessageStatus.SENT and sent.message.provider_message_id == "provider-1"
+    # The test's own transaction adds a savepoint pair around _attempt_sent's atomic block: not the send's.
+    sql = [q["sql"].strip() for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert sum('FROM "messaging_messagetemplate"' in s for s in sql) == 1, "\n".join(sql)
+    assert not any(s.startswith("SELECT") and 'FROM "messaging_message"' in s for s in sql), "\n".join(sql)
+    assert sum(s.startswith('UPDATE "alerts_alarm"') for s in sql) == 1, "\n".join(sql)
+    assert len(sql) <= 9, "\n".join(sql)
     alarm = Alarm.objects.get()
     assert alarm.notification_attempts == 1 and alarm.last_attempt is not None
     assert (alarm.notification_status, alarm.notification_sent) == ("SENT", True)

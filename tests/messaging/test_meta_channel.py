@@ -150,3 +150,34 @@ def test_a_refused_connection_is_retried(settings, fake_meta):
 def test_unconfigured_meta_says_so(settings):
     settings.WHATSAPP_ACCESS_TOKEN = ""
     assert not MetaWhatsAppChannel().is_configured()
+
+
+def test_sends_from_one_thread_share_a_session_renewed_after_idling(monkeypatch):
+    """Keep-alive: one session per thread and base URL (no new Session and connection per send); after
+    KEEPALIVE_IDLE_SECONDS without a send it is replaced (the server may be closing the idle connection)."""
+    import threading
+
+    from messaging.channels import meta_whatsapp
+
+    clock = [1000.0]
+    monkeypatch.setattr(meta_whatsapp.time, "monotonic", lambda: clock[0])
+    first = meta_whatsapp.http_session("http://meta.example")
+    assert meta_whatsapp.http_session("http://meta.example") is first
+    assert meta_whatsapp.http_session("http://other.example") is not first
+    other_thread: list[object] = []
+    thread = threading.Thread(target=lambda: other_thread.append(meta_whatsapp.http_session("http://meta.example")))
+    thread.start()
+    thread.join()
+    assert other_thread[0] is not first
+    clock[0] += meta_whatsapp.KEEPALIVE_IDLE_SECONDS + 1
+    assert meta_whatsapp.http_session("http://meta.example") is not first
+
+
+def test_the_session_reads_the_proxy_environment_once_per_base_url(monkeypatch):
+    from messaging.channels import meta_whatsapp
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "bypassed.example")
+    proxied = meta_whatsapp._new_session("https://graph.facebook.com")
+    assert proxied.proxies.get("https") == "http://proxy.internal:3128" and not proxied.trust_env
+    assert not meta_whatsapp._new_session("https://bypassed.example").proxies.get("https")

@@ -82,6 +82,13 @@ class StatusScript:
 
 
 @dataclass
+class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog is 5: a worker's 32 threads connecting at once overflowed it on a loaded
+    # machine, and a refused connection read as "connection lost" (an uncertain send). A provider's listen queue
+    # is not what the fakes test.
+    request_queue_size = 128
+
+
 class FakeServer:
     """Subclasses implement `handle(request) -> Reply`. `script` overrides the next answers, in order.
 
@@ -131,7 +138,7 @@ class FakeServer:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()

@@ -242,7 +242,10 @@ def _disowned() -> ChannelError:
     return ChannelError("the holder of this number says it is a wrong number", permanent=True, code=WRONG_NUMBER_CODE)
 
 
-def _attempt_message(attempt: NotificationAttempt) -> Message:
+def _attempt_message(attempt: NotificationAttempt, *, claimed_at: datetime) -> Message | None:
+    """The attempt's message, written and linked while this worker still holds its claim; None (nothing
+    written) when the claim was lost meanwhile: the sweeper gave the row to another worker, which may have
+    sent its own message already, and that message's link (receipts find the attempt through it) stays."""
     phone, email = rec.attempt_addresses(attempt)
     to = channel_address(attempt.channel, phone=phone, email=email)
     if not to:
@@ -251,16 +254,22 @@ def _attempt_message(attempt: NotificationAttempt) -> Message:
         raise _disowned()
     # A household member's own messages are theirs; everything else about the alarm is the first custodian's.
     owner = attempt.custodian.user if attempt.custodian is not None else attempt.alarm.subject.custodian.user
-    message = message_compose(
-        kind=attempt_kind(attempt),
-        language=attempt.language,
-        channel=attempt.channel,
-        to=to,
-        context=message_context(attempt),
-        owner=owner,
-        recipient_name=attempt.recipient_name,
-    )
-    NotificationAttempt.objects.filter(pk=attempt.pk).update(message=message)
+    context = message_context(attempt)
+    with transaction.atomic():
+        message = message_compose(
+            kind=attempt_kind(attempt),
+            language=attempt.language,
+            channel=attempt.channel,
+            to=to,
+            context=context,
+            owner=owner,
+            recipient_name=attempt.recipient_name,
+        )
+        if not NotificationAttempt.objects.filter(
+            pk=attempt.pk, status=NotificationStatus.PROCESSING, claimed_at=claimed_at, message__isnull=True
+        ).update(message=message):
+            transaction.set_rollback(True)
+            return None
     return message
 
 
@@ -329,13 +338,13 @@ def _deliver_claimed(*, attempt: NotificationAttempt, claimed_at: datetime) -> N
     try:
         if attempt.message is not None and address_hash_disowned(attempt.message.address_hash):
             raise _disowned()
-        message = attempt.message or _attempt_message(attempt)
+        message = attempt.message or _attempt_message(attempt, claimed_at=claimed_at)
     except ChannelError as exc:
         return _attempt_failed(attempt=attempt, error=exc)
     # The marker, committed on its own before the network call: from here on the provider may have the
     # message, so a lost lease or connection makes the send uncertain instead of sending it again. It is
     # also the last check of the claim: a receipt or the sweeper may have taken the row meanwhile.
-    if not NotificationAttempt.objects.filter(
+    if message is None or not NotificationAttempt.objects.filter(
         pk=attempt.pk, status=NotificationStatus.PROCESSING, claimed_at=claimed_at
     ).update(dispatched_at=timezone.now()):
         log.warning("attempt id=%s changed hands before sending; not sent", attempt.pk)

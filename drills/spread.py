@@ -42,7 +42,13 @@ def run_spread(args: argparse.Namespace, seed: int, rng: random.Random) -> int:
         meta=meta,
         twilio=twilio,
     )
-    env |= {"KERYU_CHANNEL_ORDER": "meta_whatsapp,twilio_sms", "KERYU_SCAN_POST_RATE_PER_CODE": "100000/600"}
+    env |= {
+        "KERYU_CHANNEL_ORDER": "meta_whatsapp,twilio_sms",
+        "KERYU_SCAN_POST_RATE_PER_CODE": "100000/600",
+        # Every recipient here is a new WhatsApp conversation: past the shipped tier (250 a day) they would all
+        # go by SMS at 1 a second, which measures the tier, not the spreading (tests/messaging covers the tier).
+        "KERYU_WHATSAPP_CONVERSATION_TIER": "1000000",
+    }
     os.environ.update(env)  # before Django is set up: this process is configured like the ones it starts
     (run_dir / "env.json").write_text(json.dumps(env))
     log(f"spread drill seed={seed} codes={args.codes} pairs={args.pairs} run dir {run_dir.relative_to(ROOT)}")

@@ -91,7 +91,7 @@ def run_spread(args: argparse.Namespace, seed: int, rng: random.Random) -> int:
 def _drill(args, seed, rng, stack, ports, codes, meta, twilio, run_dir: Path, events) -> int:
     from django.utils import timezone
 
-    from testkit.spread import WEBS, provider_sends, spread_check, spread_drain, spread_plan, spread_run, spread_start
+    from testkit.spread import WEBS, spread_check, spread_drain, spread_plan, spread_run, spread_start
 
     began = time.time()
     spread_start(stack, ports=ports)
@@ -109,7 +109,7 @@ def _drill(args, seed, rng, stack, ports, codes, meta, twilio, run_dir: Path, ev
     drained = spread_drain(timeout=args.drain, quiet=15)
     ended = time.time()
     log("drained" if drained else f"drain: still busy after {args.drain:.0f} s")
-    figures = spread_check(scans, sends=provider_sends(meta, twilio), run_dir=run_dir, ended=timezone.now())
+    figures = spread_check(scans, fakes=(meta, twilio), run_dir=run_dir, ended=timezone.now())
     kill_text = (
         f"worker-a SIGKILLed (pids {kill.pids}) after it had logged {kill.sent_before} sends, "
         f"{'while finders were still scanning' if kill.scanning else 'after the finders were done'}; "

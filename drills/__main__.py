@@ -1,4 +1,5 @@
-"""Fault drill / soak: `bin/drill [--duration 3600] [--scan-every 5] [--fault-every 180] [--seed N]`.
+"""Fault drill / soak: `bin/drill [--duration 3600] [--scan-every 5] [--fault-every 180] [--seed N]`;
+spread drill: `bin/drill --spread [--codes 600] [--pairs 100] [--finders 12]` (drills/spread.py).
 
 Sets up its own database, Redis and fake providers, runs the Procfile's web, worker and beat under a
 systemd-like supervisor, scans through gunicorn while injecting faults, drains, and appends the report to
@@ -42,6 +43,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--report", default=str(ROOT / "docs" / "soak.md"), help="file the report is appended to")
     p.add_argument("--report-from", default="", help="only rebuild the report of a finished run (its var/drill dir)")
     p.add_argument("--flag-file", default="", help="a file that exists exactly while the drill runs")
+    spread = p.add_argument_group(
+        "spread drill", "--spread: two web processes and two workers on one database; nothing doubled or lost"
+    )
+    spread.add_argument("--spread", action="store_true", help="run the spread drill instead of the soak")
+    spread.add_argument("--codes", type=int, default=600, help="codes to seed, each scanned once (default 600)")
+    spread.add_argument("--pairs", type=int, default=100, help="codes scanned by two finders at once (default 100)")
+    spread.add_argument("--finders", type=int, default=12, help="finder threads scanning at once (default 12)")
     return p.parse_args(argv)
 
 
@@ -74,6 +82,11 @@ def main(argv: list[str]) -> int:
         flag.write_text(f"bin/drill pid {os.getpid()} started {datetime.now(UTC).isoformat()}\n")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
+        if args.spread:
+            sys.path.insert(0, str(ROOT))
+            from .spread import run_spread
+
+            return run_spread(args, seed, rng)
         return run(args, seed, rng)
     finally:
         if flag:

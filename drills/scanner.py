@@ -3,7 +3,6 @@ signed link in the messages, each recorded with its answer and timing."""
 
 from __future__ import annotations
 
-import base64
 import random
 import re
 import threading
@@ -12,13 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import requests
-from django.core import signing
 from django.db import connection
 
-from home.views import PROGRESS_SALT
+from testkit.scans import alarm_from_location
 
 SITUATIONS = ["INJURED", "LOST", "CONTACT"]
-SENT_PATH = re.compile(r"/scan/([0-9a-f-]{36})/sent/([\w-]+)/$")
 
 
 @dataclass
@@ -36,20 +33,6 @@ class Scan:
     @property
     def accepted(self) -> bool:
         return self.alarm_id is not None
-
-
-def alarm_from_location(location: str, code: str) -> int | None:
-    """The alarm a confirmation redirect names (the signed token the finder's browser keeps)."""
-    match = SENT_PATH.search(location or "")
-    if not match or match.group(1) != code:
-        return None
-    token = match.group(2)
-    try:
-        signed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        data = signing.loads(signed, salt=PROGRESS_SALT)
-    except (signing.BadSignature, ValueError):
-        return None
-    return int(data["a"]) if data.get("c") == code else None
 
 
 class Scanner:

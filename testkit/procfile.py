@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .celery_worker import WorkerProcess, wait_for
@@ -105,10 +105,21 @@ class Managed:
 
 
 class Stack:
-    """Web, worker and beat from the Procfile plus Redis, all started with the drill's environment."""
+    """Web, worker and beat from the Procfile plus Redis, all started with the drill's environment.
+
+    `start_all` starts one of each (the fault soak); `add` starts another copy of a Procfile process under a
+    name of its own, with its own variables and extra arguments (the spread drill's second web on another
+    port, a second worker with its own hostname). Every process is supervised by name.
+    """
 
     def __init__(
-        self, *, env: dict[str, str], run_dir: Path, redis: AofRedis, web_port: int, events: Callable[..., None]
+        self,
+        *,
+        env: dict[str, str],
+        run_dir: Path,
+        redis: AofRedis | None,
+        web_port: int,
+        events: Callable[..., None],
     ) -> None:
         self.env = env
         self.run_dir = run_dir
@@ -117,17 +128,35 @@ class Stack:
         self.redis = redis
         self.procs: dict[str, LoggedProcess] = {}
         self.services: dict[str, Managed] = {}
+        self.kinds: dict[str, str] = {}  # name -> its Procfile process (web, worker, beat)
+        self.ports: dict[str, int] = {}  # name -> the port a web process listens on
         self._stop = threading.Event()
         self._lock = threading.Lock()
 
     # --- starting --------------------------------------------------------------------------------
-    def spawn(self, name: str) -> LoggedProcess:
-        cmd = procfile_command(name, self.env)
+    def spawn(
+        self,
+        name: str,
+        *,
+        process: str | None = None,
+        env: dict[str, str] | None = None,
+        args: Sequence[str] = (),
+        wait: bool = True,
+    ) -> LoggedProcess:
+        """Start the Procfile's `process` (default: `name`) as `name`, logging to `<run_dir>/<name>.log`
+        (appended to, so a restarted process continues its predecessor's log); `wait`: until it is up.
+
+        Start processes from a thread that outlives them (the caller's, the supervisor's): the child's
+        parent-death signal (_die_with_parent) fires when the *thread* that forked it ends, not the process.
+        """
+        process = process or name
+        env = {**self.env, **(env or {})}
+        cmd = procfile_command(process, env) + list(args)
         cmd[0] = str(Path(sys.executable).parent / cmd[0])  # the venv's gunicorn / celery
         proc = subprocess.Popen(
             cmd,
             cwd=ROOT,
-            env=self.env,
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -135,35 +164,60 @@ class Stack:
         )
         logged = LoggedProcess(proc, self.run_dir / f"{name}.log")
         self.procs[name] = logged
-        if name == "worker":
+        self.kinds[name] = process
+        self.ports[name] = int(env.get("PORT") or self.web_port)
+        if wait:
+            self.wait_up(name)
+        return logged
+
+    def wait_up(self, name: str) -> None:
+        """Until `name` is up: a worker says it is ready, beat that it starts, a web server answers HTTP."""
+        logged, process = self.procs[name], self.kinds[name]
+        proc = logged.proc
+        if process == "worker":
             logged.wait_ready(timeout=90)
-        elif name == "beat":
+        elif process == "beat":
             wait_for(lambda: any("beat: Starting" in x for x in logged.lines) or proc.poll() is not None, timeout=60)
-        elif name == "web":
-            wait_for(lambda: self.web_answers() or proc.poll() is not None, timeout=60)
+        elif process == "web":
+            port = self.ports[name]
+            wait_for(lambda: http_answers(port) or proc.poll() is not None, timeout=90)
+
+    def add(
+        self,
+        name: str,
+        *,
+        process: str | None = None,
+        env: dict[str, str] | None = None,
+        args: Sequence[str] = (),
+        wait: bool = True,
+    ) -> LoggedProcess:
+        """spawn(), and supervise it under `name`: restarted the same way (same variables, same arguments).
+        `wait=False`: start several at once and `wait_up` each afterwards."""
+        logged = self.spawn(name, process=process, env=env, args=args, wait=wait)
+        self.services[name] = Managed(
+            name, lambda: self.spawn(name, process=process, env=env, args=args), lambda: self.alive(name)
+        )
+        self._write_pids()
         return logged
 
     def web_answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.web_port), timeout=0.5):
-                return True
-        except OSError:
-            return False
+        return http_answers(self.web_port)
 
     def start_all(self) -> None:
+        assert self.redis is not None
         self.redis.start()
         self.services["redis"] = Managed("redis", self.redis.start, self.redis.alive)
         for name in ("web", "worker", "beat"):
-            self.spawn(name)
-            self.services[name] = Managed(name, lambda n=name: self.spawn(n), lambda n=name: self._alive(n))
-        self._write_pids()
+            self.add(name)
 
-    def _alive(self, name: str) -> bool:
+    def alive(self, name: str) -> bool:
         proc = self.procs.get(name)
         return proc is not None and proc.proc.poll() is None
 
     def _write_pids(self) -> None:
-        pids = {n: p.proc.pid for n, p in self.procs.items()} | {"redis": self.redis.pid}
+        pids = {n: p.proc.pid for n, p in self.procs.items()}
+        if self.redis is not None:
+            pids["redis"] = self.redis.pid
         (self.run_dir / "pids").write_text("".join(f"{n} {p}\n" for n, p in pids.items()))
 
     # --- the supervisor ----------------------------------------------------------------------------
@@ -197,7 +251,7 @@ class Stack:
 
     def pid(self, name: str) -> int | None:
         if name == "redis":
-            return self.redis.pid
+            return self.redis.pid if self.redis is not None else None
         proc = self.procs.get(name)
         return proc.proc.pid if proc else None
 
@@ -221,19 +275,37 @@ class Stack:
         return killed
 
     def stop_all(self) -> None:
+        """SIGTERM every process (webs, then beat, then workers), then wait for each (SIGKILL after 15 s) and
+        kill what it left behind; Redis last. Stopped side by side: each graceful shutdown takes seconds."""
         self._stop.set()
-        for name in ("web", "beat", "worker"):
-            proc = self.procs.get(name)
-            if proc is None:
-                continue
-            if self.redis.proc and self.redis.proc.poll() is None:
-                os.kill(self.redis.proc.pid, signal.SIGCONT)  # a worker shutting down talks to Redis
-            proc.stop()
+        redis = self.redis.proc if self.redis is not None else None
+        if redis and redis.poll() is None:
+            os.kill(redis.pid, signal.SIGCONT)  # a worker shutting down talks to Redis
+        order = {"web": 0, "beat": 1, "worker": 2}
+        names = sorted(self.procs, key=lambda n: order.get(self.kinds.get(n, ""), 3))
+        for name in names:
+            if self.procs[name].proc.poll() is None:
+                self.procs[name].proc.terminate()
+        for name in names:
+            proc = self.procs[name]
+            proc.stop()  # waits for the exit (SIGKILL after 15 s)
             for child in children_of(proc.proc.pid):
                 _kill(child)
-        if self.redis.proc and self.redis.proc.poll() is None:
-            os.kill(self.redis.proc.pid, signal.SIGCONT)
-        self.redis.stop()
+        if self.redis is not None:
+            if redis and redis.poll() is None:
+                os.kill(redis.pid, signal.SIGCONT)
+            self.redis.stop()
+
+
+def http_answers(port: int) -> bool:
+    """Gunicorn listens before its worker has loaded Django: up once a request gets an HTTP answer."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+            s.settimeout(30)
+            s.sendall(b"GET /health/live HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            return s.recv(5) == b"HTTP/"
+    except OSError:
+        return False
 
 
 def _kill(pid: int) -> None:

@@ -258,6 +258,10 @@ def _disowned() -> ChannelError:
 
 
 def _attempt_message(attempt: NotificationAttempt) -> Message:
+    """The attempt's message, written but not yet linked: the dispatch marker links it, only while this worker
+    still holds its claim (_deliver_claimed). A worker whose lease the sweeper took back must never point the
+    attempt at its own message: another worker may have sent one already, and receipts find the attempt
+    through that message's link."""
     phone, email = rec.attempt_addresses(attempt)
     to = channel_address(attempt.channel, phone=phone, email=email)
     if not to:
@@ -361,6 +365,7 @@ def _deliver_claimed(*, attempt: NotificationAttempt, claimed_at: datetime) -> N
     try:
         if attempt.message is not None and address_hash_disowned(attempt.message.address_hash):
             raise _disowned()
+        fresh = attempt.message is None
         message = attempt.message or _attempt_message(attempt)
     except ChannelError as exc:
         return _attempt_failed(attempt=attempt, error=exc)
@@ -371,7 +376,8 @@ def _deliver_claimed(*, attempt: NotificationAttempt, claimed_at: datetime) -> N
     if not NotificationAttempt.objects.filter(
         pk=attempt.pk, status=NotificationStatus.PROCESSING, claimed_at=claimed_at
     ).update(dispatched_at=timezone.now(), message=message):
-        NotificationAttempt.objects.filter(pk=attempt.pk, message__isnull=True).update(message=message)
+        if fresh:  # written for this send, never sent nor linked: nobody's history
+            type(message).objects.filter(pk=message.pk, status=MessageStatus.PENDING).delete()
         log.warning("attempt id=%s changed hands before sending; not sent", attempt.pk)
         return None
     token = _delivering.set(message.pk)

@@ -10,6 +10,7 @@ import logging
 from functools import partial
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ..channels import CHANNEL_FAMILIES, ChannelError, channel_family, channel_spec
@@ -24,11 +25,13 @@ log = logging.getLogger(__name__)
 
 
 def _find(*, provider_message_id: str, message_id: int | None) -> Message | None:
-    message = Message.objects.filter(provider_message_id=provider_message_id).first()
-    if message is None and message_id is not None:
-        # The webhook can beat our own write of the provider id; our id rode along with the send.
-        message = Message.objects.filter(pk=message_id, provider_message_id=None).first()
-    return message
+    """The message a status is about: by the provider's id, or by ours (it rode along with the send) while the
+    provider's id is not stored yet, because the webhook can beat the sender's write of it. One statement: as
+    two lookups, the sender's commit could fall between them and each miss (a receipt dropped)."""
+    match = Q(provider_message_id=provider_message_id)
+    if message_id is not None:
+        match |= Q(pk=message_id, provider_message_id=None)
+    return Message.objects.filter(match).order_by(F("provider_message_id").asc(nulls_last=True)).first()
 
 
 def message_status_apply(

@@ -81,7 +81,6 @@ class StatusScript:
         return sequence
 
 
-@dataclass
 class _Server(ThreadingHTTPServer):
     # socketserver's default backlog is 5: a worker's 32 threads connecting at once overflowed it on a loaded
     # machine, and a refused connection read as "connection lost" (an uncertain send). A provider's listen queue
@@ -89,6 +88,7 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
 
 
+@dataclass
 class FakeServer:
     """Subclasses implement `handle(request) -> Reply`. `script` overrides the next answers, in order.
 

@@ -1,4 +1,5 @@
-"""What a worker process started by a test needs to reach the local fakes: the settings it takes from FAKE_*."""
+"""What a worker (or web) process started by a test needs to reach the local fakes: the settings it takes from
+FAKE_*. The app secret lets a web process take the fake Meta's signed status webhooks."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ FORWARDED = (
     "WHATSAPP_API_BASE_URL",
     "WHATSAPP_PHONE_NUMBER_ID",
     "WHATSAPP_ACCESS_TOKEN",
+    "WHATSAPP_APP_SECRET",
     "TWILIO_API_BASE_URL",
     "TWILIO_ACCOUNT_SID",
     "TWILIO_AUTH_TOKEN",

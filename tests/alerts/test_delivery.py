@@ -160,3 +160,35 @@ def test_retry_failed_puts_failed_attempts_back_in_the_outbox(alice_code, script
 def _attempt_first(alice_code) -> NotificationAttempt:
     alarm = alarm_create(qr_code=alice_code, situation_type="LOST")
     return alarm.attempts.get()
+
+
+def test_a_worker_whose_lease_expired_does_not_relink_the_attempt_another_worker_sent(
+    alice_code, scripted, monkeypatch
+):
+    """Found by the spread drill (tests/test_spread_drill.py) on a loaded machine: worker 1 claims the row and
+    stalls before writing its message; the sweeper takes the row back (lease expired, nothing dispatched) and
+    worker 2 sends it. Worker 1 then wakes up. It must not point the attempt at a message of its own, or the
+    sent message's receipt no longer reaches the attempt (and the WhatsApp follow-up sends it again by SMS)."""
+    from alerts.services import delivery
+    from alerts.services.delivery import attempt_reclaim
+
+    scripted.script = ["provider-1"]
+    attempt = _attempt(alice_code)
+    context = delivery.message_context
+    stalled = []
+
+    def worker_2_meanwhile(row, **kwargs):
+        if not stalled:  # worker 1's first step towards its message: the lease runs out here
+            stalled.append(row.pk)
+            claimed_at = NotificationAttempt.objects.values_list("claimed_at", flat=True).get(pk=row.pk)
+            assert attempt_reclaim(attempt_id=row.pk, claimed_at=claimed_at) == NotificationStatus.PENDING
+            assert attempt_deliver(attempt_id=row.pk).status == NotificationStatus.SENT
+        return context(row, **kwargs)
+
+    monkeypatch.setattr(delivery, "message_context", worker_2_meanwhile)
+    assert attempt_deliver(attempt_id=attempt.pk) is None  # worker 1: changed hands, not sent
+    assert stalled == [attempt.pk] and len(scripted.calls) == 1
+    attempt.refresh_from_db()
+    assert attempt.status == NotificationStatus.SENT
+    assert attempt.message.provider_message_id == "provider-1"  # still the message that went out
+    assert Message.objects.count() == 1

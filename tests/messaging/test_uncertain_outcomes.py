@@ -168,3 +168,25 @@ def test_an_uncertain_send_leaves_the_message_pending_so_a_receipt_can_still_clo
     sid, status = fake_twilio.receipt(request, body)
     assert message_status_apply(provider_message_id=sid, message_id=message.pk, status=status) is not None
     assert Message.objects.get(pk=message.pk).status == MessageStatus.DELIVERED
+
+
+@pytest.mark.django_db
+def test_a_receipt_racing_the_senders_write_of_the_provider_id_still_finds_the_message(monkeypatch):
+    """Found by the spread drill (docs/soak.md): the receipt's lookup ran just before the worker committed the
+    provider id, and the fallback lookup by our id (provider id still empty) just after; each missed, the
+    receipt was dropped, and the WhatsApp follow-up sent the notice again by SMS."""
+    from django.db.models.query import QuerySet
+
+    message = message_create(to="+525512345678", channel="meta_whatsapp", content="Alarma")
+    first, written = QuerySet.first, []
+
+    def first_then_the_worker_commits(queryset):
+        found = first(queryset)
+        if queryset.model is Message and found is None and not written:
+            written.append(Message.objects.filter(pk=message.pk).update(provider_message_id="wamid.RACE"))
+        return found
+
+    monkeypatch.setattr(QuerySet, "first", first_then_the_worker_commits)
+    changed = message_status_apply(provider_message_id="wamid.RACE", message_id=message.pk, status="delivered")
+    assert changed is not None
+    assert Message.objects.get(pk=message.pk).status == MessageStatus.DELIVERED

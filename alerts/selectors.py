@@ -30,6 +30,7 @@ from .models import (
     NoticeStatus,
     NotificationAttempt,
     NotificationStatus,
+    RecipientKind,
     RelayDirection,
     RelayMessage,
     ScanEvent,
@@ -198,6 +199,12 @@ def relay_messages_for_alarm(*, alarm: Alarm) -> QuerySet[RelayMessage]:
     return RelayMessage.objects.filter(alarm=alarm).select_related("scan_event").order_by("created_at", "pk")
 
 
+def _relay_role(role: str) -> str:
+    """A relay sender's stored role (a recipient kind's key) as its reader's word for it."""
+    labels = dict(RecipientKind.choices)
+    return str(labels[role]).lower() if role in labels else role
+
+
 def _relay_entries(alarm: Alarm) -> list[TimelineEntry]:
     """The relayed messages, both ways, with their text (the family's own conversation), how they came in and
     whether a text went out; never a number (a shared one is said to be shared)."""
@@ -208,9 +215,10 @@ def _relay_entries(alarm: Alarm) -> list[TimelineEntry]:
         else:
             finder = _("finder")
         if relay.direction == RelayDirection.TO_FINDER:
+            role = _relay_role(relay.sender_role)
             who = _("%(name)s (%(role)s) to the %(finder)s") % {
-                "name": relay.sender_name or relay.sender_role,
-                "role": relay.sender_role,
+                "name": relay.sender_name or role,
+                "role": role,
                 "finder": finder,
             }
         else:

@@ -14,21 +14,40 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 
 from core.exports import neutralise_cell
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from .models import Alarm
 
 HEADER = ["id", "timestamp", "subject", "situation", "notification status", "location", "acknowledged", "resolved"]
 TIMED = {"timestamp", "acknowledged", "resolved"}
+# The headings the reader sees, in their language; HEADER keeps the columns' stable keys and order.
+HEADINGS: dict[str, StrOrPromise] = {
+    "id": pgettext_lazy("export column", "id"),
+    "timestamp": pgettext_lazy("export column", "timestamp"),
+    "subject": pgettext_lazy("export column", "subject"),
+    "situation": pgettext_lazy("export column", "situation"),
+    "notification status": pgettext_lazy("export column", "notification status"),
+    "location": pgettext_lazy("export column", "location"),
+    "acknowledged": pgettext_lazy("export column", "acknowledged"),
+    "resolved": pgettext_lazy("export column", "resolved"),
+}
 
 
 def header() -> list[str]:
-    """HEADER with the time zone named on every time column: the times are the viewer's, not UTC."""
+    """The headings in the active language (the requester's), with the time zone named on every time column:
+    the times are the viewer's, not UTC."""
     zone = timezone.get_current_timezone_name()
-    return [f"{name} ({zone})" if name in TIMED else name for name in HEADER]
+    return [
+        gettext("%(heading)s (%(zone)s)") % {"heading": HEADINGS[key], "zone": zone}
+        if key in TIMED
+        else str(HEADINGS[key])
+        for key in HEADER
+    ]
 
 
 FIELDS = [
@@ -90,7 +109,7 @@ def xlsx_bytes(alarms: QuerySet[Alarm]) -> bytes:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Alarms")
+    sheet = workbook.create_sheet(gettext("Alarms"))
     sheet.append(header())
     for row in _rows(alarms):
         sheet.append(row)

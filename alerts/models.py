@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.encryption import EncryptedCharField, EncryptedTextField
 from messaging.models import MessageStatus
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class SituationType(models.TextChoices):
@@ -246,6 +253,17 @@ class Alarm(FinderReport):
 
 # NotificationAttempt.error of a row whose recipient was moved on for want of a receipt (the timeline shows it).
 NO_RECEIPT = "No delivered or read receipt within {seconds} s: moved to the next channel"
+_NO_RECEIPT_RE = re.compile(re.escape(NO_RECEIPT).replace(re.escape("{seconds}"), r"(?P<seconds>\d+)"))
+
+
+def no_receipt_text(error: str) -> str | None:
+    """The viewer's words for a stored NO_RECEIPT error (the database keeps the English), else None."""
+    match = _NO_RECEIPT_RE.fullmatch(error)
+    if match is None:
+        return None
+    return gettext("No delivered or read receipt within %(seconds)s s: moved to the next channel") % {
+        "seconds": match["seconds"]
+    }
 
 
 class NotificationAttempt(models.Model):
@@ -340,6 +358,11 @@ class NotificationAttempt(models.Model):
             "channel": self.channel,
             "status": self.get_status_display(),
         }
+
+    @property
+    def error_text(self) -> str:
+        """The error as its reader should see it: the stored no-receipt reason in their language."""
+        return no_receipt_text(self.error) or self.error
 
 
 class ScanEvent(FinderReport):
@@ -533,6 +556,43 @@ class ReachabilityVerdict(models.TextChoices):
 REACHABILITY_STATUSES = [*MessageStatus.choices, *ReachabilityVerdict.choices]
 
 
+# The reasons alerts.services.drills stores (in English: the history is not rewritten), each with the words its
+# reader sees; `reachability_reason_text` translates a stored one at display.
+REACHABILITY_REASONS: list[tuple[re.Pattern[str], StrOrPromise]] = [
+    (re.compile(r"No phone or email to reach them on\."), _("No phone or email to reach them on.")),
+    (
+        re.compile(r"Keryu could not send on this channel \((?P<code>.*)\)\."),
+        _("Keryu could not send on this channel (%(code)s)."),
+    ),
+    (
+        re.compile(r"(?P<family>[\w ]+): (?P<status>\w+) \(code (?P<code>.*)\)\."),
+        _("%(family)s: %(status)s (code %(code)s)."),
+    ),
+    (re.compile(r"(?P<family>[\w ]+): (?P<status>\w+)\."), _("%(family)s: %(status)s.")),
+    (re.compile(r"A later check reached them\."), _("A later check reached them.")),
+    (re.compile(r"Answered\."), _("Answered.")),
+    (re.compile(r"No delivery receipt within (?P<hours>\d+) h\."), _("No delivery receipt within %(hours)s h.")),
+    (
+        re.compile(r"Accepted; no refusal or bounce in (?P<hours>\d+) h\."),
+        _("Accepted; no refusal or bounce in %(hours)s h."),
+    ),
+    (re.compile(r"A later check was accepted without a bounce\."), _("A later check was accepted without a bounce.")),
+    (re.compile(r"Accepted, no bounce\."), _("Accepted, no bounce.")),
+]
+
+
+def reachability_reason_text(reason: str) -> str:
+    """A stored check reason in the active language; one it does not know, as stored."""
+    for pattern, text in REACHABILITY_REASONS:
+        match = pattern.fullmatch(reason)
+        if match is not None:
+            values = match.groupdict()
+            if "status" in values:
+                values["status"] = str(dict(REACHABILITY_STATUSES).get(values["status"], values["status"]))
+            return str(text) % values if values else str(text)
+    return reason
+
+
 class ReachabilityCheck(models.Model):
     """One drill message to one person an alarm would reach (the custodian, an emergency contact, the
     doctor) on one channel, judged by what that channel can report (alerts.services.drills)."""
@@ -601,6 +661,11 @@ class ReachabilityCheck(models.Model):
             "recipient": self.recipient_name or self.contact,
             "status": self.get_status_display(),
         }
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in its reader's language (stored in English)."""
+        return reachability_reason_text(self.reason)
 
 
 class AlarmNote(models.Model):

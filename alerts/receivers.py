@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
 from messaging.defaults import WHATSAPP_TEMPLATES
 from messaging.models import InboundMessage, Message, MessageStatus
 
@@ -32,13 +36,15 @@ def on_meta_template_changed(
 ) -> None:
     """Meta paused, rejected or recategorised a template Keryu sends: messaging skips it until approved again
     (the next channel takes over); staff are told so they can fix and resubmit it (`templates_submit`)."""
-    kinds = sorted(kind for kind, (template, _) in WHATSAPP_TEMPLATES.items() if template == name)
+    kinds = sorted(kind for kind, (template, _language) in WHATSAPP_TEMPLATES.items() if template == name)
     if not kinds:
         return
-    staff_alert(
-        subject=f"Keryu: WhatsApp template {name} ({language_code}) is {change}",
-        body=f"Meta reports the template {name} ({language_code}) as {change} ({detail or 'no reason given'}). "
-        f"It is used for: {', '.join(kinds)}. Until Meta approves it again those messages skip WhatsApp's "
-        "template and go on the next channel. Fix the text if needed and resubmit it (manage.py templates_submit "
-        "or the /ops/ action).",
-    )
+    with translation.override(settings.LANGUAGE_CODE):  # staff read the site's language
+        facts = {"name": name, "language": language_code, "change": change}
+        subject = _("Keryu: WhatsApp template %(name)s (%(language)s) is %(change)s") % facts
+        body = _(
+            "Meta reports the template %(name)s (%(language)s) as %(change)s (%(detail)s). It is used for: "
+            "%(kinds)s. Until Meta approves it again those messages skip WhatsApp's template and go on the next "
+            "channel. Fix the text if needed and resubmit it (manage.py templates_submit or the /ops/ action)."
+        ) % {**facts, "detail": detail or _("no reason given"), "kinds": ", ".join(kinds)}
+    staff_alert(subject=subject, body=body)

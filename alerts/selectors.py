@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING
 from django.db.models import Case, Count, Exists, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext
 
 from core.roles import scope_to_owner
 from messaging.channels import channel_family, failover_reason
@@ -19,7 +22,6 @@ from registry.selectors import SUBJECT_CUSTODIAN_USER, qr_codes_visible_to
 from .filters import AlarmListFilter
 from .models import (
     ATTEMPT_SUCCESS,
-    NO_RECEIPT,
     RELAY_PAGE_ONLY,
     SEVERITY,
     Alarm,
@@ -28,11 +30,13 @@ from .models import (
     NoticeStatus,
     NotificationAttempt,
     NotificationStatus,
+    RecipientKind,
     RelayDirection,
     RelayMessage,
     ScanEvent,
     SituationType,
     StaffEscalation,
+    no_receipt_text,
 )
 
 if TYPE_CHECKING:
@@ -73,73 +77,73 @@ class TimelineEntry:
 
 
 def alarm_timeline(*, alarm: Alarm) -> list[TimelineEntry]:
-    """Scans of the same code around this alarm, attempts and their message statuses, ack and resolution."""
+    """Scans of the same code around this alarm, attempts and their message statuses, ack and resolution.
+
+    The texts are built in the active language (the viewer's, per request): call it while rendering."""
     first = SituationType(alarm.first_situation_type or alarm.situation_type)
-    entries = [TimelineEntry(alarm.timestamp, "scan", f"Scan: {first.label}")]
+    entries = [TimelineEntry(alarm.timestamp, "scan", _("Scan: %(situation)s") % {"situation": first.label})]
     if alarm.qr_code_id:
         window = (alarm.timestamp - timedelta(hours=6), alarm.timestamp + timedelta(hours=6))
         for other in Alarm.objects.filter(qr_code_id=alarm.qr_code_id, timestamp__range=window).exclude(pk=alarm.pk):
-            entries.append(TimelineEntry(other.timestamp, "scan", f"Other scan: {other.get_situation_type_display()}"))
+            text = _("Other scan: %(situation)s") % {"situation": other.get_situation_type_display()}
+            entries.append(TimelineEntry(other.timestamp, "scan", text))
     for event in alarm.scan_events.all():
-        where = f" at {event.location}" if event.location else (" with GPS" if event.latitude is not None else "")
-        entries.append(
-            TimelineEntry(
-                event.timestamp,
-                "scan",
-                f"Further report ({event.get_source_display()}): {event.get_situation_type_display()}{where}",
-            )
-        )
+        report = {"source": event.get_source_display(), "situation": event.get_situation_type_display()}
+        if event.location:
+            text = _("Further report (%(source)s): %(situation)s at %(place)s") % {**report, "place": event.location}
+        elif event.latitude is not None:
+            text = _("Further report (%(source)s): %(situation)s with GPS") % report
+        else:
+            text = _("Further report (%(source)s): %(situation)s") % report
+        entries.append(TimelineEntry(event.timestamp, "scan", text))
     for attempt in attempts_for_alarm(alarm=alarm):
         who = attempt.recipient_name or attempt.get_recipient_kind_display()
         if attempt.update_seq:
-            who = f"{who} (update {attempt.update_seq})"
-        entries.append(TimelineEntry(attempt.created_at, "attempt", f"{who} via {attempt.channel}: queued"))
+            who = _("%(who)s (update %(seq)s)") % {"who": who, "seq": attempt.update_seq}
+
+        def went(state: str, attempt: NotificationAttempt = attempt, who: str = who) -> str:
+            return _("%(who)s via %(channel)s: %(state)s") % {"who": who, "channel": attempt.channel, "state": state}
+
+        status = attempt.get_status_display()
+        entries.append(TimelineEntry(attempt.created_at, "attempt", went(pgettext("attempt", "queued"))))
         if attempt.not_before and attempt.status in (NotificationStatus.PENDING, NotificationStatus.CANCELLED):
-            entries.append(
-                TimelineEntry(
-                    attempt.not_before, "attempt", f"{who} via {attempt.channel}: {attempt.get_status_display()}"
-                )
-            )
+            entries.append(TimelineEntry(attempt.not_before, "attempt", went(status)))
         if attempt.sent_at:
-            entries.append(TimelineEntry(attempt.sent_at, "attempt", f"{who} via {attempt.channel}: sent"))
+            entries.append(TimelineEntry(attempt.sent_at, "attempt", went(pgettext("attempt", "sent"))))
         if attempt.delivered_at:
-            entries.append(
-                TimelineEntry(attempt.delivered_at, "attempt", f"{who} via {attempt.channel}: {attempt.status.lower()}")
-            )
+            entries.append(TimelineEntry(attempt.delivered_at, "attempt", went(status.lower())))
         if attempt.status in (NotificationStatus.FAILED, NotificationStatus.UNDELIVERED, NotificationStatus.ERROR):
             reason = failover_reason(attempt.message.error_code) if attempt.message is not None else ""
-            because = f" ({reason})" if reason else ""
-            entries.append(
-                TimelineEntry(
-                    attempt.updated_at, "failure", f"{who} via {attempt.channel}: {attempt.status.lower()}{because}"
-                )
+            state = (
+                _("%(status)s (%(reason)s)") % {"status": status.lower(), "reason": reason}
+                if reason
+                else status.lower()
             )
-        elif attempt.error.startswith(NO_RECEIPT.split("{", 1)[0]):
-            entries.append(
-                TimelineEntry(attempt.updated_at, "failure", f"{who} via {attempt.channel}: {attempt.error}")
-            )
+            entries.append(TimelineEntry(attempt.updated_at, "failure", went(state)))
+        elif (no_receipt := no_receipt_text(attempt.error)) is not None:
+            entries.append(TimelineEntry(attempt.updated_at, "failure", went(no_receipt)))
     for escalation in alarm.staff_escalations.all():
-        told = f"; {escalation.staff_told} staff told" if escalation.notified_at else ""
-        entries.append(
-            TimelineEntry(
-                escalation.created_at, "staff", f"Handed to Keryu staff: {escalation.get_stage_display()}{told}"
-            )
-        )
+        stage = escalation.get_stage_display()
+        if escalation.notified_at:
+            text = _("Handed to Keryu staff: %(stage)s; %(count)s staff told") % {
+                "stage": stage,
+                "count": escalation.staff_told,
+            }
+        else:
+            text = _("Handed to Keryu staff: %(stage)s") % {"stage": stage}
+        entries.append(TimelineEntry(escalation.created_at, "staff", text))
     if alarm.emergency_called_at:
-        entries.append(
-            TimelineEntry(
-                alarm.emergency_called_at, "staff", f"Emergency services called by {alarm.emergency_called_by} (staff)"
-            )
-        )
+        text = _("Emergency services called by %(name)s (staff)") % {"name": alarm.emergency_called_by}
+        entries.append(TimelineEntry(alarm.emergency_called_at, "staff", text))
     if alarm.acknowledged_at:
-        by = alarm.acknowledged_by or "a recipient"
-        entries.append(TimelineEntry(alarm.acknowledged_at, "ack", f"Acknowledged by {by} ({alarm.acknowledged_via})"))
+        by = alarm.acknowledged_by or _("a recipient")
+        text = _("Acknowledged by %(name)s (%(via)s)") % {"name": by, "via": alarm.acknowledged_via}
+        entries.append(TimelineEntry(alarm.acknowledged_at, "ack", text))
     if alarm.staff_alerted_at:
-        entries.append(
-            TimelineEntry(alarm.staff_alerted_at, "failure", "The family could not be reached: staff alerted")
-        )
+        text = _("The family could not be reached: staff alerted")
+        entries.append(TimelineEntry(alarm.staff_alerted_at, "failure", text))
     if alarm.resolved_at:
-        entries.append(TimelineEntry(alarm.resolved_at, "resolved", "Resolved"))
+        entries.append(TimelineEntry(alarm.resolved_at, "resolved", _("Resolved")))
     entries += _notice_entries(alarm)
     entries += _relay_entries(alarm)
     return sorted(entries, key=lambda e: e.at)
@@ -178,7 +182,11 @@ def alarms_unacknowledged_for_staff() -> QuerySet[Alarm]:
     )
 
 
-NOTICE_WHAT = {"ACKNOWLEDGED": "who is handling it", "RESOLVED": "it is closed", "RESOLVED_FINDER": "it is closed"}
+NOTICE_WHAT = {
+    "ACKNOWLEDGED": _lazy("who is handling it"),
+    "RESOLVED": _lazy("it is closed"),
+    "RESOLVED_FINDER": _lazy("it is closed"),
+}
 
 
 def relay_messages_for_report(*, alarm: Alarm, scan_event: ScanEvent | None) -> QuerySet[RelayMessage]:
@@ -191,25 +199,44 @@ def relay_messages_for_alarm(*, alarm: Alarm) -> QuerySet[RelayMessage]:
     return RelayMessage.objects.filter(alarm=alarm).select_related("scan_event").order_by("created_at", "pk")
 
 
+def _relay_role(role: str) -> str:
+    """A relay sender's stored role (a recipient kind's key) as its reader's word for it."""
+    labels = dict(RecipientKind.choices)
+    return str(labels[role]).lower() if role in labels else role
+
+
 def _relay_entries(alarm: Alarm) -> list[TimelineEntry]:
     """The relayed messages, both ways, with their text (the family's own conversation), how they came in and
     whether a text went out; never a number (a shared one is said to be shared)."""
     entries = []
     for relay in relay_messages_for_alarm(alarm=alarm):
-        finder = f"finder of the report at {relay.scan_event.timestamp:%H:%M}" if relay.scan_event else "finder"
-        if relay.direction == RelayDirection.TO_FINDER:
-            who = f"{relay.sender_name or relay.sender_role} ({relay.sender_role}) to the {finder}"
+        if relay.scan_event:
+            finder = _("finder of the report at %(time)s") % {"time": f"{relay.scan_event.timestamp:%H:%M}"}
         else:
-            who = f"The {finder} to the family"
-        shared = " (shared their number)" if relay.shared_contact else ""
+            finder = _("finder")
+        if relay.direction == RelayDirection.TO_FINDER:
+            role = _relay_role(relay.sender_role)
+            who = _("%(name)s (%(role)s) to the %(finder)s") % {
+                "name": relay.sender_name or role,
+                "role": role,
+                "finder": finder,
+            }
+        else:
+            who = _("The %(finder)s to the family") % {"finder": finder}
+        shared = _(" (shared their number)") if relay.shared_contact else ""
         sent = {
-            NoticeStatus.SENT: f"; texted via {relay.channel}",
-            NoticeStatus.FAILED: "; could not be texted",
-            RELAY_PAGE_ONLY: "; on the page",
-        }.get(relay.status, "; to be texted")
-        entries.append(
-            TimelineEntry(relay.created_at, "relay", f"Message: {who}, via {relay.via}{shared}{sent}: {relay.text}")
-        )
+            NoticeStatus.SENT: _("; texted via %(channel)s") % {"channel": relay.channel},
+            NoticeStatus.FAILED: _("; could not be texted"),
+            RELAY_PAGE_ONLY: _("; on the page"),
+        }.get(relay.status, _("; to be texted"))
+        text = _("Message: %(who)s, via %(via)s%(shared)s%(sent)s: %(text)s") % {
+            "who": who,
+            "via": relay.via,
+            "shared": shared,
+            "sent": sent,
+            "text": relay.text,
+        }
+        entries.append(TimelineEntry(relay.created_at, "relay", text))
     return entries
 
 
@@ -217,14 +244,16 @@ def _notice_entries(alarm: Alarm) -> list[TimelineEntry]:
     """The notices (alerts.services.notices): who was told what, on which channel; never an address."""
     entries = []
     for notice in alarm.notices.all():
-        who = notice.recipient_name or ("the finder" if notice.kind == "RESOLVED_FINDER" else notice.recipient_key)
+        who = notice.recipient_name or (_("the finder") if notice.kind == "RESOLVED_FINDER" else notice.recipient_key)
         what = NOTICE_WHAT.get(notice.kind, notice.kind)
+        told = {"who": who, "what": what}
         if notice.status == NoticeStatus.SENT and notice.sent_at:
-            entries.append(TimelineEntry(notice.sent_at, "notice", f"{who} told {what} via {notice.channel}"))
+            text = _("%(who)s told %(what)s via %(channel)s") % {**told, "channel": notice.channel}
+            entries.append(TimelineEntry(notice.sent_at, "notice", text))
         elif notice.status == NoticeStatus.FAILED:
-            entries.append(TimelineEntry(notice.created_at, "failure", f"{who} could not be told {what}"))
+            entries.append(TimelineEntry(notice.created_at, "failure", _("%(who)s could not be told %(what)s") % told))
         else:
-            entries.append(TimelineEntry(notice.created_at, "notice", f"{who} to be told {what}"))
+            entries.append(TimelineEntry(notice.created_at, "notice", _("%(who)s to be told %(what)s") % told))
     return entries
 
 
@@ -424,4 +453,7 @@ def alarm_notes_visible_to(user: RequestUser) -> QuerySet[AlarmNote]:
 
 def alarm_note_entries(*, alarm: Alarm) -> list[TimelineEntry]:
     """The alarm's notes as timeline entries (merged with `alarm_timeline` by the inspect view)."""
-    return [TimelineEntry(n.created_at, "note", f"Note by {n.author_name}: {n.text}") for n in alarm.notes.all()]
+    return [
+        TimelineEntry(n.created_at, "note", _("Note by %(name)s: %(text)s") % {"name": n.author_name, "text": n.text})
+        for n in alarm.notes.all()
+    ]

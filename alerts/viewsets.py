@@ -218,6 +218,14 @@ class ReachabilityCheckViewSet(ScopedSnippetViewSet):
     menu_label = _("Contact checks")
     menu_order = 92
     add_to_admin_menu = True
-    list_display = ["recipient_name", "recipient_kind", "channel", "status", "flagged", "reason", "created_at"]
+    list_display = [
+        "recipient_name",
+        "recipient_kind",
+        "channel",
+        "status",
+        "flagged",
+        Column("reason_text", label=_("reason")),  # stored in English: shown in the reader's language
+        "created_at",
+    ]
     list_filter = ["flagged", "status", "recipient_kind"]
     inspect_view_enabled = True

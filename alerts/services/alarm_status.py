@@ -12,9 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from ..models import ATTEMPT_SUCCESS, Alarm, NotificationAttempt, NotificationStatus, RecipientKind
 from .staff import staff_alert
@@ -128,12 +130,14 @@ def _staff_alert_once(*, alarm_id: int, derived: AlarmStatus) -> None:
         pk=alarm_id, staff_alerted_at__isnull=True, acknowledged_at__isnull=True, resolved_at__isnull=True
     ).update(staff_alerted_at=timezone.now()):
         return
-    if derived.status == NotificationStatus.FAILED and derived.error == EVERY_CHANNEL_FAILED:
-        log.error("alarm id=%s: every channel failed", alarm_id)
-        subject = f"Keryu: alarm {alarm_id} reached nobody"
-        body = f"Every channel failed for alarm {alarm_id}."
-    else:
-        log.error("alarm id=%s: the family could not be reached", alarm_id)
-        subject = f"Keryu: alarm {alarm_id}: the family could not be reached"
-        body = f"Every channel of every custodian failed (or none had one) for alarm {alarm_id}."
-    staff_alert(subject=subject, body=f"{body} Open it in the admin and contact the family directly.")
+    with translation.override(settings.LANGUAGE_CODE):  # staff read the site's language
+        if derived.status == NotificationStatus.FAILED and derived.error == EVERY_CHANNEL_FAILED:
+            log.error("alarm id=%s: every channel failed", alarm_id)
+            subject = _("Keryu: alarm %(id)s reached nobody") % {"id": alarm_id}
+            body = _("Every channel failed for alarm %(id)s.") % {"id": alarm_id}
+        else:
+            log.error("alarm id=%s: the family could not be reached", alarm_id)
+            subject = _("Keryu: alarm %(id)s: the family could not be reached") % {"id": alarm_id}
+            body = _("Every channel of every custodian failed (or none had one) for alarm %(id)s.") % {"id": alarm_id}
+        body = _("%(problem)s Open it in the admin and contact the family directly.") % {"problem": body}
+    staff_alert(subject=subject, body=body)

@@ -23,8 +23,9 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from core.breaker import Breaker
 from messaging.channels import ChannelError, channel_address
@@ -513,11 +514,13 @@ def _attempt_failed(*, attempt: NotificationAttempt, error: ChannelError) -> Not
         final,
     )
     if error.alert_staff:
-        staff_alert(
-            subject=f"Keryu: channel {attempt.channel} refused a message",
-            body=f"Attempt {attempt.pk} of alarm {attempt.alarm_id} on {attempt.channel}: code {error.code}. "
-            "Check the channel's configuration; delivery moved on to the next channel.",
-        )
+        with translation.override(settings.LANGUAGE_CODE):  # staff read the site's language
+            subject = _("Keryu: channel %(channel)s refused a message") % {"channel": attempt.channel}
+            body = _(
+                "Attempt %(attempt)s of alarm %(alarm)s on %(channel)s: code %(code)s. Check the channel's "
+                "configuration; delivery moved on to the next channel."
+            ) % {"attempt": attempt.pk, "alarm": attempt.alarm_id, "channel": attempt.channel, "code": error.code}
+        staff_alert(subject=subject, body=body)
     if not final:
         raise error
     attempt.refresh_from_db()

@@ -22,7 +22,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from messaging.services import channel_next
 
@@ -229,16 +230,19 @@ def staff_escalation_notify(*, escalation_id: int) -> bool:
 def staff_escalation_text(escalation: StaffEscalation) -> tuple[str, str]:
     """Subject and body for staff: ids, the situation and why, and the link; nothing about the family."""
     alarm = escalation.alarm
-    situation = SituationType(alarm.situation_type).label
-    if escalation.stage == StaffEscalationStage.INJURED:
-        minutes = max(1, round(settings.KERYU_INJURED_STAFF_SECONDS / 60))
-        why = f"nobody acknowledged it within {minutes} min of the injury report"
-    else:
-        why = f"nobody acknowledged it after {alarm.escalation_round + 1} rounds of its escalation policy"
     url = settings.KERYU_PUBLIC_BASE_URL + reverse("wagtailsnippets_alerts_alarm:inspect", args=[alarm.pk])
-    subject = f"Keryu: alarm {alarm.pk} ({situation}) needs staff"
-    body = (
-        f"Alarm {alarm.pk} ({situation}): {why}. Open it and take over: acknowledge for the family, "
-        f"mark emergency services called, note what you did.\n{url}"
-    )
-    return subject, body
+    with translation.override(settings.LANGUAGE_CODE):  # staff read the site's language
+        situation = str(SituationType(alarm.situation_type).label)
+        if escalation.stage == StaffEscalationStage.INJURED:
+            minutes = max(1, round(settings.KERYU_INJURED_STAFF_SECONDS / 60))
+            why = _("nobody acknowledged it within %(minutes)s min of the injury report") % {"minutes": minutes}
+        else:
+            why = _("nobody acknowledged it after %(rounds)s rounds of its escalation policy") % {
+                "rounds": alarm.escalation_round + 1
+            }
+        subject = _("Keryu: alarm %(id)s (%(situation)s) needs staff") % {"id": alarm.pk, "situation": situation}
+        body = _(
+            "Alarm %(id)s (%(situation)s): %(why)s. Open it and take over: acknowledge for the family, mark "
+            "emergency services called, note what you did."
+        ) % {"id": alarm.pk, "situation": situation, "why": why}
+    return subject, f"{body}\n{url}"

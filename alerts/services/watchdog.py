@@ -14,11 +14,15 @@ own death: each worker's heartbeat thread (alerts.heartbeat) runs `beat_silence_
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from accounts.selectors import security_events_since
 from alerts.heartbeat import age, broker_queue_depth, last_beat_pulse
@@ -28,6 +32,7 @@ from ..monitoring import channel_outcomes, outbox_backlog, window_start
 from .staff import staff_alert
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def cause_claim(cause: str) -> bool:
@@ -35,15 +40,28 @@ def cause_claim(cause: str) -> bool:
     return bool(cache.add(f"keryu:watchdog:{cause}", 1, timeout=settings.KERYU_WATCHDOG_ALERT_INTERVAL))
 
 
+def in_site_language(check: Callable[[], T]) -> Callable[[], T]:
+    """Staff read alerts in the site's language (settings.LANGUAGE_CODE: staff have no language of their own),
+    whoever's request or task happened to run the check."""
+
+    @functools.wraps(check)
+    def run() -> T:
+        with translation.override(settings.LANGUAGE_CODE):
+            return check()
+
+    return run
+
+
 def _raise(cause: str, subject: str, body: str) -> bool:
     if not cause_claim(cause):
         log.info("watchdog cause=%s already alerted this interval", cause)
         return False
     log.warning("watchdog cause=%s: %s", cause, subject)
-    staff_alert(subject=f"Keryu watchdog: {subject}", body=body)
+    staff_alert(subject=_("Keryu watchdog: %(subject)s") % {"subject": subject}, body=body)
     return True
 
 
+@in_site_language
 def backlog_check() -> bool:
     backlog = outbox_backlog()
     try:
@@ -55,27 +73,39 @@ def backlog_check() -> bool:
     late = backlog.oldest_due_seconds is not None and backlog.oldest_due_seconds > settings.KERYU_HEALTH_MAX_DUE_SECONDS
     if not (deep or late):
         return False
-    oldest = "none" if backlog.oldest_due_seconds is None else f"{backlog.oldest_due_seconds:.0f} s"
+    oldest = _("none") if backlog.oldest_due_seconds is None else f"{backlog.oldest_due_seconds:.0f} s"
     return _raise(
         "backlog",
-        "notifications are backing up",
-        f"Broker queue: {depth if depth is not None else 'unknown'} tasks (limit "
-        f"{settings.KERYU_HEALTH_MAX_QUEUE_DEPTH}). Due notifications: {backlog.due}, the oldest due for {oldest} "
-        f"(limit {settings.KERYU_HEALTH_MAX_DUE_SECONDS} s). Check that workers run and reach the providers "
-        "(/health/ready, the worker logs); add workers if they are only slow.",
+        _("notifications are backing up"),
+        _(
+            "Broker queue: %(depth)s tasks (limit %(max_depth)s). Due notifications: %(due)s, the oldest due for "
+            "%(oldest)s (limit %(max_due)s s). Check that workers run and reach the providers (/health/ready, the "
+            "worker logs); add workers if they are only slow."
+        )
+        % {
+            "depth": depth if depth is not None else _("unknown"),
+            "max_depth": settings.KERYU_HEALTH_MAX_QUEUE_DEPTH,
+            "due": backlog.due,
+            "oldest": oldest,
+            "max_due": settings.KERYU_HEALTH_MAX_DUE_SECONDS,
+        },
     )
 
 
+@in_site_language
 def beat_silence_check() -> bool:
     seconds = age(last_beat_pulse())
     if seconds is not None and seconds <= settings.KERYU_BEAT_HEARTBEAT_MAX_AGE:
         return False
-    since = "never seen" if seconds is None else f"last seen {seconds:.0f} s ago"
+    since = _("never seen") if seconds is None else _("last seen %(seconds)s s ago") % {"seconds": f"{seconds:.0f}"}
     return _raise(
         "beat",
-        "celery beat is silent",
-        f"Beat's heartbeat is {since} (limit {settings.KERYU_BEAT_HEARTBEAT_MAX_AGE} s). Without beat there is "
-        "no escalation, no outbox sweep and no follow-up. Start exactly one beat process.",
+        _("celery beat is silent"),
+        _(
+            "Beat's heartbeat is %(since)s (limit %(max_age)s s). Without beat there is no escalation, no outbox "
+            "sweep and no follow-up. Start exactly one beat process."
+        )
+        % {"since": since, "max_age": settings.KERYU_BEAT_HEARTBEAT_MAX_AGE},
     )
 
 
@@ -85,6 +115,7 @@ def _raise_each(prefix: str, alerts: dict[str, tuple[str, str]]) -> list[str]:
     return [key for key, (subject, body) in alerts.items() if _raise(f"{prefix}:{key}", subject, body)]
 
 
+@in_site_language
 def channel_failure_check() -> list[str]:
     window = settings.KERYU_WATCHDOG_WINDOW_SECONDS
     failing = [
@@ -97,28 +128,46 @@ def channel_failure_check() -> list[str]:
         "channel",
         {
             outcome.channel: (
-                f"channel {outcome.channel} is failing",
-                f"In the last {window} s, {outcome.failed} of {outcome.failed + outcome.succeeded} finished attempts "
-                f"on {outcome.channel} failed. Delivery falls back to the next channel; check the channel's "
-                "credentials and the provider's status.",
+                _("channel %(channel)s is failing") % {"channel": outcome.channel},
+                _(
+                    "In the last %(window)s s, %(failed)s of %(finished)s finished attempts on %(channel)s failed. "
+                    "Delivery falls back to the next channel; check the channel's credentials and the provider's "
+                    "status."
+                )
+                % {
+                    "window": window,
+                    "failed": outcome.failed,
+                    "finished": outcome.failed + outcome.succeeded,
+                    "channel": outcome.channel,
+                },
             )
             for outcome in failing
         },
     )
 
 
+@in_site_language
 def security_events_check() -> list[str]:
     window = settings.KERYU_WATCHDOG_WINDOW_SECONDS
     counts = security_events_since(since=window_start(window))
     limits = {"lockouts": settings.KERYU_WATCHDOG_LOCKOUTS, "access_refused": settings.KERYU_WATCHDOG_ACCESS_REFUSED}
-    what = {"lockouts": "sign-in lockouts", "access_refused": "refused attempts to open another family's records"}
+    what = {
+        "lockouts": (_("repeated sign-in lockouts"), _("%(count)s sign-in lockouts")),
+        "access_refused": (
+            _("repeated refused attempts to open another family's records"),
+            _("%(count)s refused attempts to open another family's records"),
+        ),
+    }
     return _raise_each(
         "security",
         {
             kind: (
-                f"repeated {what[kind]}",
-                f"{counts[kind]} {what[kind]} in the last {window} s (limit {limit}). Review the security events "
-                "and the axes access attempts in /ops/.",
+                what[kind][0],
+                _(
+                    "%(events)s in the last %(window)s s (limit %(limit)s). Review the security events and the axes "
+                    "access attempts in /ops/."
+                )
+                % {"events": what[kind][1] % {"count": counts[kind]}, "window": window, "limit": limit},
             )
             for kind, limit in limits.items()
             if counts[kind] >= limit
@@ -126,6 +175,7 @@ def security_events_check() -> list[str]:
     )
 
 
+@in_site_language
 def conversation_tier_check() -> list[str]:
     """A WhatsApp sender past KERYU_WHATSAPP_CONVERSATION_WARN_RATIO of its 24-hour tier of new conversations:
     staff hear before the tier is reached and new recipients go by SMS (messaging.services.limits)."""
@@ -133,12 +183,16 @@ def conversation_tier_check() -> list[str]:
         "conversations",
         {
             usage.channel: (
-                f"{usage.channel} has started {usage.count} of its {usage.tier} new conversations for 24 h",
-                f"In the last 24 h {usage.channel} started {usage.count} new conversations; the account's tier "
-                f"allows {usage.tier} (KERYU_WHATSAPP_CONVERSATION_TIER). Beyond it, messages to new recipients go "
-                "by SMS. Ask Meta for the next messaging tier, or raise the setting once Meta has.",
+                _("%(channel)s has started %(count)s of its %(tier)s new conversations for 24 h") % numbers,
+                _(
+                    "In the last 24 h %(channel)s started %(count)s new conversations; the account's tier allows "
+                    "%(tier)s (KERYU_WHATSAPP_CONVERSATION_TIER). Beyond it, messages to new recipients go by SMS. "
+                    "Ask Meta for the next messaging tier, or raise the setting once Meta has."
+                )
+                % numbers,
             )
             for usage in conversation_usage()
+            for numbers in [{"channel": usage.channel, "count": usage.count, "tier": usage.tier}]
             if usage.ratio >= settings.KERYU_WHATSAPP_CONVERSATION_WARN_RATIO
         },
     )

@@ -7,6 +7,10 @@ adapter module and one line below (and, for a new key, a migration for the choic
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
 from .base import AddressKind, Channel, ChannelError, ErrorAction, Family, OutboundMessage, SendResult
 from .development import DevelopmentChannel
 from .email import EmailChannel
@@ -73,23 +77,25 @@ NOT_THE_ADDRESS: frozenset[str] = frozenset(
 # Why a recipient was moved to their next channel, for the alarm's timeline: by the code messaging recorded on
 # the message (provider codes, and messaging's own refusals). Fixed texts: providers' own messages may quote the
 # address.
-FAILOVER_REASONS: dict[str, str] = {
-    "131047": "outside WhatsApp's 24-hour window (Meta 131047)",
-    "63016": "outside WhatsApp's 24-hour window (Twilio 63016)",
-    "130429": "Meta's throughput limit, still after a retry (130429)",
-    "131056": "too many messages to this number (Meta 131056)",
-    "132015": "the WhatsApp template is paused (Meta 132015)",
-    "132016": "the WhatsApp template is disabled (Meta 132016)",
-    "132001": "the WhatsApp template is not approved (Meta 132001)",
-    "63027": "the WhatsApp template is not approved (Twilio 63027)",
-    "template_not_approved": "the WhatsApp template is not approved, paused or recategorised",
-    "outside_window": "outside WhatsApp's 24-hour window and no approved template",
+FAILOVER_REASONS: dict[str, StrOrPromise] = {
+    "131047": _("outside WhatsApp's 24-hour window (Meta 131047)"),
+    "63016": _("outside WhatsApp's 24-hour window (Twilio 63016)"),
+    "130429": _("Meta's throughput limit, still after a retry (130429)"),
+    "131056": _("too many messages to this number (Meta 131056)"),
+    "132015": _("the WhatsApp template is paused (Meta 132015)"),
+    "132016": _("the WhatsApp template is disabled (Meta 132016)"),
+    "132001": _("the WhatsApp template is not approved (Meta 132001)"),
+    "63027": _("the WhatsApp template is not approved (Twilio 63027)"),
+    "template_not_approved": _("the WhatsApp template is not approved, paused or recategorised"),
+    "outside_window": _("outside WhatsApp's 24-hour window and no approved template"),
 }
 
 
 def failover_reason(code: str) -> str:
     """A short, address-free reason for the timeline; the bare code when there is no text for it."""
-    return FAILOVER_REASONS.get(code, f"code {code}" if code else "")
+    if code in FAILOVER_REASONS:
+        return str(FAILOVER_REASONS[code])
+    return gettext("code %(code)s") % {"code": code} if code else ""
 
 
 def failure_blames_address(*, code: str, action: str) -> bool:

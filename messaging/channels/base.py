@@ -31,6 +31,8 @@ class OutboundMessage:
     retry_count: int = 0
     # An AUTHENTICATION template (a one-time code with a copy-code button): its one parameter is the code.
     whatsapp_authentication: bool = False
+    # The language the text was written in (its template's), when known without a query: an email's <html lang>.
+    language: str = ""
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ class EmailChannel(Channel):
             raise ChannelError("no email address", permanent=True, code="no_address")
         message_id = make_msgid(domain="keryu")
         html = message.html or render_to_string(
-            "messaging/email/message.html", {"subject": message.subject, "paragraphs": message.body.split("\n\n")}
+            "messaging/email/message.html",
+            {"subject": message.subject, "paragraphs": message.body.split("\n\n"), "language": message.language},
         )
         connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
         email = EmailMultiAlternatives(

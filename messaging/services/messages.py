@@ -98,6 +98,8 @@ def _outbound(message: Message) -> OutboundMessage:
         whatsapp_buttons=tuple(template.get("buttons", ())),
         retry_count=message.retry_count,
         whatsapp_authentication=bool(template.get("authentication")),
+        # Only when the template row is already loaded: the send path makes no query for it.
+        language=message.template.language if Message.template.is_cached(message) and message.template else "",
     )
 
 

@@ -51,7 +51,7 @@ def test_the_csv_export_names_the_zone_and_uses_it(client, alice, alice_code):
     client.force_login(alice)
     response = client.get(reverse("alerts_export", args=["csv"]))
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0][1] == "timestamp (America/Mexico_City)"
+    assert rows[0][1] == "fecha y hora (America/Mexico_City)"  # Alice reads Spanish
     assert rows[1][1] == "2026-11-21 07:43"
 
 
@@ -129,12 +129,12 @@ def test_the_exports_name_the_custodians_own_zone(client, alice, alice_code):
     _choose_zone(client, alice, "America/Tijuana")
     response = client.get(reverse("alerts_export", args=["csv"]))
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0][1] == "timestamp (America/Tijuana)"
+    assert rows[0][1] == "fecha y hora (America/Tijuana)"
     assert rows[1][1] == "2026-11-21 05:43"
     response = client.get(reverse("alerts_export", args=["xlsx"]))
     content = b"".join(response.streaming_content) if response.streaming else response.content
     sheet = load_workbook(io.BytesIO(content)).active
-    assert sheet.cell(1, 2).value == "timestamp (America/Tijuana)"
+    assert sheet.cell(1, 2).value == "fecha y hora (America/Tijuana)"
     assert sheet.cell(2, 2).value == "2026-11-21 05:43"
 
 

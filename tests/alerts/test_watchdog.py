@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_celery_beat.models import PeriodicTask
 
 from alerts.heartbeat import BEAT_CACHE_KEY
@@ -72,6 +72,15 @@ def test_a_silent_beat_alerts_staff(settings):
     assert watchdog_run() == ["beat"]
     assert watchdog_run() == []
     assert _subjects() == ["Keryu watchdog: celery beat is silent"]
+
+
+def test_staff_read_the_alert_in_the_sites_language_whoever_ran_the_check(settings):
+    settings.LANGUAGE_CODE = "es"
+    cache.set(BEAT_CACHE_KEY, time.time() - settings.KERYU_BEAT_HEARTBEAT_MAX_AGE - 10)
+    with translation.override("en"):  # an English request or task ran it: staff still get the site's language
+        assert watchdog_run() == ["beat"]
+    assert _subjects() == ["Vigilancia de Keryu: celery beat no da señales"]
+    assert "Inicia exactamente un proceso beat." in mail.outbox[0].body
 
 
 def _attempts(alarm, channel: str, status: str, n: int) -> None:

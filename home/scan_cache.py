@@ -29,6 +29,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from core.encryption import decrypt_bytes, encrypt_bytes
+from core.headers import harden_scan_response
+from registry.models import QRCode
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +92,6 @@ def scan_html_set(code: uuid.UUID | str, content: bytes) -> None:
 
 
 def scan_html_response(content: bytes) -> HttpResponse:
-    from core.headers import harden_scan_response
-
     return harden_scan_response(HttpResponse(content, content_type="text/html; charset=utf-8"))
 
 
@@ -109,8 +109,6 @@ def scan_html_forget_subject(subject_id: int | None) -> None:
     """Drop the pages of every code of a subject (its name, photo, shared details or state changed)."""
     if subject_id is None:
         return
-    from registry.models import QRCode
-
     scan_html_forget(QRCode.objects.filter(subject_id=subject_id).values_list("uuid", flat=True))
 
 

@@ -39,6 +39,7 @@ def test_scan_stores_alarm_and_a_real_worker_sends_the_message_the_custodian_the
         assert alarm.attempts.get().status == NotificationStatus.SENT
         assert "alerts.deliver_attempt" in worker.output
 
+    type(alice.custodian).objects.filter(pk=alice.custodian.pk).update(language="en")  # her console in English
     client.force_login(alice)
     page = client.get(f"/admin/snippets/alerts/alarm/inspect/{alarm.pk}/")
     assert page.status_code == 200

@@ -17,6 +17,7 @@ from django.utils.translation import pgettext
 
 from core.roles import scope_to_owner
 from messaging.channels import channel_family, failover_reason
+from messaging.models import Channel
 from registry.selectors import SUBJECT_CUSTODIAN_USER, qr_codes_visible_to
 
 from .filters import AlarmListFilter
@@ -69,6 +70,27 @@ def attempts_for_alarm(*, alarm: Alarm) -> QuerySet[NotificationAttempt]:
     return alarm.attempts.select_related("message").order_by("created_at")
 
 
+# How an alarm was acknowledged, or how a relayed message came in, in the reader's words (stored as a key).
+VIA_NAMES = {
+    "admin": _lazy("the console"),
+    "link": _lazy("the message's link"),
+    "web": _lazy("the web page"),
+    "reply": _lazy("a reply to the message"),
+    "staff": _lazy("Keryu staff"),
+    "sms": "SMS",
+    "whatsapp": "WhatsApp",
+}
+
+
+def via_name(value: str) -> str:
+    return str(VIA_NAMES.get(value, value))
+
+
+def channel_name(key: str) -> str:
+    """A channel's label (messaging's catalogue, in the reader's language) instead of its key."""
+    return str(dict(Channel.choices).get(key, key)) if key else key
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
@@ -102,7 +124,11 @@ def alarm_timeline(*, alarm: Alarm) -> list[TimelineEntry]:
             who = _("%(who)s (update %(seq)s)") % {"who": who, "seq": attempt.update_seq}
 
         def went(state: str, attempt: NotificationAttempt = attempt, who: str = who) -> str:
-            return _("%(who)s via %(channel)s: %(state)s") % {"who": who, "channel": attempt.channel, "state": state}
+            return _("%(who)s via %(channel)s: %(state)s") % {
+                "who": who,
+                "channel": channel_name(attempt.channel),
+                "state": state,
+            }
 
         status = attempt.get_status_display()
         entries.append(TimelineEntry(attempt.created_at, "attempt", went(pgettext("attempt", "queued"))))
@@ -137,7 +163,7 @@ def alarm_timeline(*, alarm: Alarm) -> list[TimelineEntry]:
         entries.append(TimelineEntry(alarm.emergency_called_at, "staff", text))
     if alarm.acknowledged_at:
         by = alarm.acknowledged_by or _("a recipient")
-        text = _("Acknowledged by %(name)s (%(via)s)") % {"name": by, "via": alarm.acknowledged_via}
+        text = _("Acknowledged by %(name)s (%(via)s)") % {"name": by, "via": via_name(alarm.acknowledged_via)}
         entries.append(TimelineEntry(alarm.acknowledged_at, "ack", text))
     if alarm.staff_alerted_at:
         text = _("The family could not be reached: staff alerted")
@@ -225,13 +251,13 @@ def _relay_entries(alarm: Alarm) -> list[TimelineEntry]:
             who = _("The %(finder)s to the family") % {"finder": finder}
         shared = _(" (shared their number)") if relay.shared_contact else ""
         sent = {
-            NoticeStatus.SENT: _("; texted via %(channel)s") % {"channel": relay.channel},
+            NoticeStatus.SENT: _("; texted via %(channel)s") % {"channel": channel_name(relay.channel)},
             NoticeStatus.FAILED: _("; could not be texted"),
             RELAY_PAGE_ONLY: _("; on the page"),
         }.get(relay.status, _("; to be texted"))
         text = _("Message: %(who)s, via %(via)s%(shared)s%(sent)s: %(text)s") % {
             "who": who,
-            "via": relay.via,
+            "via": via_name(relay.via),
             "shared": shared,
             "sent": sent,
             "text": relay.text,
@@ -248,7 +274,7 @@ def _notice_entries(alarm: Alarm) -> list[TimelineEntry]:
         what = NOTICE_WHAT.get(notice.kind, notice.kind)
         told = {"who": who, "what": what}
         if notice.status == NoticeStatus.SENT and notice.sent_at:
-            text = _("%(who)s told %(what)s via %(channel)s") % {**told, "channel": notice.channel}
+            text = _("%(who)s told %(what)s via %(channel)s") % {**told, "channel": channel_name(notice.channel)}
             entries.append(TimelineEntry(notice.sent_at, "notice", text))
         elif notice.status == NoticeStatus.FAILED:
             entries.append(TimelineEntry(notice.created_at, "failure", _("%(who)s could not be told %(what)s") % told))

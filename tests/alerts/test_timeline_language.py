@@ -24,9 +24,19 @@ def alarm(alice_code) -> Alarm:
     alarm.attempts.update(error=NO_RECEIPT.format(seconds=60))  # stored in English, whoever reads it
     now = timezone.now()
     Alarm.objects.filter(pk=alarm.pk).update(
-        acknowledged_at=now, acknowledged_by="Alice", acknowledged_via="sms", staff_alerted_at=now, resolved_at=now
+        acknowledged_at=now, acknowledged_by="Alice", acknowledged_via="web", staff_alerted_at=now, resolved_at=now
     )
     return alarm
+
+
+def _channel_label(alarm: Alarm, language: str) -> str:
+    from messaging.models import Channel
+
+    key = alarm.attempts.values_list("channel", flat=True).first()
+    with translation.override(language):
+        label = str(dict(Channel.choices)[key])
+    assert label != key
+    return label
 
 
 def _timeline(client, user, alarm: Alarm) -> str:
@@ -39,7 +49,8 @@ def test_a_spanish_custodian_reads_her_alarm_timeline_in_spanish(client, alice, 
     timeline = _timeline(client, alice, alarm)
     assert "Escaneo: Persona extraviada" in timeline
     assert "Sin confirmación de entrega ni de lectura en 60 s: se pasó al siguiente canal" in timeline
-    assert "Confirmada por Alice (sms)" in timeline
+    assert "Confirmada por Alice (la página web)" in timeline
+    assert f"por {_channel_label(alarm, 'es')}:" in timeline  # the channel's name, not its key
     assert "No se pudo contactar a la familia: se avisó al personal" in timeline
     assert "en cola" in timeline
     for english in ("Scan: ", "No delivered or read receipt", "Acknowledged by", "could not be reached", "queued"):
@@ -51,7 +62,8 @@ def test_an_english_custodian_reads_the_same_timeline_in_english(client, alice, 
     timeline = _timeline(client, alice, alarm)
     assert "Scan: Subject lost" in timeline
     assert "No delivered or read receipt within 60 s: moved to the next channel" in timeline
-    assert "Acknowledged by Alice (sms)" in timeline
+    assert "Acknowledged by Alice (the web page)" in timeline
+    assert f"via {_channel_label(alarm, 'en')}:" in timeline
     assert "The family could not be reached: staff alerted" in timeline
     assert "Escaneo" not in timeline
 

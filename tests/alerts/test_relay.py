@@ -245,9 +245,9 @@ def test_every_relayed_message_is_on_the_alarm_timeline_with_how_it_went(client,
     _send_pending()
     texts = [e.text for e in alarm_timeline(alarm=alarm) if e.kind == "relay"]
     assert texts == [
-        "Message: Alice (custodian) to the finder, via web (shared their number); texted via development: "
+        "Message: Alice (custodian) to the finder, via the web page (shared their number); texted via Development (recorded, not sent): "
         "Marcador familia",
-        "Message: The finder to the family, via web; texted via development: Marcador finder",
+        "Message: The finder to the family, via the web page; texted via Development (recorded, not sent): Marcador finder",
     ]
     assert not any(str(alice_code.subject.custodian.phone_number) in t for t in texts)
 

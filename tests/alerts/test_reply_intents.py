@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from alerts.intents import Intent, intent_of
 from alerts.models import Alarm, AlarmNote, NotificationAttempt, NotificationStatus
@@ -185,7 +185,8 @@ def test_cant_help_is_on_the_timeline_acknowledges_nothing_and_the_escalation_go
         alarms_escalate()
     alarm.refresh_from_db()
     assert alarm.acknowledged_at is None and alarm.escalation_level == 1
-    entries = [e.text for e in alarm_note_entries(alarm=alarm)]
+    with translation.override("en"):  # the replies ran in Spanish; the timeline is read here in English
+        entries = [e.text for e in alarm_note_entries(alarm=alarm)]
     assert entries == [
         "Note by Abuela Rosa (emergency contact, by reply): Cannot help: No puedo, estoy en Monterrey",
         "Note by Uncle Tom (emergency contact, by reply): Cannot help: Sorry, I can't. I'm abroad",

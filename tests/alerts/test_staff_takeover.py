@@ -76,7 +76,7 @@ def test_staff_acknowledge_for_the_family_from_the_alarm_page(client, staff, han
     }
     assert list(alarms_unacknowledged_for_staff()) == []
     texts = [entry.text for entry in alarm_timeline(alarm=handed)]
-    assert f"Acknowledged by {staff.get_full_name()} (staff)" in texts
+    assert f"Acknowledged by {staff.get_full_name()} (Keryu staff)" in texts
     assert "Handed to Keryu staff: Every round of the escalation policy done, nobody acknowledged" in texts
     page = client.get(_inspect(handed)).content.decode()
     assert "Acknowledge for the family" not in page  # done: the button goes

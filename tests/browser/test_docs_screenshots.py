@@ -344,7 +344,7 @@ def test_guide_scan_acknowledge_note_and_resolve(browser, live_server, alice):
     assert page.get_by_role("link", name="Export CSV").is_visible()
     shot(page, "alarms-list")
     page.goto(f"{base}/admin/snippets/alerts/alarm/inspect/{alarm.pk}/")
-    assert page.get_by_text("Acknowledged by Alice Arroyo (link)").is_visible()
+    assert page.get_by_text("Acknowledged by Alice Arroyo (the message's link)").is_visible()
     scroll_to(page.get_by_role("heading", name="Timeline"))
     shot(page, "alarm-timeline")
     page.get_by_role("link", name="Resolve").click()

@@ -143,7 +143,9 @@ def test_a_follow_up_outside_the_window_without_an_approved_template_goes_on_sms
     assert attempt_deliver(attempt_id=sms.pk).status == NotificationStatus.SENT
     assert fake_twilio.requests[-1].form["To"] == "+521" + _phone(alice)[3:]
     timeline = [e.text for e in alarm_timeline(alarm=alarm)]
-    assert any("meta_whatsapp: failed (the WhatsApp template is not approved" in t for t in timeline), timeline
+    assert any("WhatsApp (Meta Cloud API): failed (the WhatsApp template is not approved" in t for t in timeline), (
+        timeline
+    )
 
 
 # --- templates with buttons, and a tap -------------------------------------------------------------------

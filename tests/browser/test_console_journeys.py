@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 from wagtail.users.models import UserProfile
 
 from alerts.models import Alarm, NotificationAttempt, NotificationStatus, SituationType
@@ -98,7 +99,7 @@ def test_custodian_console(browser, live_server, alice, alice_subject, alice_cod
 
     page = page_for(browser, language)
     page.goto(f"{base}/admin/login/")
-    assert page.get_by_role("heading", name=says["sign_in"]).is_visible()
+    expect(page.get_by_role("heading", name=says["sign_in"])).to_be_visible()
     assert page.title().endswith("Keryu")
     shot(page, f"console-login-{language}")
 
@@ -114,7 +115,7 @@ def test_custodian_console(browser, live_server, alice, alice_subject, alice_cod
     for hidden in ("Pages", "Páginas", "Help", "Ayuda", "Images", "Imágenes"):
         assert hidden not in sidebar, hidden
     assert not page.get_by_placeholder("Search all pages…").count()
-    assert page.get_by_role("heading", name=says["people"]).is_visible()
+    expect(page.get_by_role("heading", name=says["people"])).to_be_visible()
     assert page.locator('[data-keryu-badge="pdf"]').count() == 2
     shot(page, f"console-home-{language}")
     scroll_to(page.locator("#keryu-my-subjects"))
@@ -126,7 +127,7 @@ def test_custodian_console(browser, live_server, alice, alice_subject, alice_cod
 
     page.goto(f"{base}/admin/snippets/registry/subject/inspect/{alice_subject.pk}/")
     assert page.locator("[data-keryu-photo]").is_visible() and page.locator("[data-keryu-qr]").is_visible()
-    assert page.get_by_role("heading", name=says["scan_history"]).is_visible()
+    expect(page.get_by_role("heading", name=says["scan_history"])).to_be_visible()
     shot(page, f"console-subject-{language}")
     # The badge: one click, a printable PDF.
     badge = page.request.get(base + page.locator('[data-keryu-badge="pdf"]').get_attribute("href"))
@@ -185,13 +186,13 @@ def test_staff_dashboard(browser, live_server, staff, alice_code, language):
     login_browser(page, live_server.url, staff)
     page.goto(f"{live_server.url}/admin/")
     open_panel = page.locator(".keryu-staff-open")
-    assert open_panel.locator(f'tr[data-alarm="{injured.pk}"]').first.is_visible()
-    assert page.get_by_role("heading", name=says["failed"]).is_visible()
-    assert page.get_by_role("heading", name=says["delivery"]).is_visible()
+    expect(open_panel.locator(f'tr[data-alarm="{injured.pk}"]').first).to_be_visible()
+    expect(page.get_by_role("heading", name=says["failed"])).to_be_visible()
+    expect(page.get_by_role("heading", name=says["delivery"])).to_be_visible()
     assert page.locator('[data-window-table="24"] tr[data-channel="meta_whatsapp"] td').nth(4).inner_text() == "100"
     assert page.locator(".keryu-staff-health h2").inner_text().startswith(says["health"])
     for part in ("worker", "beat", "queue"):
-        assert page.locator(f'tr[data-check="{part}"]').is_visible()
+        expect(page.locator(f'tr[data-check="{part}"]')).to_be_visible()
     assert page.locator("#wagtail-sidebar").get_by_text("Pages" if language == "en" else "Páginas").count()
     shot(page, f"console-staff-home-{language}")
     scroll_to(page.locator("#keryu-staff-delivery"))
@@ -201,8 +202,8 @@ def test_staff_dashboard(browser, live_server, staff, alice_code, language):
 
     # An alarm, as staff take it over (acknowledge for the family, record the emergency call).
     page.goto(f"{live_server.url}/admin/snippets/alerts/alarm/inspect/{injured.pk}/")
-    assert page.locator(".alarm-take-over").is_visible()
-    assert page.locator(".alarm-staff-ack-form").is_visible()
+    expect(page.locator(".alarm-take-over")).to_be_visible()
+    expect(page.locator(".alarm-staff-ack-form")).to_be_visible()
     assert page.locator("tr.timeline-attempt").count() >= 3
     scroll_to(page.locator(".alarm-take-over"))
     shot(page, f"console-staff-alarm-{language}")
@@ -210,10 +211,10 @@ def test_staff_dashboard(browser, live_server, staff, alice_code, language):
     # /ops/ (Unfold), in the browser's language: staff's queue on top, then the delivery channels.
     page.goto(f"{live_server.url}/ops/")
     assert (page.locator("html").get_attribute("lang") or "").startswith(language)
-    assert page.locator(".keryu-unacknowledged-table").is_visible()
+    expect(page.locator(".keryu-unacknowledged-table")).to_be_visible()
     shot(page, f"console-ops-{language}")
     page.goto(f"{live_server.url}/ops/messaging/channelsetting/")
-    assert page.locator("#result_list").is_visible()
+    expect(page.locator("#result_list")).to_be_visible()
     shot(page, f"console-ops-channels-{language}")
     page.context.close()
 
@@ -233,7 +234,7 @@ def test_editor_previews_a_message_in_the_side_panel(browser, live_server, edito
     assert frame.locator("[data-preview-button]").count() == 3
     assert says["wrong_number"] in frame.locator('[data-preview-channel="whatsapp"]').inner_text()
     assert frame.locator("[data-sms-segments]").count() == 1
-    assert frame.locator('[data-preview-channel="email"]').is_visible()
+    expect(frame.locator('[data-preview-channel="email"]')).to_be_visible()
     # Styled, not plain text: the preview's own styles applied inside the side panel's frame.
     radius = frame.locator(".wa .bubble").evaluate("el => getComputedStyle(el).borderTopRightRadius")
     assert radius == "8px"

@@ -20,6 +20,7 @@ from django.contrib.auth.models import User
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
+from playwright.sync_api import expect
 
 from accounts.models import SecurityEvent
 from alerts.models import Alarm, NotificationStatus
@@ -121,7 +122,7 @@ def test_guide_sign_up_verify_and_second_factor(browser, live_server, mailoutbox
     phone.get_by_role("button", name="Create account").click()
 
     phone.wait_for_url("**/accounts/signup/phone/")
-    assert phone.get_by_text("ending in 5678").is_visible()
+    expect(phone.get_by_text("ending in 5678")).to_be_visible()
     assert not phone.get_by_text("1234").count()  # only the last four digits are shown
     sms = Message.objects.get(address_hash=address_hash("+525512345678"), kind="VERIFICATION_CODE")
     code = re.search(r"\b(\d{6})\b", sms.content).group(1)
@@ -129,7 +130,7 @@ def test_guide_sign_up_verify_and_second_factor(browser, live_server, mailoutbox
     shot(phone, "signup-phone-code")
     phone.get_by_role("button", name="Verify phone").click()
     phone.wait_for_url("**/accounts/signup/done/")
-    assert phone.get_by_role("heading", name="Check your email").is_visible()
+    expect(phone.get_by_role("heading", name="Check your email")).to_be_visible()
     shot(phone, "signup-check-email")
 
     link = re.search(r"(http://\S+/accounts/verify-email/\S+/)", mailoutbox[-1].body).group(1)
@@ -142,7 +143,7 @@ def test_guide_sign_up_verify_and_second_factor(browser, live_server, mailoutbox
     page = new_page(browser, DESKTOP)
     sign_in(page, base, "carla@example.com", PASSWORD)
     page.wait_for_url("**/accounts/mfa/enrol/**")
-    assert page.get_by_role("heading", name="Set up your second factor").is_visible()
+    expect(page.get_by_role("heading", name="Set up your second factor")).to_be_visible()
     shot(page, "mfa-enrol")
     secret = page.get_by_test_id("totp-secret").inner_text().strip()
     page.get_by_label("Code").fill(f"{TOTP(base64.b32decode(secret)).token():06d}")
@@ -153,14 +154,14 @@ def test_guide_sign_up_verify_and_second_factor(browser, live_server, mailoutbox
     shot(page, "mfa-backup-codes")
     page.get_by_role("link", name="I saved them, continue").click()
     page.wait_for_url(f"{base}/admin/")
-    assert page.get_by_role("heading", name="People in your care").is_visible()
+    expect(page.get_by_role("heading", name="People in your care")).to_be_visible()
     shot(page, "dashboard-empty")
 
     # Signing in again: password, then a code (here a backup code, which then stops working).
     page.context.clear_cookies()
     sign_in(page, base, "carla@example.com", PASSWORD)
     page.wait_for_url("**/accounts/mfa/verify/**")
-    assert page.get_by_role("heading", name="Enter your code").is_visible()
+    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
     page.get_by_label("Code").fill(codes[0])
     shot(page, "mfa-verify")
     page.get_by_role("button", name="Verify").click()
@@ -218,13 +219,13 @@ def test_guide_register_a_person_print_the_badge_and_test(browser, live_server, 
     assert subject.photo and subject.share_photo and subject.contacts.get().name == "Carmen Arroyo"
 
     page.goto(f"{base}/admin/snippets/registry/subject/inspect/{subject.pk}/")
-    assert page.get_by_role("img", name="Photo of Sofía").is_visible()
+    expect(page.get_by_role("img", name="Photo of Sofía")).to_be_visible()
     shot(page, "subject-inspect")
     page.locator("[data-keryu-generate]").click()
     page.wait_for_url("**/admin/snippets/registry/qrcode/inspect/*/")
     code = QRCode.objects.get(subject=subject)
     assert code.is_active
-    assert page.get_by_text(code.short_code).first.is_visible()
+    expect(page.get_by_text(code.short_code).first).to_be_visible()
     shot(page, "qr-inspect")
 
     with page.expect_download() as info:
@@ -237,13 +238,13 @@ def test_guide_register_a_person_print_the_badge_and_test(browser, live_server, 
 
     page.get_by_role("button", name="Send a test alarm").click()
     page.wait_for_url("**/admin/snippets/alerts/alarm/inspect/*/")
-    assert page.get_by_text("Test alarm sent to you").is_visible()
+    expect(page.get_by_text("Test alarm sent to you")).to_be_visible()
     alarm = Alarm.objects.get(is_test=True)
     assert deliver_due(alarm) == 1  # what the worker does within a second or two
     message = Message.objects.get(kind="TEST")
     assert message.to == str(alice.custodian.phone_number) and message.status == "sent"
     page.reload()
-    assert page.get_by_text("TEST ALARM (no action needed)").is_visible()
+    expect(page.get_by_text("TEST ALARM (no action needed)")).to_be_visible()
     scroll_to(page.get_by_role("heading", name="Timeline"))
     shot(page, "test-alarm")
     page.context.close()
@@ -297,9 +298,9 @@ def test_guide_scan_acknowledge_note_and_resolve(browser, live_server, alice):
 
     finder = new_page(browser, PHONE)
     finder.goto(f"{base}/scan/{code.uuid}/")
-    assert finder.get_by_role("heading", name="You found Sofía").is_visible()
-    assert finder.get_by_role("img", name="Sofía").is_visible()
-    assert finder.get_by_text("Penicillin").is_visible()
+    expect(finder.get_by_role("heading", name="You found Sofía")).to_be_visible()
+    expect(finder.get_by_role("img", name="Sofía")).to_be_visible()
+    expect(finder.get_by_text("Penicillin")).to_be_visible()
     assert not finder.get_by_text("Arroyo").count()  # the first name only: never the surname
     shot(finder, "scan-form")
     finder.get_by_label("Lost: cannot find their family").check()
@@ -307,7 +308,7 @@ def test_guide_scan_acknowledge_note_and_resolve(browser, live_server, alice):
     finder.get_by_label("Details").fill("She is calm, sitting with me on a bench.")
     finder.get_by_role("button", name="Notify the family").click()
     finder.wait_for_url("**/sent/**")
-    assert finder.get_by_text("The family is being notified now").is_visible()
+    expect(finder.get_by_text("The family is being notified now")).to_be_visible()
     shot(finder, "scan-sent")
 
     alarm = Alarm.objects.get()
@@ -319,7 +320,7 @@ def test_guide_scan_acknowledge_note_and_resolve(browser, live_server, alice):
 
     custodian = new_page(browser, PHONE)
     custodian.goto(link.replace("http://testserver", base))
-    assert custodian.get_by_role("heading", name="Subject lost: Sofía").is_visible()
+    expect(custodian.get_by_role("heading", name="Subject lost: Sofía")).to_be_visible()
     custodian.get_by_label("A short note for the person who found them").fill(
         "Thank you! I am on my way, 10 minutes. Please stay there."
     )
@@ -333,7 +334,7 @@ def test_guide_scan_acknowledge_note_and_resolve(browser, live_server, alice):
     custodian.context.close()
 
     finder.locator('[data-step="acknowledged"].done').wait_for()  # the finder's page polls and updates itself
-    assert finder.get_by_text("Thank you! I am on my way").is_visible()
+    expect(finder.get_by_text("Thank you! I am on my way")).to_be_visible()
     shot(finder, "scan-acknowledged")
     finder.context.close()
 
@@ -341,17 +342,17 @@ def test_guide_scan_acknowledge_note_and_resolve(browser, live_server, alice):
     login_browser(page, base, alice)
     page.goto(f"{base}/admin/snippets/alerts/alarm/")
     page.get_by_role("button", name="Actions").click()  # the header's menu: exports and statistics
-    assert page.get_by_role("link", name="Export CSV").is_visible()
+    expect(page.get_by_role("link", name="Export CSV")).to_be_visible()
     shot(page, "alarms-list")
     page.goto(f"{base}/admin/snippets/alerts/alarm/inspect/{alarm.pk}/")
-    assert page.get_by_text("Acknowledged by Alice Arroyo (the message's link)").is_visible()
+    expect(page.get_by_text("Acknowledged by Alice Arroyo (the message's link)")).to_be_visible()
     scroll_to(page.get_by_role("heading", name="Timeline"))
     shot(page, "alarm-timeline")
     page.get_by_role("link", name="Resolve").click()
     page.locator("textarea[name=resolution_notes]").fill("Picked Sofía up at the park. All well.")
     with page.expect_navigation():
         page.get_by_role("button", name="Resolve").click()
-    assert page.get_by_text("Alarm resolved.").is_visible()
+    expect(page.get_by_text("Alarm resolved.")).to_be_visible()
     alarm.refresh_from_db()
     assert alarm.resolved_at and alarm.resolution_notes == "Picked Sofía up at the park. All well."
     page.context.close()
@@ -373,7 +374,7 @@ def test_guide_preferences_and_a_lost_badge(browser, live_server, alice):
     shot(page, "profile")
     with page.expect_navigation():
         page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Your profile was saved.").is_visible()
+    expect(page.get_by_text("Your profile was saved.")).to_be_visible()
     alice.custodian.refresh_from_db()
     assert alice.custodian.preferred_channel == "sms"
 
@@ -385,7 +386,7 @@ def test_guide_preferences_and_a_lost_badge(browser, live_server, alice):
         page.locator("[data-keryu-confirm-deactivate]").click()
     code.refresh_from_db()
     assert not code.is_active
-    assert page.get_by_text(f"Code {code.short_code} is off").is_visible()
+    expect(page.get_by_text(f"Code {code.short_code} is off")).to_be_visible()
     shot(page, "qr-deactivated")
     finder = new_page(browser, PHONE)
     response = finder.goto(f"{base}/scan/{code.uuid}/")
@@ -419,25 +420,25 @@ def test_guide_operations_console(browser, live_server, staff, editor, alice):
     shot(page, "ops-mfa-reset")
     with page.expect_navigation():
         page.get_by_title("Run the selected action").click()
-    assert page.get_by_text("MFA devices reset for 1 user.").is_visible()
+    expect(page.get_by_text("MFA devices reset for 1 user.")).to_be_visible()
     assert not TOTPDevice.objects.filter(user=alice).exists()
     assert SecurityEvent.objects.get(kind="mfa_reset", user=alice).actor == staff
 
     page.goto(f"{base}/ops/messaging/channelsetting/")
-    assert page.get_by_text("Development (recorded, not sent)").first.is_visible()
+    expect(page.get_by_text("Development (recorded, not sent)").first).to_be_visible()
     shot(page, "ops-channels")
     page.goto(f"{base}/ops/django_celery_beat/periodictask/")
-    assert page.get_by_text("Alerts: sweep the outbox").is_visible()
+    expect(page.get_by_text("Alerts: sweep the outbox")).to_be_visible()
     shot(page, "ops-periodic-tasks")
     page.goto(f"{base}/admin/snippets/alerts/escalationpolicy/")
-    assert page.get_by_text("Subject lost").first.is_visible()
+    expect(page.get_by_text("Subject lost").first).to_be_visible()
     shot(page, "escalation-policies")
     page.context.close()
 
     page = new_page(browser, DESKTOP)
     login_browser(page, base, editor)
     page.goto(f"{base}/admin/snippets/messaging/messagetemplate/")
-    assert page.get_by_text("Lost (es)").is_visible()
+    expect(page.get_by_text("Lost (es)")).to_be_visible()
     shot(page, "templates")
     page.goto(f"{base}/ops/")
     assert page.url.startswith(f"{base}/ops/login/")  # editors have no /ops/ console: sent to its sign-in

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from alerts.models import NotificationAttempt, RecipientKind
 from alerts.services import ack_token
@@ -48,7 +49,7 @@ def test_the_doctor_sees_the_allowed_essentials_then_a_closed_page(
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}{link}")
-        assert page.get_by_role("heading", name=heading).is_visible()
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
         assert (
             page.get_by_text("Type 1 diabetes").is_visible() and page.get_by_text("Insulin glargine 10 U").is_visible()
         )
@@ -59,7 +60,7 @@ def test_the_doctor_sees_the_allowed_essentials_then_a_closed_page(
 
         type(alarm).objects.filter(pk=alarm.pk).update(resolved_at=timezone.now())
         page.reload()
-        assert page.get_by_role("heading", name=closed).is_visible()
+        expect(page.get_by_role("heading", name=closed)).to_be_visible()
         assert page.get_by_text("Type 1 diabetes").count() == 0 and page.locator("img").count() == 0
         screenshot(page, f"doctor-view-closed-{locale[:2]}")
     finally:

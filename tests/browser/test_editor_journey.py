@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from home.models import ScanPage
 
@@ -22,4 +23,4 @@ def test_editor_changes_the_emergency_number_and_the_scan_page_shows_it(desktop,
 
     assert ScanPage.objects.get().emergency_number == "066"
     desktop.goto(f"{live_server.url}/scan/{alice_code.uuid}/")
-    assert desktop.get_by_role("link", name="Emergency? Call 066").is_visible()
+    expect(desktop.get_by_role("link", name="Emergency? Call 066")).to_be_visible()

@@ -8,6 +8,7 @@ custodian's message, on their own phone. The finder's page only polls its status
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from alerts.models import Alarm
 from alerts.services import ack_url, alarm_resolve, attempt_deliver
@@ -86,7 +87,7 @@ def test_the_finders_page_follows_the_family_from_notified_to_acknowledged(
     page.get_by_label(text["where"]).fill("Parque México")
     page.get_by_role("button", name=text["send"]).click()
     page.wait_for_url("**/sent/**")
-    assert page.get_by_role("heading", name=text["notifying"]).is_visible()
+    expect(page.get_by_role("heading", name=text["notifying"])).to_be_visible()
     screenshot(page, f"finder-progress-1-received-{language}")
 
     attempt = Alarm.objects.get().attempts.get()
@@ -117,6 +118,6 @@ def test_the_finders_page_follows_the_family_from_notified_to_acknowledged(
     alarm_resolve(alarm=Alarm.objects.get(), user=alice, notes="En casa")
     page.get_by_role("heading", name=text["closed"]).wait_for()
     assert page.get_by_text(text["note"]).is_visible() and not page.get_by_text("En casa").count()
-    assert not page.get_by_text(text["stay"]).is_visible()  # closed: nothing left to wait or stay for
+    expect(page.get_by_text(text["stay"])).not_to_be_visible()  # closed: nothing left to wait or stay for
     screenshot(page, f"finder-progress-5-closed-{language}")
     finder.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from registry.models import CustodianRole, Custodianship
 
@@ -56,7 +57,7 @@ def test_a_co_custodian_accepts_an_invitation_and_sees_the_shared_subject(live_s
     page.goto(f"{live_server.url}/admin/snippets/registry/subject/inspect/{subject.pk}/")
     page.locator("[data-keryu-household]").click()
     page.wait_for_url(f"**/admin/profile/household/{subject.pk}/")
-    assert page.get_by_role("heading", name=texts["invite"]).is_visible()
+    expect(page.get_by_role("heading", name=texts["invite"])).to_be_visible()
     page.locator("input[name=email]").fill("carolina@example.com")
     page.locator("select[name=language]").select_option(lang)
     shot(page, f"household-invite-{lang}")
@@ -83,13 +84,13 @@ def test_a_co_custodian_accepts_an_invitation_and_sees_the_shared_subject(live_s
     page.wait_for_url(f"**/admin/profile/household/{subject.pk}/")
     names = page.locator("[data-keryu-custodians]").inner_text()
     assert "Alicia Arroyo" in names and "Carolina Campos" in names
-    assert page.locator("[data-keryu-leave]").is_visible()
+    expect(page.locator("[data-keryu-leave]")).to_be_visible()
     shot(page, f"household-members-{lang}")
 
     # The shared subject's alarm reaches her console too.
     alarm = AlarmFactory(qr_code=code)
     page.goto(f"{live_server.url}/admin/")
-    assert page.locator(f'.keryu-open-alarms article[data-alarm="{alarm.pk}"]').is_visible()
+    expect(page.locator(f'.keryu-open-alarms article[data-alarm="{alarm.pk}"]')).to_be_visible()
     page.goto(f"{live_server.url}/admin/snippets/alerts/alarm/inspect/{alarm.pk}/")
     assert "Sofía Arroyo" in page.title()
     shot(page, f"household-co-alarm-{lang}")

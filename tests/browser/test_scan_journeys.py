@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from alerts.models import Alarm
 from messaging.models import Message
@@ -85,12 +86,12 @@ def test_finder_without_javascript_types_the_location(browser, live_server, alic
     context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{live_server.url}/scan/{alice_code.uuid}/")
-    assert not page.get_by_role("button", name="Use my location").is_visible()  # JS-only control stays hidden
+    expect(page.get_by_role("button", name="Use my location")).not_to_be_visible()  # JS-only control stays hidden
     page.get_by_label("Hurt or unwell: needs help now").check()
     page.get_by_label("Where are you?").fill("Av. Insurgentes 300")
     page.get_by_role("button", name="Notify the family").click()
     page.wait_for_url("**/sent/**")
-    assert page.get_by_text("Refresh to see the latest progress").is_visible()
+    expect(page.get_by_text("Refresh to see the latest progress")).to_be_visible()
     assert Alarm.objects.get().situation_type == "INJURED"
     context.close()
 
@@ -99,12 +100,12 @@ def test_finder_in_spanish(browser, live_server, alice_code):
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="es-MX", is_mobile=True)
     page = context.new_page()
     page.goto(f"{live_server.url}/scan/{alice_code.uuid}/")
-    assert page.get_by_role("heading", name="Encontraste a Sofía").is_visible()
+    expect(page.get_by_role("heading", name="Encontraste a Sofía")).to_be_visible()
     screenshot(page, "scan-form-es")
     page.get_by_label("Perdido: no encuentra a su familia").check()
     page.get_by_label("¿Dónde estás?").fill("Parque México")
     page.get_by_role("button", name="Avisar a la familia").click()
     page.wait_for_url("**/sent/**")
-    assert page.get_by_text("Gracias. Estamos avisando a la familia ahora mismo.").is_visible()
+    expect(page.get_by_text("Gracias. Estamos avisando a la familia ahora mismo.")).to_be_visible()
     screenshot(page, "scan-sent-es")
     context.close()

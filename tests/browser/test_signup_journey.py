@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django_otp.oath import TOTP
+from playwright.sync_api import expect
 
 from messaging.formatting import address_hash
 from messaging.models import Message
@@ -35,19 +36,19 @@ def test_custodian_signs_up_verifies_enrols_totp_and_reaches_dashboard(live_serv
     page.get_by_label("Code").fill(code)
     page.get_by_role("button", name="Verify phone").click()
     page.wait_for_url("**/accounts/signup/done/")
-    assert page.get_by_role("heading", name="Check your email").is_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
 
     link = re.search(r"(http://\S+/accounts/verify-email/\S+/)", mailoutbox[-1].body).group(1)
     page.goto(link.replace("http://testserver", live_server.url))
     page.get_by_role("button", name="Verify my email").click()
-    assert page.get_by_role("heading", name="Your email is verified").is_visible()
+    expect(page.get_by_role("heading", name="Your email is verified")).to_be_visible()
     page.get_by_role("link", name="Sign in").click()
 
     page.locator("input[name=username]").fill("carla@example.com")
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("button[type=submit]").first.click()
     page.wait_for_url("**/accounts/mfa/enrol/**")
-    assert page.get_by_role("heading", name="Set up your second factor").is_visible()
+    expect(page.get_by_role("heading", name="Set up your second factor")).to_be_visible()
     screenshot(page, "accounts-mfa-enrol")
     secret = page.get_by_test_id("totp-secret").inner_text().strip()
     token = TOTP(base64.b32decode(secret)).token()
@@ -60,11 +61,11 @@ def test_custodian_signs_up_verifies_enrols_totp_and_reaches_dashboard(live_serv
     page.get_by_role("link", name="I saved them, continue").click()
 
     page.wait_for_url(f"{live_server.url}/admin/")
-    assert page.get_by_text("My profile").first.is_visible()
+    expect(page.get_by_text("My profile").first).to_be_visible()
     screenshot(page, "accounts-dashboard")
     page.get_by_text("My profile").first.click()
     page.wait_for_url("**/admin/profile/")
-    assert page.get_by_role("heading", name="My activity").is_visible()
+    expect(page.get_by_role("heading", name="My activity")).to_be_visible()
     screenshot(page, "accounts-profile")
 
 
@@ -73,4 +74,4 @@ def test_login_browser_helper_gives_a_verified_console_session(live_server, desk
 
     login_browser(desktop, live_server.url, alice)
     desktop.goto(f"{live_server.url}/admin/profile/")
-    assert desktop.get_by_role("heading", name="My profile").is_visible()
+    expect(desktop.get_by_role("heading", name="My profile")).to_be_visible()

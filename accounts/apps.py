@@ -1,6 +1,7 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+from core.apps import setup_after_migrate
 
 
 class AccountsConfig(AppConfig):
@@ -9,9 +10,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import audit, receivers  # noqa: F401  (audit registrations and signal receivers)
-        from .setup import on_post_migrate
 
-        post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="accounts.setup")
+        setup_after_migrate(self)
         self._name_the_second_factor_devices()
 
     @staticmethod

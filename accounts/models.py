@@ -15,6 +15,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 
 from core.encryption import EncryptedPhoneNumberField
+from core.fields import optional_link
 from registry.models import ContactChannel, Language
 
 
@@ -120,14 +121,7 @@ class PhoneCodeSend(models.Model):
     code_hash = models.CharField(max_length=128, verbose_name=_("code hash"))
     channel = models.CharField(max_length=32, blank=True, verbose_name=_("channel"))
     reason = models.CharField(max_length=16, choices=Reason.choices, default=Reason.FIRST, verbose_name=_("reason"))
-    message = models.ForeignKey(
-        "messaging.Message",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("message"),
-    )
+    message = optional_link("messaging.Message", verbose_name=_("message"))
     fallback_claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("fallback claimed at"))
     created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
 
@@ -150,17 +144,8 @@ class SecurityEvent(models.Model):
         MFA_FAILED = "mfa_failed", _("Wrong second-factor code")
 
     kind = models.CharField(max_length=32, choices=Kind.choices, verbose_name=_("kind"))
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("user")
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("actor"),
-    )
+    user = optional_link(settings.AUTH_USER_MODEL, verbose_name=_("user"), related_name=None)
+    actor = optional_link(settings.AUTH_USER_MODEL, verbose_name=_("actor"))
     username = models.CharField(max_length=150, blank=True, verbose_name=_("username"))
     ip_address = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("ip address"))
     path = models.CharField(max_length=300, blank=True, verbose_name=_("path"))

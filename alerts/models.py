@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.encryption import EncryptedCharField, EncryptedTextField
+from core.fields import optional_link
 from messaging.models import MessageStatus
 
 if TYPE_CHECKING:
@@ -117,14 +118,7 @@ class Alarm(FinderReport):
     subject = models.ForeignKey(
         "registry.Subject", on_delete=models.PROTECT, related_name="alarms", verbose_name=_("subject")
     )
-    qr_code = models.ForeignKey(
-        "registry.QRCode",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="alarms",
-        verbose_name=_("qr code"),
-    )
+    qr_code = optional_link("registry.QRCode", verbose_name=_("qr code"), related_name="alarms")
     timestamp = models.DateTimeField(default=timezone.now, verbose_name=_("timestamp"))
     # The alarm's current situation (the first report's, or a more serious later one's), hence its own default.
     situation_type = models.CharField(
@@ -162,14 +156,7 @@ class Alarm(FinderReport):
     last_attempt = models.DateTimeField(null=True, blank=True, verbose_name=_("last attempt"))
     notification_error = models.TextField(blank=True, verbose_name=_("notification error"))
     # Who pressed the test button (TEST alarms go to them only).
-    triggered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("triggered by"),
-    )
+    triggered_by = optional_link(settings.AUTH_USER_MODEL, verbose_name=_("triggered by"))
     # Acknowledgement: the first recipient who says "I have seen it" stops the escalation.
     acknowledged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acknowledged at"))
     acknowledged_by = models.CharField(
@@ -271,28 +258,14 @@ class NotificationAttempt(models.Model):
 
     alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("alarm"))
     # SET_NULL: the attempt outlives the person (recipient_name keeps who it was for).
-    custodian = models.ForeignKey(
-        "registry.Custodian",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("custodian"),
-    )
+    custodian = optional_link("registry.Custodian", verbose_name=_("custodian"))
     recipient_key = models.CharField(
         max_length=64, help_text=_("Who this is for, e.g. custodian:12."), verbose_name=_("recipient key")
     )
     recipient_kind = models.CharField(
         max_length=16, choices=RecipientKind.choices, default=RecipientKind.CUSTODIAN, verbose_name=_("recipient kind")
     )
-    contact = models.ForeignKey(
-        "registry.EmergencyContact",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("contact"),
-    )
+    contact = optional_link("registry.EmergencyContact", verbose_name=_("contact"))
     # Snapshots (never the address: that is read from the registry at send time and kept by messaging).
     recipient_name = models.CharField(max_length=150, blank=True, verbose_name=_("recipient name"))
     language = models.CharField(max_length=2, default="es", verbose_name=_("language"))
@@ -318,14 +291,7 @@ class NotificationAttempt(models.Model):
     status = models.CharField(
         max_length=20, choices=NotificationStatus.choices, default=NotificationStatus.PENDING, verbose_name=_("status")
     )
-    message = models.ForeignKey(
-        "messaging.Message",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("message"),
-    )
+    message = optional_link("messaging.Message", verbose_name=_("message"))
     retry_count = models.PositiveIntegerField(default=0, verbose_name=_("retry count"))
     error = models.TextField(blank=True, verbose_name=_("error"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
@@ -409,17 +375,8 @@ class AlarmNotice(models.Model):
         max_length=80, help_text=_("custodian:12, contact:3, doctor:5, finder:<hash>."), verbose_name=_("recipient key")
     )
     # The recipient's row on the alarm (addresses and preference come from it), or the finder's report.
-    attempt = models.ForeignKey(
-        NotificationAttempt,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("attempt"),
-    )
-    scan_event = models.ForeignKey(
-        ScanEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("scan event")
-    )
+    attempt = optional_link(NotificationAttempt, verbose_name=_("attempt"))
+    scan_event = optional_link(ScanEvent, verbose_name=_("scan event"))
     recipient_name = models.CharField(max_length=150, blank=True, verbose_name=_("recipient name"))
     language = models.CharField(max_length=2, default="es", verbose_name=_("language"))
     # Who is handling it (or closed it): a first-name snapshot and a handler role, named in the recipient's language.
@@ -429,14 +386,7 @@ class AlarmNotice(models.Model):
         max_length=16, choices=NoticeStatus.choices, default=NoticeStatus.PENDING, verbose_name=_("status")
     )
     channel = models.CharField(max_length=32, blank=True, verbose_name=_("channel"))
-    message = models.ForeignKey(
-        "messaging.Message",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("message"),
-    )
+    message = optional_link("messaging.Message", verbose_name=_("message"))
     error = models.TextField(blank=True, verbose_name=_("error"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
@@ -617,14 +567,7 @@ class ReachabilityCheck(models.Model):
     subject = models.ForeignKey(
         "registry.Subject", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("subject")
     )
-    message = models.ForeignKey(
-        "messaging.Message",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("message"),
-    )
+    message = optional_link("messaging.Message", verbose_name=_("message"))
     channel = models.CharField(max_length=32, blank=True, verbose_name=_("channel"))
     # messaging.formatting.address_hash of the address drilled: a reply from it, or a later drill to it, clears
     # the flag (the message, and its address, go before the check does).
@@ -760,14 +703,7 @@ class RelayMessage(models.Model):
     sender_role = models.CharField(max_length=16, blank=True, verbose_name=_("sender role"))
     sender_name = models.CharField(max_length=150, blank=True, verbose_name=_("sender name"))
     family_key = models.CharField(max_length=80, blank=True, verbose_name=_("family key"))
-    attempt = models.ForeignKey(
-        NotificationAttempt,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("attempt"),
-    )
+    attempt = optional_link(NotificationAttempt, verbose_name=_("attempt"))
     text = EncryptedTextField(blank=True, verbose_name=_("text"))
     # The sender's own number, only when they chose to share it ("" masked).
     shared_contact = EncryptedCharField(max_length=64, blank=True, verbose_name=_("shared contact"))
@@ -779,22 +715,8 @@ class RelayMessage(models.Model):
         max_length=16, choices=RELAY_STATUSES, default=NoticeStatus.PENDING, verbose_name=_("status")
     )
     channel = models.CharField(max_length=32, blank=True, verbose_name=_("channel"))
-    message = models.ForeignKey(
-        "messaging.Message",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("message"),
-    )
-    inbound = models.ForeignKey(
-        "messaging.InboundMessage",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("inbound"),
-    )
+    message = optional_link("messaging.Message", verbose_name=_("message"))
+    inbound = optional_link("messaging.InboundMessage", verbose_name=_("inbound"))
     error = models.TextField(blank=True, verbose_name=_("error"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+from core.apps import setup_after_migrate
 
 
 class HomeConfig(AppConfig):
@@ -11,9 +12,8 @@ class HomeConfig(AppConfig):
         from messaging.inbound import inbound_handler_set
 
         from .inbound import inbound_answer
-        from .setup import on_post_migrate
 
-        post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="home.setup")
+        setup_after_migrate(self)
         self._forget_scan_page_on_change()
         self._forget_rendered_scan_pages_on_change()
         # The one answer to inbound messages (see messaging.inbound for why a registration, not a signal).

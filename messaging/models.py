@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.models import DraftStateMixin, LockableMixin, PreviewableMixin, RevisionMixin, WorkflowMixin
 
 from core.encryption import EncryptedCharField, EncryptedJSONField, EncryptedTextField
+from core.fields import optional_link
 
 from .channels import CATALOGUE
 from .defaults import SAMPLE_CONTEXT, allowed_variables
@@ -314,17 +315,8 @@ class Message(models.Model):
     kind = models.CharField(max_length=32, choices=TemplateKind.choices, blank=True, verbose_name=gettext_lazy("kind"))
     subject_line = EncryptedCharField(max_length=200, blank=True, verbose_name=gettext_lazy("subject line"))
     content = EncryptedTextField(verbose_name=gettext_lazy("content"))
-    template = models.ForeignKey(
-        MessageTemplate, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=gettext_lazy("template")
-    )
-    template_revision = models.ForeignKey(
-        "wagtailcore.Revision",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=gettext_lazy("template revision"),
-    )
+    template = optional_link(MessageTemplate, verbose_name=gettext_lazy("template"), related_name=None)
+    template_revision = optional_link("wagtailcore.Revision", verbose_name=gettext_lazy("template revision"))
     provider_template = EncryptedJSONField(
         default=dict,
         blank=True,
@@ -390,14 +382,7 @@ class InboundMessage(models.Model):
     )
     # The message this answers: the one the reply context names; else whatever the registered handler matched
     # (inbound_link); else the latest message sent to the address, as a guess for the record.
-    in_reply_to = models.ForeignKey(
-        Message,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="replies",
-        verbose_name=gettext_lazy("in reply to"),
-    )
+    in_reply_to = optional_link(Message, verbose_name=gettext_lazy("in reply to"), related_name="replies")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -409,9 +394,7 @@ class InboundMessage(models.Model):
     # What we answered (an SMS report's confirmation to the finder, a reply's acknowledgement or options): in the
     # webhook's own response where the provider allows it (Twilio), else sent as `answer` (Meta).
     auto_reply = EncryptedTextField(blank=True, verbose_name=gettext_lazy("auto reply"))
-    answer = models.ForeignKey(
-        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=gettext_lazy("answer")
-    )
+    answer = optional_link(Message, verbose_name=gettext_lazy("answer"))
     received_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("received at"))
 
     class Meta:
@@ -462,14 +445,7 @@ class FlaggedAddress(models.Model):
         db_default=FlagReason.UNREACHABLE,
         verbose_name=gettext_lazy("reason"),
     )
-    message = models.ForeignKey(
-        Message,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=gettext_lazy("message"),
-    )
+    message = optional_link(Message, verbose_name=gettext_lazy("message"))
     flagged_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("flagged at"))
 
     class Meta:

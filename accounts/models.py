@@ -16,7 +16,7 @@ from wagtail.fields import RichTextField
 
 from core.encryption import EncryptedPhoneNumberField
 from core.fields import optional_link
-from registry.models import ContactChannel, Language
+from registry.models import language_field, preferred_channel_field
 
 
 @register_setting(icon="user")
@@ -183,15 +183,8 @@ class StaffProfile(models.Model):
         verbose_name=_("on call"),
     )
     phone_number = EncryptedPhoneNumberField(blank=True, verbose_name=_("phone number"))
-    preferred_channel = models.CharField(
-        max_length=16,
-        choices=ContactChannel.choices,
-        default=ContactChannel.WHATSAPP,
-        verbose_name=_("preferred channel"),
-    )
-    language = models.CharField(
-        max_length=2, choices=Language.choices, default=Language.SPANISH, verbose_name=_("language")
-    )
+    preferred_channel = preferred_channel_field()
+    language = language_field()
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:

@@ -284,14 +284,10 @@ class ChannelSetting(models.Model):
         return self.get_key_display()
 
 
-class Message(models.Model):
-    """One message to one address on one channel: the log, and the record of what the provider said."""
-
-    # A log row, written on every send: Wagtail's reference index (template "usage") cost ~15% of a send's
-    # CPU and a row per message for nothing anyone reads (docs/benchmarks.md).
-    wagtail_reference_index_ignore = True
-
-    owner = models.ForeignKey(
+def owner_link() -> models.ForeignKey[Any, Any]:
+    """The user whose data a message (sent or received) concerns: what scoping reads (messaging.selectors). Their
+    messages go with their account."""
+    return models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         null=True,
@@ -299,6 +295,16 @@ class Message(models.Model):
         related_name="+",
         verbose_name=gettext_lazy("owner"),
     )
+
+
+class Message(models.Model):
+    """One message to one address on one channel: the log, and the record of what the provider said."""
+
+    # A log row, written on every send: Wagtail's reference index (template "usage") cost ~15% of a send's
+    # CPU and a row per message for nothing anyone reads (docs/benchmarks.md).
+    wagtail_reference_index_ignore = True
+
+    owner = owner_link()
     recipient_name = models.CharField(max_length=150, blank=True, verbose_name=gettext_lazy("recipient name"))
     # Blank once past the scanner-data retention: the record stays, the address goes.
     to = EncryptedCharField(
@@ -383,14 +389,7 @@ class InboundMessage(models.Model):
     # The message this answers: the one the reply context names; else whatever the registered handler matched
     # (inbound_link); else the latest message sent to the address, as a guess for the record.
     in_reply_to = optional_link(Message, verbose_name=gettext_lazy("in reply to"), related_name="replies")
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=gettext_lazy("owner"),
-    )
+    owner = owner_link()
     # What we answered (an SMS report's confirmation to the finder, a reply's acknowledgement or options): in the
     # webhook's own response where the provider allows it (Twilio), else sent as `answer` (Meta).
     auto_reply = EncryptedTextField(blank=True, verbose_name=gettext_lazy("auto reply"))

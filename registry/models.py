@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.models import Orderable
@@ -31,7 +32,48 @@ def validate_time_zone(name: str) -> None:
         raise ValidationError(_("%(name)s is not a time zone."), params={"name": name}, code="time_zone")
 
 
-class Custodian(models.Model):
+def preferred_channel_field() -> models.CharField[str, str]:
+    """The channel someone an alarm reaches wants to be written to first (a custodian, an emergency contact, a
+    staff member on call)."""
+    return models.CharField(
+        max_length=16,
+        choices=ContactChannel.choices,
+        default=ContactChannel.WHATSAPP,
+        verbose_name=_("preferred channel"),
+    )
+
+
+def language_field() -> models.CharField[str, str]:
+    """The language they are written to in."""
+    return models.CharField(
+        max_length=2, choices=Language.choices, default=Language.SPANISH, verbose_name=_("language")
+    )
+
+
+class Archivable(models.Model):
+    """A custodian or a subject. Alarms are history and protect what they name: "deleting" a custodian or subject
+    with alarms archives it instead (registry.services.custodian_remove, subject_remove): hidden, the account
+    switched off, its personal data purged after KERYU_ARCHIVE_RETENTION_DAYS."""
+
+    archived_at = models.DateTimeField(
+        null=True, blank=True, editable=False, db_index=True, verbose_name=_("archived at")
+    )
+    personal_data_purged_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("personal data purged at")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    class Meta:
+        abstract = True
+
+
+def opt_in(help_text: StrOrPromise, *, verbose_name: StrOrPromise) -> models.BooleanField[bool, bool]:
+    """What a subject's custodian chooses to show someone (a finder, the doctor): off until they switch it on."""
+    return models.BooleanField(default=False, help_text=help_text, verbose_name=verbose_name)
+
+
+class Custodian(Archivable):
     """A parent, guardian or caregiver: the person Keryu must reach."""
 
     user = models.OneToOneField(
@@ -45,33 +87,16 @@ class Custodian(models.Model):
     )
     emergency_phone = EncryptedPhoneNumberField(blank=True, verbose_name=_("emergency phone"))
     address = EncryptedTextField(blank=True, verbose_name=_("address"))
-    language = models.CharField(
-        max_length=2, choices=Language.choices, default=Language.SPANISH, verbose_name=_("language")
-    )
+    language = language_field()
     # Every time this custodian reads is on this clock (core.timezones); blank: the site's. Validated, not a
     # `choices` list: the zone database changes with the server's tzdata, and a choices list would need a
     # migration each time. Written by accounts.services.custodian_profile_update only.
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
-    preferred_channel = models.CharField(
-        max_length=16,
-        choices=ContactChannel.choices,
-        default=ContactChannel.WHATSAPP,
-        verbose_name=_("preferred channel"),
-    )
+    preferred_channel = preferred_channel_field()
     email_verified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("email verified at"))
     phone_verified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("phone verified at"))
     # Opted out of the monthly reachability drill (a TEST message that checks the channels still work).
     drill_opt_out = models.BooleanField(default=False, verbose_name=_("drill opt out"))
-    # Deleting a custodian whose subjects have alarms archives them instead (registry.services.custodian_remove):
-    # hidden, the account switched off, personal data purged after KERYU_ARCHIVE_RETENTION_DAYS.
-    archived_at = models.DateTimeField(
-        null=True, blank=True, editable=False, db_index=True, verbose_name=_("archived at")
-    )
-    personal_data_purged_at = models.DateTimeField(
-        null=True, blank=True, editable=False, verbose_name=_("personal data purged at")
-    )
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
-    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("custodian")
@@ -106,7 +131,7 @@ class Gender(models.TextChoices):
 
 
 # The plugin cannot find EmergencyContact's manager (`contacts`): its base, Wagtail's Orderable, has no type hints.
-class Subject(ClusterableModel):  # type: ignore[django-manager-missing]
+class Subject(ClusterableModel, Archivable):  # type: ignore[django-manager-missing]
     """A person in a custodian's care (a child, an elder, a person with a disability)."""
 
     custodian = models.ForeignKey(
@@ -135,16 +160,10 @@ class Subject(ClusterableModel):  # type: ignore[django-manager-missing]
     )
     is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     # What a finder who scans the code may see. The first name is always shown; everything else is opt-in.
-    share_photo = models.BooleanField(
-        default=False, help_text=_("Show the photo on the scan page."), verbose_name=_("share photo")
-    )
-    share_allergies = models.BooleanField(
-        default=False, help_text=_("Show allergies on the scan page (first aid)."), verbose_name=_("share allergies")
-    )
-    share_conditions = models.BooleanField(
-        default=False,
-        help_text=_("Show medical conditions on the scan page (first aid)."),
-        verbose_name=_("share conditions"),
+    share_photo = opt_in(_("Show the photo on the scan page."), verbose_name=_("share photo"))
+    share_allergies = opt_in(_("Show allergies on the scan page (first aid)."), verbose_name=_("share allergies"))
+    share_conditions = opt_in(
+        _("Show medical conditions on the scan page (first aid)."), verbose_name=_("share conditions")
     )
     public_message = models.CharField(
         max_length=280,
@@ -154,36 +173,18 @@ class Subject(ClusterableModel):  # type: ignore[django-manager-missing]
     )
     # What the subject's doctor sees, only while an alarm is open, behind the link in the doctor's alarm message
     # (registry.selectors.subject_responder_profile): these, plus whatever a finder is shown.
-    doctor_sees_conditions = models.BooleanField(
-        default=False,
-        help_text=_("During an open alarm, show the doctor the medical conditions."),
-        verbose_name=_("doctor sees conditions"),
+    doctor_sees_conditions = opt_in(
+        _("During an open alarm, show the doctor the medical conditions."), verbose_name=_("doctor sees conditions")
     )
-    doctor_sees_allergies = models.BooleanField(
-        default=False,
-        help_text=_("During an open alarm, show the doctor the allergies."),
-        verbose_name=_("doctor sees allergies"),
+    doctor_sees_allergies = opt_in(
+        _("During an open alarm, show the doctor the allergies."), verbose_name=_("doctor sees allergies")
     )
-    doctor_sees_medications = models.BooleanField(
-        default=False,
-        help_text=_("During an open alarm, show the doctor the medications."),
-        verbose_name=_("doctor sees medications"),
+    doctor_sees_medications = opt_in(
+        _("During an open alarm, show the doctor the medications."), verbose_name=_("doctor sees medications")
     )
-    doctor_sees_photo = models.BooleanField(
-        default=False,
-        help_text=_("During an open alarm, show the doctor the photo."),
-        verbose_name=_("doctor sees photo"),
+    doctor_sees_photo = opt_in(
+        _("During an open alarm, show the doctor the photo."), verbose_name=_("doctor sees photo")
     )
-    # Alarms are history and protect their subject: "deleting" a subject with alarms archives it
-    # (registry.services.subject_remove); its personal data is purged after KERYU_ARCHIVE_RETENTION_DAYS.
-    archived_at = models.DateTimeField(
-        null=True, blank=True, editable=False, db_index=True, verbose_name=_("archived at")
-    )
-    personal_data_purged_at = models.DateTimeField(
-        null=True, blank=True, editable=False, verbose_name=_("personal data purged at")
-    )
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
-    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("subject")
@@ -310,15 +311,8 @@ class EmergencyContact(Orderable):
     relation = models.CharField(max_length=50, blank=True, verbose_name=_("relation"))
     phone_number = EncryptedPhoneNumberField(blank=True, verbose_name=_("phone number"))
     email = models.EmailField(blank=True, verbose_name=_("email"))
-    preferred_channel = models.CharField(
-        max_length=16,
-        choices=ContactChannel.choices,
-        default=ContactChannel.WHATSAPP,
-        verbose_name=_("preferred channel"),
-    )
-    language = models.CharField(
-        max_length=2, choices=Language.choices, default=Language.SPANISH, verbose_name=_("language")
-    )
+    preferred_channel = preferred_channel_field()
+    language = language_field()
 
     class Meta(Orderable.Meta):
         verbose_name_plural = _("emergency contacts")

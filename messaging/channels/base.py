@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -63,6 +64,8 @@ class ProviderCodes:
     retry_once: int
     # Switch codes about what we sent or when (a window, a template, a limit), not about the recipient.
     ours: frozenset[int]
+    # The handset cannot be reached: switching channel on it flags the address for staff (Twilio 30003 twice).
+    unreachable: int | None = None
 
     @property
     def not_the_address(self) -> frozenset[int]:
@@ -190,3 +193,50 @@ class Channel:
 
     def send(self, message: OutboundMessage) -> SendResult:
         raise NotImplementedError
+
+
+class ProviderChannel(Channel):
+    """An adapter for a provider's messaging API (Meta's, Twilio's): it sends to phones, the provider reports
+    delivery, and its refusals are read, logged and raised the same way for every provider, from its `errors`
+    table. Logs name ids, channel and provider codes, never the message or the address."""
+
+    address_kind = AddressKind.PHONE
+    reports_delivery = True
+    provider: str = ""  # how errors and logs name it: "Meta", "Twilio"
+    errors: ProviderCodes
+
+    def log(self) -> logging.Logger:
+        return logging.getLogger(type(self).__module__)
+
+    def not_configured(self) -> ChannelError:
+        return ChannelError(f"{self.label} is not configured", permanent=True, action=ErrorAction.STOP)
+
+    def proxy_error(self, message: OutboundMessage, http_status: int) -> ChannelError:
+        """A 5xx that is not the provider's error format: a proxy or load balancer answered, maybe after the
+        provider took the request."""
+        self.log().warning(
+            "%s send uncertain id=%s channel=%s http=%s (no API body)",
+            self.provider.lower(),
+            message.message_id,
+            self.key,
+            http_status,
+        )
+        return uncertain_error(self.provider, f"HTTP {http_status} without an API answer", code="proxy_5xx")
+
+    def provider_error(
+        self, message: OutboundMessage, *, code: int | None, http_status: int, text: str, subcode: object = None
+    ) -> ChannelError:
+        """The provider refused the message with an error code: what to do about it, from `errors`."""
+        action = self.errors.action(code, http_status=http_status, retry_count=message.retry_count)
+        self.log().warning(
+            "%s send failed id=%s channel=%s http=%s code=%s subcode=%s action=%s",
+            self.provider.lower(),
+            message.message_id,
+            self.key,
+            http_status,
+            code,
+            subcode,
+            action,
+        )
+        flag = code is not None and code == self.errors.unreachable and action == ErrorAction.SWITCH
+        return error_for(action, text[:500], code=code or http_status, flag_address=flag)

@@ -7,7 +7,6 @@ and `biz_opaque_callback_data` carries our message id back in it.
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
@@ -19,21 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from ..formatting import phone_for_meta_whatsapp, template_parameter
 from ..whatsapp_templates import URL_BUTTON, definition_for
-from .base import (
-    AddressKind,
-    Channel,
-    ChannelError,
-    ErrorAction,
-    Family,
-    OutboundMessage,
-    ProviderCodes,
-    SendResult,
-    error_for,
-    network_error,
-    uncertain_error,
-)
-
-log = logging.getLogger(__name__)
+from .base import Family, OutboundMessage, ProviderChannel, ProviderCodes, SendResult, network_error, uncertain_error
 
 # 131047 outside the 24-hour window, 131056 too many messages to this user (pair rate limit: waiting does not
 # help an alarm), 132xxx template missing/paused/disabled/param mismatch: about what we sent or when.
@@ -116,12 +101,12 @@ def button_components(message: OutboundMessage) -> list[dict[str, Any]]:
     return components
 
 
-class MetaWhatsAppChannel(Channel):
+class MetaWhatsAppChannel(ProviderChannel):
     key = "meta_whatsapp"
     label = gettext_lazy("WhatsApp (Meta Cloud API)")
     family = Family.WHATSAPP
-    address_kind = AddressKind.PHONE
-    reports_delivery = True
+    provider = "Meta"
+    errors = META_ERRORS
 
     def is_configured(self) -> bool:
         return bool(settings.WHATSAPP_PHONE_NUMBER_ID and settings.WHATSAPP_ACCESS_TOKEN)
@@ -163,7 +148,7 @@ class MetaWhatsAppChannel(Channel):
 
     def send(self, message: OutboundMessage) -> SendResult:
         if not self.is_configured():
-            raise ChannelError("Meta WhatsApp is not configured", permanent=True, action=ErrorAction.STOP)
+            raise self.not_configured()
         try:
             response = http_session(settings.WHATSAPP_API_BASE_URL).post(  # nosec B113: timeout=timeouts() below
                 self.url(),
@@ -178,24 +163,15 @@ class MetaWhatsAppChannel(Channel):
         except ValueError:
             body = None
         if body is None and response.status_code >= 500:
-            # Not Meta's error format: a proxy or load balancer answered, maybe after Meta took the request.
-            log.warning("meta send uncertain id=%s http=%s (no API body)", message.message_id, response.status_code)
-            raise uncertain_error("Meta", f"HTTP {response.status_code} without an API answer", code="proxy_5xx")
+            raise self.proxy_error(message, response.status_code)
         body = body if isinstance(body, dict) else {}
         if response.status_code >= 400 or "error" in body:
             error = body.get("error") or {}
             code = error.get("code")
-            action = META_ERRORS.action(code, http_status=response.status_code, retry_count=message.retry_count)
-            log.warning(
-                "meta send failed id=%s http=%s code=%s subcode=%s action=%s",
-                message.message_id,
-                response.status_code,
-                code,
-                error.get("error_subcode"),
-                action,
-            )
             text = f"Meta error {code or response.status_code}: {error.get('message', '')}".strip()
-            raise error_for(action, text[:500], code=code or response.status_code)
+            raise self.provider_error(
+                message, code=code, http_status=response.status_code, text=text, subcode=error.get("error_subcode")
+            )
         try:
             provider_id = body["messages"][0]["id"]
         except (KeyError, IndexError, TypeError):

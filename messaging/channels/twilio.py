@@ -8,7 +8,6 @@ rewrite the host.
 from __future__ import annotations
 
 import json
-import logging
 
 import requests
 from django.conf import settings
@@ -19,20 +18,16 @@ from twilio.rest import Client
 
 from ..formatting import phone_for_twilio_sms, phone_for_twilio_whatsapp, template_parameter
 from .base import (
-    AddressKind,
-    Channel,
     ChannelError,
-    ErrorAction,
     Family,
     OutboundMessage,
+    ProviderChannel,
     ProviderCodes,
     SendResult,
     error_for,
     network_error,
     uncertain_error,
 )
-
-log = logging.getLogger(__name__)
 
 UNREACHABLE = 30003
 # 63016 outside WhatsApp's 24-hour window, 63027 a Content template WhatsApp has not approved, 30410 (provider
@@ -47,6 +42,7 @@ TWILIO_ERRORS = ProviderCodes(
     # 30003 (handset unreachable, about the recipient) gets one retry, then we move on.
     retry_once=UNREACHABLE,
     ours=_OURS,
+    unreachable=UNREACHABLE,
 )
 
 
@@ -66,9 +62,9 @@ def status_callback_url(message_id: int) -> str | None:
     return f"{base}/webhooks/twilio/?message={message_id}" if base else None
 
 
-class _TwilioChannel(Channel):
-    address_kind = AddressKind.PHONE
-    reports_delivery = True
+class _TwilioChannel(ProviderChannel):
+    provider = "Twilio"
+    errors = TWILIO_ERRORS
     answers_in_webhook = True  # TwiML: the inbound webhook's response is the answer
     sender_setting = ""
 
@@ -92,34 +88,17 @@ class _TwilioChannel(Channel):
 
     def send(self, message: OutboundMessage) -> SendResult:
         if not self.is_configured():
-            raise ChannelError(f"{self.label} is not configured", permanent=True, action=ErrorAction.STOP)
+            raise self.not_configured()
         params = self.params(message)
         try:
             created = twilio_client().messages.create(**params)
         except TwilioRestException as exc:
             if exc.status >= 500 and exc.code == exc.status:
-                # The SDK's fallback when the body is not Twilio's JSON: a proxy answered, maybe after Twilio
-                # took the request (the SDK itself sends through requests, whose errors come through raw).
-                log.warning(
-                    "twilio send uncertain id=%s channel=%s http=%s (no API body)",
-                    message.message_id,
-                    self.key,
-                    exc.status,
-                )
-                raise uncertain_error("Twilio", f"HTTP {exc.status} without an API answer", code="proxy_5xx") from None
-            action = TWILIO_ERRORS.action(exc.code, retry_count=message.retry_count, http_status=exc.status)
-            log.warning(
-                "twilio send failed id=%s channel=%s http=%s code=%s action=%s",
-                message.message_id,
-                self.key,
-                exc.status,
-                exc.code,
-                action,
-            )
-            flag = exc.code == UNREACHABLE and action == ErrorAction.SWITCH
-            raise error_for(
-                action, f"Twilio error {exc.code}: {exc.msg}"[:500], code=exc.code, flag_address=flag
-            ) from None
+                # The SDK's fallback when the body is not Twilio's JSON (the SDK itself sends through requests,
+                # whose errors come through raw).
+                raise self.proxy_error(message, exc.status) from None
+            text = f"Twilio error {exc.code}: {exc.msg}"
+            raise self.provider_error(message, code=exc.code, http_status=exc.status, text=text) from None
         except requests.RequestException as exc:
             raise network_error("Twilio", exc) from None
         except TwilioException as exc:

@@ -217,21 +217,12 @@ def retry(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     return redirect("wagtailsnippets_alerts_alarm:inspect", pk=alarm.pk)
 
 
-class AdminAcknowledgeForm(forms.Form):
-    note = forms.CharField(
-        label=_("A short note for the finder (optional)"),
-        max_length=services.alarms.NOTE_MAX,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
 @require_POST
 def acknowledge_admin(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """The Acknowledge button on the alarm's page: custodians (their own alarms) and staff. Stops the escalation;
     the others messaged are told who is handling it, and the finder's page names the role."""
     alarm = get_object_or_404(alarms_visible_to(request.user), pk=pk)
-    form = AdminAcknowledgeForm(request.POST)
+    form = AcknowledgeForm(request.POST)  # the same note; the alarm's page draws its own box
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     elif alarm.resolved_at is not None:

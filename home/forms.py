@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 from phonenumber_field.formfields import PhoneNumberField
 
 from alerts.models import SituationType
@@ -16,6 +17,19 @@ PUBLIC_SITUATIONS = [
 ]
 
 
+def coordinate_field(limit: int, *, label: StrOrPromise) -> forms.DecimalField:
+    """A latitude or longitude in degrees (from -limit to limit), filled in by the page's script."""
+    return forms.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=-limit,
+        max_value=limit,
+        required=False,
+        widget=forms.HiddenInput,
+        label=label,
+    )
+
+
 class ScanForm(forms.Form):
     """What a finder reports. TEST is not a choice here: it only comes from the custodian's test button."""
 
@@ -26,24 +40,8 @@ class ScanForm(forms.Form):
         label=_("Details"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     location = forms.CharField(label=_("Where are you?"), max_length=255, required=False)
-    latitude = forms.DecimalField(
-        max_digits=9,
-        decimal_places=6,
-        min_value=-90,
-        max_value=90,
-        required=False,
-        widget=forms.HiddenInput,
-        label=_("Latitude"),
-    )
-    longitude = forms.DecimalField(
-        max_digits=9,
-        decimal_places=6,
-        min_value=-180,
-        max_value=180,
-        required=False,
-        widget=forms.HiddenInput,
-        label=_("Longitude"),
-    )
+    latitude = coordinate_field(90, label=_("Latitude"))
+    longitude = coordinate_field(180, label=_("Longitude"))
 
     finder_name = forms.CharField(label=_("Your name (optional)"), max_length=100, required=False)
     finder_phone = PhoneNumberField(

@@ -205,8 +205,15 @@ class ProviderChannel(Channel):
     provider: str = ""  # how errors and logs name it: "Meta", "Twilio"
     errors: ProviderCodes
 
-    def log(self) -> logging.Logger:
-        return logging.getLogger(type(self).__module__)
+    def log_failed_send(self, message: OutboundMessage, http_status: int, outcome: str) -> None:
+        logging.getLogger(type(self).__module__).warning(
+            "%s send %s id=%s channel=%s http=%s",
+            self.provider.lower(),
+            outcome,
+            message.message_id,
+            self.key,
+            http_status,
+        )
 
     def not_configured(self) -> ChannelError:
         return ChannelError(f"{self.label} is not configured", permanent=True, action=ErrorAction.STOP)
@@ -214,13 +221,7 @@ class ProviderChannel(Channel):
     def proxy_error(self, message: OutboundMessage, http_status: int) -> ChannelError:
         """A 5xx that is not the provider's error format: a proxy or load balancer answered, maybe after the
         provider took the request."""
-        self.log().warning(
-            "%s send uncertain id=%s channel=%s http=%s (no API body)",
-            self.provider.lower(),
-            message.message_id,
-            self.key,
-            http_status,
-        )
+        self.log_failed_send(message, http_status, "uncertain (no API body)")
         return uncertain_error(self.provider, f"HTTP {http_status} without an API answer", code="proxy_5xx")
 
     def provider_error(
@@ -228,15 +229,6 @@ class ProviderChannel(Channel):
     ) -> ChannelError:
         """The provider refused the message with an error code: what to do about it, from `errors`."""
         action = self.errors.action(code, http_status=http_status, retry_count=message.retry_count)
-        self.log().warning(
-            "%s send failed id=%s channel=%s http=%s code=%s subcode=%s action=%s",
-            self.provider.lower(),
-            message.message_id,
-            self.key,
-            http_status,
-            code,
-            subcode,
-            action,
-        )
+        self.log_failed_send(message, http_status, f"failed code={code} subcode={subcode} action={action}")
         flag = code is not None and code == self.errors.unreachable and action == ErrorAction.SWITCH
         return error_for(action, text[:500], code=code or http_status, flag_address=flag)
